@@ -1,0 +1,8 @@
+"""cible: advanced audience segmentation for marketing teams."""
+
+from cible.config import CibleConfig, SegmentationConfig, load_config
+from cible.exceptions import CibleError
+
+__version__ = "0.1.0"
+
+__all__ = ["CibleConfig", "CibleError", "SegmentationConfig", "__version__", "load_config"]

@@ -1,0 +1,239 @@
+"""Configuration: the pydantic models of ``cible.yaml``.
+
+The file is parsed once at the edge (:func:`load_config`) into typed models; nothing deeper in the
+code reads raw dictionaries. Unknown keys are refused everywhere (``extra="forbid"``) so that a typo
+is an error naming the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cible.exceptions import ConfigError
+from cible.schemas.customers import CUSTOMER_FIELDS
+from cible.schemas.events import EVENT_FIELDS
+
+SourceKind = Literal["customers", "events"]
+SourceFormat = Literal["auto", "csv", "parquet", "jsonl", "excel"]
+SourceColumnType = Literal["string", "float", "int", "timestamp", "date", "bool"]
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_basket",
+    "tenure_days",
+    "mean_interpurchase_days",
+    "refund_rate",
+    "events_30d",
+    "events_90d",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldMapping(_Strict):
+    """How one canonical field is obtained from a source row.
+
+    Exactly one of ``column`` (a source column), ``expr`` (a DuckDB SQL expression over the source
+    columns), ``value`` (a constant) or ``columns`` (for JSON fields: the source columns to keep).
+    """
+
+    column: str | None = None
+    expr: str | None = None
+    value: str | None = None
+    columns: list[str] | None = None
+    format: list[str] | None = Field(
+        default=None, description="strptime formats for timestamp/date fields, tried in order"
+    )
+    timezone: str = Field(default="UTC", description="zone of naive timestamps in the source")
+    true_values: list[str] = Field(default_factory=lambda: ["true", "1", "yes", "y", "oui", "t"])
+    false_values: list[str] = Field(default_factory=lambda: ["false", "0", "no", "n", "non", "f"])
+    lower: bool = Field(default=False, description="lower-case the text value")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _one_format_is_a_list(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _exactly_one_origin(self) -> FieldMapping:
+        given = [k for k in ("column", "expr", "value", "columns") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a field mapping needs exactly one of 'column', 'expr', 'value' or 'columns'"
+                f" (got {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+class Rule(_Strict):
+    """A row rule: when the SQL condition holds, set canonical fields to constants or quarantine."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    when: str = Field(min_length=1, description="DuckDB SQL condition over the source columns")
+    set: dict[str, str] | None = None
+    quarantine: str | None = Field(default=None, description="reason written to the quarantine")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Rule:
+        if (self.set is None) == (self.quarantine is None):
+            raise ValueError(f"rule '{self.name}' needs exactly one of 'set' or 'quarantine'")
+        return self
+
+
+class SourceConfig(_Strict):
+    """One input file and how it maps to canonical customers or events."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    kind: SourceKind
+    path: Path
+    format: SourceFormat = "auto"
+    delimiter: str = Field(default="auto", description="',', ';', '\\t', '|' or auto")
+    encoding: str = Field(default="auto", description="utf-8, utf-8-sig, latin-1 or auto")
+    sheet: str | int | None = Field(default=None, description="Excel sheet (name or index)")
+    types: dict[str, SourceColumnType] = Field(
+        default_factory=dict,
+        description="types of source columns used in expressions and rules; a value that does not "
+        "convert quarantines the row",
+    )
+    fields: dict[str, FieldMapping]
+    rules: list[Rule] = Field(default_factory=list)
+    on_duplicate_rows: Literal["quarantine", "keep"] = "quarantine"
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _shorthand_columns(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: ({"column": m} if isinstance(m, str) else m) for k, m in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _canonical_fields(self) -> SourceConfig:
+        specs = CUSTOMER_FIELDS if self.kind == "customers" else EVENT_FIELDS
+        known = {s.name for s in specs} - {"source"}
+        unknown = sorted(set(self.fields) - known)
+        if unknown:
+            raise ValueError(
+                f"source '{self.name}': unknown {self.kind} field(s) {unknown}; "
+                f"allowed: {sorted(known)}"
+            )
+        auto = {"event_id"} if self.kind == "events" else set()
+        missing = sorted(
+            s.name for s in specs if s.required and s.name not in self.fields
+            and s.name not in auto and s.name != "source"
+            and not any(r.set and s.name in r.set for r in self.rules)
+        )
+        if missing:
+            raise ValueError(f"source '{self.name}': required field(s) {missing} are not mapped")
+        for r in self.rules:
+            bad = sorted(set(r.set or {}) - known)
+            if bad:
+                raise ValueError(f"rule '{r.name}' sets unknown field(s) {bad}")
+        return self
+
+
+class WarehouseConfig(_Strict):
+    backend: Literal["duckdb"] = "duckdb"
+    path: Path = Path("warehouse.duckdb")
+    memory_limit: str | None = Field(default=None, description="e.g. '4GB'")
+
+
+class SegmentationConfig(_Strict):
+    """k-means v1: which features, how they are transformed, and the search over k."""
+
+    features: list[str] = Field(default_factory=lambda: list(FEATURE_NAMES))
+    log_features: list[str] | None = Field(
+        default=None,
+        description="features log1p-transformed before scaling; default all but refund_rate",
+    )
+    k_min: int = Field(default=2, ge=2)
+    k_max: int = Field(default=10, ge=2, le=30)
+    silhouette_sample: int = Field(default=5000, ge=100)
+    n_init: int = Field(default=10, ge=1)
+    random_state: int = 0
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SegmentationConfig:
+        unknown = sorted(set(self.features) - set(FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown feature(s) {unknown}; available: {list(FEATURE_NAMES)}")
+        if self.k_max < self.k_min:
+            raise ValueError(f"k_max ({self.k_max}) must be >= k_min ({self.k_min})")
+        if self.log_features is not None:
+            extra = sorted(set(self.log_features) - set(self.features))
+            if extra:
+                raise ValueError(f"log_features {extra} are not in features")
+        return self
+
+    def log_transformed(self) -> list[str]:
+        if self.log_features is not None:
+            return list(self.log_features)
+        return [f for f in self.features if f != "refund_rate"]
+
+
+class CibleConfig(_Strict):
+    """The whole ``cible.yaml``."""
+
+    project: str = "cible"
+    as_of: date | None = Field(
+        default=None, description="date features are computed at; default: day after the last event"
+    )
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    sources: list[SourceConfig] = Field(min_length=1)
+    segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> CibleConfig:
+        names = [s.name for s in self.sources]
+        dups = sorted({n for n in names if names.count(n) > 1})
+        if dups:
+            raise ValueError(f"source names must be unique; repeated: {dups}")
+        return self
+
+    def source_path(self, source: SourceConfig) -> Path:
+        """The source file, relative paths taken from the config file's folder."""
+        p = source.path.expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({err.error_count()} problem(s))"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  - {loc}: unknown key")
+        else:
+            lines.append(f"  - {loc or '(top level)'}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(data: object, *, path: Path, base_dir: Path | None = None) -> CibleConfig:
+    """Validate an already-loaded mapping into a :class:`CibleConfig`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a YAML mapping, not {type(data).__name__}")
+    try:
+        cfg = CibleConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_validation_error(path, e)) from e
+    return cfg.model_copy(update={"base_dir": base_dir or path.parent})
+
+
+def load_config(path: Path) -> CibleConfig:
+    """Read and validate ``cible.yaml``; every problem is a :class:`ConfigError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    return parse_config(data, path=path, base_dir=path.resolve().parent)

@@ -1,0 +1,78 @@
+"""The one error tree of cible.
+
+Every error cible raises on purpose derives from :class:`CibleError`; callers (CLI, API, stream
+consumer) map this tree to exit codes or HTTP statuses in one place.
+
+::
+
+    CibleError
+    ├── ConfigError            cible.yaml is unreadable, has an unknown key or an invalid value
+    ├── SourceError            an input file cannot be used as a whole
+    │   ├── SourceNotFoundError    the file does not exist
+    │   ├── EmptySourceError       the file has no data rows
+    │   ├── MissingColumnError     a mapped column is absent from the file
+    │   └── SourceFormatError      the format/encoding cannot be read
+    ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
+    ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
+    ├── SegmentationError      the segmentation cannot be fitted on the given data
+    └── OptionalDependencyError  an extra is needed: the message says which one to install
+
+Messages say what was wrong and what is allowed, e.g.
+``orders.csv row 1,204 column 'order_date': '31/02/2011' is not a date in format %d/%m/%Y``.
+Personal data (names, e-mails, phones) never goes into an exception message: row numbers and
+column names identify the culprit instead.
+"""
+
+from __future__ import annotations
+
+
+class CibleError(Exception):
+    """Base of every error raised on purpose by cible."""
+
+
+class ConfigError(CibleError):
+    """The configuration file is unreadable or invalid."""
+
+
+class SourceError(CibleError):
+    """An input source cannot be used as a whole."""
+
+
+class SourceNotFoundError(SourceError):
+    """The input file does not exist."""
+
+
+class EmptySourceError(SourceError):
+    """The input file has no data rows."""
+
+
+class MissingColumnError(SourceError):
+    """A column named in the mapping is absent from the file."""
+
+
+class SourceFormatError(SourceError):
+    """The file cannot be parsed in the declared or detected format."""
+
+
+class WarehouseError(CibleError):
+    """The warehouse backend failed."""
+
+
+class FeatureError(CibleError):
+    """Features cannot be computed."""
+
+
+class SegmentationError(CibleError):
+    """A segmentation cannot be fitted."""
+
+
+class OptionalDependencyError(CibleError, ImportError):
+    """An optional dependency (an extra) is missing."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        super().__init__(
+            f"{purpose} needs the '{package}' package: install it with "
+            f"`pip install 'cible[{extra}]'`"
+        )
+        self.package = package
+        self.extra = extra

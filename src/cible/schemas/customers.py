@@ -1,0 +1,57 @@
+"""Canonical customer record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from cible.schemas.fields import FieldSpec, arrow_schema
+
+GENDERS = ("female", "male", "other", "unknown")
+
+CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("customer_id", "string", "Identifier of the customer in its source system", required=True),
+    FieldSpec("source", "string", "Name of the source the record came from (set by ingestion)", required=True),
+    FieldSpec("email", "string", "E-mail address, trimmed and lower-cased", personal=True),
+    FieldSpec("phone", "string", "Phone number as given (E.164 after standardisation)", personal=True),
+    FieldSpec("first_name", "string", "Given name", personal=True),
+    FieldSpec("last_name", "string", "Family name", personal=True),
+    FieldSpec("birth_date", "date", "Date of birth", personal=True),
+    FieldSpec("gender", "string", "One of female, male, other, unknown", allowed=GENDERS),
+    FieldSpec("city", "string", "City name as given"),
+    FieldSpec("postal_code", "string", "Postal code as given"),
+    FieldSpec("country", "string", "Country name or ISO code as given"),
+    FieldSpec("created_at", "timestamp", "When the customer record was created (UTC)"),
+    FieldSpec("consent_email", "bool", "Consent to marketing by e-mail"),
+    FieldSpec("consent_sms", "bool", "Consent to marketing by SMS"),
+    FieldSpec("consent_push", "bool", "Consent to push notifications"),
+    FieldSpec("attributes", "json", "Free attributes: a JSON object of the unmapped columns asked for"),
+)
+
+CUSTOMERS_SCHEMA: pa.Schema = arrow_schema(CUSTOMER_FIELDS)
+
+
+class Customer(BaseModel):
+    """One canonical customer, as stored in the warehouse table ``customers``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    gender: str | None = Field(default=None, pattern="^(female|male|other|unknown)$")
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    created_at: datetime | None = None
+    consent_email: bool | None = None
+    consent_sms: bool | None = None
+    consent_push: bool | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)

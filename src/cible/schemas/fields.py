@@ -1,0 +1,65 @@
+"""Field descriptors shared by the canonical schemas.
+
+A :class:`FieldSpec` says what a canonical column holds; ingestion turns it into a typed SQL
+expression with a validation rule, and the Arrow schema is derived from the same specs, so the
+documentation, the validation and the storage can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+
+FieldKind = Literal["string", "timestamp", "date", "float", "int", "bool", "json"]
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "json": pa.string(),
+}
+
+SQL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ",
+    "date": "DATE",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+    "json": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical column: its name, kind, whether a row without it is rejected, and, for
+    enumerations, the values allowed."""
+
+    name: str
+    kind: FieldKind
+    description: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    personal: bool = False
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.kind]
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+def arrow_schema(specs: tuple[FieldSpec, ...], *extra: pa.Field) -> pa.Schema:
+    """The Arrow schema of a canonical table, in spec order, plus bookkeeping fields."""
+    fields = [
+        pa.field(s.name, s.arrow_type, nullable=not s.required, metadata={"description": s.description})
+        for s in specs
+    ]
+    return pa.schema([*fields, *extra])
