@@ -1,1 +1,5 @@
-"""features."""
+"""Feature builders over the warehouse."""
+
+from cible.features.behaviour import build_features, default_as_of, feature_sql
+
+__all__ = ["build_features", "default_as_of", "feature_sql"]

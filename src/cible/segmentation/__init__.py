@@ -1,1 +1,26 @@
-"""segmentation."""
+"""Customer segmentation: scaling, k-means with automatic k, profiles and names.
+
+:func:`segment_customers` is the entry point; the pieces are public for reuse and testing.
+"""
+
+from cible.segmentation.kmeans import AutoKMeans
+from cible.segmentation.naming import name_segments
+from cible.segmentation.preprocess import FeatureTransformer
+from cible.segmentation.profile import profile_segments
+from cible.segmentation.result import (
+    PROSPECT_SEGMENT_ID,
+    PROSPECT_SEGMENT_NAME,
+    SegmentationResult,
+)
+from cible.segmentation.service import segment_customers
+
+__all__ = [
+    "PROSPECT_SEGMENT_ID",
+    "PROSPECT_SEGMENT_NAME",
+    "AutoKMeans",
+    "FeatureTransformer",
+    "SegmentationResult",
+    "name_segments",
+    "profile_segments",
+    "segment_customers",
+]

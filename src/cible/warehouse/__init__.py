@@ -1,1 +1,5 @@
-"""warehouse."""
+"""Warehouse backends behind one seam (DuckDB embedded by default)."""
+
+from cible.warehouse.base import Dialect, LoadCounts, Warehouse, open_warehouse
+
+__all__ = ["Dialect", "LoadCounts", "Warehouse", "open_warehouse"]

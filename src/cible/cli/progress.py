@@ -1,0 +1,61 @@
+"""Rich progress bars for the services' :class:`~cible.services.progress.Progress` protocol."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+
+class RichProgress:
+    """One line per step: a bar when the step has a total, a spinner otherwise, then a tick."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True,
+        )
+        self._task: TaskID | None = None
+        self._desc = ""
+        self._t0 = 0.0
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, description: str, total: float | None = None) -> None:
+        if self._task is not None:
+            self.done()
+        self._desc, self._t0 = description, time.perf_counter()
+        self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, amount: float = 1.0) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, amount)
+
+    def update(self, completed: float, total: float) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, completed=completed, total=total)
+
+    def done(self, summary: str = "") -> None:
+        if self._task is None:
+            return
+        self._bar.remove_task(self._task)
+        self._task = None
+        extra = f" [dim]({summary})[/dim]" if summary else ""
+        self.console.print(
+            f"[green]✓[/green] {self._desc}{extra} [dim]{time.perf_counter() - self._t0:.1f}s[/dim]"
+        )

@@ -1,0 +1,288 @@
+"""The mapping of one source onto the canonical schema, as one DuckDB query.
+
+The query is built in stages, each a CTE:
+
+``src``      the raw rows (+ ``__row``, a content hash and the rank of identical rows)
+``typed``    source columns declared in ``types`` converted (originals kept as ``__o_<col>``)
+``canon``    every canonical field computed as ``f__<field>``, its input text as ``v__<field>``
+``ruled``    ``set`` rules applied in order (the first matching rule wins for a field)
+``checked``  ``__reason``: the first broken rule of the row, as a struct (column, value, rule, msg)
+
+Checks, in the order a row is judged: identical-row duplicates, declared column types, required
+fields, unparseable values, allowed values, amount signs (events), ``quarantine`` rules, then
+duplicate keys (``customer_id`` in a customers source, a mapped ``event_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from cible.config import FieldMapping, SourceConfig
+from cible.ingest.sql import ident, lit, lit_list, text
+from cible.schemas.customers import CUSTOMER_FIELDS
+from cible.schemas.events import EVENT_FIELDS
+from cible.schemas.fields import FieldSpec
+
+_KIND_WORDS = {
+    "float": "a number", "int": "a whole number", "timestamp": "a timestamp", "date": "a date",
+    "bool": "a yes/no value", "string": "text", "json": "JSON",
+}
+_SQL_CAST = {"float": "DOUBLE", "int": "BIGINT", "timestamp": "TIMESTAMPTZ", "date": "DATE"}
+_DEFAULT_TRUE = ["true", "1", "yes", "y", "oui", "t"]
+_DEFAULT_FALSE = ["false", "0", "no", "n", "non", "f"]
+
+
+@dataclass(frozen=True)
+class MappingPlan:
+    """The query and the canonical columns it produces."""
+
+    sql: str
+    specs: tuple[FieldSpec, ...]
+    key_field: str | None
+
+
+def specs_for(kind: str) -> tuple[FieldSpec, ...]:
+    return CUSTOMER_FIELDS if kind == "customers" else EVENT_FIELDS
+
+
+def _reason(col: str | None, val: str, rule: str, msg: str) -> str:
+    c = lit(col) if col is not None else "NULL::VARCHAR"
+    return f"struct_pack(col := {c}, val := CAST({val} AS VARCHAR), rule := {lit(rule)}, msg := {msg})"
+
+
+def convert(expr: str, dtype: pa.DataType | None, kind: str, m: FieldMapping | None) -> str:
+    """SQL converting ``expr`` (of Arrow type ``dtype``; ``None`` = unknown/text) to ``kind``."""
+    is_text = dtype is None or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+    t = text(expr, dtype)
+    if kind in ("string", "json"):
+        return f"LOWER({t})" if m is not None and m.lower else t
+    if kind in ("float", "int"):
+        return f"TRY_CAST({t if is_text else expr} AS {_SQL_CAST[kind]})"
+    if kind == "bool":
+        if dtype is not None and pa.types.is_boolean(dtype):
+            return expr
+        true_v = m.true_values if m else _DEFAULT_TRUE
+        false_v = m.false_values if m else _DEFAULT_FALSE
+        low = f"LOWER({t})"
+        return (
+            f"CASE WHEN {low} IN ({', '.join(lit(v.lower()) for v in true_v)}) THEN TRUE "
+            f"WHEN {low} IN ({', '.join(lit(v.lower()) for v in false_v)}) THEN FALSE END"
+        )
+    return _convert_time(expr, t, dtype, is_text, kind, m)
+
+
+def _convert_time(
+    expr: str, t: str, dtype: pa.DataType | None, is_text: bool, kind: str, m: FieldMapping | None
+) -> str:
+    tz = m.timezone if m else "UTC"
+    formats = m.format if m else None
+    if not is_text and dtype is not None:
+        if pa.types.is_timestamp(dtype) and dtype.tz is not None:
+            ts = f"CAST({expr} AS TIMESTAMPTZ)"
+        elif pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+            ts = f"timezone({lit(tz)}, CAST({expr} AS TIMESTAMP))"
+        else:
+            ts = f"TRY_CAST({t} AS TIMESTAMPTZ)"
+    elif formats:
+        parsed = f"try_strptime({t}, {lit_list(formats)})"
+        ts = f"CAST({parsed} AS TIMESTAMPTZ)" if any("%z" in f for f in formats) else (
+            f"timezone({lit(tz)}, {parsed})"
+        )
+    elif tz == "UTC":
+        ts = f"TRY_CAST({t} AS TIMESTAMPTZ)"
+    else:
+        ts = (
+            f"CASE WHEN regexp_matches({t}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') "
+            f"THEN TRY_CAST({t} AS TIMESTAMPTZ) ELSE timezone({lit(tz)}, TRY_CAST({t} AS TIMESTAMP)) END"
+        )
+    if kind == "date":
+        if formats and is_text:
+            return f"CAST(try_strptime({t}, {lit_list(formats)}) AS DATE)"
+        if is_text:
+            return f"TRY_CAST({t} AS DATE)"
+        return f"CAST({expr} AS DATE)"
+    return ts
+
+
+def _field_sql(
+    spec: FieldSpec, m: FieldMapping, types: dict[str, pa.DataType]
+) -> tuple[str, str]:
+    """(value expression, input-text expression) of one mapped field."""
+    if m.column is not None:
+        col = ident(m.column)
+        return convert(col, types.get(m.column), spec.kind, m), text(col, types.get(m.column))
+    if m.expr is not None:
+        e = f"({m.expr})"
+        return convert(e, None, spec.kind, m), f"NULLIF(TRIM(CAST({e} AS VARCHAR)), '')"
+    if m.value is not None:
+        return convert(lit(m.value), None, spec.kind, m), lit(m.value)
+    pairs = ", ".join(f"{lit(c)}, {ident(c)}" for c in m.columns or [])
+    return f"CAST(json_object({pairs}) AS VARCHAR)", "NULL::VARCHAR"
+
+
+def _typed_stage(source: SourceConfig, types: dict[str, pa.DataType]) -> tuple[str, list[str]]:
+    replaces, originals, checks = [], [], []
+    for col, kind in source.types.items():
+        c = ident(col)
+        conv = convert(c, types.get(col), kind, None)
+        replaces.append(f"{conv} AS {c}")
+        originals.append(f"{c} AS {ident('__o_' + col)}")
+        o = ident("__o_" + col)
+        checks.append(
+            f"CASE WHEN {text(o, types.get(col))} IS NOT NULL AND {c} IS NULL THEN "
+            + _reason(col, o, f"type:{kind}", f"'''' || CAST({o} AS VARCHAR) || ''' is not "
+                      + f"{_KIND_WORDS[kind]}'")
+            + " END"
+        )
+    select = "SELECT *" + (f" REPLACE ({', '.join(replaces)})" if replaces else "")
+    select += "".join(", " + o for o in originals)
+    return select + " FROM src", checks
+
+
+def _rule_columns(when: str, columns: list[str]) -> list[str]:
+    import re
+
+    return [c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", when)]
+
+
+def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
+    """The whole query for one source whose raw Arrow schema is ``schema``."""
+    specs = specs_for(source.kind)
+    types = {f.name: f.type for f in schema if f.name != "__row"}
+    raw_cols = list(types)
+    content = "md5(concat_ws(chr(31), " + ", ".join(
+        f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in raw_cols
+    ) + "))"
+    src = (
+        f"SELECT *, {content} AS __content FROM __raw"
+    )
+    ranked = (
+        "SELECT *, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
+        "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0"
+    )
+    typed_sql, checks = _typed_stage(source, types)
+
+    fields, field_checks = [], []
+    for spec in specs:
+        if spec.name == "source":
+            continue
+        m = source.fields.get(spec.name)
+        fname = ident("f__" + spec.name)
+        vname = ident("v__" + spec.name)
+        if m is None:
+            if spec.name == "event_id":
+                fields.append(f"md5({lit(source.name)} || ':' || __content || ':' || __dup_rank) AS {fname}")
+            else:
+                fields.append(f"CAST(NULL AS {spec.sql_type}) AS {fname}")
+            fields.append(f"NULL::VARCHAR AS {vname}")
+            continue
+        value, inp = _field_sql(spec, m, types)
+        fields.append(f"{value} AS {fname}")
+        fields.append(f"{inp} AS {vname}")
+        if spec.kind not in ("string", "json"):
+            fmt = f" in format {' or '.join(m.format)}" if m.format else ""
+            msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
+            field_checks.append(
+                f"CASE WHEN {vname} IS NOT NULL AND {fname} IS NULL THEN "
+                + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg) + " END"
+            )
+
+    ruled = _ruled_stage(source, specs)
+    required = [
+        f"CASE WHEN {ident('f__' + s.name)} IS NULL THEN "
+        + _reason(_origin(s.name, source.fields.get(s.name)), "NULL", f"required:{s.name}",
+                  lit(f"{s.name} is required but missing"))
+        + " END"
+        for s in specs if s.required and s.name != "source"
+    ]
+    allowed = [
+        f"CASE WHEN {ident('f__' + s.name)} IS NOT NULL AND {ident('f__' + s.name)} NOT IN "
+        f"({', '.join(lit(a) for a in s.allowed)}) THEN "
+        + _reason(_origin(s.name, source.fields.get(s.name)), ident("f__" + s.name),
+                  f"allowed:{s.name}",
+                  f"'''' || {ident('f__' + s.name)} || ''' is not one of " + ", ".join(s.allowed) + "'")
+        + " END"
+        for s in specs if s.allowed
+    ]
+    semantic = _semantic_checks(source)
+    quarantine_rules = []
+    for r in source.rules:
+        if r.quarantine is None:
+            continue
+        cols = _rule_columns(r.when, raw_cols)
+        col = ", ".join(cols) if cols else None
+        val = " || ', ' || ".join(f"coalesce(CAST({ident('__o_' + c if c in source.types else c)} "
+                                   "AS VARCHAR), 'NULL')" for c in cols) if cols else "NULL"
+        quarantine_rules.append(
+            f"CASE WHEN coalesce(({r.when}), FALSE) THEN " + _reason(col, val, r.name, lit(r.quarantine)) + " END"
+        )
+    dup_check = []
+    if source.on_duplicate_rows == "quarantine":
+        dup_check.append(
+            "CASE WHEN __dup_rank > 1 THEN "
+            + _reason(None, "NULL", "duplicate_row", "'identical to row ' || __dup_first") + " END"
+        )
+    all_checks = dup_check + checks + field_checks + required + allowed + semantic + quarantine_rules
+    reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
+    key = "customer_id" if source.kind == "customers" else ("event_id" if "event_id" in source.fields else None)
+    sql = (
+        f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
+        f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed), ruled AS ({ruled}), "
+        f"checked AS (SELECT *, {reason} AS __reason FROM ruled) "
+        + _key_stage(key)
+    )
+    return MappingPlan(sql=sql, specs=specs, key_field=key)
+
+
+def _origin(field: str, m: FieldMapping | None) -> str:
+    if m is None:
+        return field
+    return m.column if m.column is not None else field
+
+
+def _ruled_stage(source: SourceConfig, specs: tuple[FieldSpec, ...]) -> str:
+    by_field: dict[str, list[tuple[str, str]]] = {}
+    for r in source.rules:
+        for f, v in (r.set or {}).items():
+            by_field.setdefault(f, []).append((r.when, v))
+    if not by_field:
+        return "SELECT * FROM canon"
+    kinds = {s.name: s for s in specs}
+    repl = []
+    for f, cases in by_field.items():
+        whens = " ".join(
+            f"WHEN coalesce(({w}), FALSE) THEN {convert(lit(v), None, kinds[f].kind, None)}" for w, v in cases
+        )
+        repl.append(f"CASE {whens} ELSE {ident('f__' + f)} END AS {ident('f__' + f)}")
+    return f"SELECT * REPLACE ({', '.join(repl)}) FROM canon"
+
+
+def _semantic_checks(source: SourceConfig) -> list[str]:
+    if source.kind != "events":
+        return []
+    origin = _origin("amount", source.fields.get("amount"))
+    return [
+        "CASE WHEN f__event_type = 'purchase' AND f__amount < 0 THEN "
+        + _reason(origin, "f__amount", "amount_sign:purchase",
+                  "'a purchase must have amount >= 0, got ' || CAST(f__amount AS VARCHAR)") + " END",
+        "CASE WHEN f__event_type = 'refund' AND f__amount > 0 THEN "
+        + _reason(origin, "f__amount", "amount_sign:refund",
+                  "'a refund must have amount <= 0, got ' || CAST(f__amount AS VARCHAR)") + " END",
+    ]
+
+
+def _key_stage(key: str | None) -> str:
+    if key is None:
+        return "SELECT * FROM checked"
+    f = ident("f__" + key)
+    return (
+        "SELECT * REPLACE (CASE WHEN __reason IS NULL AND __key_rank > 1 THEN "
+        + _reason(key, f, f"duplicate_key:{key}",
+                  f"'{key} ''' || {f} || ''' already seen at row ' || CAST(__key_first AS VARCHAR)")
+        + " ELSE __reason END AS __reason) FROM ("
+        f"SELECT *, row_number() OVER (PARTITION BY {f}, __reason IS NULL ORDER BY __row) AS __key_rank, "
+        f"min(__row) FILTER (WHERE __reason IS NULL) OVER (PARTITION BY {f}) AS __key_first "
+        "FROM checked)"
+    )

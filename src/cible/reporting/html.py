@@ -1,0 +1,224 @@
+"""The self-contained HTML report: one file, readable offline, plotly.js embedded once.
+
+:func:`render_report` turns a segmentation result and the ingestion summaries into display rows
+(formatting only, no statistics) and renders ``templates/report.html.j2`` with autoescaping on.
+The only unescaped inserts are the plotly.js bundle and the chart ``<div>``s plotly generates
+(plotly escapes ``<``, ``>`` and ``/`` in the data it embeds).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from cible.reporting import charts
+from cible.segmentation.result import SegmentationResult
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "report.html.j2"
+INGEST_KEYS: tuple[str, ...] = (
+    "name",
+    "kind",
+    "path",
+    "read",
+    "accepted",
+    "quarantined",
+    "inserted",
+    "already_present",
+)
+_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+_PERCENT_FEATURES = frozenset({"refund_rate"})
+
+
+@dataclass(frozen=True)
+class IngestRow:
+    """One source of the ingestion table, numbers already formatted."""
+
+    name: str
+    kind: str
+    path: str
+    read: str
+    accepted: str
+    quarantined: str
+    inserted: str
+    already_present: str
+    balanced: bool
+    by_rule: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A plain table: headers and rows of display strings (the first cell may be a colour)."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    colors: list[str]
+
+
+def render_report(
+    path: Path,
+    *,
+    segmentation: SegmentationResult,
+    ingest: list[dict[str, object]],
+    meta: dict[str, str],
+) -> Path:
+    """Write the report to ``path`` (parents created) and return ``path``.
+
+    ``ingest`` holds one summary per source with the keys of :data:`INGEST_KEYS` plus
+    ``quarantine_by_rule`` (rule -> rows). ``meta`` is shown in the header: ``project``,
+    ``as_of`` and ``generated_at`` in particular; any other key is listed too.
+    """
+    path = Path(path)
+    html = render_report_html(segmentation=segmentation, ingest=ingest, meta=meta)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def render_report_html(
+    *,
+    segmentation: SegmentationResult,
+    ingest: list[dict[str, object]],
+    meta: dict[str, str],
+) -> str:
+    """The report as an HTML string (see :func:`render_report`)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    r = segmentation
+    figures = {
+        "sizes": charts.sizes_figure(r),
+        "lifts": charts.lift_heatmap_figure(r),
+        "map": charts.pca_map_figure(r),
+        "elbow": charts.elbow_figure(r),
+        "silhouette": charts.silhouette_figure(r),
+    }
+    return env.get_template(TEMPLATE_NAME).render(
+        title=str(meta.get("project", "cible")),
+        plotly_js=Markup(get_plotlyjs()),
+        summary=_summary(r, meta),
+        ingest_rows=[_ingest_row(i, item) for i, item in enumerate(ingest)],
+        profile_table=_profile_table(r),
+        charts={key: _chart_div(key, fig) for key, fig in figures.items()},
+        chosen_k=r.chosen_k,
+        silhouette=_fmt_float(r.silhouette, 3),
+        features=", ".join(charts.feature_label(f) for f in r.feature_names),
+    )
+
+
+def _summary(r: SegmentationResult, meta: Mapping[str, str]) -> list[tuple[str, str]]:
+    items = [
+        ("Project", str(meta.get("project", "cible"))),
+        ("Data as of", str(meta.get("as_of", "–"))),
+        ("Generated at", str(meta.get("generated_at", "–"))),
+    ]
+    known = {"project", "as_of", "generated_at"}
+    items += [(k.replace("_", " ").capitalize(), str(v)) for k, v in meta.items() if k not in known]
+    items += [
+        ("Customers", _fmt_int(r.n_customers)),
+        ("Customers segmented", _fmt_int(r.n_segmented)),
+        ("Prospects (no purchase yet)", _fmt_int(r.n_prospects)),
+        ("Chosen k", str(r.chosen_k)),
+        ("Silhouette", _fmt_float(r.silhouette, 3)),
+    ]
+    return items
+
+
+def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
+    missing = [k for k in INGEST_KEYS if k not in item]
+    if missing:
+        raise ValueError(f"ingest summary #{position + 1} lacks key(s) {missing}")
+    counts = {k: _as_int(item[k], k, position) for k in INGEST_KEYS[3:]}
+    rules = item.get("quarantine_by_rule") or {}
+    if not isinstance(rules, Mapping):
+        raise ValueError(
+            f"ingest summary #{position + 1}: quarantine_by_rule must be a mapping rule -> rows"
+        )
+    by_rule = sorted(
+        ((str(rule), _as_int(n, f"quarantine_by_rule[{rule}]", position)) for rule, n in rules.items()),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return IngestRow(
+        name=str(item["name"]),
+        kind=str(item["kind"]),
+        path=str(item["path"]),
+        balanced=counts["read"] == counts["accepted"] + counts["quarantined"],
+        by_rule=[(rule, _fmt_int(n)) for rule, n in by_rule],
+        **{k: _fmt_int(v) for k, v in counts.items()},
+    )
+
+
+def _profile_table(r: SegmentationResult) -> Table:
+    features = charts.profile_features(r)
+    headers = ["Segment", "Name", "Customers", "Share"] + [charts.feature_label(f) for f in features]
+    rows: list[list[str]] = []
+    colors: list[str] = []
+    for _, p in r.profiles.iterrows():
+        seg_id = int(p["segment_id"])
+        cells = [str(seg_id), str(p["segment_name"]), _fmt_int(int(p["size"])), _fmt_pct(p["share"])]
+        cells += [_fmt_feature(f, p[f"{f}_mean"]) for f in features]
+        rows.append(cells)
+        colors.append(charts.segment_color(seg_id))
+    return Table(headers=headers, rows=rows, colors=colors)
+
+
+def _chart_div(key: str, fig: go.Figure) -> Markup:
+    html = pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"chart-{key}",
+        config=_PLOTLY_CONFIG,
+        default_height="100%",
+    )
+    return Markup(html)
+
+
+def _as_int(value: object, key: str, position: int) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError(f"ingest summary #{position + 1}: '{key}' must be a count, got {value!r}")
+
+
+def _fmt_int(value: int) -> str:
+    return f"{value:,}"
+
+
+def _fmt_float(value: object, digits: int) -> str:
+    number = _to_float(value)
+    return "–" if math.isnan(number) else f"{number:,.{digits}f}"
+
+
+def _fmt_pct(value: object) -> str:
+    number = _to_float(value)
+    return "–" if math.isnan(number) else f"{number:.1%}"
+
+
+def _fmt_feature(feature: str, value: object) -> str:
+    if feature in _PERCENT_FEATURES:
+        return _fmt_pct(value)
+    number = _to_float(value)
+    if math.isnan(number):
+        return "–"
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.1f}"
+
+
+def _to_float(value: object) -> float:
+    return float(value) if isinstance(value, numbers.Real) else math.nan

@@ -1,0 +1,171 @@
+"""Segment customers: scale, cluster with automatic k, order, profile, name, project in 2D.
+
+Only purchasing customers (``frequency > 0``) are clustered; the others form segment 0,
+"Prospects - no purchase yet", and take no part in fitting or in the silhouette. k-means segments
+get ids ``1..k`` in order of decreasing mean monetary value, so the same data always gives the same
+ids whatever order k-means found the clusters in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from sklearn.decomposition import PCA
+
+from cible.config import FEATURE_NAMES, SegmentationConfig
+from cible.exceptions import SegmentationError
+from cible.segmentation.kmeans import AutoKMeans
+from cible.segmentation.naming import name_segments
+from cible.segmentation.preprocess import FeatureTransformer
+from cible.segmentation.profile import profile_segments
+from cible.segmentation.result import (
+    PROSPECT_SEGMENT_ID,
+    PROSPECT_SEGMENT_NAME,
+    SegmentationResult,
+)
+
+MAP_SAMPLE_SIZE = 5000
+
+
+def segment_customers(features: pd.DataFrame, config: SegmentationConfig) -> SegmentationResult:
+    """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
+
+    Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
+    repeat, purchasing customers have missing values in the clustering features, or there are fewer
+    than ``k_min + 1`` purchasing customers.
+    """
+    _check_input(features, config)
+    buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
+    n_buyers = int(buyers.sum())
+    if n_buyers < config.k_min + 1:
+        raise SegmentationError(
+            f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
+            f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
+        )
+    buyer_frame = features.loc[buyers, list(config.features)]
+    _check_complete(buyer_frame)
+
+    try:
+        transformer = FeatureTransformer(log_features=config.log_transformed())
+        scaled = transformer.fit_transform(buyer_frame)
+        model = AutoKMeans(
+            k_min=config.k_min,
+            k_max=config.k_max,
+            silhouette_sample=config.silhouette_sample,
+            n_init=config.n_init,
+            random_state=config.random_state,
+        ).fit(scaled)
+    except ValueError as e:
+        raise SegmentationError(f"segmentation could not be fitted: {e}") from e
+
+    buyer_ids = _ids_by_monetary(model.labels_, features.loc[buyers, "monetary"])
+    segment_ids = pd.Series(PROSPECT_SEGMENT_ID, index=features.index, dtype="int64")
+    segment_ids.iloc[np.flatnonzero(buyers)] = buyer_ids
+
+    profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
+    profiles = profile_segments(
+        features.loc[:, profile_columns],
+        segment_ids,
+        reference=features.loc[buyers, profile_columns],
+    )
+    names = name_segments(profiles[profiles["segment_id"] != PROSPECT_SEGMENT_ID])
+    names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
+    profiles = profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str))
+
+    customer_ids = features.index.astype(str).to_numpy()
+    assignments = pd.DataFrame(
+        {
+            "customer_id": customer_ids,
+            "segment_id": segment_ids.to_numpy(dtype=np.int64),
+            "segment_name": segment_ids.map(names).astype(str).to_numpy(),
+        }
+    )
+    map_2d, explained = _pca_map(
+        scaled, customer_ids[buyers], buyer_ids, names, config.random_state
+    )
+    return SegmentationResult(
+        assignments=assignments,
+        profiles=profiles,
+        k_scores=model.scores_.copy(),
+        chosen_k=int(model.n_clusters_),
+        silhouette=float(model.silhouette_),
+        map_2d=map_2d,
+        pca_explained=explained,
+        feature_names=list(config.features),
+        n_prospects=int(len(features) - n_buyers),
+    )
+
+
+def _check_input(features: pd.DataFrame, config: SegmentationConfig) -> None:
+    needed = list(dict.fromkeys([*config.features, "frequency", "monetary"]))
+    missing = [c for c in needed if c not in features.columns]
+    if missing:
+        raise SegmentationError(
+            f"features lack column(s) {missing}; segmentation needs {needed}"
+        )
+    if features.index.has_duplicates:
+        n_dup = int(features.index.duplicated().sum())
+        raise SegmentationError(f"features have {n_dup:,} repeated customer_id value(s)")
+    n_missing_freq = int(features["frequency"].isna().sum())
+    if n_missing_freq:
+        raise SegmentationError(
+            f"column 'frequency' has {n_missing_freq:,} missing value(s); it must be 0 for "
+            "customers without purchase"
+        )
+
+
+def _check_complete(buyer_frame: pd.DataFrame) -> None:
+    """Purchasing customers must have every clustering feature (guard against upstream bugs)."""
+    problems = []
+    for col in buyer_frame.columns:
+        values = pd.to_numeric(buyer_frame[col], errors="coerce").to_numpy(dtype=np.float64)
+        n_bad = int((~np.isfinite(values)).sum())
+        if n_bad:
+            problems.append(f"'{col}' ({n_bad:,})")
+    if problems:
+        raise SegmentationError(
+            "purchasing customers have missing, infinite or non-numeric values in column(s) "
+            + ", ".join(problems)
+            + "; every clustering feature must be set when frequency > 0"
+        )
+
+
+def _ids_by_monetary(labels: NDArray[np.int64], monetary: pd.Series) -> NDArray[np.int64]:
+    """Relabel clusters 1..k by decreasing mean monetary (ties: k-means label order)."""
+    means = pd.Series(monetary.to_numpy(dtype=np.float64)).groupby(labels).mean()
+    order = sorted(means.index, key=lambda label: (-means[label], label))
+    mapping = {int(label): rank for rank, label in enumerate(order, start=1)}
+    return np.asarray([mapping[int(label)] for label in labels], dtype=np.int64)
+
+
+def _pca_map(
+    scaled: NDArray[np.float64],
+    customer_ids: NDArray[np.object_],
+    segment_ids: NDArray[np.int64],
+    names: dict[int, str],
+    random_state: int,
+) -> tuple[pd.DataFrame, tuple[float, float]]:
+    """First two principal components of the scaled features for a seeded customer sample."""
+    n_rows, n_features = scaled.shape
+    n_components = min(2, n_features, n_rows)
+    pca = PCA(n_components=n_components, svd_solver="full").fit(scaled)
+    if n_rows > MAP_SAMPLE_SIZE:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(n_rows, size=MAP_SAMPLE_SIZE, replace=False))
+    else:
+        rows = np.arange(n_rows)
+    coords = np.zeros((len(rows), 2))
+    coords[:, :n_components] = pca.transform(scaled[rows])
+    ratios = [float(r) for r in pca.explained_variance_ratio_] + [0.0, 0.0]
+    sample_ids = segment_ids[rows]
+    frame = pd.DataFrame(
+        {
+            "customer_id": customer_ids[rows],
+            "pc1": coords[:, 0],
+            "pc2": coords[:, 1],
+            "segment_id": sample_ids,
+            "segment_name": [names[int(i)] for i in sample_ids],
+        }
+    )
+    return frame, (ratios[0], ratios[1])

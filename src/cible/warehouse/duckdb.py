@@ -1,0 +1,69 @@
+"""DuckDB backend: the embedded default, one database file on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from cible.exceptions import WarehouseError
+from cible.warehouse.base import Dialect, Warehouse
+
+
+class DuckDBWarehouse(Warehouse):
+    """Warehouse in a DuckDB file (``:memory:`` for a throw-away one)."""
+
+    dialect = Dialect("duckdb")
+
+    def __init__(self, path: Path | str, *, memory_limit: str | None = None) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as e:
+            raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {e}") from e
+        self._con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.ensure_schema()
+
+    def execute(self, sql: str) -> None:
+        try:
+            self._con.execute(sql)
+        except duckdb.Error as e:
+            raise WarehouseError(f"DuckDB statement failed: {e}") from e
+
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        try:
+            return self._con.sql(sql).to_arrow_table()
+        except duckdb.Error as e:
+            raise WarehouseError(f"DuckDB query failed: {e}") from e
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self._con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> DuckDBWarehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
