@@ -91,6 +91,7 @@ def map_source(source: SourceConfig, raw: RawSource) -> SourceResult:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         con.register("__raw", raw.table)
         try:
             con.execute(f"CREATE TEMP TABLE __checked AS {plan.sql}")

@@ -148,7 +148,10 @@ def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
             f"ingest summary #{position + 1}: quarantine_by_rule must be a mapping rule -> rows"
         )
     by_rule = sorted(
-        ((str(rule), _as_int(n, f"quarantine_by_rule[{rule}]", position)) for rule, n in rules.items()),
+        (
+            (str(rule), _as_int(n, f"quarantine_by_rule[{rule}]", position))
+            for rule, n in rules.items()
+        ),
         key=lambda pair: (-pair[1], pair[0]),
     )
     return IngestRow(
@@ -163,12 +166,14 @@ def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
 
 def _profile_table(r: SegmentationResult) -> Table:
     features = charts.profile_features(r)
-    headers = ["Segment", "Name", "Customers", "Share"] + [charts.feature_label(f) for f in features]
+    headers = ["Segment", "Name", "Customers", "Share"]
+    headers += [charts.feature_label(f) for f in features]
     rows: list[list[str]] = []
     colors: list[str] = []
     for _, p in r.profiles.iterrows():
         seg_id = int(p["segment_id"])
-        cells = [str(seg_id), str(p["segment_name"]), _fmt_int(int(p["size"])), _fmt_pct(p["share"])]
+        cells = [str(seg_id), str(p["segment_name"]), _fmt_int(int(p["size"]))]
+        cells.append(_fmt_pct(p["share"]))
         cells += [_fmt_feature(f, p[f"{f}_mean"]) for f in features]
         rows.append(cells)
         colors.append(charts.segment_color(seg_id))
@@ -217,7 +222,7 @@ def _fmt_feature(feature: str, value: object) -> str:
     number = _to_float(value)
     if math.isnan(number):
         return "–"
-    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.1f}"
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.1f}"
 
 
 def _to_float(value: object) -> float:

@@ -13,6 +13,7 @@ from cible.schemas.fields import FieldSpec, arrow_schema
 EVENT_TYPES = (
     "purchase",
     "refund",
+    "free_item",
     "page_view",
     "product_view",
     "cart_add",

@@ -30,9 +30,9 @@ class SegmentationResult:
     silhouette:
         The sampled silhouette of the chosen k.
     map_2d:
-        ``customer_id``, ``pc1``, ``pc2``, ``segment_id``, ``segment_name`` for a seeded sample of at
-        most 5,000 purchasing customers, projected on the first two principal components of the
-        scaled features.
+        ``customer_id``, ``pc1``, ``pc2``, ``segment_id``, ``segment_name`` for a seeded sample
+        of at most 5,000 purchasing customers, projected on the first two principal components of
+        the scaled features.
     pca_explained:
         Share of the variance explained by ``pc1`` and ``pc2``.
     feature_names:

@@ -60,8 +60,9 @@ def segment_customers(features: pd.DataFrame, config: SegmentationConfig) -> Seg
         raise SegmentationError(f"segmentation could not be fitted: {e}") from e
 
     buyer_ids = _ids_by_monetary(model.labels_, features.loc[buyers, "monetary"])
-    segment_ids = pd.Series(PROSPECT_SEGMENT_ID, index=features.index, dtype="int64")
-    segment_ids.iloc[np.flatnonzero(buyers)] = buyer_ids
+    all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
+    all_ids[buyers] = buyer_ids
+    segment_ids = pd.Series(all_ids, index=features.index)
 
     profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
     profiles = profile_segments(

@@ -27,6 +27,7 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as e:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {e}") from e
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self.ensure_schema()

@@ -1,0 +1,66 @@
+"""The shipped Online Retail example, end to end on the real UCI file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cible.config import load_config
+from cible.services.pipeline import PipelineResult, run_pipeline
+from tests.conftest import shared_dataset
+
+pytestmark = pytest.mark.integration
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "online_retail.yaml"
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> PipelineResult:
+    shared_dataset("online_retail", "online_retail.parquet")
+    out = tmp_path_factory.mktemp("online_retail")
+    return run_pipeline(load_config(EXAMPLE), out)
+
+
+def test_every_row_is_accounted_for(result: PipelineResult) -> None:
+    (src,) = result.ingest.sources
+    assert src.read == 541_909
+    assert src.accepted + src.quarantined == 541_909
+    assert src.quarantine_by_rule == {"duplicate_row": 5_268, "required:customer_id": 135_037}
+    assert src.accepted == 401_604
+    summary = json.loads((result.out_dir / "ingest_summary.json").read_text())
+    assert summary["totals"]["read"] == 541_909
+    quarantine = pd.read_csv(result.out_dir / "quarantine.csv", usecols=["rule"])
+    assert len(quarantine) == src.quarantined
+
+
+def test_customers_and_event_types(result: PipelineResult) -> None:
+    con = duckdb.connect(str(result.out_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.sql("SELECT count(DISTINCT customer_id) FROM events").fetchone() == (4_372,)
+        types = dict(con.sql("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall())
+        assert types == {"purchase": 392_692, "refund": 8_872, "free_item": 40}
+        assert con.sql("SELECT count(*) FROM events WHERE starts_with(order_id, 'C') "
+                       "AND event_type <> 'refund'").fetchone() == (0,)
+        buyers = {r[0] for r in con.sql(
+            "SELECT DISTINCT customer_id FROM events WHERE event_type = 'purchase'").fetchall()}
+    finally:
+        con.close()
+    assert len(buyers) == 4_338
+    segments = pd.read_parquet(result.out_dir / "segments.parquet")
+    assert segments["customer_id"].is_unique
+    assert len(segments) == 4_372
+    seg = segments.set_index("customer_id")
+    assert seg.loc[sorted(buyers), "segment_id"].gt(0).all()  # every buyer in exactly one k-means segment
+    assert (seg.drop(index=sorted(buyers))["segment_id"] == 0).all()  # refund-only/free-only: prospects
+
+
+def test_outputs(result: PipelineResult) -> None:
+    assert result.as_of.isoformat() == "2011-12-10"
+    profiles = pd.read_csv(result.out_dir / "profiles.csv")
+    assert profiles["size"].sum() == 4_372
+    assert profiles["segment_name"].is_unique
+    html = (result.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "541,909" in html

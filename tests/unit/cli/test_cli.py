@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cible.cli.main import app
+from tests.conftest import ORDERS_CSV, WriteConfig, orders_source
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "cible 0.1.0"
+
+
+def test_ingest_reports_counts(tmp_path: Path, write_config: WriteConfig) -> None:
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    cfg = write_config({"sources": [orders_source()]})
+    result = runner.invoke(app, ["ingest", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "orders" in result.output
+    assert (tmp_path / "out" / "quarantine.csv").is_file()
+
+
+def test_missing_source_file_exits_2_and_names_it(tmp_path: Path, write_config: WriteConfig) -> None:
+    cfg = write_config({"sources": [orders_source("gone.csv")]})
+    result = runner.invoke(app, ["run", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "file not found" in result.output and "gone.csv" in result.output
+    assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_empty_file_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
+    (tmp_path / "orders.csv").write_text("order_id,customer_id,order_date,qty,price,status\n")
+    cfg = write_config({"sources": [orders_source()]})
+    result = runner.invoke(app, ["ingest", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "orders.csv has no data rows" in result.output
+
+
+def test_unknown_config_key_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
+    cfg = write_config({"sources": [orders_source()], "colour": "blue"})
+    result = runner.invoke(app, ["run", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "colour: unknown key" in result.output
+
+
+def test_mapped_column_absent_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    src = orders_source()
+    src["fields"] = {**src["fields"], "order_id": "invoice"}  # type: ignore[dict-item]
+    cfg = write_config({"sources": [src]})
+    result = runner.invoke(app, ["ingest", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "'invoice' (for field 'order_id') not in the file" in result.output
+
+
+def test_generate_rejects_out_of_range(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--customers", "10"])
+    assert result.exit_code == 2
+    assert "between 1,000 and 1,000,000" in result.output

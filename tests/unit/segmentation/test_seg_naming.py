@@ -1,0 +1,120 @@
+"""name_segments: archetypes, fallback, uniqueness, determinism and permutation invariance."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cible.config import FEATURE_NAMES
+from cible.segmentation.naming import name_segments
+
+BASE_MEANS = {
+    "recency_days": 60.0,
+    "frequency": 4.0,
+    "monetary": 400.0,
+    "avg_basket": 100.0,
+    "tenure_days": 500.0,
+    "mean_interpurchase_days": 90.0,
+    "refund_rate": 0.1,
+    "events_30d": 3.0,
+    "events_90d": 8.0,
+}
+
+
+def _row(segment_id: int, size: int, **lifts: float) -> dict[str, float]:
+    row: dict[str, float] = {"segment_id": segment_id, "size": size, "share": 0.0}
+    for f in FEATURE_NAMES:
+        lift = lifts.get(f, 1.0)
+        row[f"{f}_mean"] = lift * BASE_MEANS[f]
+        row[f"{f}_median"] = lift * BASE_MEANS[f]
+        row[f"{f}_lift"] = lift
+    return row
+
+
+# size identifies a profile in the tests below (it does not influence the names)
+PROFILES = [
+    _row(1, 101, recency_days=0.3, frequency=2.0, monetary=2.5),
+    _row(2, 102, recency_days=2.5, frequency=0.5, monetary=0.4),
+    _row(3, 103, tenure_days=0.3, recency_days=0.5, frequency=0.6, monetary=0.5),
+    _row(4, 104, events_90d=2.0, events_30d=2.0, frequency=0.5, monetary=0.6),
+    _row(5, 105, refund_rate=3.0),
+    _row(6, 106, avg_basket=2.0, frequency=0.8, monetary=1.6),
+    _row(7, 107, frequency=1.6, tenure_days=1.3, recency_days=0.9, monetary=1.1),
+    _row(8, 108, avg_basket=0.6, frequency=1.1),
+    _row(9, 109, frequency=1.4, avg_basket=0.78, tenure_days=0.9),
+    _row(10, 110),
+]
+EXPECTED = {
+    1: "Champions",
+    2: "At risk - lapsed",
+    3: "New customers",
+    4: "Window shoppers",
+    5: "Frequent returners",
+    6: "Big spenders - occasional",
+    7: "Loyal regulars",
+    8: "Bargain hunters",
+    9: "High frequency, low basket",
+    10: "Average customers",
+}
+
+
+def test_archetypes_and_fallback() -> None:
+    assert name_segments(pd.DataFrame(PROFILES)) == EXPECTED
+
+
+def test_same_profiles_same_names() -> None:
+    frame = pd.DataFrame(PROFILES)
+    before = frame.copy()
+    assert name_segments(frame) == name_segments(frame.copy())
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_repeated_names_are_numbered_by_spend() -> None:
+    frame = pd.DataFrame(
+        [
+            _row(1, 50, recency_days=0.3, frequency=2.0, monetary=2.0),
+            _row(2, 60, recency_days=0.3, frequency=2.0, monetary=3.0),
+            _row(3, 70, recency_days=0.5, frequency=1.5, monetary=1.5),
+            _row(4, 80, recency_days=3.0, frequency=0.3, monetary=0.2),
+        ]
+    )
+    names = name_segments(frame)
+    assert names == {1: "Champions (2)", 2: "Champions", 3: "Champions (3)", 4: "At risk - lapsed"}
+    assert len(set(names.values())) == len(names)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_permuting_segment_ids_keeps_names_on_profiles(seed: int) -> None:
+    frame = pd.DataFrame(PROFILES + [_row(11, 111, recency_days=0.4, frequency=1.8, monetary=1.9)])
+    by_size = {int(r["size"]): n for r, n in zip(PROFILES, EXPECTED.values(), strict=True)}
+    by_size[111] = "Champions (2)"  # lower spend than the first champions
+    original = name_segments(frame)
+    assert {int(s): original[int(i)] for s, i in zip(frame["size"], frame["segment_id"])} == by_size
+
+    permuted = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    new_ids = list(range(40, 40 + len(frame)))
+    permuted["segment_id"] = pd.Series(new_ids).sample(frac=1.0, random_state=seed + 10).to_numpy()
+    names = name_segments(permuted)
+    assert {int(s): names[int(i)] for s, i in zip(permuted["size"], permuted["segment_id"])} == (
+        by_size
+    )
+
+
+def test_subset_of_features_falls_back_to_descriptions() -> None:
+    frame = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "size": [10, 10],
+            "share": [0.5, 0.5],
+            "monetary_mean": [600.0, 200.0],
+            "monetary_median": [600.0, 200.0],
+            "monetary_lift": [1.5, 0.5],
+        }
+    )
+    assert name_segments(frame) == {1: "High spend", 2: "Low spend"}
+
+
+def test_repeated_segment_ids_are_refused() -> None:
+    frame = pd.DataFrame([_row(1, 10), _row(1, 11)])
+    with pytest.raises(ValueError, match="repeated segment_id"):
+        name_segments(frame)
