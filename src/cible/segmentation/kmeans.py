@@ -52,6 +52,11 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
 
     The choice is the k with the highest silhouette; ties go to the smaller k. When no k has a
     defined silhouette (degenerate data), the smallest k tried is kept.
+
+    The estimator passes :func:`sklearn.utils.estimator_checks.check_estimator`; the only check not
+    run is ``check_array_api_input``, which scikit-learn itself skips unless ``SCIPY_ARRAY_API=1``
+    (array-API inputs are not supported). Input validation uses ``validate_data``
+    (scikit-learn >= 1.6).
     """
 
     def __init__(

@@ -85,19 +85,19 @@ def test_repeated_names_are_numbered_by_spend() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_permuting_segment_ids_keeps_names_on_profiles(seed: int) -> None:
-    frame = pd.DataFrame(PROFILES + [_row(11, 111, recency_days=0.4, frequency=1.8, monetary=1.9)])
+    frame = pd.DataFrame([*PROFILES, _row(11, 111, recency_days=0.4, frequency=1.8, monetary=1.9)])
     by_size = {int(r["size"]): n for r, n in zip(PROFILES, EXPECTED.values(), strict=True)}
     by_size[111] = "Champions (2)"  # lower spend than the first champions
     original = name_segments(frame)
-    assert {int(s): original[int(i)] for s, i in zip(frame["size"], frame["segment_id"])} == by_size
+    pairs = zip(frame["size"], frame["segment_id"], strict=True)
+    assert {int(s): original[int(i)] for s, i in pairs} == by_size
 
     permuted = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     new_ids = list(range(40, 40 + len(frame)))
     permuted["segment_id"] = pd.Series(new_ids).sample(frac=1.0, random_state=seed + 10).to_numpy()
     names = name_segments(permuted)
-    assert {int(s): names[int(i)] for s, i in zip(permuted["size"], permuted["segment_id"])} == (
-        by_size
-    )
+    pairs = zip(permuted["size"], permuted["segment_id"], strict=True)
+    assert {int(s): names[int(i)] for s, i in pairs} == by_size
 
 
 def test_subset_of_features_falls_back_to_descriptions() -> None:

@@ -23,7 +23,7 @@ def _frame() -> pd.DataFrame:
 
 def test_log1p_then_zscore_golden_numbers() -> None:
     out = FeatureTransformer(log_features=["a"]).fit_transform(_frame())
-    # z-scores with the population std: [0,1,2] -> mean 1, std sqrt(2/3); [1,1,4] -> mean 2, std sqrt(2)
+    # z-scores, population std: [0,1,2] -> mean 1, std sqrt(2/3); [1,1,4] -> mean 2, std sqrt(2)
     expected = np.array(
         [
             [-1 / math.sqrt(2 / 3), -1 / math.sqrt(2)],
