@@ -41,16 +41,28 @@ def pandas_baseline(data: Path) -> pd.DataFrame:
     web = web.dropna(subset=["user", "ts"])
     web = web[web["ts"] < AS_OF]
     buys = orders[orders["status"] == "completed"]
-    per_order = buys.groupby(["customer_id", "order_id"]).agg(ts=("ts", "min"), amount=("amount", "sum"))
+    per_order = buys.groupby(["customer_id", "order_id"]).agg(
+        ts=("ts", "min"), amount=("amount", "sum")
+    )
     g = per_order.groupby("customer_id").agg(
         freq=("amount", "size"), gross=("amount", "sum"), first=("ts", "min"), last=("ts", "max")
     )
     refunded = orders[orders["status"] == "returned"].groupby("customer_id")["amount"].sum()
-    all_ev = pd.concat([orders[["customer_id", "ts"]], web.rename(columns={"user": "customer_id"})[
-        ["customer_id", "ts"]]])
+    all_ev = pd.concat(
+        [
+            orders[["customer_id", "ts"]],
+            web.rename(columns={"user": "customer_id"})[["customer_id", "ts"]],
+        ]
+    )
     days = (AS_OF - all_ev["ts"]).dt.total_seconds() / 86400
-    act = all_ev.assign(d=days).groupby("customer_id").agg(
-        first=("ts", "min"), e30=("d", lambda d: (d <= 30).sum()), e90=("d", lambda d: (d <= 90).sum())
+    act = (
+        all_ev.assign(d=days)
+        .groupby("customer_id")
+        .agg(
+            first=("ts", "min"),
+            e30=("d", lambda d: (d <= 30).sum()),
+            e90=("d", lambda d: (d <= 90).sum()),
+        )
     )
     f = act.join(g, rsuffix="_o").join(refunded.rename("refunded"))
     out = pd.DataFrame(index=f.index)
@@ -60,14 +72,18 @@ def pandas_baseline(data: Path) -> pd.DataFrame:
     out["avg_basket"] = (f["gross"] / f["freq"]).fillna(0)
     out["tenure_days"] = (AS_OF - f["first"]).dt.total_seconds() / 86400
     span = (f["last"] - f["first_o"]).dt.total_seconds() / 86400
-    out["mean_interpurchase_days"] = (span / (f["freq"] - 1)).where(f["freq"] >= 2, out["recency_days"])
+    out["mean_interpurchase_days"] = (span / (f["freq"] - 1)).where(
+        f["freq"] >= 2, out["recency_days"]
+    )
     out["refund_rate"] = (-f["refunded"].fillna(0) / f["gross"]).clip(0, 1).fillna(0)
     out["events_30d"], out["events_90d"] = f["e30"], f["e90"]
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
@@ -82,13 +98,17 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         for step, s in result.seconds.items():
             print(f"cible {step:<9} {s:6.1f}s")
-        print(f"cible pipeline  {result.total_seconds:6.1f}s  (peak RSS {rss:,.0f} MiB, "
-              f"k={result.segmentation.chosen_k}, {result.n_customers:,} customers)")
+        print(
+            f"cible pipeline  {result.total_seconds:6.1f}s  (peak RSS {rss:,.0f} MiB, "
+            f"k={result.segmentation.chosen_k}, {result.n_customers:,} customers)"
+        )
         t0 = time.perf_counter()
         base = pandas_baseline(out / "data")
         naive = time.perf_counter() - t0
         ours = result.seconds["ingest"] + result.seconds["features"]
-        print(f"pandas baseline read+features {naive:6.1f}s ({len(base):,} customers, no validation)")
+        print(
+            f"pandas baseline read+features {naive:6.1f}s ({len(base):,} customers, no validation)"
+        )
         print(f"cible ingest+features         {ours:6.1f}s (validated, quarantined, stored)")
         print(f"ratio cible / baseline        {ours / naive:6.2f}")
 

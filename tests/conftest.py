@@ -67,7 +67,11 @@ def orders_source(path: str = "orders.csv", **overrides: object) -> dict[str, ob
         },
         "rules": [
             {"name": "returns", "when": "status = 'returned'", "set": {"event_type": "refund"}},
-            {"name": "zero_price", "when": "price = 0", "quarantine": "zero unit price: not a sale"},
+            {
+                "name": "zero_price",
+                "when": "price = 0",
+                "quarantine": "zero unit price: not a sale",
+            },
         ],
     }
     src.update(overrides)

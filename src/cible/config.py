@@ -127,8 +127,12 @@ class SourceConfig(_Strict):
             )
         auto = {"event_id"} if self.kind == "events" else set()
         missing = sorted(
-            s.name for s in specs if s.required and s.name not in self.fields
-            and s.name not in auto and s.name != "source"
+            s.name
+            for s in specs
+            if s.required
+            and s.name not in self.fields
+            and s.name not in auto
+            and s.name != "source"
             and not any(r.set and s.name in r.set for r in self.rules)
         )
         if missing:
@@ -219,7 +223,9 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
 def parse_config(data: object, *, path: Path, base_dir: Path | None = None) -> CibleConfig:
     """Validate an already-loaded mapping into a :class:`CibleConfig`."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the configuration must be a YAML mapping, not {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: the configuration must be a YAML mapping, not {type(data).__name__}"
+        )
     try:
         cfg = CibleConfig.model_validate(data)
     except ValidationError as e:

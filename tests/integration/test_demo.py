@@ -30,8 +30,15 @@ def test_every_row_accounted_and_files_written(demo: DemoResult) -> None:
         assert s.read == s.accepted + s.quarantined
         assert s.quarantined > 0  # the generator plants malformed rows in every file
     out = demo.pipeline.out_dir
-    for name in ("segments.parquet", "profiles.csv", "report.html", "quarantine.csv",
-                 "ingest_summary.json", "features.parquet", "warehouse.duckdb"):
+    for name in (
+        "segments.parquet",
+        "profiles.csv",
+        "report.html",
+        "quarantine.csv",
+        "ingest_summary.json",
+        "features.parquet",
+        "warehouse.duckdb",
+    ):
         assert (out / name).is_file(), name
     segments = pd.read_parquet(out / "segments.parquet")
     assert list(segments.columns) == ["customer_id", "segment_id", "segment_name"]

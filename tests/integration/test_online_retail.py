@@ -42,10 +42,16 @@ def test_customers_and_event_types(result: PipelineResult) -> None:
         assert con.sql("SELECT count(DISTINCT customer_id) FROM events").fetchone() == (4_372,)
         types = dict(con.sql("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall())
         assert types == {"purchase": 392_692, "refund": 8_872, "free_item": 40}
-        assert con.sql("SELECT count(*) FROM events WHERE starts_with(order_id, 'C') "
-                       "AND event_type <> 'refund'").fetchone() == (0,)
-        buyers = {r[0] for r in con.sql(
-            "SELECT DISTINCT customer_id FROM events WHERE event_type = 'purchase'").fetchall()}
+        assert con.sql(
+            "SELECT count(*) FROM events WHERE starts_with(order_id, 'C') "
+            "AND event_type <> 'refund'"
+        ).fetchone() == (0,)
+        buyers = {
+            r[0]
+            for r in con.sql(
+                "SELECT DISTINCT customer_id FROM events WHERE event_type = 'purchase'"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert len(buyers) == 4_338
@@ -53,8 +59,12 @@ def test_customers_and_event_types(result: PipelineResult) -> None:
     assert segments["customer_id"].is_unique
     assert len(segments) == 4_372
     seg = segments.set_index("customer_id")
-    assert seg.loc[sorted(buyers), "segment_id"].gt(0).all()  # every buyer in exactly one k-means segment
-    assert (seg.drop(index=sorted(buyers))["segment_id"] == 0).all()  # refund-only/free-only: prospects
+    assert (
+        seg.loc[sorted(buyers), "segment_id"].gt(0).all()
+    )  # every buyer in exactly one k-means segment
+    assert (
+        seg.drop(index=sorted(buyers))["segment_id"] == 0
+    ).all()  # refund-only/free-only: prospects
 
 
 def test_outputs(result: PipelineResult) -> None:

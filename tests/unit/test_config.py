@@ -11,7 +11,9 @@ from tests.conftest import WriteConfig, orders_source
 
 def test_unknown_key_is_named(write_config: WriteConfig) -> None:
     path = write_config({"sources": [orders_source()], "segmentaton": {"k_max": 5}})
-    with pytest.raises(ConfigError, match=r"cible\.yaml: invalid configuration .*\n  - segmentaton: unknown key"):
+    with pytest.raises(
+        ConfigError, match=r"cible\.yaml: invalid configuration .*\n  - segmentaton: unknown key"
+    ):
         load_config(path)
 
 

@@ -24,7 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")
+]
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="The cible.yaml describing sources and settings.")
 ]
@@ -71,7 +73,9 @@ def _generate_bar(bar: RichProgress, total: int) -> Callable[[int, int], None]:
 @app.command()
 def generate(
     out: OutOpt,
-    customers: Annotated[int, typer.Option(help="Number of customers (1,000 to 1,000,000).")] = 20_000,
+    customers: Annotated[
+        int, typer.Option(help="Number of customers (1,000 to 1,000,000).")
+    ] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
 ) -> None:
     """Write a synthetic e-commerce world with planted personas, duplicates and bad rows."""
@@ -80,7 +84,9 @@ def generate(
     console = _console()
     with _errors(console), RichProgress(console) as bar:
         if not 1_000 <= customers <= 1_000_000:
-            raise typer.BadParameter("must be between 1,000 and 1,000,000", param_hint="--customers")
+            raise typer.BadParameter(
+                "must be between 1,000 and 1,000,000", param_hint="--customers"
+            )
         summary = generate_world(customers, seed, out, progress=_generate_bar(bar, customers))
         bar.done(f"{summary.n_order_rows + summary.n_web_event_rows:,} event rows")
     console.print(f"Files written to [bold]{out}[/bold] (truth in truth.csv).")
@@ -112,8 +118,13 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
     sources = summary["sources"]
     assert isinstance(sources, list)
     for s in sources:
-        table.add_row(s["name"], f"{s['read']:,}", f"{s['accepted']:,}", f"{s['quarantined']:,}",
-                      f"{s['inserted']:,}")
+        table.add_row(
+            s["name"],
+            f"{s['read']:,}",
+            f"{s['accepted']:,}",
+            f"{s['quarantined']:,}",
+            f"{s['inserted']:,}",
+        )
     console.print(table)
 
 
@@ -137,12 +148,16 @@ def _print_result(console: Console, result: object) -> None:
 
     assert isinstance(result, PipelineResult)
     seg = result.segmentation
-    table = Table(title=f"Segments at {result.as_of.isoformat()} (k = {seg.chosen_k}, "
-                        f"silhouette {seg.silhouette:.3f})")
+    table = Table(
+        title=f"Segments at {result.as_of.isoformat()} (k = {seg.chosen_k}, "
+        f"silhouette {seg.silhouette:.3f})"
+    )
     for col in ("id", "segment", "customers", "share"):
         table.add_column(col, justify="left" if col == "segment" else "right")
     for row in seg.profiles.itertuples():
-        table.add_row(str(row.segment_id), str(row.segment_name), f"{row.size:,}", f"{row.share:.1%}")
+        table.add_row(
+            str(row.segment_id), str(row.segment_name), f"{row.size:,}", f"{row.share:.1%}"
+        )
     console.print(table)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"Pipeline time {result.total_seconds:.1f}s ({steps})")
@@ -160,8 +175,13 @@ def demo(
 
     console = _console()
     with _errors(console), RichProgress(console) as bar:
-        result = run_demo(out, customers=customers, seed=seed, progress=bar,
-                          on_generate=_generate_bar(bar, customers))
+        result = run_demo(
+            out,
+            customers=customers,
+            seed=seed,
+            progress=bar,
+            on_generate=_generate_bar(bar, customers),
+        )
     _print_ingest(console, result.pipeline.ingest.as_dict())
     _print_result(console, result.pipeline)
     console.print(f"Planted personas recovered: adjusted Rand index {result.persona_ari:.3f}")

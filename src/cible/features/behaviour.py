@@ -64,14 +64,14 @@ known AS (
 population AS (
   SELECT customer_id FROM activity UNION SELECT customer_id FROM known)
 SELECT p.customer_id,
-  CASE WHEN o.freq > 0 THEN {days('o.last_o', t)} END AS recency_days,
+  CASE WHEN o.freq > 0 THEN {days("o.last_o", t)} END AS recency_days,
   CAST(coalesce(o.freq, 0) AS DOUBLE) AS frequency,
   coalesce(o.gross, 0) + coalesce(a.refunded, 0) AS monetary,
   CASE WHEN o.freq > 0 THEN o.gross / o.freq ELSE 0 END AS avg_basket,
-  coalesce({days('least(coalesce(a.first_ts, k.created), coalesce(k.created, a.first_ts))', t)}, 0)
+  coalesce({days("least(coalesce(a.first_ts, k.created), coalesce(k.created, a.first_ts))", t)}, 0)
     AS tenure_days,
-  CASE WHEN o.freq >= 2 THEN {days('o.first_o', 'o.last_o')} / (o.freq - 1)
-       WHEN o.freq = 1 THEN {days('o.last_o', t)} END AS mean_interpurchase_days,
+  CASE WHEN o.freq >= 2 THEN {days("o.first_o", "o.last_o")} / (o.freq - 1)
+       WHEN o.freq = 1 THEN {days("o.last_o", t)} END AS mean_interpurchase_days,
   CASE WHEN o.gross > 0 THEN least(1.0, greatest(0.0, -coalesce(a.refunded, 0) / o.gross))
        ELSE 0.0 END AS refund_rate,
   CAST(coalesce(a.e30, 0) AS DOUBLE) AS events_30d,

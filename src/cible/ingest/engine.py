@@ -72,7 +72,9 @@ def check_columns(source: SourceConfig, raw: RawSource) -> None:
         )
 
 
-def _explain_bad_sql(con: duckdb.DuckDBPyConnection, source: SourceConfig, err: Exception) -> ConfigError:
+def _explain_bad_sql(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, err: Exception
+) -> ConfigError:
     """Find which configured expression broke the query, to name it in the message."""
     exprs = [(f"field '{n}' expr", m.expr) for n, m in source.fields.items() if m.expr]
     exprs += [(f"rule '{r.name}' when", r.when) for r in source.rules]
@@ -80,7 +82,9 @@ def _explain_bad_sql(con: duckdb.DuckDBPyConnection, source: SourceConfig, err: 
         try:
             con.execute(f"SELECT ({e}) FROM __typed_probe LIMIT 0")
         except duckdb.Error as inner:
-            return ConfigError(f"source '{source.name}': {where} {e!r} is not valid SQL here: {inner}")
+            return ConfigError(
+                f"source '{source.name}': {where} {e!r} is not valid SQL here: {inner}"
+            )
     return ConfigError(f"source '{source.name}': the mapping query failed: {err}")
 
 
@@ -101,22 +105,37 @@ def map_source(source: SourceConfig, raw: RawSource) -> SourceResult:
             raise _explain_bad_sql(con, source, e) from e
         schema = CUSTOMERS_SCHEMA if source.kind == "customers" else EVENTS_SCHEMA
         cols = ", ".join(
-            (f"{_literal(source.name)} AS source" if f.name == "source" else f"{ident('f__' + f.name)} AS {ident(f.name)}")
+            (
+                f"{_literal(source.name)} AS source"
+                if f.name == "source"
+                else f"{ident('f__' + f.name)} AS {ident(f.name)}"
+            )
             for f in schema
         )
-        accepted = con.sql(f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row").to_arrow_table()
+        accepted = con.sql(
+            f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row"
+        ).to_arrow_table()
         accepted = accepted.cast(schema)
         quarantine = _quarantine(con, source, raw)
         counts = dict(
-            con.sql("SELECT __reason.rule, count(*) FROM __checked WHERE __reason IS NOT NULL GROUP BY 1").fetchall()
+            con.sql(
+                "SELECT __reason.rule, count(*) FROM __checked WHERE __reason IS NOT NULL GROUP BY 1"
+            ).fetchall()
         )
     finally:
         con.close()
     if raw.malformed:
         counts["malformed_row"] = len(raw.malformed)
     return SourceResult(
-        source.name, source.kind, raw.path, raw.format, accepted, quarantine,
-        raw.encoding, raw.delimiter, {str(k): int(v) for k, v in sorted(counts.items())},
+        source.name,
+        source.kind,
+        raw.path,
+        raw.format,
+        accepted,
+        quarantine,
+        raw.encoding,
+        raw.delimiter,
+        {str(k): int(v) for k, v in sorted(counts.items())},
     )
 
 
@@ -126,9 +145,14 @@ def _literal(s: str) -> str:
 
 def _quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: RawSource) -> pa.Table:
     raw_cols = [c for c in raw.table.column_names if c != ROW]
-    record = "CAST(json_object(" + ", ".join(
-        f"{_literal(c)}, {ident('__o_' + c) if c in source.types else ident(c)}" for c in raw_cols
-    ) + ") AS VARCHAR)"
+    record = (
+        "CAST(json_object("
+        + ", ".join(
+            f"{_literal(c)}, {ident('__o_' + c) if c in source.types else ident(c)}"
+            for c in raw_cols
+        )
+        + ") AS VARCHAR)"
+    )
     fname = raw.path.name
     rows = con.sql(
         f"SELECT {_literal(source.name)} AS source, {_literal(str(raw.path))} AS file, __row AS row, "

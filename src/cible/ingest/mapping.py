@@ -26,8 +26,13 @@ from cible.schemas.events import EVENT_FIELDS
 from cible.schemas.fields import FieldSpec
 
 _KIND_WORDS = {
-    "float": "a number", "int": "a whole number", "timestamp": "a timestamp", "date": "a date",
-    "bool": "a yes/no value", "string": "text", "json": "JSON",
+    "float": "a number",
+    "int": "a whole number",
+    "timestamp": "a timestamp",
+    "date": "a date",
+    "bool": "a yes/no value",
+    "string": "text",
+    "json": "JSON",
 }
 _SQL_CAST = {"float": "DOUBLE", "int": "BIGINT", "timestamp": "TIMESTAMPTZ", "date": "DATE"}
 _DEFAULT_TRUE = ["true", "1", "yes", "y", "oui", "t"]
@@ -49,7 +54,9 @@ def specs_for(kind: str) -> tuple[FieldSpec, ...]:
 
 def _reason(col: str | None, val: str, rule: str, msg: str) -> str:
     c = lit(col) if col is not None else "NULL::VARCHAR"
-    return f"struct_pack(col := {c}, val := CAST({val} AS VARCHAR), rule := {lit(rule)}, msg := {msg})"
+    return (
+        f"struct_pack(col := {c}, val := CAST({val} AS VARCHAR), rule := {lit(rule)}, msg := {msg})"
+    )
 
 
 def convert(expr: str, dtype: pa.DataType | None, kind: str, m: FieldMapping | None) -> str:
@@ -87,8 +94,10 @@ def _convert_time(
             ts = f"TRY_CAST({t} AS TIMESTAMPTZ)"
     elif formats:
         parsed = f"try_strptime({t}, {lit_list(formats)})"
-        ts = f"CAST({parsed} AS TIMESTAMPTZ)" if any("%z" in f for f in formats) else (
-            f"timezone({lit(tz)}, {parsed})"
+        ts = (
+            f"CAST({parsed} AS TIMESTAMPTZ)"
+            if any("%z" in f for f in formats)
+            else (f"timezone({lit(tz)}, {parsed})")
         )
     elif tz == "UTC":
         ts = f"TRY_CAST({t} AS TIMESTAMPTZ)"
@@ -106,9 +115,7 @@ def _convert_time(
     return ts
 
 
-def _field_sql(
-    spec: FieldSpec, m: FieldMapping, types: dict[str, pa.DataType]
-) -> tuple[str, str]:
+def _field_sql(spec: FieldSpec, m: FieldMapping, types: dict[str, pa.DataType]) -> tuple[str, str]:
     """(value expression, input-text expression) of one mapped field."""
     if m.column is not None:
         col = ident(m.column)
@@ -132,8 +139,12 @@ def _typed_stage(source: SourceConfig, types: dict[str, pa.DataType]) -> tuple[s
         o = ident("__o_" + col)
         checks.append(
             f"CASE WHEN {text(o, types.get(col))} IS NOT NULL AND {c} IS NULL THEN "
-            + _reason(col, o, f"type:{kind}", f"'''' || CAST({o} AS VARCHAR) || ''' is not "
-                      + f"{_KIND_WORDS[kind]}'")
+            + _reason(
+                col,
+                o,
+                f"type:{kind}",
+                f"'''' || CAST({o} AS VARCHAR) || ''' is not " + f"{_KIND_WORDS[kind]}'",
+            )
             + " END"
         )
     select = "SELECT *" + (f" REPLACE ({', '.join(replaces)})" if replaces else "")
@@ -152,12 +163,12 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
     specs = specs_for(source.kind)
     types = {f.name: f.type for f in schema if f.name != "__row"}
     raw_cols = list(types)
-    content = "md5(concat_ws(chr(31), " + ", ".join(
-        f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in raw_cols
-    ) + "))"
-    src = (
-        f"SELECT *, {content} AS __content FROM __raw"
+    content = (
+        "md5(concat_ws(chr(31), "
+        + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in raw_cols)
+        + "))"
     )
+    src = f"SELECT *, {content} AS __content FROM __raw"
     ranked = (
         "SELECT *, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
         "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0"
@@ -173,7 +184,9 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
         vname = ident("v__" + spec.name)
         if m is None:
             if spec.name == "event_id":
-                fields.append(f"md5({lit(source.name)} || ':' || __content || ':' || __dup_rank) AS {fname}")
+                fields.append(
+                    f"md5({lit(source.name)} || ':' || __content || ':' || __dup_rank) AS {fname}"
+                )
             else:
                 fields.append(f"CAST(NULL AS {spec.sql_type}) AS {fname}")
             fields.append(f"NULL::VARCHAR AS {vname}")
@@ -186,25 +199,35 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
             msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
             field_checks.append(
                 f"CASE WHEN {vname} IS NOT NULL AND {fname} IS NULL THEN "
-                + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg) + " END"
+                + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg)
+                + " END"
             )
 
     ruled = _ruled_stage(source, specs)
     required = [
         f"CASE WHEN {ident('f__' + s.name)} IS NULL THEN "
-        + _reason(_origin(s.name, source.fields.get(s.name)), "NULL", f"required:{s.name}",
-                  lit(f"{s.name} is required but missing"))
+        + _reason(
+            _origin(s.name, source.fields.get(s.name)),
+            "NULL",
+            f"required:{s.name}",
+            lit(f"{s.name} is required but missing"),
+        )
         + " END"
-        for s in specs if s.required and s.name != "source"
+        for s in specs
+        if s.required and s.name != "source"
     ]
     allowed = [
         f"CASE WHEN {ident('f__' + s.name)} IS NOT NULL AND {ident('f__' + s.name)} NOT IN "
         f"({', '.join(lit(a) for a in s.allowed)}) THEN "
-        + _reason(_origin(s.name, source.fields.get(s.name)), ident("f__" + s.name),
-                  f"allowed:{s.name}",
-                  f"'''' || {ident('f__' + s.name)} || ''' is not one of " + ", ".join(s.allowed) + "'")
+        + _reason(
+            _origin(s.name, source.fields.get(s.name)),
+            ident("f__" + s.name),
+            f"allowed:{s.name}",
+            f"'''' || {ident('f__' + s.name)} || ''' is not one of " + ", ".join(s.allowed) + "'",
+        )
         + " END"
-        for s in specs if s.allowed
+        for s in specs
+        if s.allowed
     ]
     semantic = _semantic_checks(source)
     quarantine_rules = []
@@ -213,25 +236,40 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
             continue
         cols = _rule_columns(r.when, raw_cols)
         col = ", ".join(cols) if cols else None
-        val = " || ', ' || ".join(f"coalesce(CAST({ident('__o_' + c if c in source.types else c)} "
-                                   "AS VARCHAR), 'NULL')" for c in cols) if cols else "NULL"
+        val = (
+            " || ', ' || ".join(
+                f"coalesce(CAST({ident('__o_' + c if c in source.types else c)} "
+                "AS VARCHAR), 'NULL')"
+                for c in cols
+            )
+            if cols
+            else "NULL"
+        )
         quarantine_rules.append(
-            f"CASE WHEN coalesce(({r.when}), FALSE) THEN " + _reason(col, val, r.name, lit(r.quarantine)) + " END"
+            f"CASE WHEN coalesce(({r.when}), FALSE) THEN "
+            + _reason(col, val, r.name, lit(r.quarantine))
+            + " END"
         )
     dup_check = []
     if source.on_duplicate_rows == "quarantine":
         dup_check.append(
             "CASE WHEN __dup_rank > 1 THEN "
-            + _reason(None, "NULL", "duplicate_row", "'identical to row ' || __dup_first") + " END"
+            + _reason(None, "NULL", "duplicate_row", "'identical to row ' || __dup_first")
+            + " END"
         )
-    all_checks = dup_check + checks + field_checks + required + allowed + semantic + quarantine_rules
+    all_checks = (
+        dup_check + checks + field_checks + required + allowed + semantic + quarantine_rules
+    )
     reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
-    key = "customer_id" if source.kind == "customers" else ("event_id" if "event_id" in source.fields else None)
+    key = (
+        "customer_id"
+        if source.kind == "customers"
+        else ("event_id" if "event_id" in source.fields else None)
+    )
     sql = (
         f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
         f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed), ruled AS ({ruled}), "
-        f"checked AS (SELECT *, {reason} AS __reason FROM ruled) "
-        + _key_stage(key)
+        f"checked AS (SELECT *, {reason} AS __reason FROM ruled) " + _key_stage(key)
     )
     return MappingPlan(sql=sql, specs=specs, key_field=key)
 
@@ -253,7 +291,8 @@ def _ruled_stage(source: SourceConfig, specs: tuple[FieldSpec, ...]) -> str:
     repl = []
     for f, cases in by_field.items():
         whens = " ".join(
-            f"WHEN coalesce(({w}), FALSE) THEN {convert(lit(v), None, kinds[f].kind, None)}" for w, v in cases
+            f"WHEN coalesce(({w}), FALSE) THEN {convert(lit(v), None, kinds[f].kind, None)}"
+            for w, v in cases
         )
         repl.append(f"CASE {whens} ELSE {ident('f__' + f)} END AS {ident('f__' + f)}")
     return f"SELECT * REPLACE ({', '.join(repl)}) FROM canon"
@@ -265,11 +304,21 @@ def _semantic_checks(source: SourceConfig) -> list[str]:
     origin = _origin("amount", source.fields.get("amount"))
     return [
         "CASE WHEN f__event_type = 'purchase' AND f__amount < 0 THEN "
-        + _reason(origin, "f__amount", "amount_sign:purchase",
-                  "'a purchase must have amount >= 0, got ' || CAST(f__amount AS VARCHAR)") + " END",
+        + _reason(
+            origin,
+            "f__amount",
+            "amount_sign:purchase",
+            "'a purchase must have amount >= 0, got ' || CAST(f__amount AS VARCHAR)",
+        )
+        + " END",
         "CASE WHEN f__event_type = 'refund' AND f__amount > 0 THEN "
-        + _reason(origin, "f__amount", "amount_sign:refund",
-                  "'a refund must have amount <= 0, got ' || CAST(f__amount AS VARCHAR)") + " END",
+        + _reason(
+            origin,
+            "f__amount",
+            "amount_sign:refund",
+            "'a refund must have amount <= 0, got ' || CAST(f__amount AS VARCHAR)",
+        )
+        + " END",
     ]
 
 
@@ -279,8 +328,12 @@ def _key_stage(key: str | None) -> str:
     f = ident("f__" + key)
     return (
         "SELECT * REPLACE (CASE WHEN __reason IS NULL AND __key_rank > 1 THEN "
-        + _reason(key, f, f"duplicate_key:{key}",
-                  f"'{key} ''' || {f} || ''' already seen at row ' || CAST(__key_first AS VARCHAR)")
+        + _reason(
+            key,
+            f,
+            f"duplicate_key:{key}",
+            f"'{key} ''' || {f} || ''' already seen at row ' || CAST(__key_first AS VARCHAR)",
+        )
         + " ELSE __reason END AS __reason) FROM ("
         f"SELECT *, row_number() OVER (PARTITION BY {f}, __reason IS NULL ORDER BY __row) AS __key_rank, "
         f"min(__row) FILTER (WHERE __reason IS NULL) OVER (PARTITION BY {f}) AS __key_first "

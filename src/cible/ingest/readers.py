@@ -23,10 +23,17 @@ from cible.ingest.detect import detect_delimiter, detect_encoding, read_sample_l
 
 ROW = "__row"
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
 }
 
 
@@ -72,7 +79,12 @@ def read_source(path: Path, source: SourceConfig) -> RawSource:
     if path.stat().st_size == 0:
         raise EmptySourceError(f"source '{source.name}': {path} is empty (0 bytes)")
     fmt = resolve_format(path, source.format)
-    readers = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl, "excel": _read_excel}
+    readers = {
+        "csv": _read_csv,
+        "parquet": _read_parquet,
+        "jsonl": _read_jsonl,
+        "excel": _read_excel,
+    }
     raw = readers[fmt](path, source)
     if raw.n_read == 0:
         raise EmptySourceError(f"source '{source.name}': {path} has no data rows (header only)")
@@ -94,7 +106,9 @@ def _clean_names(table: pa.Table, path: Path) -> pa.Table:
 def _with_rows(table: pa.Table, rows: list[int] | None = None) -> pa.Table:
     import numpy as np
 
-    numbers = np.asarray(rows, dtype="int64") if rows is not None else np.arange(1, table.num_rows + 1)
+    numbers = (
+        np.asarray(rows, dtype="int64") if rows is not None else np.arange(1, table.num_rows + 1)
+    )
     return table.append_column(ROW, pa.array(numbers, type=pa.int64()))
 
 
@@ -120,19 +134,27 @@ def _read_csv(path: Path, source: SourceConfig) -> RawSource:
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=False, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(
+                encoding=encoding, use_threads=False, block_size=1 << 24
+            ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types=_all_strings(header, delimiter), strings_can_be_null=True,
-                null_values=[""], quoted_strings_can_be_null=True,
+                column_types=_all_strings(header, delimiter),
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as e:
-        raise SourceFormatError(f"{path}: not a readable CSV ({encoding}, {delimiter!r}): {e}") from e
+        raise SourceFormatError(
+            f"{path}: not a readable CSV ({encoding}, {delimiter!r}): {e}"
+        ) from e
     table = _clean_names(table, path)
     malformed_rows = [line - 1 for line, *_ in bad]
     malformed = [
-        MalformedRow(line - 1, f"expected {exp} fields separated by {delimiter!r}, found {act}", text)
+        MalformedRow(
+            line - 1, f"expected {exp} fields separated by {delimiter!r}, found {act}", text
+        )
         for line, text, exp, act in bad
     ]
     rows = _interleave(table.num_rows, malformed_rows)
@@ -182,15 +204,21 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                malformed.append(MalformedRow(number, f"not valid JSON: {e.msg} at char {e.pos}", line[:200]))
+                malformed.append(
+                    MalformedRow(number, f"not valid JSON: {e.msg} at char {e.pos}", line[:200])
+                )
                 continue
             if not isinstance(obj, dict):
-                malformed.append(MalformedRow(number, "a JSON line must hold an object", line[:200]))
+                malformed.append(
+                    MalformedRow(number, "a JSON line must hold an object", line[:200])
+                )
                 continue
             records.append({k: _scalar(v) for k, v in obj.items()})
             rows.append(number)
     table = _columns_from_records(records)
-    return RawSource(path, "jsonl", _with_rows(_clean_names(table, path), rows), malformed, encoding)
+    return RawSource(
+        path, "jsonl", _with_rows(_clean_names(table, path), rows), malformed, encoding
+    )
 
 
 def _columns_from_records(records: list[dict[str, object]]) -> pa.Table:
@@ -202,12 +230,14 @@ def _columns_from_records(records: list[dict[str, object]]) -> pa.Table:
     for name in names:
         values = [rec.get(name) for rec in records]
         kinds = {type(v) for v in values if v is not None}
-        if kinds <= {int, float} and kinds != {int, float} or kinds <= {str} or kinds <= {bool}:
+        if (kinds <= {int, float} and kinds != {int, float}) or kinds <= {str} or kinds <= {bool}:
             columns[name] = pa.array(values)
         elif kinds <= {int, float}:
             columns[name] = pa.array([None if v is None else float(v) for v in values])  # type: ignore[arg-type]
         else:
-            columns[name] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+            columns[name] = pa.array(
+                [None if v is None else str(v) for v in values], type=pa.string()
+            )
     return pa.table(columns) if columns else pa.table({})
 
 

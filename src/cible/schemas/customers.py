@@ -13,10 +13,19 @@ from cible.schemas.fields import FieldSpec, arrow_schema
 GENDERS = ("female", "male", "other", "unknown")
 
 CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("customer_id", "string", "Identifier of the customer in its source system", required=True),
-    FieldSpec("source", "string", "Name of the source the record came from (set by ingestion)", required=True),
+    FieldSpec(
+        "customer_id", "string", "Identifier of the customer in its source system", required=True
+    ),
+    FieldSpec(
+        "source",
+        "string",
+        "Name of the source the record came from (set by ingestion)",
+        required=True,
+    ),
     FieldSpec("email", "string", "E-mail address, trimmed and lower-cased", personal=True),
-    FieldSpec("phone", "string", "Phone number as given (E.164 after standardisation)", personal=True),
+    FieldSpec(
+        "phone", "string", "Phone number as given (E.164 after standardisation)", personal=True
+    ),
     FieldSpec("first_name", "string", "Given name", personal=True),
     FieldSpec("last_name", "string", "Family name", personal=True),
     FieldSpec("birth_date", "date", "Date of birth", personal=True),
@@ -28,7 +37,9 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("consent_email", "bool", "Consent to marketing by e-mail"),
     FieldSpec("consent_sms", "bool", "Consent to marketing by SMS"),
     FieldSpec("consent_push", "bool", "Consent to push notifications"),
-    FieldSpec("attributes", "json", "Free attributes: a JSON object of the unmapped columns asked for"),
+    FieldSpec(
+        "attributes", "json", "Free attributes: a JSON object of the unmapped columns asked for"
+    ),
 )
 
 CUSTOMERS_SCHEMA: pa.Schema = arrow_schema(CUSTOMER_FIELDS)

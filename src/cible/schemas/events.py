@@ -31,13 +31,27 @@ EVENT_TYPES = (
 )
 
 EVENT_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("event_id", "string", "Unique, stable id (a hash of source and row content if not mapped)", required=True),
+    FieldSpec(
+        "event_id",
+        "string",
+        "Unique, stable id (a hash of source and row content if not mapped)",
+        required=True,
+    ),
     FieldSpec("customer_id", "string", "Customer the event belongs to", required=True),
-    FieldSpec("source", "string", "Name of the source the event came from (set by ingestion)", required=True),
+    FieldSpec(
+        "source",
+        "string",
+        "Name of the source the event came from (set by ingestion)",
+        required=True,
+    ),
     FieldSpec("event_type", "string", "Kind of event", required=True, allowed=EVENT_TYPES),
     FieldSpec("timestamp", "timestamp", "When it happened, UTC", required=True),
     FieldSpec("order_id", "string", "Order/invoice the line belongs to (purchases and refunds)"),
-    FieldSpec("amount", "float", "Signed revenue of the line: positive for purchases, negative for refunds"),
+    FieldSpec(
+        "amount",
+        "float",
+        "Signed revenue of the line: positive for purchases, negative for refunds",
+    ),
     FieldSpec("currency", "string", "ISO 4217 currency code"),
     FieldSpec("quantity", "float", "Units on the line"),
     FieldSpec("product_id", "string", "Product/SKU identifier"),
@@ -45,7 +59,9 @@ EVENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("channel", "string", "Channel: web, app, store, email, sms, push..."),
     FieldSpec("device", "string", "Device: desktop, mobile, tablet..."),
     FieldSpec("location", "string", "Where: country, region or store"),
-    FieldSpec("properties", "json", "Free properties: a JSON object of the unmapped columns asked for"),
+    FieldSpec(
+        "properties", "json", "Free properties: a JSON object of the unmapped columns asked for"
+    ),
 )
 
 EVENTS_SCHEMA: pa.Schema = arrow_schema(EVENT_FIELDS)

@@ -59,7 +59,9 @@ class FieldSpec:
 def arrow_schema(specs: tuple[FieldSpec, ...], *extra: pa.Field) -> pa.Schema:
     """The Arrow schema of a canonical table, in spec order, plus bookkeeping fields."""
     fields = [
-        pa.field(s.name, s.arrow_type, nullable=not s.required, metadata={"description": s.description})
+        pa.field(
+            s.name, s.arrow_type, nullable=not s.required, metadata={"description": s.description}
+        )
         for s in specs
     ]
     return pa.schema([*fields, *extra])

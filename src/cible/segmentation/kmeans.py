@@ -83,8 +83,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         ks = [k for k in range(self.k_min, self.k_max + 1) if k < n_samples]
         if not ks:
             raise ValueError(
-                f"AutoKMeans needs more samples than k_min={self.k_min} "
-                f"(got n_samples={n_samples})"
+                f"AutoKMeans needs more samples than k_min={self.k_min} (got n_samples={n_samples})"
             )
         rng = check_random_state(self.random_state)
         sample = _sample_rows(n_samples, self.silhouette_sample, rng)

@@ -146,7 +146,7 @@ def _base_name(seg: _Segment, features: list[str]) -> str:
 
 
 def _describe(seg: _Segment, features: list[str]) -> str:
-    """"High frequency, low basket": the two features whose lift is furthest from 1 (log scale)."""
+    """ "High frequency, low basket": the two features whose lift is furthest from 1 (log scale)."""
     scored: list[tuple[float, int, str]] = []
     for order, f in enumerate(features):
         lift = seg.lift(f)

@@ -102,9 +102,7 @@ def _check_input(features: pd.DataFrame, config: SegmentationConfig) -> None:
     needed = list(dict.fromkeys([*config.features, "frequency", "monetary"]))
     missing = [c for c in needed if c not in features.columns]
     if missing:
-        raise SegmentationError(
-            f"features lack column(s) {missing}; segmentation needs {needed}"
-        )
+        raise SegmentationError(f"features lack column(s) {missing}; segmentation needs {needed}")
     if features.index.has_duplicates:
         n_dup = int(features.index.duplicated().sum())
         raise SegmentationError(f"features have {n_dup:,} repeated customer_id value(s)")

@@ -33,7 +33,11 @@ def write_demo_config(out_dir: Path) -> Path:
 
 
 def run_demo(
-    out_dir: Path, *, customers: int = 20_000, seed: int = 42, progress: Progress | None = None,
+    out_dir: Path,
+    *,
+    customers: int = 20_000,
+    seed: int = 42,
+    progress: Progress | None = None,
     on_generate: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     progress = progress or NullProgress()

@@ -53,8 +53,11 @@ class IngestSummary:
             k: sum(getattr(s, k) for s in self.sources)
             for k in ("read", "accepted", "quarantined", "inserted", "already_present")
         }
-        return {"sources": [s.as_dict() for s in self.sources], "totals": total,
-                "balanced": self.balanced}
+        return {
+            "sources": [s.as_dict() for s in self.sources],
+            "totals": total,
+            "balanced": self.balanced,
+        }
 
 
 def map_all(config: CibleConfig, progress: Progress) -> list[SourceResult]:
@@ -88,18 +91,30 @@ def ingest(
     progress.start("Loading the warehouse", total=None)
     loads = _load(warehouse, results)
     progress.done()
-    summary = IngestSummary([
-        SourceSummary(
-            name=r.name, kind=r.kind, path=str(r.path), format=r.format, encoding=r.encoding,
-            delimiter=r.delimiter, read=r.read, accepted=r.accepted.num_rows,
-            quarantined=r.quarantine.num_rows, inserted=c.inserted,
-            already_present=c.already_present, quarantine_by_rule=r.rule_counts,
-        )
-        for r, c in zip(results, loads, strict=True)
-    ])
+    summary = IngestSummary(
+        [
+            SourceSummary(
+                name=r.name,
+                kind=r.kind,
+                path=str(r.path),
+                format=r.format,
+                encoding=r.encoding,
+                delimiter=r.delimiter,
+                read=r.read,
+                accepted=r.accepted.num_rows,
+                quarantined=r.quarantine.num_rows,
+                inserted=c.inserted,
+                already_present=c.already_present,
+                quarantine_by_rule=r.rule_counts,
+            )
+            for r, c in zip(results, loads, strict=True)
+        ]
+    )
     with staged(out_dir) as path:
-        quarantine = pa.concat_tables([r.quarantine for r in results]) if results else (
-            QUARANTINE_SCHEMA.empty_table()
+        quarantine = (
+            pa.concat_tables([r.quarantine for r in results])
+            if results
+            else (QUARANTINE_SCHEMA.empty_table())
         )
         pacsv.write_csv(quarantine, path("quarantine.csv"))
         write_json(path("ingest_summary.json"), summary.as_dict())

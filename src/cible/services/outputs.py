@@ -37,4 +37,6 @@ def staged(out_dir: Path) -> Iterator[Callable[[str], Path]]:
 
 
 def write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

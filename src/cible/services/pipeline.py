@@ -59,8 +59,10 @@ def run_pipeline(
         wh.close()
 
     t0 = time.perf_counter()
-    progress.start("Segmenting (k-means, k chosen by silhouette)",
-                   total=config.segmentation.k_max - config.segmentation.k_min + 1)
+    progress.start(
+        "Segmenting (k-means, k chosen by silhouette)",
+        total=config.segmentation.k_max - config.segmentation.k_min + 1,
+    )
     seg = segment_customers(features, config.segmentation)
     progress.done(f"k = {seg.chosen_k}, silhouette {seg.silhouette:.3f}")
     seconds["segment"] = time.perf_counter() - t0
@@ -78,14 +80,26 @@ def run_pipeline(
         seg.assignments.to_parquet(path("segments.parquet"), index=False)
         seg.profiles.to_csv(path("profiles.csv"), index=False)
         report = render_report(
-            path("report.html"), segmentation=seg,
-            ingest=[s.as_dict() for s in summary.sources], meta=meta,
+            path("report.html"),
+            segmentation=seg,
+            ingest=[s.as_dict() for s in summary.sources],
+            meta=meta,
         )
-        write_json(path("run.json"), {**meta, "seconds": seconds, "chosen_k": seg.chosen_k,
-                                      "silhouette": seg.silhouette, "customers": len(features)})
+        write_json(
+            path("run.json"),
+            {
+                **meta,
+                "seconds": seconds,
+                "chosen_k": seg.chosen_k,
+                "silhouette": seg.silhouette,
+                "customers": len(features),
+            },
+        )
     seconds["report"] = time.perf_counter() - t0
     progress.done()
-    return PipelineResult(out_dir, summary, as_of, len(features), seg, out_dir / report.name, seconds)
+    return PipelineResult(
+        out_dir, summary, as_of, len(features), seg, out_dir / report.name, seconds
+    )
 
 
 def persona_agreement(segments: pd.DataFrame, truth: pd.DataFrame) -> float:

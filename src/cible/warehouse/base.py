@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -85,21 +86,26 @@ class Warehouse(ABC):
         self.execute(_ddl("customers", CUSTOMER_FIELDS, ("source", "customer_id")))
         self.execute(_ddl("events", EVENT_FIELDS, ("event_id",)))
 
-    def scalar(self, sql: str) -> object:
+    def scalar(self, sql: str) -> Any:
         t = self.fetch_arrow(sql)
         return t.column(0)[0].as_py() if t.num_rows else None
 
     def count(self, table: str) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table}") or 0)
 
-    def _load_new(self, table: str, data: pa.Table, key: tuple[str, ...], replace: bool) -> LoadCounts:
+    def _load_new(
+        self, table: str, data: pa.Table, key: tuple[str, ...], replace: bool
+    ) -> LoadCounts:
         name = f"__load_{table}"
         self.register(name, data)
         try:
             cond = " AND ".join(f"t.{k} = d.{k}" for k in key)
-            new = int(self.scalar(
-                f"SELECT count(*) FROM {name} d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
-            ) or 0)
+            new = int(
+                self.scalar(
+                    f"SELECT count(*) FROM {name} d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
+                )
+                or 0
+            )
             cols = ", ".join(f'"{c}"' for c in data.column_names)
             verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
             where = "" if replace else f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"

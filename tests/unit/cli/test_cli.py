@@ -25,7 +25,9 @@ def test_ingest_reports_counts(tmp_path: Path, write_config: WriteConfig) -> Non
     assert (tmp_path / "out" / "quarantine.csv").is_file()
 
 
-def test_missing_source_file_exits_2_and_names_it(tmp_path: Path, write_config: WriteConfig) -> None:
+def test_missing_source_file_exits_2_and_names_it(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
     cfg = write_config({"sources": [orders_source("gone.csv")]})
     result = runner.invoke(app, ["run", "--config", str(cfg), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2

@@ -14,9 +14,15 @@ from cible.warehouse.duckdb import DuckDBWarehouse
 def _events(rows: list[tuple[str, str, str, str, float | None, str | None]]) -> pa.Table:
     cols: dict[str, list[object]] = {f.name: [] for f in EVENTS_SCHEMA}
     for i, (cid, etype, ts, order, amount, _) in enumerate(rows):
-        values = {"event_id": f"e{i}", "customer_id": cid, "source": "t", "event_type": etype,
-                  "timestamp": datetime.fromisoformat(ts).replace(tzinfo=UTC), "order_id": order,
-                  "amount": amount}
+        values = {
+            "event_id": f"e{i}",
+            "customer_id": cid,
+            "source": "t",
+            "event_type": etype,
+            "timestamp": datetime.fromisoformat(ts).replace(tzinfo=UTC),
+            "order_id": order,
+            "amount": amount,
+        }
         for name in cols:
             cols[name].append(values.get(name))
     return pa.table(cols, schema=EVENTS_SCHEMA)
@@ -25,20 +31,24 @@ def _events(rows: list[tuple[str, str, str, str, float | None, str | None]]) -> 
 @pytest.fixture
 def warehouse() -> DuckDBWarehouse:
     wh = DuckDBWarehouse(":memory:")
-    wh.append_events(_events([
-        # A: two orders (one of two lines), one partial refund, a page view in the last 30 days
-        ("A", "purchase", "2025-01-01 00:00:00", "o1", 60.0, None),
-        ("A", "purchase", "2025-01-01 00:00:00", "o1", 40.0, None),
-        ("A", "purchase", "2025-01-21 00:00:00", "o2", 50.0, None),
-        ("A", "refund", "2025-01-25 00:00:00", "o2", -30.0, None),
-        ("A", "page_view", "2025-01-30 00:00:00", None, None, None),
-        # B: one order long ago, then nothing
-        ("B", "purchase", "2024-10-03 00:00:00", "o3", 20.0, None),
-        # C: only browsing
-        ("C", "page_view", "2025-01-31 12:00:00", None, None, None),
-        # after as_of: must be ignored
-        ("A", "purchase", "2025-02-05 00:00:00", "o9", 999.0, None),
-    ]))
+    wh.append_events(
+        _events(
+            [
+                # A: two orders (one of two lines), one partial refund, a page view in the last 30 days
+                ("A", "purchase", "2025-01-01 00:00:00", "o1", 60.0, None),
+                ("A", "purchase", "2025-01-01 00:00:00", "o1", 40.0, None),
+                ("A", "purchase", "2025-01-21 00:00:00", "o2", 50.0, None),
+                ("A", "refund", "2025-01-25 00:00:00", "o2", -30.0, None),
+                ("A", "page_view", "2025-01-30 00:00:00", None, None, None),
+                # B: one order long ago, then nothing
+                ("B", "purchase", "2024-10-03 00:00:00", "o3", 20.0, None),
+                # C: only browsing
+                ("C", "page_view", "2025-01-31 12:00:00", None, None, None),
+                # after as_of: must be ignored
+                ("A", "purchase", "2025-02-05 00:00:00", "o9", 999.0, None),
+            ]
+        )
+    )
     return wh
 
 
@@ -47,9 +57,15 @@ def test_golden_values(warehouse: DuckDBWarehouse) -> None:
     assert list(f.index) == ["A", "B", "C"]
     a, b, c = f.loc["A"], f.loc["B"], f.loc["C"]
     assert a.to_dict() == {
-        "recency_days": 11.0, "frequency": 2.0, "monetary": 120.0, "avg_basket": 75.0,
-        "tenure_days": 31.0, "mean_interpurchase_days": 20.0, "refund_rate": 0.2,
-        "events_30d": 3.0, "events_90d": 5.0,
+        "recency_days": 11.0,
+        "frequency": 2.0,
+        "monetary": 120.0,
+        "avg_basket": 75.0,
+        "tenure_days": 31.0,
+        "mean_interpurchase_days": 20.0,
+        "refund_rate": 0.2,
+        "events_30d": 3.0,
+        "events_90d": 5.0,
     }
     assert b["recency_days"] == 121.0
     assert b["mean_interpurchase_days"] == 121.0  # single order: days since it
@@ -66,5 +82,7 @@ def test_empty_warehouse() -> None:
     wh = DuckDBWarehouse(":memory:")
     with pytest.raises(FeatureError, match="holds no event"):
         default_as_of(wh)
-    with pytest.raises(FeatureError, match="no customer has an event or a record before as_of 2025-01-01"):
+    with pytest.raises(
+        FeatureError, match="no customer has an event or a record before as_of 2025-01-01"
+    ):
         build_features(wh, date(2025, 1, 1))

@@ -18,7 +18,9 @@ def _map(tmp_path: Path, write_config: WriteConfig, csv: str = ORDERS_CSV, **kw:
     return map_source(src, read_source(cfg.source_path(src), src))
 
 
-def test_every_row_is_accepted_or_quarantined_with_its_reason(tmp_path: Path, write_config: WriteConfig) -> None:
+def test_every_row_is_accepted_or_quarantined_with_its_reason(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
     r = _map(tmp_path, write_config)
     assert r.read == 9
     assert r.accepted.num_rows + r.quarantine.num_rows == 9
@@ -26,7 +28,10 @@ def test_every_row_is_accepted_or_quarantined_with_its_reason(tmp_path: Path, wr
     assert q.loc[2, "rule"] == "duplicate_row"
     assert q.loc[2, "message"] == "orders.csv row 2: identical to row 1"
     assert q.loc[3, "rule"] == "required:customer_id"
-    assert q.loc[3, "message"] == "orders.csv row 3 column 'customer_id': customer_id is required but missing"
+    assert (
+        q.loc[3, "message"]
+        == "orders.csv row 3 column 'customer_id': customer_id is required but missing"
+    )
     assert q.loc[4, "rule"] == "invalid:timestamp"
     assert q.loc[4, "value"] == "2025-02-30 10:00:00"
     assert q.loc[4, "message"] == (
@@ -41,8 +46,12 @@ def test_every_row_is_accepted_or_quarantined_with_its_reason(tmp_path: Path, wr
     assert q.loc[8, "message"] == "orders.csv row 8: expected 6 fields separated by ',', found 7"
     assert '"qty":"two"' in q.loc[5, "record"].replace(" ", "")
     assert r.rule_counts == {
-        "duplicate_row": 1, "invalid:timestamp": 1, "malformed_row": 1,
-        "required:customer_id": 1, "type:float": 1, "zero_price": 1,
+        "duplicate_row": 1,
+        "invalid:timestamp": 1,
+        "malformed_row": 1,
+        "required:customer_id": 1,
+        "type:float": 1,
+        "zero_price": 1,
     }
 
 
@@ -73,7 +82,11 @@ def test_keep_duplicate_rows_gives_distinct_ids(tmp_path: Path, write_config: Wr
 def test_timezone_and_formats(tmp_path: Path, write_config: WriteConfig) -> None:
     csv = "order_id,customer_id,order_date,qty,price,status\nO1,C1,02/01/2025 10:00,1,1,completed\n"
     fields = dict(orders_source()["fields"])  # type: ignore[arg-type]
-    fields["timestamp"] = {"column": "order_date", "format": "%d/%m/%Y %H:%M", "timezone": "Europe/Paris"}
+    fields["timestamp"] = {
+        "column": "order_date",
+        "format": "%d/%m/%Y %H:%M",
+        "timezone": "Europe/Paris",
+    }
     r = _map(tmp_path, write_config, csv=csv, fields=fields)
     assert str(r.accepted.to_pandas()["timestamp"].iloc[0]) == "2025-01-02 09:00:00+00:00"
 
@@ -92,26 +105,42 @@ def test_negative_purchase_amount_is_quarantined(tmp_path: Path, write_config: W
     r = _map(tmp_path, write_config, csv=csv)
     q = r.quarantine.to_pandas()
     assert q["rule"].tolist() == ["amount_sign:purchase"]
-    assert q["message"].iloc[0] == "orders.csv row 1 column 'amount': a purchase must have amount >= 0, got -3.0"
+    assert (
+        q["message"].iloc[0]
+        == "orders.csv row 1 column 'amount': a purchase must have amount >= 0, got -3.0"
+    )
 
 
 def test_duplicate_customer_key(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("id,email\nA,a@x.fr\nB,b@x.fr\nA,other@x.fr\n")
     src = SourceConfig.model_validate(
-        {"name": "crm", "kind": "customers", "path": str(path), "fields": {"customer_id": "id", "email": "email"}}
+        {
+            "name": "crm",
+            "kind": "customers",
+            "path": str(path),
+            "fields": {"customer_id": "id", "email": "email"},
+        }
     )
     r = map_source(src, read_source(path, src))
     q = r.quarantine.to_pandas()
     assert q["rule"].tolist() == ["duplicate_key:customer_id"]
-    assert q["message"].iloc[0] == "c.csv row 3 column 'customer_id': customer_id 'A' already seen at row 1"
+    assert (
+        q["message"].iloc[0]
+        == "c.csv row 3 column 'customer_id': customer_id 'A' already seen at row 1"
+    )
 
 
-def test_mapped_column_absent_names_file_and_column(tmp_path: Path, write_config: WriteConfig) -> None:
+def test_mapped_column_absent_names_file_and_column(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
     fields = dict(orders_source()["fields"])  # type: ignore[arg-type]
     fields["quantity"] = "qty_missing"
-    with pytest.raises(MissingColumnError, match=r"source 'orders' \(.*orders\.csv\): mapped column\(s\) "
-                       r"'qty_missing' \(for field 'quantity'\) not in the file; columns found"):
+    with pytest.raises(
+        MissingColumnError,
+        match=r"source 'orders' \(.*orders\.csv\): mapped column\(s\) "
+        r"'qty_missing' \(for field 'quantity'\) not in the file; columns found",
+    ):
         _map(tmp_path, write_config, fields=fields)
 
 

@@ -18,9 +18,12 @@ def _source(path: Path, **kw: object) -> SourceConfig:
 
 
 @pytest.mark.parametrize(
-    ("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "latin-1")]
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("latin-1", "latin-1")],
 )
-def test_encoding_is_detected_and_accents_survive(tmp_path: Path, encoding: str, expected: str) -> None:
+def test_encoding_is_detected_and_accents_survive(
+    tmp_path: Path, encoding: str, expected: str
+) -> None:
     path = tmp_path / "c.csv"
     path.write_text("id;ville\n1;Sainte-Foy-lès-Lyon\n2;Besançon\n", encoding=encoding)
     assert detect_encoding(path) == expected

@@ -155,9 +155,7 @@ def test_charts_carry_the_axis_titles(html: str, result: SegmentationResult) -> 
     assert f"chosen k = {result.chosen_k}" in html
 
 
-def test_incomplete_ingest_summary_is_refused(
-    result: SegmentationResult, tmp_path: Path
-) -> None:
+def test_incomplete_ingest_summary_is_refused(result: SegmentationResult, tmp_path: Path) -> None:
     bad: list[dict[str, object]] = [{"name": "orders", "kind": "events", "path": "x.csv"}]
     with pytest.raises(ValueError, match=r"ingest summary #1 lacks key\(s\) \['read'"):
         render_report(tmp_path / "r.html", segmentation=result, ingest=bad, meta=META)

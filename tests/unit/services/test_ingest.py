@@ -17,9 +17,14 @@ CUSTOMERS_CSV = "id;email;created\nC1;a@x.fr;02/01/2024\nC2;b@x.fr;31/02/2024\n"
 
 def _customers_source() -> dict[str, object]:
     return {
-        "name": "crm", "kind": "customers", "path": "customers.csv",
-        "fields": {"customer_id": "id", "email": "email",
-                   "created_at": {"column": "created", "format": "%d/%m/%Y"}},
+        "name": "crm",
+        "kind": "customers",
+        "path": "customers.csv",
+        "fields": {
+            "customer_id": "id",
+            "email": "email",
+            "created_at": {"column": "created", "format": "%d/%m/%Y"},
+        },
     }
 
 
@@ -38,17 +43,43 @@ def test_ingest_writes_summary_and_quarantine(project: Path, tmp_path: Path) -> 
         assert wh.count("customers") == 1
     data = json.loads((out / "ingest_summary.json").read_text())
     by_name = {s["name"]: s for s in data["sources"]}
-    assert (by_name["orders"]["read"], by_name["orders"]["accepted"], by_name["orders"]["quarantined"]) == (9, 3, 6)
-    assert (by_name["crm"]["read"], by_name["crm"]["accepted"], by_name["crm"]["quarantined"]) == (2, 1, 1)
+    assert (
+        by_name["orders"]["read"],
+        by_name["orders"]["accepted"],
+        by_name["orders"]["quarantined"],
+    ) == (9, 3, 6)
+    assert (by_name["crm"]["read"], by_name["crm"]["accepted"], by_name["crm"]["quarantined"]) == (
+        2,
+        1,
+        1,
+    )
     assert by_name["crm"]["encoding"] == "utf-8-sig" and by_name["crm"]["delimiter"] == ";"
-    assert data["totals"] == {"read": 11, "accepted": 4, "quarantined": 7, "inserted": 4, "already_present": 0}
+    assert data["totals"] == {
+        "read": 11,
+        "accepted": 4,
+        "quarantined": 7,
+        "inserted": 4,
+        "already_present": 0,
+    }
     assert data["balanced"] is True
     assert summary.balanced
     q = pd.read_csv(out / "quarantine.csv")
     assert len(q) == 7
-    assert set(q.columns) == {"source", "file", "row", "column", "value", "rule", "message", "record"}
+    assert set(q.columns) == {
+        "source",
+        "file",
+        "row",
+        "column",
+        "value",
+        "rule",
+        "message",
+        "record",
+    }
     crm = q[q["source"] == "crm"].iloc[0]
-    assert crm["message"] == "customers.csv row 2 column 'created': '31/02/2024' is not a timestamp in format %d/%m/%Y"
+    assert (
+        crm["message"]
+        == "customers.csv row 2 column 'created': '31/02/2024' is not a timestamp in format %d/%m/%Y"
+    )
     assert not list(out.glob(".cible-stage-*"))
 
 
@@ -62,7 +93,9 @@ def test_reingesting_the_same_files_adds_nothing(project: Path, tmp_path: Path) 
     assert [(s.inserted, s.already_present) for s in again.sources] == [(0, 1), (0, 3)]
 
 
-def test_a_missing_column_writes_nothing(project: Path, tmp_path: Path, write_config: WriteConfig) -> None:
+def test_a_missing_column_writes_nothing(
+    project: Path, tmp_path: Path, write_config: WriteConfig
+) -> None:
     src = orders_source()
     src["fields"] = {**src["fields"], "quantity": "quantite"}  # type: ignore[dict-item]
     cfg = write_config({"sources": [_customers_source(), src]})
@@ -81,7 +114,9 @@ def test_a_missing_file_writes_nothing(tmp_path: Path, write_config: WriteConfig
     cfg = write_config({"sources": [_customers_source(), orders_source("absent.csv")]})
     out = tmp_path / "out"
     with DuckDBWarehouse(out / "w.duckdb") as wh:
-        with pytest.raises(SourceNotFoundError, match=r"source 'orders': file not found: .*absent\.csv"):
+        with pytest.raises(
+            SourceNotFoundError, match=r"source 'orders': file not found: .*absent\.csv"
+        ):
             ingest(load_config(cfg), wh, out)
         assert wh.count("customers") == 0
     assert list(out.iterdir()) == [out / "w.duckdb"]

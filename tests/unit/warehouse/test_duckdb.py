@@ -17,20 +17,31 @@ from cible.warehouse.duckdb import DuckDBWarehouse
 def _events(ids: list[str]) -> pa.Table:
     n = len(ids)
     data = {f.name: pa.nulls(n, f.type) for f in EVENTS_SCHEMA}
-    data.update({
-        "event_id": pa.array(ids), "customer_id": pa.array(["A"] * n), "source": pa.array(["s"] * n),
-        "event_type": pa.array(["page_view"] * n),
-        "timestamp": pa.array([datetime(2025, 1, i + 1, tzinfo=UTC) for i in range(n)],
-                              type=pa.timestamp("us", tz="UTC")),
-    })
+    data.update(
+        {
+            "event_id": pa.array(ids),
+            "customer_id": pa.array(["A"] * n),
+            "source": pa.array(["s"] * n),
+            "event_type": pa.array(["page_view"] * n),
+            "timestamp": pa.array(
+                [datetime(2025, 1, i + 1, tzinfo=UTC) for i in range(n)],
+                type=pa.timestamp("us", tz="UTC"),
+            ),
+        }
+    )
     return pa.table(data, schema=EVENTS_SCHEMA)
 
 
 def _customers(rows: list[tuple[str, str]]) -> pa.Table:
     n = len(rows)
     data = {f.name: pa.nulls(n, f.type) for f in CUSTOMERS_SCHEMA}
-    data.update({"customer_id": pa.array([r[0] for r in rows]), "source": pa.array(["crm"] * n),
-                 "city": pa.array([r[1] for r in rows])})
+    data.update(
+        {
+            "customer_id": pa.array([r[0] for r in rows]),
+            "source": pa.array(["crm"] * n),
+            "city": pa.array([r[1] for r in rows]),
+        }
+    )
     return pa.table(data, schema=CUSTOMERS_SCHEMA)
 
 
@@ -46,8 +57,9 @@ def test_customers_are_upserted() -> None:
     wh = DuckDBWarehouse(":memory:")
     assert wh.upsert_customers(_customers([("A", "Lyon"), ("B", "Nantes")])) == LoadCounts(2, 0)
     assert wh.upsert_customers(_customers([("A", "Paris")])) == LoadCounts(0, 1)
-    assert wh.fetch_arrow("SELECT city FROM customers ORDER BY customer_id").column(0).to_pylist() == [
-        "Paris", "Nantes"]
+    assert wh.fetch_arrow("SELECT city FROM customers ORDER BY customer_id").column(
+        0
+    ).to_pylist() == ["Paris", "Nantes"]
 
 
 def test_transaction_rolls_back_on_error() -> None:
@@ -60,7 +72,7 @@ def test_transaction_rolls_back_on_error() -> None:
 
 def test_driver_errors_are_wrapped() -> None:
     wh = DuckDBWarehouse(":memory:")
-    with pytest.raises(WarehouseError, match="DuckDB query failed: .*no_such_table"):
+    with pytest.raises(WarehouseError, match=r"DuckDB query failed: .*no_such_table"):
         wh.fetch_arrow("SELECT * FROM no_such_table")
 
 
