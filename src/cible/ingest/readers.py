@@ -8,6 +8,7 @@ returned as :class:`MalformedRow` so that every row read is accounted for.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from cible.config import SourceConfig
@@ -193,32 +195,78 @@ def _read_parquet(path: Path, source: SourceConfig) -> RawSource:
 
 
 def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
+    """Each line is checked with ``json.loads`` (to number the bad ones); the good lines are then
+    parsed column-wise by Arrow, or, if their types conflict between lines, built column by column
+    with mixed columns as text."""
     encoding = detect_encoding(path) if source.encoding == "auto" else source.encoding
-    records: list[dict[str, object]] = []
+    data = path.read_bytes()
+    if encoding not in ("utf-8", "utf8"):
+        data = data.decode(encoding).encode("utf-8")
+    good: list[bytes] = []
     rows: list[int] = []
     malformed: list[MalformedRow] = []
-    with path.open("r", encoding=encoding) as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                malformed.append(
-                    MalformedRow(number, f"not valid JSON: {e.msg} at char {e.pos}", line[:200])
-                )
-                continue
-            if not isinstance(obj, dict):
-                malformed.append(
-                    MalformedRow(number, "a JSON line must hold an object", line[:200])
-                )
-                continue
-            records.append({k: _scalar(v) for k, v in obj.items()})
-            rows.append(number)
-    table = _columns_from_records(records)
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            msg = (
+                f"not valid JSON: {e.msg} at char {e.pos}"
+                if isinstance(e, json.JSONDecodeError)
+                else str(e)
+            )
+            malformed.append(MalformedRow(number, msg, line[:200].decode("utf-8", "replace")))
+            continue
+        if not isinstance(obj, dict):
+            malformed.append(
+                MalformedRow(number, "a JSON line must hold an object", line[:200].decode())
+            )
+            continue
+        good.append(line)
+        rows.append(number)
+    table = _arrow_from_json_lines(good)
     return RawSource(
         path, "jsonl", _with_rows(_clean_names(table, path), rows), malformed, encoding
     )
+
+
+def _read_json_body(body: bytes, as_text: dict[str, pa.DataType]) -> pa.Table:
+    return pajson.read_json(
+        io.BytesIO(body),
+        read_options=pajson.ReadOptions(block_size=1 << 26),
+        parse_options=pajson.ParseOptions(
+            newlines_in_values=False,
+            explicit_schema=pa.schema(list(as_text.items())) if as_text else None,
+            unexpected_field_behavior="infer",
+        ),
+    )
+
+
+def _arrow_from_json_lines(lines: list[bytes]) -> pa.Table:
+    if not lines:
+        return pa.table({})
+    body = b"\n".join(lines)
+    try:
+        table = _read_json_body(body, {})
+        # Arrow turns ISO strings into naive UTC timestamps; keep them as text so the mapping's
+        # formats and time zone decide what they mean.
+        stamps = {f.name: pa.string() for f in table.schema if pa.types.is_timestamp(f.type)}
+        if stamps:
+            table = _read_json_body(body, stamps)
+    except pa.ArrowInvalid:  # a field changes type between lines
+        records = [json.loads(line) for line in lines]
+        return _columns_from_records([{k: _scalar(v) for k, v in r.items()} for r in records])
+    nested = [
+        i
+        for i, f in enumerate(table.schema)
+        if pa.types.is_struct(f.type) or pa.types.is_list(f.type)
+    ]
+    for i in nested:  # nested values are kept as JSON text, like the fallback does
+        col = table.column(i).to_pylist()
+        text = [None if v is None else json.dumps(v, ensure_ascii=False) for v in col]
+        table = table.set_column(i, table.schema[i].name, pa.array(text, type=pa.string()))
+    return table
 
 
 def _columns_from_records(records: list[dict[str, object]]) -> pa.Table:

@@ -148,3 +148,32 @@ def test_bad_sql_in_a_rule_is_named(tmp_path: Path, write_config: WriteConfig) -
     rules = [{"name": "broken", "when": "no_such_col = 1", "quarantine": "x"}]
     with pytest.raises(ConfigError, match=r"rule 'broken' when 'no_such_col = 1' is not valid SQL"):
         _map(tmp_path, write_config, rules=rules)
+
+
+def test_offsets_win_over_the_source_timezone(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(
+        '{"id": "a", "u": "C1", "ts": "2026-03-01T10:00:00+02:00"}\n'
+        '{"id": "b", "u": "C1", "ts": "2026-03-01 10:00:00"}\n'
+        '{"id": "c", "u": "C1", "ts": "2026-03-01T10:00:00Z"}\n'
+    )
+    src = SourceConfig.model_validate(
+        {
+            "name": "web",
+            "kind": "events",
+            "path": str(path),
+            "fields": {
+                "event_id": "id",
+                "customer_id": "u",
+                "event_type": {"value": "page_view"},
+                "timestamp": {"column": "ts", "timezone": "Europe/Paris"},
+            },
+        }
+    )
+    r = map_source(src, read_source(path, src))
+    stamps = [str(t) for t in r.accepted.to_pandas()["timestamp"]]
+    assert stamps == [
+        "2026-03-01 08:00:00+00:00",
+        "2026-03-01 09:00:00+00:00",
+        "2026-03-01 10:00:00+00:00",
+    ]

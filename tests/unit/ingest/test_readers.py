@@ -114,3 +114,15 @@ def test_unknown_extension_asks_for_format(tmp_path: Path) -> None:
     path.write_bytes(b"x")
     with pytest.raises(SourceFormatError, match=r"set 'format'"):
         read_source(path, _source(path))
+
+
+def test_jsonl_timestamps_stay_text_for_the_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(
+        '{"id": "a", "ts": "2026-03-01T10:00:00+02:00"}\n{"id": "b", "ts": "2026-03-01 10:00:00"}\n'
+    )
+    raw = read_source(path, _source(path))
+    assert raw.table.column("ts").to_pylist() == [
+        "2026-03-01T10:00:00+02:00",
+        "2026-03-01 10:00:00",
+    ]
