@@ -17,17 +17,12 @@ import numpy as np
 from cible.synth.catalogue import Catalogue
 from cible.synth.personas import PERSONAS, WINDOW_DAYS, Persona
 
-WEB_TYPES = ("page_view", "product_view", "cart_add", "email_open", "email_click")
-WEB_CHANNELS = ("web", "app", "email")
 DEVICES = ("desktop", "mobile", "tablet")
-_BROWSE_TYPE_WEIGHTS = (0.55, 0.35, 0.10)
 _MAX_EXTRA_LINES = 5
 _MAX_EXTRA_UNITS = 8
 _LINE_PRICE_SIGMA = 0.35
-_BROWSE_PRICE_SIGMA = 0.6
 _RETURN_CONCENTRATION = 40.0
 _ACTIVITY_SIGMA = 0.3
-_MINUTE = 1.0 / 1440.0
 
 
 @dataclass(frozen=True)
@@ -84,8 +79,8 @@ def draw_population(rng: np.random.Generator, persona: np.ndarray) -> Population
     stop = np.empty(persona.shape[0])
     for code, p in enumerate(PERSONAS):
         rows = np.flatnonzero(persona == code)
-        join[rows] = rng.uniform(*p.join_days, size=rows.shape[0])
-        stop[rows] = WINDOW_DAYS - rng.uniform(*p.stop_days, size=rows.shape[0])
+        join[rows] = rng.uniform(*p.join_days, size=len(rows))
+        stop[rows] = WINDOW_DAYS - rng.uniform(*p.stop_days, size=len(rows))
     median = np.array([p.line_price for p in PERSONAS])[persona]
     sigma = np.array([p.price_sigma for p in PERSONAS])[persona]
     return Population(
@@ -93,7 +88,7 @@ def draw_population(rng: np.random.Generator, persona: np.ndarray) -> Population
         join=join,
         stop=stop,
         price_level=median * rng.lognormal(0.0, sigma),
-        activity=rng.lognormal(0.0, _ACTIVITY_SIGMA, size=persona.shape[0]),
+        activity=rng.lognormal(0.0, _ACTIVITY_SIGMA, size=len(persona)),
     )
 
 
@@ -101,7 +96,9 @@ def _order_days(
     rng: np.random.Generator, p: Persona, start: np.ndarray, stop: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, day) of the orders of one persona group, at least one per row, sorted by row."""
-    n = start.shape[0]
+    n = len(start)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     span = stop - start
     gap = p.gap_days * rng.lognormal(0.0, p.gap_sigma, size=n)
     width = int(np.ceil(1.5 * np.max(span / gap))) + 8
@@ -118,9 +115,9 @@ def _order_days(
     return rows, days[rows, cols]
 
 
-def _devices(rng: np.random.Generator, channel: np.ndarray, mobile_share: np.ndarray) -> np.ndarray:
+def devices(rng: np.random.Generator, channel: np.ndarray, mobile_share: np.ndarray) -> np.ndarray:
     """Device code per event: app -> mobile/tablet, web -> mobile/desktop/tablet, store -> -1."""
-    u = rng.uniform(size=channel.shape[0])
+    u = rng.uniform(size=len(channel))
     web = np.where(u < mobile_share, 1, np.where(u < mobile_share + 0.08, 2, 0))
     app = np.where(u < 0.85, 1, 2)
     return np.where(channel == 0, web, np.where(channel == 1, app, -1)).astype(np.int8)
@@ -136,8 +133,8 @@ def simulate_orders(
         rows, day = _order_days(rng, p, pop.join[members], pop.stop[members])
         customers.append(members[rows])
         days.append(day)
-        channels.append(rng.choice(3, size=day.shape[0], p=np.array(p.channels)))
-        extra = rng.poisson(p.lines_per_order - 1.0, size=day.shape[0])
+        channels.append(rng.choice(3, size=len(day), p=np.array(p.channels)))
+        extra = rng.poisson(p.lines_per_order - 1.0, size=len(day))
         n_lines.append(1 + np.minimum(extra, _MAX_EXTRA_LINES))
     order_customer = np.concatenate(customers)
     order_day = np.concatenate(days)
@@ -145,14 +142,14 @@ def simulate_orders(
     order_channel = np.concatenate(channels).astype(np.int8)
     order_persona = pop.persona[order_customer]
     mobile = np.array([p.mobile_share for p in PERSONAS])[order_persona]
-    order_device = _devices(rng, order_channel, mobile)
+    order_device = devices(rng, order_channel, mobile)
 
     order = np.repeat(np.arange(order_day.shape[0]), order_lines)
     first_line = np.cumsum(order_lines) - order_lines
     line_no = np.arange(order.shape[0]) - np.repeat(first_line, order_lines) + 1
     customer = order_customer[order]
     persona = pop.persona[customer]
-    target = pop.price_level[customer] * rng.lognormal(0.0, _LINE_PRICE_SIGMA, size=order.shape[0])
+    target = pop.price_level[customer] * rng.lognormal(0.0, _LINE_PRICE_SIGMA, size=len(order))
     sku = catalogue.nearest(target)
     extra_units = np.array([p.quantity_extra for p in PERSONAS])[persona]
     quantity = 1 + np.minimum(rng.poisson(extra_units), _MAX_EXTRA_UNITS)
@@ -175,8 +172,8 @@ def _returns(rng: np.random.Generator, persona: np.ndarray, lines: OrderLines) -
     come back 2 days to a few weeks later, and returns after the window are dropped."""
     mean = np.array([p.return_rate for p in PERSONAS])[persona]
     propensity = rng.beta(mean * _RETURN_CONCENTRATION, (1.0 - mean) * _RETURN_CONCENTRATION)
-    returned = rng.uniform(size=lines.order.shape[0]) < propensity[lines.customer]
+    returned = rng.uniform(size=len(lines.order)) < propensity[lines.customer]
     line = np.flatnonzero(returned)
-    day = lines.day[line] + 2.0 + rng.gamma(2.0, 6.0, size=line.shape[0])
+    day = lines.day[line] + 2.0 + rng.gamma(2.0, 6.0, size=len(line))
     kept = day < WINDOW_DAYS
     return Returns(line=line[kept], day=day[kept])

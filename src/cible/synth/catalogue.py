@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 CATEGORIES: tuple[str, ...] = (
-    "Maison", "Mode", "Beauté", "Sport", "High-Tech", "Jardin", "Enfants", "Épicerie",
+    "Maison",
+    "Mode",
+    "Beauté",
+    "Sport",
+    "High-Tech",
+    "Jardin",
+    "Enfants",
+    "Épicerie",
 )
 # Median price (EUR) and how many SKUs of each category, in the order of CATEGORIES.
 _CATEGORY_MEDIAN_PRICE = (45.0, 35.0, 18.0, 40.0, 160.0, 60.0, 25.0, 6.0)
@@ -47,8 +54,10 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
     """Draw the catalogue: lognormal prices around each category's median, ending in .99."""
     category = np.repeat(np.arange(len(CATEGORIES)), _CATEGORY_SKUS)
     median = np.repeat(np.array(_CATEGORY_MEDIAN_PRICE), _CATEGORY_SKUS)
-    euros = median * rng.lognormal(0.0, _PRICE_SIGMA, size=category.shape[0])
+    euros = median * rng.lognormal(0.0, _PRICE_SIGMA, size=len(category))
     cents = (np.ceil(euros) * 100 - 1).astype(np.int64).clip(_MIN_PRICE_CENTS, _MAX_PRICE_CENTS)
     sku_number = rng.permutation(category.shape[0]) + 1
     order = np.argsort(cents, kind="stable")
-    return Catalogue(sku_number=sku_number[order], category=category[order], price_cents=cents[order])
+    return Catalogue(
+        sku_number=sku_number[order], category=category[order], price_cents=cents[order]
+    )

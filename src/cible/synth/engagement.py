@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from cible.synth.behaviour import WebEvents, OrderLines, Population, _devices
+from cible.synth.behaviour import OrderLines, Population, WebEvents, devices
 from cible.synth.catalogue import Catalogue
 from cible.synth.personas import PERSONAS, WINDOW_DAYS
 
+WEB_TYPES = ("page_view", "product_view", "cart_add", "email_open", "email_click")
+WEB_CHANNELS = ("web", "app", "email")
 PAGE_VIEW, PRODUCT_VIEW, CART_ADD, EMAIL_OPEN, EMAIL_CLICK = range(5)
 EMAIL_CHANNEL = 2
-_BROWSE_TYPE_WEIGHTS = np.array([0.55, 0.35, 0.10])
+_BROWSE_TYPE_WEIGHTS = (0.55, 0.35, 0.10)
 _CATEGORY_PAGE_SHARE = 0.5
-_CART_BEFORE_ORDER_SHARE = 0.15
+_CART_BEFORE_ORDER_SHARE = 0.1
 _BROWSE_PRICE_SIGMA = 0.6
 _MINUTE = 1.0 / 1440.0
 
@@ -46,33 +48,41 @@ def _browsing(
     counts = rng.poisson(rate * (pop.stop - pop.join)) + 1
     customer = np.repeat(np.arange(pop.persona.shape[0]), counts)
     first = np.cumsum(counts) - counts
-    day = pop.join[customer] + rng.uniform(size=customer.shape[0]) * (
+    day = pop.join[customer] + rng.uniform(size=len(customer)) * (
         pop.stop[customer] - pop.join[customer]
     )
     day[first] = pop.join
-    kind = rng.choice(3, size=customer.shape[0], p=_BROWSE_TYPE_WEIGHTS)
+    kind = rng.choice(3, size=len(customer), p=np.array(_BROWSE_TYPE_WEIGHTS))
     kind[first] = PAGE_VIEW
-    channel = (rng.uniform(size=customer.shape[0]) < _app_share(pop)[customer]).astype(np.int8)
-    device = _devices(rng, channel, _persona_values(pop, "mobile_share")[customer])
-    target = pop.price_level[customer] * rng.lognormal(0.0, _BROWSE_PRICE_SIGMA, customer.shape[0])
+    channel = (rng.uniform(size=len(customer)) < _app_share(pop)[customer]).astype(np.int8)
+    device = devices(rng, channel, _persona_values(pop, "mobile_share")[customer])
+    target = pop.price_level[customer] * rng.lognormal(0.0, _BROWSE_PRICE_SIGMA, len(customer))
     sku = np.where(kind == PAGE_VIEW, -1, catalogue.nearest(target))
     category = np.where(sku >= 0, catalogue.category[sku], -1)
-    category_page = (kind == PAGE_VIEW) & (rng.uniform(size=kind.shape[0]) < _CATEGORY_PAGE_SHARE)
+    category_page = (kind == PAGE_VIEW) & (rng.uniform(size=len(kind)) < _CATEGORY_PAGE_SHARE)
     category[category_page] = rng.integers(0, n_categories, size=int(category_page.sum()))
     return WebEvents(customer, day, kind.astype(np.int8), channel, device, sku, category)
 
 
-def _carts(rng: np.random.Generator, pop: Population, lines: OrderLines, catalogue: Catalogue) -> WebEvents:
+def _carts(
+    rng: np.random.Generator, pop: Population, lines: OrderLines, catalogue: Catalogue
+) -> WebEvents:
     """A cart_add shortly before some of the lines bought online (web or app)."""
     online = np.flatnonzero(lines.channel <= 1)
-    picked = online[rng.uniform(size=online.shape[0]) < _CART_BEFORE_ORDER_SHARE]
+    picked = online[rng.uniform(size=len(online)) < _CART_BEFORE_ORDER_SHARE]
     customer = lines.customer[picked]
-    minutes = rng.uniform(2.0, 30.0, size=picked.shape[0])
+    minutes = rng.uniform(2.0, 30.0, size=len(picked))
     day = np.maximum(lines.day[picked] - minutes * _MINUTE, pop.join[customer])
     sku = lines.sku[picked]
     kind = np.full(picked.shape[0], CART_ADD, dtype=np.int8)
     return WebEvents(
-        customer, day, kind, lines.channel[picked], lines.device[picked], sku, catalogue.category[sku]
+        customer,
+        day,
+        kind,
+        lines.channel[picked],
+        lines.device[picked],
+        sku,
+        catalogue.category[sku],
     )
 
 
@@ -81,8 +91,8 @@ def _emails(rng: np.random.Generator, pop: Population) -> WebEvents:
     rate = _persona_values(pop, "emails_per_day")
     counts = rng.poisson(rate * (WINDOW_DAYS - pop.join))
     opener = np.repeat(np.arange(pop.persona.shape[0]), counts)
-    opened = pop.join[opener] + rng.uniform(size=opener.shape[0]) * (WINDOW_DAYS - pop.join[opener])
-    clicked = rng.uniform(size=opener.shape[0]) < _persona_values(pop, "click_rate")[opener]
+    opened = pop.join[opener] + rng.uniform(size=len(opener)) * (WINDOW_DAYS - pop.join[opener])
+    clicked = rng.uniform(size=len(opener)) < _persona_values(pop, "click_rate")[opener]
     click_day = opened[clicked] + rng.uniform(0.5, 30.0, size=int(clicked.sum())) * _MINUTE
     kept = click_day < WINDOW_DAYS
     customer = np.concatenate([opener, opener[clicked][kept]])
@@ -97,7 +107,7 @@ def email_events(
     rng: np.random.Generator, customer: np.ndarray, day: np.ndarray, kind: np.ndarray
 ) -> WebEvents:
     """E-mail events (channel ``email``, read on mobile or desktop, no product)."""
-    n = customer.shape[0]
+    n = len(customer)
     device = np.where(rng.uniform(size=n) < 0.6, 1, 0).astype(np.int8)
     none = np.full(n, -1)
     channel = np.full(n, EMAIL_CHANNEL, dtype=np.int8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
+# fmt: off
 FEMALE_FIRST_NAMES: tuple[str, ...] = (
     "Hélène", "Zoé", "Chloé", "Léa", "Manon", "Camille", "Inès", "Sarah", "Emma", "Louise",
     "Jade", "Alice", "Lina", "Juliette", "Margaux", "Anaïs", "Océane", "Mathilde", "Clémence",
@@ -69,6 +70,7 @@ CITIES: tuple[tuple[str, str], ...] = (
     ("Vénissieux", "69200"), ("Épinal", "88000"), ("Sète", "34200"), ("Fréjus", "83600"),
     ("Chambéry", "73000"), ("Mâcon", "71000"),
 )
+# fmt: on
 
 
 def ascii_fold(text: str) -> str:

@@ -1,7 +1,8 @@
-"""The personas planted in the synthetic world: who buys how often, how much, where, and who returns.
+"""The personas planted in the synthetic world: how often, how much and where they buy, what they
+send back.
 
 Each real customer belongs to exactly one :class:`Persona`, recorded in ``truth.csv``. A persona is
-a small generative model, not a fixed profile: every customer draws their own median gap between
+a small generative model, not a fixed profile: every customer draws their own mean gap between
 orders, their own price level and their own return propensity around the persona's values
 (lognormal or beta noise), gaps are gamma distributed, and basket sizes follow from the SKUs they
 pick, so customers of one persona differ and neighbouring personas overlap a little. The personas
@@ -41,11 +42,11 @@ class Persona:
     stop_days: tuple[float, float]
     """Orders and browsing stop this many days before ``as_of`` (uniform; ``(0, 0)``: active)."""
     gap_days: float
-    """Median number of days between two orders of the persona."""
+    """Typical days between two orders: each customer's own mean gap is lognormal around it."""
     gap_shape: float
     """Gamma shape of the gaps: high values make a regular rhythm, 1 is memoryless."""
     gap_sigma: float
-    """Lognormal spread of each customer's own median gap around ``gap_days``."""
+    """Lognormal spread of each customer's own mean gap around ``gap_days``."""
     max_orders: int
     """Cap on the number of orders in the window (0: no cap)."""
     lines_per_order: float
@@ -59,9 +60,11 @@ class Persona:
     return_rate: float
     """Mean share of purchased lines that are returned (each customer draws their own)."""
     browse_per_day: float
-    """Page views, product views and cart adds per day while the customer is active."""
+    """Page views, product views and cart adds per day while the customer is active (each
+    customer's own rate is lognormal around it)."""
     emails_per_day: float
-    """Newsletter opens per day from the first activity to the end of the window."""
+    """Newsletter opens per day from the first activity to the end of the window (also after
+    ``stop_days``)."""
     click_rate: float
     """Share of e-mail opens followed by a click."""
     channels: tuple[float, float, float]
@@ -74,20 +77,20 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="champion",
         label="Champions",
-        description="Buy every two to three weeks, recently, big baskets, browse a lot.",
+        description="An order every two to three weeks, expensive items (baskets near 300 EUR), browse a lot.",
         share=0.10,
         join_days=(0.0, 60.0),
         stop_days=(0.0, 0.0),
-        gap_days=16.0,
+        gap_days=18.0,
         gap_shape=3.0,
         gap_sigma=0.2,
         max_orders=0,
         lines_per_order=1.5,
-        line_price=120.0,
+        line_price=150.0,
         price_sigma=0.25,
         quantity_extra=0.3,
         return_rate=0.03,
-        browse_per_day=0.045,
+        browse_per_day=0.08,
         emails_per_day=0.015,
         click_rate=0.35,
         channels=(0.55, 0.35, 0.10),
@@ -96,13 +99,13 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="loyal",
         label="Loyal regulars",
-        description="Buy about once a month, medium baskets, steady and still active.",
+        description="Store regulars: an order every six weeks like clockwork, medium baskets, little online.",
         share=0.18,
         join_days=(0.0, 90.0),
         stop_days=(0.0, 0.0),
         gap_days=42.0,
-        gap_shape=5.0,
-        gap_sigma=0.2,
+        gap_shape=8.0,
+        gap_sigma=0.15,
         max_orders=0,
         lines_per_order=1.7,
         line_price=35.0,
@@ -118,7 +121,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="big_ticket",
         label="Big-ticket occasionals",
-        description="Buy two or three times a year, very expensive items, little browsing.",
+        description="Two or three orders a year of very expensive items (near 550 EUR), hardly browse.",
         share=0.10,
         join_days=(0.0, 150.0),
         stop_days=(0.0, 0.0),
@@ -140,11 +143,11 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="bargain",
         label="Bargain hunters",
-        description="Small cheap baskets every ten days or so, mostly in the app.",
+        description="Small cheap baskets (near 10 EUR) every three weeks, mostly in the app.",
         share=0.14,
         join_days=(0.0, 90.0),
         stop_days=(0.0, 0.0),
-        gap_days=16.0,
+        gap_days=20.0,
         gap_shape=2.0,
         gap_sigma=0.25,
         max_orders=0,
@@ -162,15 +165,15 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="returner",
         label="Serial returners",
-        description="Order regularly, large multi-item baskets, send a large share back.",
+        description="An order every five to six weeks, multi-item baskets, half of the lines sent back.",
         share=0.10,
         join_days=(0.0, 90.0),
         stop_days=(0.0, 0.0),
-        gap_days=38.0,
+        gap_days=40.0,
         gap_shape=2.5,
         gap_sigma=0.2,
         max_orders=0,
-        lines_per_order=2.2,
+        lines_per_order=2.0,
         line_price=45.0,
         price_sigma=0.25,
         quantity_extra=0.3,
@@ -184,7 +187,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="lapsed",
         label="Lapsed",
-        description="Used to buy monthly, nothing for eight months or more; still on the newsletter.",
+        description="Used to buy every five to six weeks; no order and no visit for 8 to 15 months.",
         share=0.14,
         join_days=(0.0, 90.0),
         stop_days=(240.0, 450.0),
@@ -198,7 +201,7 @@ PERSONAS: tuple[Persona, ...] = (
         quantity_extra=0.2,
         return_rate=0.03,
         browse_per_day=0.01,
-        emails_per_day=0.004,
+        emails_per_day=0.002,
         click_rate=0.1,
         channels=(0.5, 0.2, 0.3),
         mobile_share=0.45,
@@ -206,7 +209,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="new",
         label="New customers",
-        description="First seen in the last two months, one or two orders so far, curious.",
+        description="First seen in the last 15 to 60 days, one or two orders so far, browse eagerly.",
         share=0.10,
         join_days=(670.0, 715.0),
         stop_days=(0.0, 0.0),
@@ -228,7 +231,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         key="window_shopper",
         label="Window shoppers",
-        description="Browse a lot and often, buy once or twice a year, small baskets.",
+        description="Browse every few days but buy once or twice a year, small baskets.",
         share=0.14,
         join_days=(0.0, 90.0),
         stop_days=(0.0, 0.0),
@@ -241,7 +244,7 @@ PERSONAS: tuple[Persona, ...] = (
         price_sigma=0.3,
         quantity_extra=0.1,
         return_rate=0.02,
-        browse_per_day=0.09,
+        browse_per_day=0.06,
         emails_per_day=0.012,
         click_rate=0.3,
         channels=(0.6, 0.35, 0.05),
