@@ -50,3 +50,21 @@ def test_cli_demo_prints_report_path(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Report:" in result.output
     assert (tmp_path / "d" / "report.html").is_file()
+
+
+def test_segment_names_match_the_planted_personas(demo: DemoResult) -> None:
+    out = demo.pipeline.out_dir
+    truth = pd.read_csv(out / "data" / "truth.csv")
+    joined = pd.read_parquet(out / "segments.parquet").merge(truth, on="customer_id")
+    joined = joined[joined["duplicate_of"].isna() & (joined["segment_id"] > 0)]
+    majority = joined.groupby("persona")["segment_name"].agg(lambda s: s.value_counts().index[0])
+    assert majority.to_dict() == {
+        "bargain": "Bargain hunters",
+        "big_ticket": "Big spenders - occasional",
+        "champion": "Champions",
+        "lapsed": "At risk - lapsed",
+        "loyal": "Loyal regulars",
+        "new": "New customers",
+        "returner": "Frequent returners",
+        "window_shopper": "Window shoppers",
+    }

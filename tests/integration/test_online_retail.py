@@ -39,13 +39,13 @@ def test_every_row_is_accounted_for(result: PipelineResult) -> None:
 def test_customers_and_event_types(result: PipelineResult) -> None:
     con = duckdb.connect(str(result.out_dir / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchone() == (4_372,)
+        assert con.sql("SELECT count(DISTINCT customer_id) FROM events").fetchall() == [(4_372,)]
         types = dict(con.sql("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall())
         assert types == {"purchase": 392_692, "refund": 8_872, "free_item": 40}
         assert con.sql(
             "SELECT count(*) FROM events WHERE starts_with(order_id, 'C') "
             "AND event_type <> 'refund'"
-        ).fetchone() == (0,)
+        ).fetchall() == [(0,)]
         buyers = {
             r[0]
             for r in con.sql(

@@ -83,31 +83,40 @@ def _lapsed(s: _Segment) -> bool:
 
 
 def _window_shopper(s: _Segment) -> bool:
-    return s.activity_lift() >= 1.5 and s.lift("frequency") <= LOW
+    """Browse about as much as the base (or more) but buy at most half as often."""
+    return s.activity_lift() >= 0.7 and s.lift("frequency") <= 0.5
 
 
 def _big_spender(s: _Segment) -> bool:
     return s.lift("avg_basket") >= 1.5 and s.lift("frequency") <= 1.0
 
 
-def _loyal(s: _Segment) -> bool:
-    return s.lift("frequency") >= HIGH and s.lift("tenure_days") >= 1.0
-
-
 def _bargain_hunter(s: _Segment) -> bool:
-    return s.lift("avg_basket") <= 0.75 and s.lift("frequency") >= 0.9
+    """Buy at least as often as the base, in baskets well under half the usual size."""
+    return s.lift("avg_basket") <= 0.4 and s.lift("frequency") >= 1.0
 
 
-# In priority order: a segment takes the first name whose pattern it matches.
+def _loyal(s: _Segment) -> bool:
+    """Buy about as often as the base or more, recently, and have been customers a long time."""
+    return (
+        s.lift("frequency") >= 0.9
+        and s.lift("recency_days") <= 0.75
+        and s.lift("tenure_days") >= 1.0
+    )
+
+
+# In priority order: a segment takes the first name whose pattern it matches. Window shoppers
+# come before lapsed customers (they buy rarely, so their last order is old too, but they are
+# still browsing); bargain hunters before loyal regulars (both buy often, baskets tell them apart).
 ARCHETYPES: tuple[tuple[str, Callable[[_Segment], bool]], ...] = (
     ("Frequent returners", _returner),
     ("Champions", _champion),
     ("New customers", _new),
-    ("At risk - lapsed", _lapsed),
     ("Window shoppers", _window_shopper),
+    ("At risk - lapsed", _lapsed),
     ("Big spenders - occasional", _big_spender),
-    ("Loyal regulars", _loyal),
     ("Bargain hunters", _bargain_hunter),
+    ("Loyal regulars", _loyal),
 )
 
 

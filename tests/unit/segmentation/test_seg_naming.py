@@ -34,13 +34,13 @@ def _row(segment_id: int, size: int, **lifts: float) -> dict[str, float]:
 # size identifies a profile in the tests below (it does not influence the names)
 PROFILES = [
     _row(1, 101, recency_days=0.3, frequency=2.0, monetary=2.5),
-    _row(2, 102, recency_days=2.5, frequency=0.5, monetary=0.4),
+    _row(2, 102, recency_days=2.5, frequency=0.5, monetary=0.4, events_90d=0.1, events_30d=0.1),
     _row(3, 103, tenure_days=0.3, recency_days=0.5, frequency=0.6, monetary=0.5),
     _row(4, 104, events_90d=2.0, events_30d=2.0, frequency=0.5, monetary=0.6),
     _row(5, 105, refund_rate=3.0),
     _row(6, 106, avg_basket=2.0, frequency=0.8, monetary=1.6),
-    _row(7, 107, frequency=1.6, tenure_days=1.3, recency_days=0.9, monetary=1.1),
-    _row(8, 108, avg_basket=0.6, frequency=1.1),
+    _row(7, 107, frequency=1.6, tenure_days=1.3, recency_days=0.6, monetary=1.1),
+    _row(8, 108, avg_basket=0.3, frequency=1.1),
     _row(9, 109, frequency=1.4, avg_basket=0.78, tenure_days=0.9),
     _row(10, 110),
 ]
@@ -75,7 +75,7 @@ def test_repeated_names_are_numbered_by_spend() -> None:
             _row(1, 50, recency_days=0.3, frequency=2.0, monetary=2.0),
             _row(2, 60, recency_days=0.3, frequency=2.0, monetary=3.0),
             _row(3, 70, recency_days=0.5, frequency=1.5, monetary=1.5),
-            _row(4, 80, recency_days=3.0, frequency=0.3, monetary=0.2),
+            _row(4, 80, recency_days=3.0, frequency=0.3, monetary=0.2, events_90d=0.1),
         ]
     )
     names = name_segments(frame)
@@ -98,6 +98,27 @@ def test_permuting_segment_ids_keeps_names_on_profiles(seed: int) -> None:
     names = name_segments(permuted)
     pairs = zip(permuted["size"], permuted["segment_id"], strict=True)
     assert {int(s): names[int(i)] for s, i in pairs} == by_size
+
+
+def test_window_shoppers_are_not_lapsed_and_bargains_are_not_loyal() -> None:
+    frame = pd.DataFrame(
+        [
+            # browse as much as the base, buy a fifth as often, last order long ago
+            _row(1, 10, recency_days=1.75, frequency=0.2, events_90d=1.0, events_30d=0.85),
+            # same rhythm of orders, but stopped browsing too
+            _row(2, 20, recency_days=3.5, frequency=0.55, events_90d=0.03, events_30d=0.02),
+            # buy twice as often as the base in tiny baskets
+            _row(3, 30, frequency=2.2, avg_basket=0.07, recency_days=0.15, tenure_days=1.1),
+            # buy as often as the base, recently, baskets a bit under the base
+            _row(4, 40, frequency=1.03, avg_basket=0.57, recency_days=0.22, tenure_days=1.1),
+        ]
+    )
+    assert name_segments(frame) == {
+        1: "Window shoppers",
+        2: "At risk - lapsed",
+        3: "Bargain hunters",
+        4: "Loyal regulars",
+    }
 
 
 def test_subset_of_features_falls_back_to_descriptions() -> None:
