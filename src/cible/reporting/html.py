@@ -54,6 +54,11 @@ class IngestRow:
     balanced: bool
     by_rule: list[tuple[str, str]]
 
+    @property
+    def file_name(self) -> str:
+        """The file's name; the full path goes in the cell's tooltip."""
+        return Path(self.path).name
+
 
 @dataclass(frozen=True)
 class Table:
