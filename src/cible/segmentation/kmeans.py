@@ -8,6 +8,7 @@ the elbow chart) is computed on all rows by k-means itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         k-means++ restarts per k (passed to :class:`~sklearn.cluster.KMeans`).
     random_state:
         Seeds the silhouette sample and every k-means run: the same value gives the same labels.
+    on_k:
+        Called with each k once it is fitted and scored (progress reporting); no effect on the
+        result.
 
     Fitted attributes
     -----------------
@@ -66,12 +70,14 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         silhouette_sample: int = 5000,
         n_init: int = 10,
         random_state: int | np.random.RandomState | None = 0,
+        on_k: Callable[[int], None] | None = None,
     ) -> None:
         self.k_min = k_min
         self.k_max = k_max
         self.silhouette_sample = silhouette_sample
         self.n_init = n_init
         self.random_state = random_state
+        self.on_k = on_k
 
     def fit(self, X: ArrayLike, y: Any = None) -> AutoKMeans:
         """Fit every candidate k and keep the best; returns ``self``."""
@@ -97,6 +103,8 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
             model.fit(data)
             score = _sampled_silhouette(data[sample], model.labels_[sample])
             rows.append({"k": k, "inertia": float(model.inertia_), "silhouette": score})
+            if self.on_k is not None:
+                self.on_k(k)
             if best is None or (not np.isnan(score) and score > best_score + _TIE_TOLERANCE):
                 best, best_score = model, (score if not np.isnan(score) else -np.inf)
 

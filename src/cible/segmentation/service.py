@@ -8,6 +8,8 @@ ids whatever order k-means found the clusters in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -28,8 +30,14 @@ from cible.segmentation.result import (
 MAP_SAMPLE_SIZE = 5000
 
 
-def segment_customers(features: pd.DataFrame, config: SegmentationConfig) -> SegmentationResult:
+def segment_customers(
+    features: pd.DataFrame,
+    config: SegmentationConfig,
+    on_k: Callable[[int], None] | None = None,
+) -> SegmentationResult:
     """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
+
+    ``on_k(k)`` is called after each candidate k is fitted and scored (for progress bars).
 
     Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
     repeat, purchasing customers have missing values in the clustering features, or there are fewer
@@ -55,6 +63,7 @@ def segment_customers(features: pd.DataFrame, config: SegmentationConfig) -> Seg
             silhouette_sample=config.silhouette_sample,
             n_init=config.n_init,
             random_state=config.random_state,
+            on_k=on_k,
         ).fit(scaled)
     except ValueError as e:
         raise SegmentationError(f"segmentation could not be fitted: {e}") from e

@@ -63,7 +63,7 @@ def run_pipeline(
         "Segmenting (k-means, k chosen by silhouette)",
         total=config.segmentation.k_max - config.segmentation.k_min + 1,
     )
-    seg = segment_customers(features, config.segmentation)
+    seg = segment_customers(features, config.segmentation, on_k=lambda _k: progress.advance())
     progress.done(f"k = {seg.chosen_k}, silhouette {seg.silhouette:.3f}")
     seconds["segment"] = time.perf_counter() - t0
 

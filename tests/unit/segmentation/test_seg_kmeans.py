@@ -94,6 +94,7 @@ def test_undefined_silhouettes_keep_the_smallest_k() -> None:
 def test_clone_params_and_not_fitted() -> None:
     est = AutoKMeans(k_min=3, k_max=5, silhouette_sample=100, n_init=2, random_state=4)
     params = {"k_min": 3, "k_max": 5, "silhouette_sample": 100, "n_init": 2, "random_state": 4}
+    params["on_k"] = None
     assert est.get_params() == params
     assert clone(est).get_params() == params
     with pytest.raises(NotFittedError):
@@ -115,3 +116,12 @@ def test_passes_sklearn_check_estimator() -> None:
     assert failed == {}
     assert skipped <= SKIPPED_BY_SKLEARN
     assert len(results) > 40
+
+
+def test_on_k_is_called_for_every_k_without_changing_the_result() -> None:
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    seen: list[int] = []
+    with_cb = AutoKMeans(k_min=2, k_max=5, on_k=seen.append).fit(X)
+    without = AutoKMeans(k_min=2, k_max=5).fit(X)
+    assert seen == [2, 3, 4, 5]
+    assert (with_cb.labels_ == without.labels_).all()

@@ -1,0 +1,50 @@
+"""The public API, pinned: a change here is a change for users."""
+
+from __future__ import annotations
+
+import cible
+import cible.schemas
+import cible.segmentation
+import cible.warehouse
+
+
+def test_top_level() -> None:
+    assert sorted(cible.__all__) == [
+        "CibleConfig",
+        "CibleError",
+        "SegmentationConfig",
+        "__version__",
+        "load_config",
+    ]
+    for name in cible.__all__:
+        assert hasattr(cible, name), name
+
+
+def test_subpackages() -> None:
+    assert set(cible.segmentation.__all__) == {
+        "PROSPECT_SEGMENT_ID",
+        "PROSPECT_SEGMENT_NAME",
+        "AutoKMeans",
+        "FeatureTransformer",
+        "SegmentationResult",
+        "name_segments",
+        "profile_segments",
+        "segment_customers",
+    }
+    assert sorted(cible.warehouse.__all__) == [
+        "Dialect",
+        "LoadCounts",
+        "Warehouse",
+        "open_warehouse",
+    ]
+    assert "EVENT_TYPES" in cible.schemas.__all__ and "CUSTOMERS_SCHEMA" in cible.schemas.__all__
+
+
+def test_import_cible_needs_only_core_dependencies() -> None:
+    import importlib
+    import sys
+
+    for mod in [m for m in sys.modules if m == "cible" or m.startswith("cible.")]:
+        del sys.modules[mod]
+    importlib.import_module("cible")
+    assert "typer" not in {m.split(".")[0] for m in sys.modules if m.startswith("cible")}
