@@ -41,10 +41,14 @@ def test_subpackages() -> None:
 
 
 def test_import_cible_needs_only_core_dependencies() -> None:
-    import importlib
+    """``import cible`` loads no CLI, web or optional package (checked in a fresh interpreter)."""
+    import subprocess
     import sys
 
-    for mod in [m for m in sys.modules if m == "cible" or m.startswith("cible.")]:
-        del sys.modules[mod]
-    importlib.import_module("cible")
-    assert "typer" not in {m.split(".")[0] for m in sys.modules if m.startswith("cible")}
+    code = (
+        "import sys, cible; "
+        "bad = sorted({'typer', 'rich', 'plotly', 'fastapi', 'pyspark'} & set(sys.modules)); "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
