@@ -151,6 +151,13 @@ class WarehouseConfig(_Strict):
 
 
 AlgorithmName = Literal["kmeans", "gmm", "agglomerative", "dbscan", "hdbscan", "kprototypes"]
+DEFAULT_ALGORITHMS: tuple[AlgorithmName, ...] = (
+    "kmeans",
+    "gmm",
+    "agglomerative",
+    "hdbscan",
+    "dbscan",
+)
 
 
 class FeaturePrep(_Strict):
@@ -208,9 +215,7 @@ class GatesConfig(_Strict):
 class SelectionConfig(_Strict):
     """The grid of candidate algorithms and the gates of the automatic selection."""
 
-    algorithms: list[AlgorithmName] = Field(
-        default_factory=lambda: ["kmeans", "gmm", "agglomerative", "hdbscan", "dbscan"]
-    )
+    algorithms: list[AlgorithmName] = Field(default_factory=lambda: list(DEFAULT_ALGORITHMS))
     gates: GatesConfig = Field(default_factory=GatesConfig)
     fit_sample: int = Field(
         default=20_000,
