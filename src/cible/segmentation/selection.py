@@ -1,0 +1,304 @@
+"""Automatic selection of a segmentation: a grid of algorithms and parameters, scored and gated.
+
+Every candidate is fitted on the same seeded *fit sample* (at most ``selection.fit_sample`` rows;
+algorithms assign the other rows with their ``predict``) and scored on the same seeded *score
+sample* (at most ``silhouette_sample`` rows), so candidates are compared on equal terms and the
+cost does not grow with the square of the number of customers.
+
+Scores (noise points, label -1, are left out of the scores and counted in ``noise_share``):
+
+- silhouette (higher is better, -1..1), Davies-Bouldin (lower is better, >= 0),
+  Calinski-Harabasz (higher is better).
+
+Gates (``segmentation.selection.gates``), all required for a candidate to be eligible:
+
+- ``min_segment_share``: every segment holds at least this share of customers (default 2%);
+- ``max_segments``: at most this many segments (default 12);
+- ``max_noise_share``: at most this share of noise (density methods; default 20%);
+- ``max_largest_share``: no segment above this share (default 60%).
+
+The rule that picks the winner (:data:`SELECTION_RULE`): among eligible candidates, the highest
+silhouette; candidates within ``TIE_TOLERANCE`` of it are tied, and the tie goes to the lowest
+Davies-Bouldin index, then to fewer segments. When no candidate passes every gate, the candidates
+failing the fewest gates are considered instead, with the same rule, and the result says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from cible.config import GatesConfig, SegmentationConfig
+from cible.exceptions import SegmentationError
+
+TIE_TOLERANCE = 0.01
+SELECTION_RULE = (
+    "Among candidates passing every gate, the highest sampled silhouette wins; candidates within "
+    f"{TIE_TOLERANCE} of it are tied and the tie goes to the lowest Davies-Bouldin index, then to "
+    "fewer segments. If no candidate passes every gate, the candidates failing the fewest gates "
+    "are ranked the same way."
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One point of the grid: an algorithm and its parameters."""
+
+    algorithm: str
+    params: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        inner = ", ".join(f"{k}={v}" for k, v in self.params.items() if k not in _HIDDEN_PARAMS)
+        return f"{self.algorithm}({inner})"
+
+    def build(self, random_state: int) -> BaseEstimator:
+        from cible.segmentation.algorithms import ALGORITHMS
+
+        cls = ALGORITHMS[self.algorithm]
+        params = dict(self.params)
+        if "random_state" in cls().get_params():
+            params["random_state"] = random_state
+        return cls(**params)
+
+
+_HIDDEN_PARAMS = {"n_init", "max_fit_samples", "categorical"}
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    candidate: Candidate
+    n_segments: int
+    noise_share: float
+    largest_share: float
+    smallest_share: float
+    silhouette: float
+    davies_bouldin: float
+    calinski_harabasz: float
+    gates: dict[str, bool]
+    seconds: float
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(self.gates.values())
+
+    @property
+    def failed_gates(self) -> int:
+        return sum(not ok for ok in self.gates.values()) + (1 if self.error else 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.candidate.name,
+            "algorithm": self.candidate.algorithm,
+            "params": {k: _plain(v) for k, v in self.candidate.params.items()},
+            "n_segments": self.n_segments,
+            "noise_share": _num(self.noise_share),
+            "largest_share": _num(self.largest_share),
+            "smallest_share": _num(self.smallest_share),
+            "silhouette": _num(self.silhouette),
+            "davies_bouldin": _num(self.davies_bouldin),
+            "calinski_harabasz": _num(self.calinski_harabasz),
+            "gates": self.gates,
+            "passed_all_gates": self.passed,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """Every candidate with its scores and gates, the winner, and its labels for all rows."""
+
+    candidates: list[CandidateScore]
+    chosen: CandidateScore
+    labels: NDArray[np.int64]
+    estimator: BaseEstimator
+    n_rows: int
+    fit_sample: int
+    score_sample: int
+    fallback: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": SELECTION_RULE,
+            "chosen": self.chosen.candidate.name,
+            "chosen_passed_all_gates": self.chosen.passed,
+            "fallback_no_candidate_passed": self.fallback,
+            "rows": self.n_rows,
+            "fit_sample": self.fit_sample,
+            "score_sample": self.score_sample,
+            "candidates": [{**c.to_dict(), "chosen": c is self.chosen} for c in self.candidates],
+        }
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def candidate_grid(
+    config: SegmentationConfig, n_rows: int, categorical: tuple[int, ...] = ()
+) -> list[Candidate]:
+    """The candidates tried for ``config.selection.algorithms`` on ``n_rows`` customers."""
+    sel = config.selection
+    ks = [k for k in range(config.k_min, config.k_max + 1) if k < n_rows]
+    fit_n = min(n_rows, sel.fit_sample)
+    grid: list[Candidate] = []
+    for algo in sel.algorithms:
+        if algo == "kmeans":
+            grid += [Candidate("kmeans", {"n_clusters": k, "n_init": config.n_init}) for k in ks]
+        elif algo == "gmm":
+            grid += [Candidate("gmm", {"n_components": k}) for k in ks]
+        elif algo == "agglomerative":
+            grid += [
+                Candidate(
+                    "agglomerative",
+                    {"n_clusters": k, "linkage": "ward", "max_fit_samples": min(fit_n, 10_000)},
+                )
+                for k in ks
+            ]
+        elif algo == "hdbscan":
+            sizes = sorted({max(10, int(fit_n * s)) for s in (0.01, 0.02, 0.05)})
+            grid += [Candidate("hdbscan", {"min_cluster_size": m}) for m in sizes]
+        elif algo == "dbscan":
+            grid += [Candidate("dbscan", {"min_samples": m}) for m in (10, 25)]
+        elif algo == "kprototypes" and categorical:
+            grid += [
+                Candidate("kprototypes", {"n_clusters": k, "categorical": categorical}) for k in ks
+            ]
+    return grid
+
+
+def evaluate(
+    labels: NDArray[np.int64],
+    X_score: NDArray[np.float64],
+    score_idx: NDArray[np.intp],
+    gates: GatesConfig,
+) -> dict[str, Any]:
+    """Shares over all rows, quality scores on the score sample (noise left out)."""
+    n = len(labels)
+    noise = labels < 0
+    clustered = labels[~noise]
+    sizes = np.bincount(clustered) if clustered.size else np.zeros(0, dtype=np.int64)
+    sizes = sizes[sizes > 0]
+    k = len(sizes)
+    shares = sizes / n if n else sizes
+    sil = db = ch = float("nan")
+    s_labels = labels[score_idx]
+    keep = s_labels >= 0
+    if len(np.unique(s_labels[keep])) >= 2 and keep.sum() > len(np.unique(s_labels[keep])):
+        xs, ls = X_score[keep], s_labels[keep]
+        sil = float(silhouette_score(xs, ls))
+        db = float(davies_bouldin_score(xs, ls))
+        ch = float(calinski_harabasz_score(xs, ls))
+    largest = float(shares.max()) if k else 1.0
+    smallest = float(shares.min()) if k else 0.0
+    return {
+        "n_segments": k,
+        "noise_share": float(noise.mean()) if n else 0.0,
+        "largest_share": largest,
+        "smallest_share": smallest,
+        "silhouette": sil,
+        "davies_bouldin": db,
+        "calinski_harabasz": ch,
+        "gates": {
+            "at_least_2_segments": k >= 2,
+            "min_segment_share": k > 0 and smallest >= gates.min_segment_share,
+            "max_segments": k <= gates.max_segments,
+            "max_noise_share": float(noise.mean()) <= gates.max_noise_share if n else True,
+            "max_largest_share": largest <= gates.max_largest_share,
+        },
+    }
+
+
+def _rank_key(c: CandidateScore, best_sil: float) -> tuple[float, float, int]:
+    tied = c.silhouette >= best_sil - TIE_TOLERANCE
+    return (0.0 if tied else -c.silhouette, c.davies_bouldin, c.n_segments)
+
+
+def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:
+    """Apply :data:`SELECTION_RULE`; returns the winner and whether the fallback was used."""
+    usable = [c for c in scores if c.error is None and np.isfinite(c.silhouette)]
+    if not usable:
+        raise SegmentationError("no candidate segmentation could be scored (see selection.json)")
+    eligible = [c for c in usable if c.passed]
+    fallback = not eligible
+    if fallback:
+        fewest = min(c.failed_gates for c in usable)
+        eligible = [c for c in usable if c.failed_gates == fewest]
+    best_sil = max(c.silhouette for c in eligible)
+    return min(eligible, key=lambda c: _rank_key(c, best_sil)), fallback
+
+
+def _sample(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp]:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+def select_segmentation(
+    X: NDArray[np.float64],
+    config: SegmentationConfig,
+    *,
+    categorical: tuple[int, ...] = (),
+    on_candidate: Callable[[Candidate], None] | None = None,
+) -> SelectionResult:
+    """Fit and score every candidate of the grid on ``X`` (rows = customers, prepared features)."""
+    n = X.shape[0]
+    if n < config.k_min + 1:
+        raise SegmentationError(f"selection needs at least {config.k_min + 1} rows, got {n:,}")
+    rng = np.random.default_rng(config.random_state)
+    fit_idx = _sample(n, config.selection.fit_sample, rng)
+    score_idx = _sample(n, config.silhouette_sample, rng)
+    X_num = X if not categorical else np.delete(X, list(categorical), axis=1).astype(np.float64)
+    X_score = X_num[score_idx]
+    scores: list[CandidateScore] = []
+    fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}
+    for cand in candidate_grid(config, n, categorical):
+        t0 = time.perf_counter()
+        try:
+            est = cand.build(config.random_state)
+            est.fit(X[fit_idx])
+            labels = est.predict(X) if len(fit_idx) < n else np.asarray(est.labels_)
+            labels = np.asarray(labels, dtype=np.int64)
+            ev = evaluate(labels, X_score, score_idx, config.selection.gates)
+            err = None
+        except (ValueError, MemoryError) as e:  # a candidate that cannot fit is reported, not fatal
+            ev = evaluate(
+                np.full(n, -1, dtype=np.int64), X_score, score_idx, config.selection.gates
+            )
+            err, est, labels = f"{type(e).__name__}: {e}", None, None
+        score = CandidateScore(cand, seconds=time.perf_counter() - t0, error=err, **ev)
+        scores.append(score)
+        if est is not None and labels is not None:
+            fitted[id(score)] = (est, labels)
+        if on_candidate is not None:
+            on_candidate(cand)
+    chosen, fallback = choose(scores)
+    est, labels = fitted[id(chosen)]
+    return SelectionResult(
+        candidates=scores,
+        chosen=chosen,
+        labels=labels,
+        estimator=est,
+        n_rows=n,
+        fit_sample=len(fit_idx),
+        score_sample=len(score_idx),
+        fallback=fallback,
+    )
