@@ -227,9 +227,11 @@ def evaluate(
     }
 
 
-def _rank_key(c: CandidateScore, best_sil: float) -> tuple[float, float, int]:
+def _rank_key(c: CandidateScore, best_sil: float) -> tuple[bool, float, float, int]:
+    """Smaller is better: tied with the best silhouette first, then lower Davies-Bouldin, then
+    fewer segments (candidates outside the tie are ordered by silhouette)."""
     tied = c.silhouette >= best_sil - TIE_TOLERANCE
-    return (0.0 if tied else -c.silhouette, c.davies_bouldin, c.n_segments)
+    return (not tied, 0.0 if tied else -c.silhouette, c.davies_bouldin, c.n_segments)
 
 
 def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:

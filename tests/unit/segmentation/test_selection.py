@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cible.config import GatesConfig, SegmentationConfig, SelectionConfig
+from cible.exceptions import SegmentationError
+from cible.segmentation.selection import (
+    Candidate,
+    CandidateScore,
+    candidate_grid,
+    choose,
+    evaluate,
+)
+
+
+def _score(name: str, sil: float, db: float, k: int, passed: bool = True) -> CandidateScore:
+    return CandidateScore(
+        Candidate("kmeans", {"n_clusters": k, "tag": name}),
+        n_segments=k,
+        noise_share=0.0,
+        largest_share=0.3,
+        smallest_share=0.1,
+        silhouette=sil,
+        davies_bouldin=db,
+        calinski_harabasz=100.0,
+        gates={"max_largest_share": passed},
+        seconds=0.1,
+    )
+
+
+def test_evaluate_shares_scores_and_gates() -> None:
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [rng.normal(0, 0.1, (50, 2)), rng.normal(5, 0.1, (45, 2)), rng.normal(10, 0.1, (5, 2))]
+    )
+    labels = np.array([0] * 50 + [1] * 45 + [-1] * 5)
+    ev = evaluate(labels, X, np.arange(100), GatesConfig(max_noise_share=0.04))
+    assert ev["n_segments"] == 2
+    assert ev["noise_share"] == pytest.approx(0.05)
+    assert ev["largest_share"] == pytest.approx(0.50)
+    assert ev["smallest_share"] == pytest.approx(0.45)
+    assert ev["silhouette"] > 0.95
+    assert ev["gates"] == {
+        "at_least_2_segments": True,
+        "min_segment_share": True,
+        "max_segments": True,
+        "max_noise_share": False,
+        "max_largest_share": True,
+    }
+
+
+def test_evaluate_single_cluster_has_no_scores() -> None:
+    X = np.zeros((10, 2))
+    ev = evaluate(np.zeros(10, dtype=np.int64), X, np.arange(10), GatesConfig())
+    assert np.isnan(ev["silhouette"])
+    assert ev["gates"]["at_least_2_segments"] is False
+    assert ev["gates"]["max_largest_share"] is False
+
+
+def test_choose_highest_silhouette_then_davies_bouldin_then_fewer_segments() -> None:
+    a = _score("a", 0.50, 0.9, 5)
+    b = _score("b", 0.495, 0.7, 6)  # tied with a (within 0.01), better DB
+    c = _score("c", 0.60, 0.5, 4, passed=False)  # best silhouette but fails a gate
+    chosen, fallback = choose([a, b, c])
+    assert chosen is b and fallback is False
+    d = _score("d", 0.495, 0.7, 3)
+    assert choose([a, b, d])[0] is d  # same DB: fewer segments
+
+
+def test_choose_falls_back_when_no_candidate_passes() -> None:
+    a = _score("a", 0.4, 1.0, 3, passed=False)
+    b = _score("b", 0.3, 1.0, 3, passed=False)
+    chosen, fallback = choose([a, b])
+    assert chosen is a and fallback is True
+    with pytest.raises(SegmentationError, match="no candidate segmentation could be scored"):
+        choose([_score("n", float("nan"), float("nan"), 1)])
+
+
+def test_grid_covers_algorithms_and_ks() -> None:
+    cfg = SegmentationConfig(
+        k_min=2,
+        k_max=4,
+        selection=SelectionConfig(
+            algorithms=["kmeans", "gmm", "agglomerative", "hdbscan", "dbscan", "kprototypes"]
+        ),
+    )
+    grid = candidate_grid(cfg, 10_000)
+    names = [c.name for c in grid]
+    assert names[:3] == ["kmeans(n_clusters=2)", "kmeans(n_clusters=3)", "kmeans(n_clusters=4)"]
+    assert sum(c.algorithm == "gmm" for c in grid) == 3
+    assert sum(c.algorithm == "agglomerative" for c in grid) == 3
+    assert [c.params["min_cluster_size"] for c in grid if c.algorithm == "hdbscan"] == [
+        100,
+        200,
+        500,
+    ]
+    assert [c.params["min_samples"] for c in grid if c.algorithm == "dbscan"] == [10, 25]
+    assert not any(c.algorithm == "kprototypes" for c in grid)  # no categorical feature
+    assert sum(c.algorithm == "kprototypes" for c in candidate_grid(cfg, 10_000, (0,))) == 3
