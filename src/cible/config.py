@@ -244,7 +244,11 @@ class MapsConfig(_Strict):
 class SegmentationConfig(_Strict):
     """Features, their preparation and weights, the candidate algorithms and the checks."""
 
-    features: list[str] = Field(default_factory=lambda: list(FEATURE_NAMES))
+    features: list[str] = Field(
+        default_factory=lambda: list(FEATURE_NAMES),
+        min_length=1,
+        description="columns of the feature table to segment on (checked when the table is built)",
+    )
     log_features: list[str] | None = Field(
         default=None,
         description="features log1p-transformed before scaling; default all but refund_rate",
@@ -269,9 +273,8 @@ class SegmentationConfig(_Strict):
 
     @model_validator(mode="after")
     def _ranges(self) -> SegmentationConfig:
-        unknown = sorted(set(self.features) - set(FEATURE_NAMES))
-        if unknown:
-            raise ValueError(f"unknown feature(s) {unknown}; available: {list(FEATURE_NAMES)}")
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("features are listed more than once")
         if self.k_max < self.k_min:
             raise ValueError(f"k_max ({self.k_max}) must be >= k_min ({self.k_min})")
         if self.log_features is not None:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from cible import __version__
 from cible.config import CibleConfig
+from cible.exceptions import FeatureError
 from cible.features import build_features, default_as_of
 from cible.reporting.html import render_report
 from cible.segmentation.result import SegmentationResult
@@ -53,6 +54,12 @@ def run_pipeline(
         as_of = config.as_of or default_as_of(wh)
         progress.start(f"Computing features at {as_of.isoformat()}")
         features = build_features(wh, as_of)
+        missing = sorted(set(config.segmentation.features) - set(features.columns))
+        if missing:
+            raise FeatureError(
+                f"segmentation.features {missing} are not computed features; "
+                f"available: {list(features.columns)}"
+            )
         progress.done(f"{len(features):,} customers")
         seconds["features"] = time.perf_counter() - t0
     finally:

@@ -64,3 +64,13 @@ def test_generate_rejects_out_of_range(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--customers", "10"])
     assert result.exit_code == 2
     assert "between 1,000 and 1,000,000" in result.output
+
+
+def test_unknown_segmentation_feature_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    cfg = write_config(
+        {"sources": [orders_source()], "segmentation": {"features": ["frequency", "loyalty"]}}
+    )
+    result = runner.invoke(app, ["run", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "segmentation.features ['loyalty'] are not computed features" in result.output
