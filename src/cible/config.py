@@ -184,6 +184,16 @@ class FeaturePrep(_Strict):
         return self
 
 
+def _fraction(x: object) -> object:
+    if isinstance(x, str) and "/" in x:
+        num, _, den = x.partition("/")
+        try:
+            return float(num) / float(den)
+        except (ValueError, ZeroDivisionError):
+            return x  # left for pydantic to refuse with its own message
+    return x
+
+
 class AHPConfig(_Strict):
     """Analytic Hierarchy Process: pairwise comparisons of criteria on Saaty's 1-9 scale.
 
@@ -194,6 +204,14 @@ class AHPConfig(_Strict):
     criteria: list[str] = Field(min_length=2)
     matrix: list[list[float]]
     max_consistency_ratio: float = Field(default=0.1, gt=0.0)
+
+    @field_validator("matrix", mode="before")
+    @classmethod
+    def _fractions(cls, v: object) -> object:
+        """Accept Saaty's fractions as text ("1/3"), since YAML has no fraction literal."""
+        if not isinstance(v, list):
+            return v
+        return [[_fraction(x) for x in row] if isinstance(row, list) else row for row in v]
 
     @model_validator(mode="after")
     def _square(self) -> AHPConfig:

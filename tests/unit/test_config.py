@@ -66,3 +66,22 @@ def test_segmentation_ranges(write_config: WriteConfig) -> None:
     path = write_config({"sources": [orders_source()], "segmentation": {"k_min": 6, "k_max": 4}})
     with pytest.raises(ConfigError, match=r"k_max \(4\) must be >= k_min \(6\)"):
         load_config(path)
+
+
+def test_ahp_matrix_accepts_fractions(write_config: WriteConfig) -> None:
+    seg = {
+        "features": ["recency_days", "frequency", "monetary"],
+        "criteria": {"recency": ["recency_days"], "value": ["frequency", "monetary"]},
+        "ahp": {"criteria": ["recency", "value"], "matrix": [[1, "1/3"], ["3", 1]]},
+    }
+    cfg = load_config(write_config({"sources": [orders_source()], "segmentation": seg}))
+    assert cfg.segmentation.ahp is not None
+    assert cfg.segmentation.ahp.matrix == [[1.0, 1 / 3], [3.0, 1.0]]
+
+
+def test_criteria_must_cover_the_features(write_config: WriteConfig) -> None:
+    seg = {"features": ["recency_days", "frequency"], "criteria": {"a": ["recency_days"]}}
+    with pytest.raises(
+        ConfigError, match=r"criteria must cover exactly the features: missing \['frequency'\]"
+    ):
+        load_config(write_config({"sources": [orders_source()], "segmentation": seg}))
