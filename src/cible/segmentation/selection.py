@@ -85,6 +85,7 @@ class CandidateScore:
     gates: dict[str, bool]
     seconds: float
     error: str | None = None
+    inertia: float = float("nan")
 
     @property
     def passed(self) -> bool:
@@ -108,6 +109,7 @@ class CandidateScore:
             "calinski_harabasz": _num(self.calinski_harabasz),
             "gates": self.gates,
             "passed_all_gates": self.passed,
+            "inertia": _num(self.inertia),
             "seconds": round(self.seconds, 3),
             "error": self.error,
         }
@@ -174,7 +176,7 @@ def candidate_grid(
                 for k in ks
             ]
         elif algo == "hdbscan":
-            sizes = sorted({max(10, int(fit_n * s)) for s in (0.01, 0.02, 0.05)})
+            sizes = sorted({max(10, int(fit_n * s)) for s in (0.02, 0.05)})
             grid += [Candidate("hdbscan", {"min_cluster_size": m}) for m in sizes]
         elif algo == "dbscan":
             grid += [Candidate("dbscan", {"min_samples": m}) for m in (10, 25)]
@@ -254,6 +256,22 @@ def _sample(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp]:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+def _fit_candidate(
+    cand: Candidate,
+    X_fit: NDArray[np.float64],
+    trees: dict[tuple[Any, ...], BaseEstimator],
+    random_state: int,
+) -> BaseEstimator:
+    if cand.algorithm == "agglomerative":
+        key = (cand.params.get("linkage"), cand.params.get("max_fit_samples"))
+        if key in trees:
+            return trees[key].recut(int(cand.params["n_clusters"]), X_fit)
+        est = cand.build(random_state).fit(X_fit)
+        trees[key] = est
+        return est
+    return cand.build(random_state).fit(X_fit)
+
+
 def select_segmentation(
     X: NDArray[np.float64],
     config: SegmentationConfig,
@@ -272,13 +290,16 @@ def select_segmentation(
     X_score = X_num[score_idx]
     scores: list[CandidateScore] = []
     fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}
+    trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
+    X_fit = X[fit_idx]
     for cand in candidate_grid(config, n, categorical):
         t0 = time.perf_counter()
+        est: BaseEstimator | None
+        labels: NDArray[np.int64] | None
         try:
-            est = cand.build(config.random_state)
-            est.fit(X[fit_idx])
-            labels = est.predict(X) if len(fit_idx) < n else np.asarray(est.labels_)
-            labels = np.asarray(labels, dtype=np.int64)
+            est = _fit_candidate(cand, X_fit, trees, config.random_state)
+            raw = est.predict(X) if len(fit_idx) < n else est.labels_
+            labels = np.asarray(raw, dtype=np.int64)
             ev = evaluate(labels, X_score, score_idx, config.selection.gates)
             err = None
         except (ValueError, MemoryError) as e:  # a candidate that cannot fit is reported, not fatal
@@ -286,7 +307,13 @@ def select_segmentation(
                 np.full(n, -1, dtype=np.int64), X_score, score_idx, config.selection.gates
             )
             err, est, labels = f"{type(e).__name__}: {e}", None, None
-        score = CandidateScore(cand, seconds=time.perf_counter() - t0, error=err, **ev)
+        score = CandidateScore(
+            cand,
+            seconds=time.perf_counter() - t0,
+            error=err,
+            inertia=float(getattr(est, "inertia_", float("nan"))),
+            **ev,
+        )
         scores.append(score)
         if est is not None and labels is not None:
             fitted[id(score)] = (est, labels)

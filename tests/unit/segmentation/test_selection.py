@@ -90,11 +90,7 @@ def test_grid_covers_algorithms_and_ks() -> None:
     assert names[:3] == ["kmeans(n_clusters=2)", "kmeans(n_clusters=3)", "kmeans(n_clusters=4)"]
     assert sum(c.algorithm == "gmm" for c in grid) == 3
     assert sum(c.algorithm == "agglomerative" for c in grid) == 3
-    assert [c.params["min_cluster_size"] for c in grid if c.algorithm == "hdbscan"] == [
-        100,
-        200,
-        500,
-    ]
+    assert [c.params["min_cluster_size"] for c in grid if c.algorithm == "hdbscan"] == [200, 500]
     assert [c.params["min_samples"] for c in grid if c.algorithm == "dbscan"] == [10, 25]
     assert not any(c.algorithm == "kprototypes" for c in grid)  # no categorical feature
     assert sum(c.algorithm == "kprototypes" for c in candidate_grid(cfg, 10_000, (0,))) == 3

@@ -1,0 +1,231 @@
+"""The segmentation science, end to end on one feature frame.
+
+``run_science`` prepares the features (imputation, winsorising, log1p, scaling, encoding:
+:mod:`cible.segmentation.transformers`), weights them by criterion (AHP:
+:mod:`cible.segmentation.weighting`), selects a segmentation over the grid of algorithms
+(:mod:`cible.segmentation.selection`), validates it (:mod:`cible.segmentation.validation`),
+explains it (surrogate rules, permutation importance: :mod:`cible.segmentation.explain`), measures
+how much it depends on the criterion weights (sensitivity), and projects it (PCA, t-SNE, UMAP,
+autoencoder: :mod:`cible.segmentation.maps`). Every step returns a typed result; nothing is
+rendered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, clone
+
+from cible.config import SegmentationConfig
+from cible.exceptions import OptionalDependencyError
+from cible.segmentation.explain import (
+    RulesResult,
+    permutation_importance_by_feature,
+    surrogate_rules,
+)
+from cible.segmentation.imputation import missing_report
+from cible.segmentation.maps import (
+    AutoencoderMapResult,
+    MapResult,
+    PCAResult,
+    autoencoder_map,
+    pca_summary,
+    tsne_map,
+    umap_map,
+)
+from cible.segmentation.selection import SelectionResult, select_segmentation
+from cible.segmentation.transformers import build_preprocessor, resolve_preps
+from cible.segmentation.validation import ValidationResult, validate
+from cible.segmentation.weighting import (
+    FeatureWeighter,
+    WeightsResult,
+    sensitivity,
+    weights_from_config,
+)
+
+STABILITY_SAMPLE = 5_000
+IMPORTANCE_SAMPLE = 5_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Features ready for clustering: unweighted (for sensitivity) and weighted (for fitting)."""
+
+    unweighted: pd.DataFrame
+    weighted: NDArray[np.float64]
+    weights: WeightsResult
+    missing: pd.DataFrame
+    categorical: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ScienceResult:
+    prepared_columns: list[str]
+    weights: WeightsResult
+    missing: pd.DataFrame
+    selection: SelectionResult
+    validation: ValidationResult
+    rules: RulesResult
+    importance: pd.DataFrame
+    sensitivity: pd.DataFrame
+    pca: PCAResult
+    tsne: MapResult | None
+    umap: MapResult | None
+    autoencoder: AutoencoderMapResult | None
+    notes: list[str]
+
+    def weights_dict(self) -> dict[str, Any]:
+        ahp = self.weights.ahp
+        return {
+            "criterion_weights": self.weights.criterion_weights,
+            "feature_weights": self.weights.feature_weights,
+            "ahp": None
+            if ahp is None
+            else {
+                "consistency_ratio": ahp.consistency_ratio,
+                "lambda_max": ahp.lambda_max,
+                "consistency_index": ahp.consistency_index,
+            },
+            "sensitivity": self.sensitivity.to_dict(orient="records"),
+        }
+
+    def validation_dict(self) -> dict[str, Any]:
+        return {
+            **self.validation.to_dict(),
+            "rules": self.rules.to_dict(),
+            "permutation_importance": self.importance.to_dict(orient="records"),
+            "weights": self.weights_dict(),
+            "missing_values": self.missing.reset_index().to_dict(orient="records"),
+            "maps": {
+                m.method: m.to_dict(include_coords=False)
+                for m in (self.pca, self.tsne, self.umap, self.autoencoder)
+                if m is not None
+            },
+            "notes": self.notes,
+        }
+
+
+def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
+    """Prepare and weight ``config.features`` of ``frame`` (not modified)."""
+    data = frame.loc[:, list(config.features)]
+    preps = resolve_preps(config, data)
+    pipe = build_preprocessor(config, data).set_output(transform="pandas")
+    unweighted = pipe.fit_transform(data)
+    weights = weights_from_config(config)
+    weighted = FeatureWeighter(weights.feature_weights).fit_transform(unweighted)
+    imputed = [f for f, p in preps.items() if p.impute != "none"]
+    categorical = tuple(
+        i
+        for i, c in enumerate(unweighted.columns)
+        if preps.get(str(c), None) is not None
+        and preps[str(c)].kind == "categorical"
+        and preps[str(c)].encode == "ordinal"
+    )
+    return Prepared(
+        unweighted=unweighted,
+        weighted=np.asarray(weighted, dtype=np.float64),
+        weights=weights,
+        missing=missing_report(data, imputed_columns=imputed),
+        categorical=categorical,
+    )
+
+
+def _refit(
+    estimator: BaseEstimator, fit_sample: int, seed: int
+) -> Callable[[NDArray[np.float64]], NDArray[np.int64]]:
+    """Refit a clone of the chosen estimator (on a sample when large) and label every row."""
+
+    def fit_labels(X: NDArray[np.float64]) -> NDArray[np.int64]:
+        est = clone(estimator)
+        n = X.shape[0]
+        if n > fit_sample:
+            rows = np.sort(np.random.default_rng(seed).choice(n, size=fit_sample, replace=False))
+            est.fit(X[rows])
+            return np.asarray(est.predict(X), dtype=np.int64)
+        est.fit(X)
+        return np.asarray(est.labels_, dtype=np.int64)
+
+    return fit_labels
+
+
+def run_science(
+    frame: pd.DataFrame,
+    config: SegmentationConfig,
+    *,
+    categories: Mapping[str, pd.Series] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ScienceResult:
+    """Prepare, select, validate, explain and map the segmentation of ``frame``'s rows."""
+    step = on_step or (lambda _name: None)
+    prep = prepare(frame, config)
+    step("prepared")
+    sel = select_segmentation(prep.weighted, config, categorical=prep.categorical)
+    step("selected")
+    labels = sel.labels
+    originals = frame.loc[:, list(config.features)]
+    numeric_originals = originals.select_dtypes(include="number")
+    fit_labels = _refit(sel.estimator, config.selection.fit_sample, config.random_state)
+    validation = validate(
+        prep.weighted,
+        labels,
+        numeric_originals,
+        fit_labels,
+        config.validation,
+        categories=categories,
+        random_state=config.random_state,
+        silhouette_sample=config.silhouette_sample,
+        stability_sample=STABILITY_SAMPLE,
+        min_share=config.selection.gates.min_segment_share,
+    )
+    step("validated")
+    rules = surrogate_rules(numeric_originals, labels, random_state=config.random_state)
+    importance = permutation_importance_by_feature(
+        numeric_originals, labels, random_state=config.random_state, sample=IMPORTANCE_SAMPLE
+    )
+    sens = sensitivity(
+        prep.unweighted,
+        labels,
+        fit_labels,
+        prep.weights.feature_criterion,
+        prep.weights.criterion_weights,
+    )
+    step("explained")
+    maps_cfg = config.maps
+    cols = [str(c) for c in prep.unweighted.columns]
+    pca = pca_summary(
+        prep.weighted, maps_cfg.pca_variance, cols, maps_cfg.sample, config.random_state
+    )
+    notes: list[str] = []
+    tsne = tsne_map(prep.weighted, maps_cfg.sample, config.random_state) if maps_cfg.tsne else None
+    umap = None
+    if maps_cfg.umap:
+        try:
+            umap = umap_map(prep.weighted, maps_cfg.sample, config.random_state)
+        except OptionalDependencyError as e:
+            notes.append(str(e))
+    auto = (
+        autoencoder_map(prep.weighted, maps_cfg.sample, random_state=config.random_state)
+        if (maps_cfg.autoencoder)
+        else None
+    )
+    step("mapped")
+    return ScienceResult(
+        prepared_columns=cols,
+        weights=prep.weights,
+        missing=prep.missing,
+        selection=sel,
+        validation=validation,
+        rules=rules,
+        importance=importance,
+        sensitivity=sens,
+        pca=pca,
+        tsne=tsne,
+        umap=umap,
+        autoencoder=auto,
+        notes=notes,
+    )
