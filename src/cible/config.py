@@ -256,7 +256,7 @@ class MapsConfig(_Strict):
     tsne: bool = True
     umap: bool = False
     autoencoder: bool = False
-    sample: int = Field(default=5_000, ge=100)
+    sample: int = Field(default=2_000, ge=100, description="customers drawn on the 2-D maps")
 
 
 class SegmentationConfig(_Strict):

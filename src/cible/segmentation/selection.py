@@ -33,12 +33,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    pairwise_distances,
+    silhouette_score,
+)
+from threadpoolctl import threadpool_limits
 
 from cible.config import GatesConfig, SegmentationConfig
 from cible.exceptions import SegmentationError
 
 TIE_TOLERANCE = 0.01
+#: Algorithms whose cost grows fast with n (mixtures, density, hierarchical trees) are fitted on a
+#: seeded subsample of at most this many rows of the fit sample; every row is still assigned.
+HEAVY_FIT_SAMPLE = 6_000
+_HEAVY = frozenset({"gmm", "hdbscan", "dbscan"})
 SELECTION_RULE = (
     "Among candidates passing every gate, the highest sampled silhouette wins; candidates within "
     f"{TIE_TOLERANCE} of it are tied and the tie goes to the lowest Davies-Bouldin index, then to "
@@ -171,13 +181,19 @@ def candidate_grid(
             grid += [
                 Candidate(
                     "agglomerative",
-                    {"n_clusters": k, "linkage": "ward", "max_fit_samples": min(fit_n, 10_000)},
+                    {
+                        "n_clusters": k,
+                        "linkage": "ward",
+                        "max_fit_samples": min(fit_n, HEAVY_FIT_SAMPLE),
+                    },
                 )
                 for k in ks
             ]
         elif algo == "hdbscan":
             sizes = sorted({max(10, int(fit_n * s)) for s in (0.02, 0.05)})
-            grid += [Candidate("hdbscan", {"min_cluster_size": m}) for m in sizes]
+            grid += [
+                Candidate("hdbscan", {"min_cluster_size": m, "min_samples": 10}) for m in sizes
+            ]
         elif algo == "dbscan":
             grid += [Candidate("dbscan", {"min_samples": m}) for m in (10, 25)]
         elif algo == "kprototypes" and categorical:
@@ -192,8 +208,12 @@ def evaluate(
     X_score: NDArray[np.float64],
     score_idx: NDArray[np.intp],
     gates: GatesConfig,
+    distances: NDArray[np.float64] | None = None,
 ) -> dict[str, Any]:
-    """Shares over all rows, quality scores on the score sample (noise left out)."""
+    """Shares over all rows, quality scores on the score sample (noise left out).
+
+    ``distances``: the pairwise distances of ``X_score``, computed once for every candidate.
+    """
     n = len(labels)
     noise = labels < 0
     clustered = labels[~noise]
@@ -206,7 +226,10 @@ def evaluate(
     keep = s_labels >= 0
     if len(np.unique(s_labels[keep])) >= 2 and keep.sum() > len(np.unique(s_labels[keep])):
         xs, ls = X_score[keep], s_labels[keep]
-        sil = float(silhouette_score(xs, ls))
+        if distances is None:
+            sil = float(silhouette_score(xs, ls))
+        else:
+            sil = float(silhouette_score(distances[np.ix_(keep, keep)], ls, metric="precomputed"))
         db = float(davies_bouldin_score(xs, ls))
         ch = float(calinski_harabasz_score(xs, ls))
     largest = float(shares.max()) if k else 1.0
@@ -262,6 +285,9 @@ def _fit_candidate(
     trees: dict[tuple[Any, ...], BaseEstimator],
     random_state: int,
 ) -> BaseEstimator:
+    if cand.algorithm in _HEAVY and X_fit.shape[0] > HEAVY_FIT_SAMPLE:
+        rng = np.random.default_rng(random_state)
+        X_fit = X_fit[np.sort(rng.choice(X_fit.shape[0], size=HEAVY_FIT_SAMPLE, replace=False))]
     if cand.algorithm == "agglomerative":
         key = (cand.params.get("linkage"), cand.params.get("max_fit_samples"))
         if key in trees:
@@ -270,6 +296,42 @@ def _fit_candidate(
         trees[key] = est
         return est
     return cand.build(random_state).fit(X_fit)
+
+
+def _run_candidate(
+    cand: Candidate,
+    X: NDArray[np.float64],
+    X_fit: NDArray[np.float64],
+    fit_idx: NDArray[np.intp],
+    X_score: NDArray[np.float64],
+    score_idx: NDArray[np.intp],
+    distances: NDArray[np.float64],
+    trees: dict[tuple[Any, ...], BaseEstimator],
+    config: SegmentationConfig,
+) -> tuple[CandidateScore, BaseEstimator | None, NDArray[np.int64] | None]:
+    """Fit one candidate, label every row, score it; a candidate that cannot fit is reported."""
+    n = X.shape[0]
+    t0 = time.perf_counter()
+    est: BaseEstimator | None
+    labels: NDArray[np.int64] | None
+    try:
+        est = _fit_candidate(cand, X_fit, trees, config.random_state)
+        fitted_rows = len(getattr(est, "labels_", ()))
+        raw = est.labels_ if fitted_rows == n == len(fit_idx) else est.predict(X)
+        labels = np.asarray(raw, dtype=np.int64)
+        ev = evaluate(labels, X_score, score_idx, config.selection.gates, distances)
+        err = None
+    except (ValueError, MemoryError) as e:
+        ev = evaluate(np.full(n, -1, dtype=np.int64), X_score, score_idx, config.selection.gates)
+        err, est, labels = f"{type(e).__name__}: {e}", None, None
+    score = CandidateScore(
+        cand,
+        seconds=time.perf_counter() - t0,
+        error=err,
+        inertia=float(getattr(est, "inertia_", float("nan"))),
+        **ev,
+    )
+    return score, est, labels
 
 
 def select_segmentation(
@@ -288,32 +350,16 @@ def select_segmentation(
     score_idx = _sample(n, config.silhouette_sample, rng)
     X_num = X if not categorical else np.delete(X, list(categorical), axis=1).astype(np.float64)
     X_score = X_num[score_idx]
+    distances = pairwise_distances(X_score)
     scores: list[CandidateScore] = []
     fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
     X_fit = X[fit_idx]
     for cand in candidate_grid(config, n, categorical):
-        t0 = time.perf_counter()
-        est: BaseEstimator | None
-        labels: NDArray[np.int64] | None
-        try:
-            est = _fit_candidate(cand, X_fit, trees, config.random_state)
-            raw = est.predict(X) if len(fit_idx) < n else est.labels_
-            labels = np.asarray(raw, dtype=np.int64)
-            ev = evaluate(labels, X_score, score_idx, config.selection.gates)
-            err = None
-        except (ValueError, MemoryError) as e:  # a candidate that cannot fit is reported, not fatal
-            ev = evaluate(
-                np.full(n, -1, dtype=np.int64), X_score, score_idx, config.selection.gates
+        with threadpool_limits(limits=1, user_api="blas"):
+            score, est, labels = _run_candidate(
+                cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config
             )
-            err, est, labels = f"{type(e).__name__}: {e}", None, None
-        score = CandidateScore(
-            cand,
-            seconds=time.perf_counter() - t0,
-            error=err,
-            inertia=float(getattr(est, "inertia_", float("nan"))),
-            **ev,
-        )
         scores.append(score)
         if est is not None and labels is not None:
             fitted[id(score)] = (est, labels)
