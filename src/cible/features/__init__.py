@@ -1,5 +1,5 @@
 """Feature builders over the warehouse."""
 
-from cible.features.behaviour import build_features, default_as_of, feature_sql
+from cible.features.behaviour import build_context, build_features, default_as_of, feature_sql
 
-__all__ = ["build_features", "default_as_of", "feature_sql"]
+__all__ = ["build_context", "build_features", "default_as_of", "feature_sql"]

@@ -92,3 +92,27 @@ def build_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
     frame["customer_id"] = frame["customer_id"].astype(str)
     out = frame.set_index("customer_id")[list(FEATURE_NAMES)].astype("float64")
     return out
+
+
+def context_sql(warehouse: Warehouse, as_of: date) -> str:
+    t = warehouse.dialect.timestamp_literal(
+        datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    )
+    return f"""
+WITH ev AS (SELECT customer_id, channel, location FROM events WHERE timestamp < {t}),
+main AS (
+  SELECT customer_id, mode(channel) AS channel, mode(location) AS location FROM ev GROUP BY 1),
+crm AS (SELECT customer_id, mode(country) AS country FROM customers GROUP BY 1)
+SELECT coalesce(m.customer_id, c.customer_id) AS customer_id, m.channel,
+       coalesce(c.country, m.location) AS country
+FROM main m FULL OUTER JOIN crm c USING (customer_id)
+"""
+
+
+def build_context(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+    """Categorical context per customer (index ``customer_id``): the ``channel`` used most often
+    and the ``country`` (CRM record, else the most frequent event location). Used to test whether
+    segments differ in composition (representativeness), not for clustering."""
+    frame = warehouse.fetch_arrow(context_sql(warehouse, as_of)).to_pandas()
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    return frame.set_index("customer_id")[["channel", "country"]]

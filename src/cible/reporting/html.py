@@ -21,6 +21,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from cible.reporting import charts
+from cible.reporting.science import SELECTION_HEADERS, science_sections
 from cible.segmentation.result import SegmentationResult
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -121,6 +122,8 @@ def render_report_html(
         chosen_k=r.chosen_k,
         silhouette=_fmt_float(r.silhouette, 3),
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
+        science=science_sections(r, _chart_div),
+        selection_headers=SELECTION_HEADERS,
     )
 
 

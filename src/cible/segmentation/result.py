@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from cible.segmentation.science import ScienceResult
+
 PROSPECT_SEGMENT_ID = 0
+NOISE_SEGMENT_NAME = "Atypical - no clear segment"
 PROSPECT_SEGMENT_NAME = "Prospects - no purchase yet"
 
 
@@ -39,6 +44,12 @@ class SegmentationResult:
         The features the clustering used.
     n_prospects:
         Customers without purchase (segment 0), not clustered.
+    algorithm:
+        The chosen candidate of the automatic selection, e.g. ``kmeans(n_clusters=8)``.
+    science:
+        Selection, validation, explanation, weights and maps (``None`` when not run).
+    label_map:
+        Label of the selected model (``-1`` noise) -> ``segment_id``, to read ``science``.
     """
 
     assignments: pd.DataFrame
@@ -50,6 +61,9 @@ class SegmentationResult:
     pca_explained: tuple[float, float]
     feature_names: list[str]
     n_prospects: int
+    algorithm: str = "kmeans"
+    science: ScienceResult | None = None
+    label_map: dict[int, int] = field(default_factory=dict)
 
     @property
     def n_customers(self) -> int:

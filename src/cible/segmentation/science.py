@@ -38,7 +38,7 @@ from cible.segmentation.maps import (
     tsne_map,
     umap_map,
 )
-from cible.segmentation.selection import SelectionResult, select_segmentation
+from cible.segmentation.selection import Candidate, SelectionResult, select_segmentation
 from cible.segmentation.transformers import build_preprocessor, resolve_preps
 from cible.segmentation.validation import ValidationResult, validate
 from cible.segmentation.weighting import (
@@ -48,7 +48,7 @@ from cible.segmentation.weighting import (
     weights_from_config,
 )
 
-STABILITY_SAMPLE = 5_000
+STABILITY_SAMPLE = 3_000
 IMPORTANCE_SAMPLE = 5_000
 
 
@@ -65,6 +65,7 @@ class Prepared:
 
 @dataclass(frozen=True)
 class ScienceResult:
+    prepared: NDArray[np.float64]
     prepared_columns: list[str]
     weights: WeightsResult
     missing: pd.DataFrame
@@ -159,12 +160,15 @@ def run_science(
     *,
     categories: Mapping[str, pd.Series] | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_candidate: Callable[[Candidate], None] | None = None,
 ) -> ScienceResult:
     """Prepare, select, validate, explain and map the segmentation of ``frame``'s rows."""
     step = on_step or (lambda _name: None)
     prep = prepare(frame, config)
     step("prepared")
-    sel = select_segmentation(prep.weighted, config, categorical=prep.categorical)
+    sel = select_segmentation(
+        prep.weighted, config, categorical=prep.categorical, on_candidate=on_candidate
+    )
     step("selected")
     labels = sel.labels
     originals = frame.loc[:, list(config.features)]
@@ -215,6 +219,7 @@ def run_science(
     )
     step("mapped")
     return ScienceResult(
+        prepared=prep.weighted,
         prepared_columns=cols,
         weights=prep.weights,
         missing=prep.missing,

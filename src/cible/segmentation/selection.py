@@ -18,9 +18,11 @@ Gates (``segmentation.selection.gates``), all required for a candidate to be eli
 - ``max_largest_share``: no segment above this share (default 60%).
 
 The rule that picks the winner (:data:`SELECTION_RULE`): among eligible candidates, the highest
-silhouette; candidates within ``TIE_TOLERANCE`` of it are tied, and the tie goes to the lowest
-Davies-Bouldin index, then to fewer segments. When no candidate passes every gate, the candidates
-failing the fewest gates are considered instead, with the same rule, and the result says so.
+*noise-adjusted* silhouette (silhouette of the assigned customers x share assigned: a density
+method cannot win by leaving the hard customers out); candidates within ``TIE_TOLERANCE`` of it are
+tied, and the tie goes to the lowest noise share, the lowest Davies-Bouldin index, then fewer
+segments. When no candidate passes every gate, the candidates failing the fewest gates are
+considered instead, with the same rule, and the result says so.
 """
 
 from __future__ import annotations
@@ -50,10 +52,12 @@ TIE_TOLERANCE = 0.01
 HEAVY_FIT_SAMPLE = 6_000
 _HEAVY = frozenset({"gmm", "hdbscan", "dbscan"})
 SELECTION_RULE = (
-    "Among candidates passing every gate, the highest sampled silhouette wins; candidates within "
-    f"{TIE_TOLERANCE} of it are tied and the tie goes to the lowest Davies-Bouldin index, then to "
-    "fewer segments. If no candidate passes every gate, the candidates failing the fewest gates "
-    "are ranked the same way."
+    "Among candidates passing every gate, the highest noise-adjusted silhouette wins (sampled "
+    "silhouette of the assigned customers x share of customers assigned, so that leaving hard "
+    f"customers as noise is not rewarded); candidates within {TIE_TOLERANCE} of it are tied and "
+    "the tie goes to the lowest noise share, then the lowest Davies-Bouldin index, then fewer "
+    "segments. If no candidate passes every gate, the candidates failing the fewest gates are "
+    "ranked the same way."
 )
 
 
@@ -98,6 +102,11 @@ class CandidateScore:
     inertia: float = float("nan")
 
     @property
+    def adjusted_silhouette(self) -> float:
+        """Silhouette of the assigned customers times the share assigned (noise costs)."""
+        return self.silhouette * (1.0 - self.noise_share)
+
+    @property
     def passed(self) -> bool:
         return self.error is None and all(self.gates.values())
 
@@ -115,6 +124,7 @@ class CandidateScore:
             "largest_share": _num(self.largest_share),
             "smallest_share": _num(self.smallest_share),
             "silhouette": _num(self.silhouette),
+            "noise_adjusted_silhouette": _num(self.adjusted_silhouette),
             "davies_bouldin": _num(self.davies_bouldin),
             "calinski_harabasz": _num(self.calinski_harabasz),
             "gates": self.gates,
@@ -252,11 +262,17 @@ def evaluate(
     }
 
 
-def _rank_key(c: CandidateScore, best_sil: float) -> tuple[bool, float, float, int]:
-    """Smaller is better: tied with the best silhouette first, then lower Davies-Bouldin, then
-    fewer segments (candidates outside the tie are ordered by silhouette)."""
-    tied = c.silhouette >= best_sil - TIE_TOLERANCE
-    return (not tied, 0.0 if tied else -c.silhouette, c.davies_bouldin, c.n_segments)
+def _rank_key(c: CandidateScore, best: float) -> tuple[bool, float, float, float, int]:
+    """Smaller is better: tied with the best adjusted silhouette first, then less noise, lower
+    Davies-Bouldin, fewer segments (candidates outside the tie are ordered by adjusted silhouette)."""
+    tied = c.adjusted_silhouette >= best - TIE_TOLERANCE
+    return (
+        not tied,
+        0.0 if tied else -c.adjusted_silhouette,
+        c.noise_share,
+        c.davies_bouldin,
+        c.n_segments,
+    )
 
 
 def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:
@@ -269,8 +285,8 @@ def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:
     if fallback:
         fewest = min(c.failed_gates for c in usable)
         eligible = [c for c in usable if c.failed_gates == fewest]
-    best_sil = max(c.silhouette for c in eligible)
-    return min(eligible, key=lambda c: _rank_key(c, best_sil)), fallback
+    best = max(c.adjusted_silhouette for c in eligible)
+    return min(eligible, key=lambda c: _rank_key(c, best)), fallback
 
 
 def _sample(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp]:
@@ -334,6 +350,22 @@ def _run_candidate(
     return score, est, labels
 
 
+def _keep_diagnostics(
+    extras: dict[str, Any], cand: Candidate, est: BaseEstimator, X_fit: NDArray[np.float64]
+) -> None:
+    """What the report draws: BIC by k (mixtures), the k-distance curve (DBSCAN), the merge tree
+    (agglomerative)."""
+    if cand.algorithm == "gmm":
+        extras["bic"].append((int(cand.params["n_components"]), float(est.model_.bic(X_fit))))
+    elif cand.algorithm == "dbscan" and "k_distances" not in extras:
+        extras["k_distances"] = (est.k_distances_, float(est.eps_), int(cand.params["min_samples"]))
+    elif cand.algorithm == "agglomerative":
+        extras.setdefault("linkage_matrix", est.linkage_matrix_)
+        extras.setdefault("cut_heights", {})[int(cand.params["n_clusters"])] = float(
+            est.cut_height_
+        )
+
+
 def select_segmentation(
     X: NDArray[np.float64],
     config: SegmentationConfig,
@@ -355,6 +387,7 @@ def select_segmentation(
     fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
     X_fit = X[fit_idx]
+    extras: dict[str, Any] = {"bic": []}
     for cand in candidate_grid(config, n, categorical):
         with threadpool_limits(limits=1, user_api="blas"):
             score, est, labels = _run_candidate(
@@ -363,6 +396,7 @@ def select_segmentation(
         scores.append(score)
         if est is not None and labels is not None:
             fitted[id(score)] = (est, labels)
+            _keep_diagnostics(extras, cand, est, X_fit)
         if on_candidate is not None:
             on_candidate(cand)
     chosen, fallback = choose(scores)
@@ -376,4 +410,5 @@ def select_segmentation(
         fit_sample=len(fit_idx),
         score_sample=len(score_idx),
         fallback=fallback,
+        extras=extras,
     )

@@ -8,7 +8,7 @@ ids whatever order k-means found the clusters in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -17,15 +17,16 @@ from sklearn.decomposition import PCA
 
 from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
-from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
-from cible.segmentation.preprocess import FeatureTransformer
 from cible.segmentation.profile import profile_segments
 from cible.segmentation.result import (
+    NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
+from cible.segmentation.science import run_science
+from cible.segmentation.selection import SelectionResult
 
 MAP_SAMPLE_SIZE = 5000
 
@@ -34,14 +35,21 @@ def segment_customers(
     features: pd.DataFrame,
     config: SegmentationConfig,
     on_k: Callable[[int], None] | None = None,
+    *,
+    categories: Mapping[str, pd.Series] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> SegmentationResult:
     """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
 
-    ``on_k(k)`` is called after each candidate k is fitted and scored (for progress bars).
+    The purchasing customers go through :func:`~cible.segmentation.science.run_science`
+    (preparation, AHP weights, automatic selection over the algorithm grid, validation,
+    explanation, maps). Noise points of a density method form their own segment,
+    "Atypical - no clear segment", numbered after the others. ``on_k(i)`` is called after each
+    candidate of the grid (progress); ``categories`` (aligned with ``features``) feed the
+    representativeness tests.
 
     Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
-    repeat, purchasing customers have missing values in the clustering features, or there are fewer
-    than ``k_min + 1`` purchasing customers.
+    repeat, or there are fewer than ``k_min + 1`` purchasing customers.
     """
     _check_input(features, config)
     buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
@@ -51,24 +59,25 @@ def segment_customers(
             f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
             f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
         )
-    buyer_frame = features.loc[buyers, list(config.features)]
-    _check_complete(buyer_frame)
-
+    buyer_frame = features.loc[buyers]
+    _check_complete(buyer_frame.loc[:, list(config.features)])
+    counter = iter(range(1, 10_000))
+    buyer_categories = (
+        {k: v[buyers].reset_index(drop=True) for k, v in categories.items()} if categories else None
+    )
     try:
-        transformer = FeatureTransformer(log_features=config.log_transformed())
-        scaled = transformer.fit_transform(buyer_frame)
-        model = AutoKMeans(
-            k_min=config.k_min,
-            k_max=config.k_max,
-            silhouette_sample=config.silhouette_sample,
-            n_init=config.n_init,
-            random_state=config.random_state,
-            on_k=on_k,
-        ).fit(scaled)
+        science = run_science(
+            buyer_frame,
+            config,
+            categories=buyer_categories,
+            on_step=on_step,
+            on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
+        )
     except ValueError as e:
         raise SegmentationError(f"segmentation could not be fitted: {e}") from e
+    sel = science.selection
 
-    buyer_ids = _ids_by_monetary(model.labels_, features.loc[buyers, "monetary"])
+    buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
     all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
     all_ids[buyers] = buyer_ids
     segment_ids = pd.Series(all_ids, index=features.index)
@@ -79,8 +88,12 @@ def segment_customers(
         segment_ids,
         reference=features.loc[buyers, profile_columns],
     )
-    names = name_segments(profiles[profiles["segment_id"] != PROSPECT_SEGMENT_ID])
+    noise_id = int(buyer_ids.max()) if (sel.labels < 0).any() else None
+    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
+    names = name_segments(clustered)
     names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
+    if noise_id is not None:
+        names[noise_id] = NOISE_SEGMENT_NAME
     profiles = profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str))
 
     customer_ids = features.index.astype(str).to_numpy()
@@ -92,18 +105,39 @@ def segment_customers(
         }
     )
     map_2d, explained = _pca_map(
-        scaled, customer_ids[buyers], buyer_ids, names, config.random_state
+        science.prepared, customer_ids[buyers], buyer_ids, names, config.random_state
     )
     return SegmentationResult(
         assignments=assignments,
         profiles=profiles,
-        k_scores=model.scores_.copy(),
-        chosen_k=int(model.n_clusters_),
-        silhouette=float(model.silhouette_),
+        k_scores=_k_scores(sel),
+        chosen_k=int(sel.chosen.n_segments),
+        silhouette=float(sel.chosen.silhouette),
         map_2d=map_2d,
         pca_explained=explained,
         feature_names=list(config.features),
         n_prospects=int(len(features) - n_buyers),
+        algorithm=sel.chosen.candidate.name,
+        science=science,
+        label_map={int(a): int(b) for a, b in zip(sel.labels, buyer_ids, strict=True)},
+    )
+
+
+def _k_scores(sel: SelectionResult) -> pd.DataFrame:
+    """Elbow and silhouette by k: the k-means candidates (the best candidate per k otherwise)."""
+    rows = [
+        {"k": c.n_segments, "inertia": c.inertia, "silhouette": c.silhouette}
+        for c in sel.candidates
+        if c.candidate.algorithm == "kmeans" and c.error is None
+    ]
+    if not rows:
+        best: dict[int, float] = {}
+        for c in sel.candidates:
+            if c.error is None and np.isfinite(c.silhouette):
+                best[c.n_segments] = max(best.get(c.n_segments, -1.0), c.silhouette)
+        rows = [{"k": k, "inertia": float("nan"), "silhouette": v} for k, v in sorted(best.items())]
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"]).astype(
+        {"k": "int64", "inertia": "float64", "silhouette": "float64"}
     )
 
 
@@ -140,10 +174,11 @@ def _check_complete(buyer_frame: pd.DataFrame) -> None:
 
 
 def _ids_by_monetary(labels: NDArray[np.int64], monetary: pd.Series) -> NDArray[np.int64]:
-    """Relabel clusters 1..k by decreasing mean monetary (ties: k-means label order)."""
+    """Relabel clusters 1..k by decreasing mean monetary (ties: label order); noise (-1) gets k+1."""
     means = pd.Series(monetary.to_numpy(dtype=np.float64)).groupby(labels).mean()
-    order = sorted(means.index, key=lambda label: (-means[label], label))
+    order = sorted((lab for lab in means.index if lab >= 0), key=lambda lab: (-means[lab], lab))
     mapping = {int(label): rank for rank, label in enumerate(order, start=1)}
+    mapping[-1] = len(order) + 1
     return np.asarray([mapping[int(label)] for label in labels], dtype=np.int64)
 
 

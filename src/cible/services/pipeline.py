@@ -12,9 +12,10 @@ import pandas as pd
 from cible import __version__
 from cible.config import CibleConfig
 from cible.exceptions import FeatureError
-from cible.features import build_features, default_as_of
+from cible.features import build_context, build_features, default_as_of
 from cible.reporting.html import render_report
 from cible.segmentation.result import SegmentationResult
+from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
@@ -60,18 +61,35 @@ def run_pipeline(
                 f"segmentation.features {missing} are not computed features; "
                 f"available: {list(features.columns)}"
             )
+        context = build_context(wh, as_of).reindex(features.index)
         progress.done(f"{len(features):,} customers")
         seconds["features"] = time.perf_counter() - t0
     finally:
         wh.close()
 
     t0 = time.perf_counter()
+    n_buyers = int((features["frequency"] > 0).sum())
     progress.start(
-        "Segmenting (k-means, k chosen by silhouette)",
-        total=config.segmentation.k_max - config.segmentation.k_min + 1,
+        "Selecting a segmentation (algorithms x parameters)",
+        total=len(candidate_grid(config.segmentation, n_buyers)),
     )
-    seg = segment_customers(features, config.segmentation, on_k=lambda _k: progress.advance())
-    progress.done(f"k = {seg.chosen_k}, silhouette {seg.silhouette:.3f}")
+    categories = {
+        col: context[col] for col in ("country", "channel") if context[col].nunique(dropna=True) > 1
+    }
+
+    def on_step(name: str) -> None:
+        if name == "selected":
+            progress.done()
+            progress.start("Validating, explaining and mapping the segments")
+
+    seg = segment_customers(
+        features,
+        config.segmentation,
+        on_k=lambda _i: progress.advance(),
+        categories=categories,
+        on_step=on_step,
+    )
+    progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     seconds["segment"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -86,6 +104,9 @@ def run_pipeline(
         features.reset_index().to_parquet(path("features.parquet"), index=False)
         seg.assignments.to_parquet(path("segments.parquet"), index=False)
         seg.profiles.to_csv(path("profiles.csv"), index=False)
+        if seg.science is not None:
+            write_json(path("selection.json"), seg.science.selection.to_dict())
+            write_json(path("validation.json"), seg.science.validation_dict())
         report = render_report(
             path("report.html"),
             segmentation=seg,
@@ -98,6 +119,7 @@ def run_pipeline(
                 **meta,
                 "seconds": seconds,
                 "chosen_k": seg.chosen_k,
+                "algorithm": seg.algorithm,
                 "silhouette": seg.silhouette,
                 "customers": len(features),
             },

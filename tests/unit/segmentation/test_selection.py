@@ -94,3 +94,22 @@ def test_grid_covers_algorithms_and_ks() -> None:
     assert [c.params["min_samples"] for c in grid if c.algorithm == "dbscan"] == [10, 25]
     assert not any(c.algorithm == "kprototypes" for c in grid)  # no categorical feature
     assert sum(c.algorithm == "kprototypes" for c in candidate_grid(cfg, 10_000, (0,))) == 3
+
+
+def test_noise_is_not_rewarded() -> None:
+    dense = CandidateScore(
+        Candidate("dbscan", {"min_samples": 10}),
+        n_segments=3,
+        noise_share=0.04,
+        largest_share=0.33,
+        smallest_share=0.3,
+        silhouette=0.90,
+        davies_bouldin=0.14,
+        calinski_harabasz=100.0,
+        gates={"max_noise_share": True},
+        seconds=0.1,
+    )
+    full = _score("kmeans3", 0.886, 0.16, 3)
+    assert dense.adjusted_silhouette == pytest.approx(0.864)
+    chosen, _ = choose([dense, full])
+    assert chosen is full  # tied within 0.01 after adjustment; less noise wins

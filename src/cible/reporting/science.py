@@ -1,0 +1,174 @@
+"""Report sections of the segmentation science: selection, validation, explanation, weights, maps.
+
+Everything here is read from the typed results (:class:`~cible.segmentation.science.ScienceResult`
+through :class:`~cible.segmentation.result.SegmentationResult`); no statistic is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup
+
+from cible.reporting import charts_algorithms as ca
+from cible.reporting import charts_validation as cv
+from cible.segmentation.result import SegmentationResult
+from cible.segmentation.selection import SELECTION_RULE
+
+SELECTION_HEADERS = (
+    "Candidate",
+    "Segments",
+    "Silhouette",
+    "Davies-Bouldin",
+    "Calinski-Harabasz",
+    "Noise",
+    "Largest",
+    "Smallest",
+    "Gates",
+    "Seconds",
+)
+
+
+@dataclass(frozen=True)
+class ScienceSections:
+    charts: dict[str, Markup]
+    selection_rows: list[list[str]]
+    chosen_row: int
+    selection_rule: str
+    anova_headers: tuple[str, ...]
+    anova_rows: list[list[str]]
+    rules_headers: tuple[str, ...]
+    rules_rows: list[list[str]]
+    fidelity: str
+    stability: str
+    composition_rows: list[list[str]]
+    weight_rows: list[list[str]]
+    consistency: str
+    sensitivity_rows: list[list[str]]
+    warnings: list[str]
+    pca_note: str
+    notes: list[str]
+
+
+def _f(x: Any, digits: int = 3) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if not np.isfinite(v) else f"{v:.{digits}f}"
+
+
+def science_sections(
+    r: SegmentationResult, chart_div: Callable[[str, go.Figure], Markup]
+) -> ScienceSections | None:
+    s = r.science
+    if s is None:
+        return None
+    names_by_id = dict(zip(r.profiles["segment_id"], r.profiles["segment_name"], strict=True))
+    names = {raw: str(names_by_id.get(sid, sid)) for raw, sid in r.label_map.items()}
+    sel, val = s.selection, s.validation
+    figs: dict[str, go.Figure] = {
+        "seg_silhouette": cv.silhouette_bars_figure(val.silhouette, names),
+        "importance": cv.importance_figure(s.importance),
+    }
+    if val.stability is not None:
+        figs["stability"] = cv.stability_figure(val.stability, names)
+    for m in (s.tsne, s.umap, s.autoencoder):
+        if m is not None:
+            raw = sel.labels[m.sample_indices]
+            figs[f"map_{m.method}"] = cv.map_figure(
+                m.coords,
+                [names.get(int(x), str(x)) for x in raw],
+                f"{m.method} map",
+                [r.label_map.get(int(x), 0) for x in raw],
+            )
+    extras = sel.extras
+    if extras.get("bic"):
+        bic = pd.DataFrame(extras["bic"], columns=["k", "bic"])
+        best_k = int(bic.sort_values(["bic", "k"]).iloc[0]["k"])
+        figs["bic"] = ca.bic_figure(bic, best_k)
+    if "k_distances" in extras:
+        kd, eps, ms = extras["k_distances"]
+        figs["kdistance"] = ca.k_distance_figure(kd, eps, ms)
+    if "linkage_matrix" in extras:
+        cut = extras.get("cut_heights", {}).get(r.chosen_k)
+        figs["dendrogram"] = ca.dendrogram_figure(extras["linkage_matrix"], cut)
+    rows, chosen_row = [], -1
+    for i, c in enumerate(sel.candidates):
+        failed = [g for g, ok in c.gates.items() if not ok]
+        gate_text = (
+            "error: " + (c.error or "")
+            if c.error
+            else ("all passed" if not failed else "failed: " + ", ".join(failed))
+        )
+        rows.append(
+            [
+                c.candidate.name,
+                str(c.n_segments),
+                _f(c.silhouette),
+                _f(c.davies_bouldin),
+                _f(c.calinski_harabasz, 0),
+                f"{c.noise_share:.1%}",
+                f"{c.largest_share:.1%}",
+                f"{c.smallest_share:.1%}",
+                gate_text,
+                _f(c.seconds, 1),
+            ]
+        )
+        if c is sel.chosen:
+            chosen_row = i
+    stab = val.stability
+    stability = (
+        "not run (validation.bootstrap = 0)"
+        if stab is None
+        else (
+            f"{stab.n_boot} bootstrap resamples of {stab.resample_size:,} customers: mean ARI "
+            f"{_f(stab.mean_ari)}; per-segment mean Jaccard below (Hennig: < 0.6 unstable, > 0.75 stable)"
+        )
+    )
+    comp_rows = [
+        [c.column, _f(c.chi2, 1), str(c.dof), _f(c.p_value, 4), _f(c.cramers_v)]
+        for c in val.composition.values()
+    ]
+    w = s.weights
+    weight_rows = [
+        [c, f"{v:.3f}", ", ".join(f for f, cc in w.feature_criterion.items() if cc == c)]
+        for c, v in w.criterion_weights.items()
+    ]
+    consistency = (
+        "no AHP matrix: criteria weigh equally"
+        if w.ahp is None
+        else (f"AHP consistency ratio {w.ahp.consistency_ratio:.3f} (λmax {w.ahp.lambda_max:.3f})")
+    )
+    sens_rows = [
+        [str(row["criterion"]), str(row["change"]), _f(row["ari"])]
+        for row in s.sensitivity.to_dict(orient="records")
+    ]
+    pca = s.pca
+    return ScienceSections(
+        charts={k: chart_div(k, f) for k, f in figs.items()},
+        selection_rows=rows,
+        chosen_row=chosen_row,
+        selection_rule=SELECTION_RULE,
+        anova_headers=cv.ANOVA_HEADERS,
+        anova_rows=cv.anova_table_rows(val.anova, val.kruskal),
+        rules_headers=cv.RULES_HEADERS,
+        rules_rows=cv.rules_rows(s.rules, names),
+        fidelity=f"{s.rules.fidelity:.1%}",
+        stability=stability,
+        composition_rows=comp_rows,
+        weight_rows=weight_rows,
+        consistency=consistency,
+        sensitivity_rows=sens_rows,
+        warnings=list(val.warnings),
+        pca_note=(
+            f"{pca.n_components} principal components keep {pca.variance:.0%} of the variance "
+            f"of the {len(s.prepared_columns)} prepared columns"
+        ),
+        notes=list(s.notes),
+    )
