@@ -74,3 +74,40 @@ def test_outputs(result: PipelineResult) -> None:
     assert profiles["segment_name"].is_unique
     html = (result.out_dir / "report.html").read_text(encoding="utf-8")
     assert "541,909" in html
+
+
+def test_selection_and_validation_files(result: PipelineResult) -> None:
+    selection = json.loads((result.out_dir / "selection.json").read_text())
+    algorithms = {c["algorithm"] for c in selection["candidates"]}
+    assert algorithms == {"kmeans", "gmm", "agglomerative", "hdbscan", "dbscan"}
+    assert len(selection["candidates"]) == 9 * 3 + 2 + 2
+    keys = {
+        "name",
+        "n_segments",
+        "silhouette",
+        "davies_bouldin",
+        "calinski_harabasz",
+        "gates",
+        "passed_all_gates",
+        "noise_share",
+        "largest_share",
+        "chosen",
+    }
+    for c in selection["candidates"]:
+        assert keys <= set(c)
+    chosen = [c for c in selection["candidates"] if c["chosen"]]
+    assert len(chosen) == 1 and chosen[0]["name"] == selection["chosen"]
+    assert chosen[0]["passed_all_gates"] is True
+    assert selection["rule"].startswith("Among candidates passing every gate")
+
+    segments = pd.read_parquet(result.out_dir / "segments.parquet")
+    buyers = segments[segments["segment_id"] > 0]
+    assert buyers["segment_id"].value_counts(normalize=True).max() <= 0.60
+
+    validation = json.loads((result.out_dir / "validation.json").read_text())
+    stability = validation["stability"]
+    assert stability["n_boot"] == 20
+    assert 0.0 < stability["mean_ari"] <= 1.0
+    print(f"Online Retail: {selection['chosen']}, stability mean ARI {stability['mean_ari']:.3f}")
+    assert {row["feature"] for row in validation["anova"]["table"]} >= {"recency_days", "monetary"}
+    assert 0.0 < validation["rules"]["fidelity"] <= 1.0
