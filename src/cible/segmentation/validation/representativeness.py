@@ -25,6 +25,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from cible.segmentation.validation._json import json_float
+
 NOISE = -1
 OTHER = "other"
 MISSING = "(missing)"
@@ -59,10 +61,10 @@ class CompositionResult:
         return {
             "column": self.column,
             "test": "chi-square test of independence (scipy.stats.chi2_contingency)",
-            "chi2": _json_float(self.chi2),
-            "p_value": _json_float(self.p_value),
+            "chi2": json_float(self.chi2),
+            "p_value": json_float(self.p_value),
             "dof": self.dof,
-            "cramers_v": _json_float(self.cramers_v),
+            "cramers_v": json_float(self.cramers_v),
             "n": self.n,
             "merged_into_other": list(self.merged),
             "categories": [str(c) for c in self.table.columns],
@@ -116,7 +118,3 @@ def _merge_rare(table: pd.DataFrame, min_expected: float) -> tuple[pd.DataFrame,
     other = table[[c for c in table.columns if c in rare or c == OTHER]].sum(axis=1)
     merged = table[kept].assign(**{OTHER: other})
     return merged, tuple(sorted(rare))
-
-
-def _json_float(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import silhouette_samples
 
+from cible.segmentation.validation._json import json_float
+
 NOISE = -1
 MIN_PER_SEGMENT = 10
 
@@ -57,7 +59,7 @@ class SilhouetteResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plain types (NaN as ``None``)."""
         return {
-            "overall": _json_float(self.overall),
+            "overall": json_float(self.overall),
             "n_rows": self.n_rows,
             "n_noise": self.n_noise,
             "noise_share": self.noise_share,
@@ -66,7 +68,7 @@ class SilhouetteResult:
                     "segment": s,
                     "size": self.sizes[s],
                     "sampled": self.sampled[s],
-                    "silhouette": _json_float(self.per_segment[s]),
+                    "silhouette": json_float(self.per_segment[s]),
                 }
                 for s in self.segments
             ],
@@ -135,7 +137,3 @@ def _stratified_sample(
         quota = min(int(c), max(MIN_PER_SEGMENT, round(sample * int(c) / n)))
         parts.append(rng.choice(members, size=quota, replace=False))
     return np.sort(np.concatenate(parts))
-
-
-def _json_float(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)

@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import adjusted_rand_score
 
+from cible.segmentation.validation._json import json_float
+
 NOISE = -1
 UNSTABLE_JACCARD = 0.6
 STABLE_JACCARD = 0.75
@@ -81,15 +83,15 @@ class StabilityResult:
             "method": "clusterboot (Hennig 2007)",
             "n_boot": self.n_boot,
             "resample_size": self.resample_size,
-            "mean_ari": _json_float(self.mean_ari),
-            "aris": [_json_float(a) for a in self.aris],
+            "mean_ari": json_float(self.mean_ari),
+            "aris": [json_float(a) for a in self.aris],
             "segments": [
                 {
                     "segment": s,
-                    "mean_jaccard": _json_float(self.mean_jaccard[s]),
-                    "recovered": _json_float(self.recovered[s]),
+                    "mean_jaccard": json_float(self.mean_jaccard[s]),
+                    "recovered": json_float(self.recovered[s]),
                     "stability": self.stability_class(s),
-                    "jaccards": [_json_float(v) for v in self.jaccards[:, i]],
+                    "jaccards": [json_float(v) for v in self.jaccards[:, i]],
                 }
                 for i, s in enumerate(self.segments)
             ],
@@ -180,7 +182,3 @@ def _best_jaccards(
     jac[:, clusters == NOISE] = 0.0
     best = jac.max(axis=1) if len(clusters) else np.zeros(len(segments))
     return np.where(seg_sizes > 0, best, np.nan)
-
-
-def _json_float(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
