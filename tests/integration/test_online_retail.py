@@ -109,5 +109,8 @@ def test_selection_and_validation_files(result: PipelineResult) -> None:
     assert stability["n_boot"] == 20
     assert 0.0 < stability["mean_ari"] <= 1.0
     print(f"Online Retail: {selection['chosen']}, stability mean ARI {stability['mean_ari']:.3f}")
-    assert {row["feature"] for row in validation["anova"]["features"]} >= {"recency_days", "monetary"}
+    assert {row["feature"] for row in validation["anova"]["features"]} >= {
+        "recency_days",
+        "monetary",
+    }
     assert 0.0 < validation["rules"]["fidelity"] <= 1.0
