@@ -68,3 +68,26 @@ def test_segment_names_match_the_planted_personas(demo: DemoResult) -> None:
         "returner": "Frequent returners",
         "window_shopper": "Window shoppers",
     }
+
+
+def test_ahp_weights_and_sensitivity(demo: DemoResult) -> None:
+    import json
+
+    validation = json.loads((demo.pipeline.out_dir / "validation.json").read_text())
+    weights = validation["weights"]
+    assert weights["criterion_weights"] == pytest.approx(
+        {"value": 0.5396, "engagement": 0.2970, "loyalty": 0.1634}, abs=1e-3
+    )
+    assert weights["ahp"]["consistency_ratio"] == pytest.approx(0.0079, abs=1e-3)
+    rows = weights["sensitivity"]
+    assert [(r["criterion"], r["change"]) for r in rows] == [
+        ("value", "+20%"),
+        ("value", "-20%"),
+        ("engagement", "+20%"),
+        ("engagement", "-20%"),
+        ("loyalty", "+20%"),
+        ("loyalty", "-20%"),
+    ]
+    assert min(r["ari"] for r in rows) > 0.9  # the personas do not hinge on the exact weights
+    selection = json.loads((demo.pipeline.out_dir / "selection.json").read_text())
+    assert selection["chosen_passed_all_gates"] is True
