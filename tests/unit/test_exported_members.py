@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cible
+import cible.quality
 import cible.schemas
 import cible.segmentation
 import cible.warehouse
@@ -38,6 +39,25 @@ def test_subpackages() -> None:
         "open_warehouse",
     ]
     assert "EVENT_TYPES" in cible.schemas.__all__ and "CUSTOMERS_SCHEMA" in cible.schemas.__all__
+
+
+def test_quality() -> None:
+    assert set(cible.quality.__all__) == {
+        "Standardized",
+        "city_match_key",
+        "excel_serial_to_date",
+        "match_key",
+        "standardize_category",
+        "standardize_city",
+        "standardize_date",
+        "standardize_email",
+        "standardize_gender",
+        "standardize_name",
+        "standardize_phone",
+        "standardize_postal_code",
+        "standardize_series",
+        "standardize_timestamp_utc",
+    }
 
 
 def test_import_cible_needs_only_core_dependencies() -> None:
