@@ -15,6 +15,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
+    ├── DedupError             records cannot be matched (missing column, repeated record id)
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -64,6 +65,10 @@ class FeatureError(CibleError):
 
 class SegmentationError(CibleError):
     """A segmentation cannot be fitted."""
+
+
+class DedupError(CibleError):
+    """Records cannot be de-duplicated as configured."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

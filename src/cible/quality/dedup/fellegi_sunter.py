@@ -1,0 +1,163 @@
+"""The Fellegi-Sunter model, trained by expectation-maximisation, as a scikit-learn estimator.
+
+A candidate pair is described by its comparison vector ``gamma``: for each field, the level of
+agreement (``0`` the best, e.g. "exactly equal", up to ``n_levels[f] - 1``, "different"), or
+``-1`` when a side is missing (the field then says nothing). For matches, level ``l`` of field
+``f`` has probability ``m[f][l]``; for non-matches ``u[f][l]``. Fields are assumed independent
+given the match status, so a pair's Bayes factor is the product of ``m/u`` over its fields and its
+match probability is ``lambda * M / (lambda * M + (1 - lambda) * U)``.
+
+EM alternates the posterior match probability of every pair (E step) and the weighted level
+frequencies (M step). Comparison vectors repeat a lot, so EM runs on the distinct vectors with
+their counts: thousands of patterns instead of millions of pairs. ``u`` can be given (estimated
+on random pairs, which are almost all non-matches) and then stays fixed, as Splink does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+_SMOOTH = 1e-6
+
+
+def _check_gamma(X: object, n_levels: Sequence[int]) -> np.ndarray:
+    gamma = np.asarray(X)
+    if gamma.ndim != 2 or gamma.shape[1] != len(n_levels):
+        raise ValueError(
+            f"comparison vectors must be a 2-d array with {len(n_levels)} columns "
+            f"(one per field); got shape {gamma.shape}"
+        )
+    gamma = gamma.astype(np.int64)
+    for f, n in enumerate(n_levels):
+        bad = (gamma[:, f] < -1) | (gamma[:, f] >= n)
+        if bad.any():
+            raise ValueError(
+                f"field {f}: levels must be -1 (missing) or 0..{n - 1}; got {int(gamma[bad, f][0])}"
+            )
+    return gamma
+
+
+def level_frequencies(
+    gamma: np.ndarray, n_levels: Sequence[int], weights: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Per field, the (weighted, smoothed) frequency of each level among non-missing values."""
+    w = np.ones(len(gamma)) if weights is None else weights
+    out = []
+    for f, n in enumerate(n_levels):
+        present = gamma[:, f] >= 0
+        counts = np.bincount(gamma[present, f], weights=w[present], minlength=n) + _SMOOTH
+        out.append(counts / counts.sum())
+    return out
+
+
+class FellegiSunter(BaseEstimator):
+    """Fellegi-Sunter match probabilities with m, u and lambda trained by EM.
+
+    Parameters
+    ----------
+    n_levels : number of agreement levels of each field (``-1`` = missing is extra).
+    u_fixed : per field, non-match level probabilities to keep fixed (e.g. from random pairs);
+        ``None`` trains u by EM too.
+    init_prior : starting proportion of matches among the pairs.
+    max_iter, tol : EM stops after ``max_iter`` iterations or when no parameter moves more
+        than ``tol``.
+
+    Fitted attributes: ``m_``, ``u_`` (lists of arrays, one per field), ``lambda_``,
+    ``n_iter_``, ``converged_``, ``n_features_in_``.
+    """
+
+    def __init__(
+        self,
+        n_levels: Sequence[int] = (2,),
+        u_fixed: Sequence[Sequence[float]] | None = None,
+        init_prior: float = 0.1,
+        max_iter: int = 200,
+        tol: float = 1e-6,
+    ) -> None:
+        self.n_levels = n_levels
+        self.u_fixed = u_fixed
+        self.init_prior = init_prior
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _initial_m(self) -> list[np.ndarray]:
+        """Matches agree: level l gets weight 2^-(2l), most mass on the best level."""
+        out = []
+        for n in self.n_levels:
+            raw = 4.0 ** -np.arange(n, dtype=float)
+            out.append(raw / raw.sum())
+        return out
+
+    def _log_ratio_terms(self, gamma: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+        total = np.zeros(len(gamma))
+        for f, p in enumerate(probs):
+            present = gamma[:, f] >= 0
+            total[present] += np.log(p[gamma[present, f]])
+        return total
+
+    def _posterior(
+        self, gamma: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], prior: float
+    ) -> np.ndarray:
+        log_m = self._log_ratio_terms(gamma, m) + np.log(prior)
+        log_u = self._log_ratio_terms(gamma, u) + np.log1p(-prior)
+        return 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+
+    def fit(self, X: object, y: None = None) -> FellegiSunter:
+        """Train m, u and lambda on comparison vectors ``X`` (n_pairs x n_fields)."""
+        gamma = _check_gamma(X, self.n_levels)
+        if len(gamma) == 0:
+            raise ValueError("cannot train the Fellegi-Sunter model on zero pairs")
+        patterns, counts = np.unique(gamma, axis=0, return_counts=True)
+        counts = counts.astype(float)
+        u = (
+            [np.asarray(p, dtype=float) for p in self.u_fixed]
+            if self.u_fixed is not None
+            else level_frequencies(patterns, self.n_levels, counts)
+        )
+        m = self._initial_m()
+        prior = float(self.init_prior)
+        self.converged_ = False
+        self.n_iter_ = 0
+        for iteration in range(1, self.max_iter + 1):
+            g = self._posterior(patterns, m, u, prior)
+            new_prior = float(np.clip((counts * g).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+            new_m = level_frequencies(patterns, self.n_levels, counts * g)
+            new_u = (
+                u
+                if self.u_fixed is not None
+                else level_frequencies(patterns, self.n_levels, counts * (1 - g))
+            )
+            shift = max(
+                abs(new_prior - prior),
+                *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
+                *(float(np.abs(a - b).max()) for a, b in zip(new_u, u, strict=True)),
+            )
+            m, u, prior = new_m, new_u, new_prior
+            self.n_iter_ = iteration
+            if shift < self.tol:
+                self.converged_ = True
+                break
+        self.m_, self.u_, self.lambda_ = m, u, prior
+        self.n_features_in_ = len(self.n_levels)
+        return self
+
+    def match_weight(self, X: object) -> np.ndarray:
+        """log2 of the Bayes factor m/u of every pair (prior not included)."""
+        check_is_fitted(self, "m_")
+        gamma = _check_gamma(X, self.n_levels)
+        nat = self._log_ratio_terms(gamma, self.m_) - self._log_ratio_terms(gamma, self.u_)
+        return nat / np.log(2.0)
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """``[P(non-match), P(match)]`` for every pair."""
+        check_is_fitted(self, "m_")
+        p = self._posterior(_check_gamma(X, self.n_levels), self.m_, self.u_, self.lambda_)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: object) -> np.ndarray:
+        """``True`` where the match probability is at least 0.5."""
+        return self.predict_proba(X)[:, 1] >= 0.5

@@ -1,0 +1,199 @@
+"""Records -> standardised columns, sorted by record id (the positions every later step uses).
+
+Each column the configuration reads is standardised once per distinct value with the functions of
+:mod:`cible.quality`, then held as a numpy ``object`` array of ``str`` (``None`` when missing).
+Records are sorted by their id (as text), so that for two positions ``i < j`` the id of ``i``
+sorts before the id of ``j``: candidate pairs ``(i, j)`` with ``i < j`` are ``record_id_l <
+record_id_r`` for free.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from cible.exceptions import DedupError
+from cible.quality.dedup.settings import BlockingKey, MatchingConfig, Standardizer
+from cible.quality.standardize_contact import standardize_email, standardize_phone
+from cible.quality.standardize_core import as_text, match_key
+from cible.quality.standardize_dates import standardize_date
+from cible.quality.standardize_names import city_match_key
+
+_NON_DIGITS = re.compile(r"[^0-9]")
+_SPACES = re.compile(r"\s+")
+_YEAR = re.compile(r"[0-9]{4}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Standardised records: ``ids[i]`` and ``values[column][i]`` describe record ``i``."""
+
+    ids: np.ndarray
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _or_none(text: str | None) -> str | None:
+    return text if text else None
+
+
+def _email(raw: object) -> str | None:
+    result = standardize_email(raw)
+    if result.value is not None:
+        return result.value
+    text = as_text(raw)
+    return text.lower() if text is not None else None
+
+
+def _phone(region: str) -> Callable[[object], str | None]:
+    def standardize(raw: object) -> str | None:
+        result = standardize_phone(raw, default_region=region)
+        if result.value is not None:
+            return result.value
+        text = as_text(raw)
+        return _or_none(_NON_DIGITS.sub("", text)) if text is not None else None
+
+    return standardize
+
+
+def _date(raw: object) -> str | None:
+    result = standardize_date(raw)
+    return result.value if result.value is not None else as_text(raw)
+
+
+def _digits(raw: object) -> str | None:
+    text = as_text(raw)
+    return _or_none(_NON_DIGITS.sub("", text)) if text is not None else None
+
+
+def _postal(raw: object) -> str | None:
+    text = as_text(raw)
+    return _or_none(_SPACES.sub("", text).upper()) if text is not None else None
+
+
+def _name(raw: object) -> str | None:
+    """Accent- and case-folded name with apostrophes dropped: ``"O'Neil"`` -> ``"oneil"``."""
+    text = as_text(raw)
+    return _or_none(match_key(text.replace("'", "").replace("\u2019", ""))) if text else None
+
+
+def standardizer(kind: Standardizer, region: str = "FR") -> Callable[[object], str | None]:
+    """The function that standardises one raw value for matching (``None`` = missing)."""
+    functions: dict[str, Callable[[object], str | None]] = {
+        "none": as_text,
+        "text": lambda raw: _or_none(match_key(raw)),
+        "name": _name,
+        "email": _email,
+        "phone": _phone(region),
+        "city": lambda raw: _or_none(city_match_key(raw)),
+        "postal_code": _postal,
+        "date": _date,
+        "digits": _digits,
+    }
+    return functions[kind]
+
+
+def map_unique(values: pd.Series, func: Callable[[object], str | None]) -> np.ndarray:
+    """``func`` applied once per distinct value; an ``object`` array of ``str`` or ``None``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return mapped[codes]  # code -1 (missing) picks the trailing None
+
+
+def record_ids(records: pd.DataFrame, config: MatchingConfig) -> pd.Series:
+    """The record ids as text (from ``id_column`` or the index); unique and non-empty."""
+    if config.id_column is None:
+        raw = pd.Series(records.index, index=records.index)
+    elif config.id_column not in records.columns:
+        raise DedupError(
+            f"id column '{config.id_column}' is not in the records; columns are "
+            f"{list(records.columns)}"
+        )
+    else:
+        raw = records[config.id_column]
+    ids = pd.Series([as_text(v) for v in raw.tolist()], index=records.index, dtype=object)
+    empty = np.flatnonzero(ids.isna().to_numpy())
+    if len(empty):
+        raise DedupError(f"record id missing on row(s) {(empty + 1).tolist()[:10]} of the records")
+    repeated = ids[ids.duplicated(keep=False)]
+    if len(repeated):
+        raise DedupError(
+            f"record ids must be unique; {repeated.nunique()} id(s) repeat, first on row "
+            f"{int(np.flatnonzero(ids.duplicated().to_numpy())[0]) + 1}"
+        )
+    return ids
+
+
+def prepare(records: pd.DataFrame, config: MatchingConfig) -> Prepared:
+    """Standardise every column the configuration reads; rows sorted by record id."""
+    missing = [c for c in config.columns() if c not in records.columns]
+    if missing:
+        raise DedupError(
+            f"column(s) {missing} named in the matching configuration are not in the records; "
+            f"columns are {list(records.columns)}"
+        )
+    ids = record_ids(records, config)
+    order = np.argsort(ids.to_numpy(dtype=str), kind="stable")
+    values: dict[str, np.ndarray] = {}
+    for column in config.columns():
+        func = standardizer(config.standardizer_of(column), config.phone_region)
+        values[column] = map_unique(records[column].iloc[order].reset_index(drop=True), func)
+    return Prepared(ids=ids.to_numpy(dtype=object)[order], values=values)
+
+
+def _phonetic(kind: str) -> Callable[[str], str]:
+    functions: dict[str, Callable[[str], str]] = {
+        "soundex": jellyfish.soundex,
+        "nysiis": jellyfish.nysiis,
+        "metaphone": jellyfish.metaphone,
+    }
+    encode = functions[kind]
+    return lambda text: encode(text.replace(" ", ""))
+
+
+def transform_value(key: BlockingKey) -> Callable[[str], str | None]:
+    """The function deriving a blocking key part from one standardised value."""
+    if key.transform in {"soundex", "nysiis", "metaphone"}:
+        encode = _phonetic(key.transform)
+        return lambda text: _or_none(encode(text))
+    if key.transform == "prefix":
+        n = key.length or 1
+        return lambda text: text[:n]
+    if key.transform == "suffix":
+        n = key.length or 1
+        return lambda text: text[-n:]
+    if key.transform == "year":
+
+        def year(text: str) -> str | None:
+            found = _YEAR.search(text)
+            return found.group(0) if found else None
+
+        return year
+    if key.transform == "first_token":
+        return lambda text: _or_none(text.split(" ")[0]) if text.strip() else None
+    return lambda text: text
+
+
+def key_values(prepared: Prepared, key: BlockingKey) -> np.ndarray:
+    """One blocking key part for every record (``None`` where the value is missing)."""
+    func = transform_value(key)
+    return map_unique(
+        pd.Series(prepared.values[key.column], dtype=object),
+        lambda v: func(v) if isinstance(v, str) else None,
+    )
+
+
+def phonetic_codes(values: np.ndarray, kind: str) -> np.ndarray:
+    """Phonetic code of every value (``None`` stays ``None``)."""
+    encode = _phonetic(kind)
+    return map_unique(
+        pd.Series(values, dtype=object),
+        lambda v: _or_none(encode(v)) if isinstance(v, str) else None,
+    )

@@ -1,0 +1,286 @@
+"""Configuration of duplicate detection: the ``dedup.matching`` section of ``cible.yaml``.
+
+One :class:`MatchingConfig` says which record identifies a row, which keys link records exactly,
+which fields are compared and how, which blocking rules propose candidate pairs, and how a pair is
+scored (weighted similarity against a threshold, or Fellegi-Sunter probabilities trained by EM).
+Unknown keys are refused; every invalid value is reported with what is allowed.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cible.exceptions import ConfigError
+
+Comparator = Literal[
+    "exact",
+    "jaro_winkler",
+    "levenshtein",
+    "damerau_levenshtein",
+    "token_set",
+    "date",
+    "numeric",
+    "phonetic",
+]
+Standardizer = Literal[
+    "none", "text", "name", "email", "phone", "city", "postal_code", "date", "digits"
+]
+KeyTransform = Literal[
+    "value", "soundex", "nysiis", "metaphone", "prefix", "suffix", "year", "first_token"
+]
+Method = Literal["threshold", "fellegi_sunter"]
+
+COMPARATORS: tuple[str, ...] = get_args(Comparator)
+STANDARDIZERS: tuple[str, ...] = get_args(Standardizer)
+KEY_TRANSFORMS: tuple[str, ...] = get_args(KeyTransform)
+
+# Similarity cut-offs that turn a similarity into a Fellegi-Sunter comparison level: level 0 is
+# "similarity >= levels[0]" (the best), the last level is "below every cut-off".
+DEFAULT_LEVELS: dict[str, tuple[float, ...]] = {
+    "exact": (1.0,),
+    "jaro_winkler": (1.0, 0.92, 0.85),
+    "levenshtein": (1.0, 0.8, 0.6),
+    "damerau_levenshtein": (1.0, 0.8, 0.6),
+    "token_set": (1.0, 0.9, 0.7),
+    "date": (1.0, 0.9, 0.8, 0.6),
+    "numeric": (1.0, 0.95, 0.8),
+    "phonetic": (1.0,),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldComparison(_Strict):
+    """How one column is standardised and compared; gives the pair column ``sim_<name>``."""
+
+    column: str = Field(min_length=1)
+    name: str | None = Field(default=None, description="name of the comparison; default: column")
+    comparator: Comparator = "jaro_winkler"
+    standardize: Standardizer = Field(
+        default="text", description="standardiser applied to both sides before comparison"
+    )
+    weight: float = Field(default=1.0, gt=0, description="weight in the threshold method")
+    levels: list[float] | None = Field(
+        default=None,
+        description="Fellegi-Sunter similarity cut-offs, strictly decreasing, in (0, 1]",
+    )
+    scale: float | None = Field(
+        default=None,
+        gt=0,
+        description="numeric comparator: difference at which similarity reaches 0 "
+        "(default: relative difference)",
+    )
+    phonetic: Literal["soundex", "nysiis", "metaphone"] = Field(
+        default="metaphone", description="code compared by the phonetic comparator"
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.column
+
+    @property
+    def cut_offs(self) -> tuple[float, ...]:
+        return tuple(self.levels) if self.levels is not None else DEFAULT_LEVELS[self.comparator]
+
+    @field_validator("levels")
+    @classmethod
+    def _decreasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("levels must hold at least one cut-off, e.g. [1.0, 0.9]")
+        if any(not 0 < v <= 1 for v in value):
+            raise ValueError(f"levels must lie in (0, 1]; got {value}")
+        if any(a <= b for a, b in pairwise(value)):
+            raise ValueError(f"levels must be strictly decreasing; got {value}")
+        return value
+
+
+class BlockingKey(_Strict):
+    """One part of a blocking key: a column (standardised) and a transform of its value."""
+
+    column: str = Field(min_length=1)
+    transform: KeyTransform = "value"
+    length: int | None = Field(
+        default=None, ge=1, description="number of characters kept by prefix/suffix"
+    )
+
+    @model_validator(mode="after")
+    def _length_for_prefix(self) -> BlockingKey:
+        if self.transform in {"prefix", "suffix"} and self.length is None:
+            raise ValueError(f"transform '{self.transform}' needs a length (e.g. length: 3)")
+        if self.transform not in {"prefix", "suffix"} and self.length is not None:
+            raise ValueError("length is only allowed with transform 'prefix' or 'suffix'")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.transform == "value":
+            return self.column
+        suffix = f"{self.length}" if self.length is not None else ""
+        return f"{self.transform}{suffix}({self.column})"
+
+
+class BlockingRule(_Strict):
+    """Records are candidate pairs when their key (all parts non-empty) is equal, or, with a
+    ``window``, when they are fewer than ``window`` places apart once sorted on the key."""
+
+    name: str | None = None
+    keys: list[BlockingKey] = Field(min_length=1)
+    window: int | None = Field(
+        default=None, ge=2, description="sorted neighbourhood: window size (>= 2)"
+    )
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        """``keys: [postcode]`` is short for ``keys: [{column: postcode}]``."""
+        if isinstance(value, list):
+            return [{"column": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        keys = "+".join(k.label for k in self.keys)
+        return f"sorted({keys}, window={self.window})" if self.window else keys
+
+
+class EMSettings(_Strict):
+    """Training of the Fellegi-Sunter model (expectation-maximisation on the candidate pairs)."""
+
+    max_iter: int = Field(default=200, ge=1)
+    tol: float = Field(default=1e-6, gt=0, description="stop when no parameter moves more")
+    u_from_random_pairs: bool = Field(
+        default=False,
+        description="estimate u (non-match level frequencies) on random record pairs and keep "
+        "it fixed during EM; only sound when blocking keeps few non-matching pairs, otherwise "
+        "EM takes the candidate non-matches (which agree on blocked fields) for matches",
+    )
+    random_pairs: int = Field(default=200_000, ge=1000)
+    random_state: int = 0
+
+
+class MatchingConfig(_Strict):
+    """Duplicate detection settings (``dedup.matching`` in ``cible.yaml``)."""
+
+    id_column: str | None = Field(
+        default=None, description="column identifying a record; default: the frame's index"
+    )
+    exact_keys: list[list[str]] = Field(
+        default_factory=list,
+        description="composite keys: records equal on every part (none empty) are duplicates",
+    )
+    fields: list[FieldComparison] = Field(min_length=1)
+    blocking: list[BlockingRule] = Field(default_factory=list)
+    method: Method = "threshold"
+    threshold: float = Field(default=0.85, gt=0, le=1)
+    em: EMSettings = Field(default_factory=EMSettings)
+    phone_region: str = Field(
+        default="FR",
+        min_length=2,
+        max_length=2,
+        description="region (ISO 3166) of phone numbers written without international prefix",
+    )
+    max_block_size: int = Field(
+        default=5000,
+        ge=2,
+        description="blocks with more records are skipped (reported in stats)",
+    )
+
+    @field_validator("exact_keys", mode="before")
+    @classmethod
+    def _key_shorthand(cls, value: Any) -> Any:
+        """``exact_keys: [email]`` is short for ``[[email]]``."""
+        if isinstance(value, list):
+            return [[v] if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("exact_keys")
+    @classmethod
+    def _non_empty_keys(cls, value: list[list[str]]) -> list[list[str]]:
+        for key in value:
+            if not key or any(not part for part in key):
+                raise ValueError("every exact key must list at least one non-empty column name")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MatchingConfig:
+        labels = [f.label for f in self.fields]
+        repeated = sorted({n for n in labels if labels.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"field names must be unique (set 'name' to compare a column twice); "
+                f"repeated: {repeated}"
+            )
+        if not self.blocking and not self.exact_keys:
+            raise ValueError(
+                "give at least one blocking rule (e.g. blocking: [{keys: [postcode]}]) or one "
+                "exact key: comparing every pair of records does not scale"
+            )
+        return self
+
+    def standardizer_of(self, column: str) -> Standardizer:
+        """The standardiser of a column: the first field comparing it, else ``text``."""
+        for f in self.fields:
+            if f.column == column:
+                return f.standardize
+        return "text"
+
+    def columns(self) -> list[str]:
+        """Every record column the configuration reads (fields, exact keys, blocking keys)."""
+        seen: dict[str, None] = {}
+        for f in self.fields:
+            seen[f.column] = None
+        for key in self.exact_keys:
+            for part in key:
+                seen[part] = None
+        for rule in self.blocking:
+            for k in rule.keys:
+                seen[k.column] = None
+        return list(seen)
+
+
+def _format_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid dedup.matching section ({err.error_count()} problem(s))"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  - dedup.matching.{loc}: {msg}" if loc else f"  - {msg}")
+    return "\n".join(lines)
+
+
+def parse_matching_config(data: object, *, path: Path) -> MatchingConfig:
+    """Validate the ``dedup.matching`` mapping; problems are a :class:`ConfigError`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: dedup.matching must be a mapping, not {type(data).__name__}")
+    try:
+        return MatchingConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_error(path, e)) from e
+
+
+def load_matching_config(path: Path | str) -> MatchingConfig:
+    """Read ``dedup.matching`` from a YAML file (``dedup: {matching: {...}}``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    dedup = data.get("dedup") if isinstance(data, dict) else None
+    if not isinstance(dedup, dict) or "matching" not in dedup:
+        raise ConfigError(
+            f"{path}: no dedup.matching section; expected 'dedup: {{matching: {{fields: [...], "
+            "blocking: [...]}}}}'"
+        )
+    return parse_matching_config(dedup["matching"], path=path)
