@@ -26,7 +26,6 @@ from cible.quality.dedup.scoring import score_pairs, to_levels, train_model
 from cible.quality.dedup.settings import MatchingConfig
 
 FUZZY_RULE = "fuzzy"
-PAIR_COLUMNS = ("record_id_l", "record_id_r", "score", "is_match", "rule")
 
 
 @dataclass(frozen=True)

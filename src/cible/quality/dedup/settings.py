@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -34,10 +34,6 @@ KeyTransform = Literal[
     "value", "soundex", "nysiis", "metaphone", "prefix", "suffix", "year", "first_token"
 ]
 Method = Literal["threshold", "fellegi_sunter"]
-
-COMPARATORS: tuple[str, ...] = get_args(Comparator)
-STANDARDIZERS: tuple[str, ...] = get_args(Standardizer)
-KEY_TRANSFORMS: tuple[str, ...] = get_args(KeyTransform)
 
 # Similarity cut-offs that turn a similarity into a Fellegi-Sunter comparison level: level 0 is
 # "similarity >= levels[0]" (the best), the last level is "below every cut-off".

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from cible.exceptions import DedupError
 from cible.quality.dedup import MatchingConfig, find_duplicates, pairwise_metrics
 from cible.quality.dedup.clustering import components
+from cible.quality.dedup.fellegi_sunter import level_frequencies
+from cible.quality.dedup.prepare import prepare
+from cible.quality.dedup.scoring import n_levels, random_pair_levels
 
 CONFIG = {
     "id_column": "id",
@@ -68,6 +71,20 @@ def test_fellegi_sunter_method_attaches_the_model(people: pd.DataFrame) -> None:
     assert result.pairs["score"].between(0, 1).all()
     again = find_duplicates(people, config, model=result.model)
     pd.testing.assert_frame_equal(again.pairs, result.pairs)
+
+
+def test_u_from_random_pairs_stays_fixed(people: pd.DataFrame) -> None:
+    config = MatchingConfig.model_validate(
+        {**CONFIG, "method": "fellegi_sunter", "em": {"u_from_random_pairs": True}}
+    )
+    result = find_duplicates(people, config)
+    assert result.model is not None
+    prepared = prepare(people, config)
+    expected = level_frequencies(random_pair_levels(prepared, config), n_levels(config.fields))
+    for fitted, random_u in zip(result.model.u_, expected, strict=True):
+        np.testing.assert_allclose(fitted, random_u)
+    # the sample size is capped at the number of record pairs of 6 records (15)
+    assert len(random_pair_levels(prepared, config)) == 15
 
 
 def test_fellegi_sunter_needs_candidate_pairs(people: pd.DataFrame) -> None:
