@@ -16,6 +16,8 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
     ├── DedupError             records cannot be matched (missing column, repeated record id)
+    ├── IdentityResolutionError  golden records cannot be built or undone (ids, clusters, pairs)
+    │   └── ReviewFileError        a reviewed calibration sample lacks a column or has a bad label
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -69,6 +71,14 @@ class SegmentationError(CibleError):
 
 class DedupError(CibleError):
     """Records cannot be de-duplicated as configured."""
+
+
+class IdentityResolutionError(CibleError):
+    """Records, clusters and matching pairs cannot be resolved into golden records (or undone)."""
+
+
+class ReviewFileError(IdentityResolutionError):
+    """A reviewed calibration sample has a missing column, a bad score or a label other than 0/1."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

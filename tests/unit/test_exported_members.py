@@ -72,3 +72,26 @@ def test_import_cible_needs_only_core_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_quality_golden() -> None:
+    import cible.quality.golden
+
+    assert set(cible.quality.golden.__all__) == {
+        "CONSENT_FIELDS",
+        "CONSENT_RULE",
+        "ID_MAP_COLUMNS",
+        "MERGE_LOG_COLUMNS",
+        "ORIGINAL_ID",
+        "CalibrationReport",
+        "GoldenResult",
+        "SurvivorshipConfig",
+        "build_golden",
+        "calibrate",
+        "export_review_sample",
+        "rekey_events",
+        "undo_entity",
+        "undo_merge",
+    }
+    for name in cible.quality.golden.__all__:
+        assert hasattr(cible.quality.golden, name), name

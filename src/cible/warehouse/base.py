@@ -1,23 +1,27 @@
 """The warehouse seam: where canonical customers and events live and where features are computed.
 
-Shared logic (table layout, idempotent loading, the feature query) lives here; a backend supplies
-a handful of hooks: run a statement, fetch an Arrow table, load an Arrow table as a relation, and
-its SQL dialect. Callers only see :class:`Warehouse`; ``open_warehouse`` binds the backend late,
+Shared logic (table layout, idempotent loading, the feature query, re-keying events to surviving
+customer ids) lives here; a backend supplies a handful of hooks: run a statement, fetch an Arrow
+table, load an Arrow table as a relation, and its SQL dialect. Callers only see :class:`Warehouse`; ``open_warehouse`` binds the backend late,
 from configuration, so a Spark backend can be added without touching them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cible.config import WarehouseConfig
+from cible.exceptions import IdentityResolutionError
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
 from cible.schemas.fields import FieldSpec
@@ -39,11 +43,37 @@ class Dialect:
     def minus_days(self, ts: str, days: int) -> str:
         return f"({ts} - INTERVAL {int(days)} DAY)"
 
+    def add_column(self, table: str, column: str, sql_type: str) -> str:
+        """Add a nullable column unless the table has it already."""
+        return f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
+
 
 @dataclass(frozen=True)
 class LoadCounts:
     inserted: int
     already_present: int
+
+
+ORIGINAL_CUSTOMER_ID = "original_customer_id"
+
+
+def _id_map_table(id_map: pa.Table | pd.DataFrame) -> pa.Table:
+    """``record_id``, ``surviving_id`` as strings; each record id once, no empty id."""
+    columns = ("record_id", "surviving_id")
+    names = list(id_map.columns) if isinstance(id_map, pd.DataFrame) else id_map.column_names
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise IdentityResolutionError(
+            f"id_map has no column(s) {missing}; it needs record_id and surviving_id"
+        )
+    if isinstance(id_map, pd.DataFrame):
+        id_map = pa.Table.from_pandas(id_map[list(columns)], preserve_index=False)
+    table = id_map.select(list(columns)).cast(pa.schema([(c, pa.string()) for c in columns]))
+    if table.num_rows and any(table.column(c).null_count for c in columns):
+        raise IdentityResolutionError("id_map: record_id and surviving_id cannot be empty")
+    if pc.count_distinct(table.column("record_id")).as_py() != table.num_rows:
+        raise IdentityResolutionError("id_map: a record_id is mapped more than once")
+    return table
 
 
 def _ddl(name: str, specs: tuple[FieldSpec, ...], key: tuple[str, ...]) -> str:
@@ -121,6 +151,61 @@ class Warehouse(ABC):
     def upsert_customers(self, data: pa.Table) -> LoadCounts:
         """Insert or replace customers by ``(source, customer_id)``."""
         return self._load_new("customers", data, ("source", "customer_id"), replace=True)
+
+    # -- identity resolution -------------------------------------------------------------------
+    def _ensure_original_ids(self) -> None:
+        self.execute(self.dialect.add_column("events", ORIGINAL_CUSTOMER_ID, "VARCHAR"))
+
+    def rekey_customers(self, id_map: pa.Table | pd.DataFrame) -> int:
+        """Point every event at the surviving id of its customer, in one ``UPDATE``.
+
+        ``id_map`` has ``record_id`` and ``surviving_id`` (the ``id_map`` of a golden result).
+        ``events.original_customer_id`` (added on first use) keeps the ingested id of each
+        re-keyed event and is NULL for the others. The map is applied to the original id, so
+        calling again is harmless, re-keys events ingested since, and after an undo moves the
+        detached record's events back. Customers absent from the map keep their id. Returns the
+        number of events whose ``customer_id`` changed. Wrap it in :meth:`transaction` to make it
+        part of a larger all-or-nothing step.
+        """
+        table = _id_map_table(id_map)
+        self._ensure_original_ids()
+        name = "__rekey_map"
+        original = f"coalesce(events.{ORIGINAL_CUSTOMER_ID}, events.customer_id)"
+        cond = f"m.record_id = {original} AND events.customer_id <> m.surviving_id"
+        self.register(name, table)
+        try:
+            changed = int(self.scalar(f"SELECT count(*) FROM events, {name} m WHERE {cond}") or 0)
+            if changed:
+                self.execute(
+                    f"UPDATE events SET customer_id = m.surviving_id, "
+                    f"{ORIGINAL_CUSTOMER_ID} = CASE WHEN m.surviving_id = {original} "
+                    f"THEN NULL ELSE {original} END FROM {name} m WHERE {cond}"
+                )
+        finally:
+            self.unregister(name)
+        return changed
+
+    def restore_customer_ids(self, record_ids: Iterable[str] | None = None) -> int:
+        """Give re-keyed events their original customer id back: those of ``record_ids`` (the
+        original ids), or all when ``None``. Returns the number of events restored."""
+        self._ensure_original_ids()
+        cond = f"{ORIGINAL_CUSTOMER_ID} IS NOT NULL"
+        name = "__restore_ids"
+        if record_ids is not None:
+            ids = pa.table({"record_id": pa.array([str(r) for r in record_ids], pa.string())})
+            self.register(name, ids)
+            cond += f" AND {ORIGINAL_CUSTOMER_ID} IN (SELECT record_id FROM {name})"
+        try:
+            restored = int(self.scalar(f"SELECT count(*) FROM events WHERE {cond}") or 0)
+            if restored:
+                self.execute(
+                    f"UPDATE events SET customer_id = {ORIGINAL_CUSTOMER_ID}, "
+                    f"{ORIGINAL_CUSTOMER_ID} = NULL WHERE {cond}"
+                )
+        finally:
+            if record_ids is not None:
+                self.unregister(name)
+        return restored
 
     def last_event_time(self) -> datetime | None:
         value = self.scalar("SELECT max(timestamp) FROM events")
