@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cible.exceptions import ConfigError
+from cible.quality.dedup.settings import MatchingConfig
+from cible.quality.golden.settings import SurvivorshipConfig
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
 
@@ -330,6 +332,38 @@ class SegmentationConfig(_Strict):
         return {k: list(v) for k, v in (self.criteria or {"behavioural": self.features}).items()}
 
 
+class DedupConfig(_Strict):
+    """Duplicate customers: matching, golden records, review sample (``dedup`` in ``cible.yaml``).
+
+    Records are the ingested customers; their id is ``customer_id`` (unique across sources).
+    """
+
+    enabled: bool = Field(
+        default=True, description="run identity resolution inside `cible run` (always in `dedup`)"
+    )
+    matching: MatchingConfig
+    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)
+    review_sample: int = Field(
+        default=0,
+        ge=0,
+        description="candidate pairs around the threshold written to review_sample.csv for manual "
+        "labelling (0: none); the file holds personal data",
+    )
+    review_width: float = Field(
+        default=0.1, gt=0, le=1, description="half-width of the score band sampled for review"
+    )
+
+    @field_validator("matching")
+    @classmethod
+    def _customer_ids(cls, value: MatchingConfig) -> MatchingConfig:
+        if value.id_column not in (None, "customer_id"):
+            raise ValueError(
+                f"id_column is {value.id_column!r}; customer records are identified by "
+                "customer_id (leave id_column out)"
+            )
+        return value.model_copy(update={"id_column": "customer_id"})
+
+
 class CibleConfig(_Strict):
     """The whole ``cible.yaml``."""
 
@@ -340,6 +374,9 @@ class CibleConfig(_Strict):
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
     sources: list[SourceConfig] = Field(min_length=1)
     segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
+    dedup: DedupConfig | None = Field(
+        default=None, description="duplicate customers and golden records (off when absent)"
+    )
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")

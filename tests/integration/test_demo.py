@@ -25,6 +25,20 @@ def test_personas_are_recovered(demo: DemoResult) -> None:
     assert demo.pipeline.segmentation.chosen_k == truth["persona"].nunique()
 
 
+def test_planted_duplicate_accounts_are_merged(demo: DemoResult) -> None:
+    # 600 of the 20,600 accepted CRM rows are second accounts of a true customer
+    assert demo.duplicates is not None
+    assert demo.duplicates["true_pairs"] == 600
+    assert demo.duplicates["precision"] == 1.0
+    assert demo.duplicates["recall"] == 1.0
+    identity = demo.pipeline.identity
+    assert identity is not None
+    assert identity.golden.summary()["entities"] == 20_000
+    assert demo.pipeline.n_customers == 20_000  # features count each person once
+    clusters = pd.read_csv(demo.pipeline.out_dir / "clusters.csv")
+    assert len(clusters) == 20_600
+
+
 def test_every_row_accounted_and_files_written(demo: DemoResult) -> None:
     for s in demo.pipeline.ingest.sources:
         assert s.read == s.accepted + s.quarantined
@@ -38,6 +52,9 @@ def test_every_row_accounted_and_files_written(demo: DemoResult) -> None:
         "ingest_summary.json",
         "features.parquet",
         "warehouse.duckdb",
+        "golden.csv",
+        "merge_log.csv",
+        "dedup.json",
     ):
         assert (out / name).is_file(), name
     segments = pd.read_parquet(out / "segments.parquet")

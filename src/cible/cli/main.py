@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -164,6 +164,91 @@ def _print_result(console: Console, result: object) -> None:
     console.print(f"Report: [bold]{result.report}[/bold]")
 
 
+@app.command("dedup")
+def dedup_cmd(config: ConfigOpt, out: OutOpt) -> None:
+    """Find duplicate customers and merge them: clusters.csv, golden.csv, merge_log.csv."""
+    from cible.config import load_config
+    from cible.services.dedup import run_dedup
+
+    console = _console()
+    with _errors(console):
+        cfg = load_config(config)
+        with RichProgress(console) as bar:
+            result = run_dedup(cfg, out, bar)
+    _print_ingest(console, result.ingest.as_dict())
+    _print_identity(console, result.outcome.summary(), result.out_dir)
+
+
+def _print_identity(console: Console, summary: dict[str, Any], out_dir: Path) -> None:
+    table = Table(title="Duplicate customers")
+    table.add_column("")
+    table.add_column("", justify="right")
+    labels = {
+        "records": "customer records",
+        "entities": "customers after merging",
+        "merged_entities": "customers with merged records",
+        "records_merged_away": "records merged away",
+        "events_rekeyed": "events re-keyed",
+    }
+    for key, label in labels.items():
+        table.add_row(label, f"{summary[key]:,}")
+    console.print(table)
+    console.print(f"Clusters, golden records and merge log in [bold]{out_dir}[/bold]")
+
+
+@app.command("undo-merge")
+def undo_merge_cmd(
+    config: ConfigOpt,
+    out: OutOpt,
+    record: Annotated[
+        str | None, typer.Option(help="Detach this customer record from its entity.")
+    ] = None,
+    entity: Annotated[
+        str | None, typer.Option(help="Split this entity back into its records.")
+    ] = None,
+) -> None:
+    """Undo a merge made by `cible dedup`/`cible run` (the merge log records the undo)."""
+    from cible.config import load_config
+    from cible.services.dedup import undo_identity
+
+    console = _console()
+    with _errors(console):
+        outcome = undo_identity(load_config(config), out, record_id=record, entity_id=entity)
+    _print_identity(console, outcome.summary(), out.resolve())
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    reviewed: Annotated[
+        Path, typer.Argument(help="review_sample.csv with its label column filled (1/0).")
+    ],
+    out: OutOpt,
+    threshold: Annotated[
+        float | None, typer.Option(help="The threshold in use, to compare with.")
+    ] = None,
+) -> None:
+    """Measure precision/recall of each match threshold on a labelled review sample."""
+    from cible.services.dedup import calibrate_threshold
+
+    console = _console()
+    with _errors(console):
+        report = calibrate_threshold(reviewed, out, threshold)
+    suggested = report["suggested_threshold"]
+    where = out.resolve() / "calibration.json"
+    if suggested is None:
+        console.print(f"No threshold can be suggested: no labelled pair. Details in {where}")
+        return
+    at = report["at_suggested"]
+    console.print(
+        f"Suggested threshold {suggested:.2f}: precision {_ratio(at['precision'])}, "
+        f"recall {_ratio(at['recall'])} on {report['labelled']:,} labelled pairs. Details in {where}"
+    )
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 @app.command()
 def demo(
     out: OutOpt = Path("demo_out"),
@@ -185,6 +270,12 @@ def demo(
     _print_ingest(console, result.pipeline.ingest.as_dict())
     _print_result(console, result.pipeline)
     console.print(f"Planted personas recovered: adjusted Rand index {result.persona_ari:.3f}")
+    if result.duplicates is not None:
+        d = result.duplicates
+        console.print(
+            f"Planted duplicate accounts found: precision {d['precision']:.3f}, "
+            f"recall {d['recall']:.3f}, F1 {d['f1']:.3f}"
+        )
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

@@ -59,7 +59,7 @@ activity AS (
          sum(coalesce(amount, 0)) FILTER (WHERE event_type = 'refund') AS refunded
   FROM ev GROUP BY 1),
 known AS (
-  SELECT customer_id, min(created_at) AS created FROM customers
+  SELECT customer_id, min(created_at) AS created FROM {warehouse.resolved_customers_sql()} rc
   WHERE created_at IS NULL OR created_at < {t} GROUP BY 1),
 population AS (
   SELECT customer_id FROM activity UNION SELECT customer_id FROM known)
@@ -102,7 +102,9 @@ def context_sql(warehouse: Warehouse, as_of: date) -> str:
 WITH ev AS (SELECT customer_id, channel, location FROM events WHERE timestamp < {t}),
 main AS (
   SELECT customer_id, mode(channel) AS channel, mode(location) AS location FROM ev GROUP BY 1),
-crm AS (SELECT customer_id, mode(country) AS country FROM customers GROUP BY 1)
+crm AS (
+  SELECT customer_id, mode(country) AS country FROM {warehouse.resolved_customers_sql()} rc
+  GROUP BY 1)
 SELECT coalesce(m.customer_id, c.customer_id) AS customer_id, m.channel,
        coalesce(c.country, m.location) AS country
 FROM main m FULL OUTER JOIN crm c USING (customer_id)

@@ -13,6 +13,7 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -76,6 +77,7 @@ def render_report(
     segmentation: SegmentationResult,
     ingest: list[dict[str, object]],
     meta: dict[str, str],
+    identity: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the report to ``path`` (parents created) and return ``path``.
 
@@ -84,7 +86,9 @@ def render_report(
     ``as_of`` and ``generated_at`` in particular; any other key is listed too.
     """
     path = Path(path)
-    html = render_report_html(segmentation=segmentation, ingest=ingest, meta=meta)
+    html = render_report_html(
+        segmentation=segmentation, ingest=ingest, meta=meta, identity=identity
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
@@ -95,6 +99,7 @@ def render_report_html(
     segmentation: SegmentationResult,
     ingest: list[dict[str, object]],
     meta: dict[str, str],
+    identity: Mapping[str, Any] | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report`)."""
     env = Environment(
@@ -124,7 +129,29 @@ def render_report_html(
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
         science=science_sections(r, _chart_div),
         selection_headers=SELECTION_HEADERS,
+        identity=_identity_rows(identity),
     )
+
+
+def _identity_rows(identity: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The duplicate-customer summary (``dedup.json``) as label/value rows."""
+    if not identity:
+        return []
+    rows = [
+        ("Customer records", "records"),
+        ("Customers after merging", "entities"),
+        ("Customers with merged records", "merged_entities"),
+        ("Records merged away", "records_merged_away"),
+        ("Largest group of records", "largest_entity"),
+        ("Candidate pairs compared", "candidate_pairs"),
+        ("Pairs matched (exact keys)", "exact_pairs"),
+        ("Pairs matched (all)", "matching_pairs"),
+        ("Events re-keyed to the surviving customer", "events_rekeyed"),
+    ]
+    out = [(label, f"{identity[key]:,}") for label, key in rows if key in identity]
+    if "threshold" in identity:
+        out.append(("Match threshold", _fmt_float(float(identity["threshold"]), 2)))
+    return out
 
 
 def _summary(r: SegmentationResult, meta: Mapping[str, str]) -> list[tuple[str, str]]:

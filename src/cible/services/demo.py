@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from cible.config import load_config
+from cible.services.dedup import duplicate_agreement
 from cible.services.pipeline import PipelineResult, persona_agreement, run_pipeline
 from cible.services.progress import NullProgress, Progress
 from cible.synth.generate import GenerateSummary, generate_world
@@ -22,6 +23,7 @@ class DemoResult:
     pipeline: PipelineResult
     config_path: Path
     persona_ari: float
+    duplicates: dict[str, float] | None = None
 
 
 def write_demo_config(out_dir: Path) -> Path:
@@ -52,4 +54,9 @@ def run_demo(
     truth = pd.read_csv(out_dir / "data" / "truth.csv", dtype=str, keep_default_na=False)
     truth = truth.replace({"": None})
     ari = persona_agreement(result.segmentation.assignments, truth)
-    return DemoResult(world, result, config_path, ari)
+    duplicates = (
+        duplicate_agreement(result.identity.golden.id_map, truth)
+        if result.identity is not None
+        else None
+    )
+    return DemoResult(world, result, config_path, ari, duplicates)

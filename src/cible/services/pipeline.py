@@ -17,6 +17,12 @@ from cible.reporting.html import render_report
 from cible.segmentation.result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
+from cible.services.dedup import (
+    IdentityOutcome,
+    load_customer_records,
+    resolve_identities,
+    write_identity,
+)
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
@@ -32,6 +38,7 @@ class PipelineResult:
     segmentation: SegmentationResult
     report: Path
     seconds: dict[str, float] = field(default_factory=dict)
+    identity: IdentityOutcome | None = None
 
     @property
     def total_seconds(self) -> float:
@@ -50,6 +57,15 @@ def run_pipeline(
         t0 = time.perf_counter()
         summary = ingest(config, wh, out_dir, progress)
         seconds["ingest"] = time.perf_counter() - t0
+
+        identity: IdentityOutcome | None = None
+        if config.dedup is not None and config.dedup.enabled:
+            t0 = time.perf_counter()
+            records = load_customer_records(wh)
+            identity = resolve_identities(config.dedup, wh, progress)
+            seconds["dedup"] = time.perf_counter() - t0
+        else:
+            wh.clear_identity()
 
         t0 = time.perf_counter()
         as_of = config.as_of or default_as_of(wh)
@@ -107,11 +123,14 @@ def run_pipeline(
         if seg.science is not None:
             write_json(path("selection.json"), seg.science.selection.to_dict())
             write_json(path("validation.json"), seg.science.validation_dict())
+        if identity is not None and config.dedup is not None:
+            write_identity(identity, path, config=config.dedup, records=records)
         report = render_report(
             path("report.html"),
             segmentation=seg,
             ingest=[s.as_dict() for s in summary.sources],
             meta=meta,
+            identity=identity.summary() if identity is not None else None,
         )
         write_json(
             path("run.json"),
@@ -122,12 +141,13 @@ def run_pipeline(
                 "algorithm": seg.algorithm,
                 "silhouette": seg.silhouette,
                 "customers": len(features),
+                "dedup": identity.golden.summary() if identity is not None else None,
             },
         )
     seconds["report"] = time.perf_counter() - t0
     progress.done()
     return PipelineResult(
-        out_dir, summary, as_of, len(features), seg, out_dir / report.name, seconds
+        out_dir, summary, as_of, len(features), seg, out_dir / report.name, seconds, identity
     )
 
 

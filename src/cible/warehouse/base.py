@@ -55,6 +55,7 @@ class LoadCounts:
 
 
 ORIGINAL_CUSTOMER_ID = "original_customer_id"
+IDENTITY_TABLE = "customer_identity"
 
 
 def _id_map_table(id_map: pa.Table | pd.DataFrame) -> pa.Table:
@@ -115,6 +116,10 @@ class Warehouse(ABC):
     def ensure_schema(self) -> None:
         self.execute(_ddl("customers", CUSTOMER_FIELDS, ("source", "customer_id")))
         self.execute(_ddl("events", EVENT_FIELDS, ("event_id",)))
+        self.execute(
+            f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} "
+            "(record_id VARCHAR PRIMARY KEY, surviving_id VARCHAR NOT NULL)"
+        )
 
     def scalar(self, sql: str) -> Any:
         t = self.fetch_arrow(sql)
@@ -206,6 +211,44 @@ class Warehouse(ABC):
             if record_ids is not None:
                 self.unregister(name)
         return restored
+
+    def replace_identity(self, id_map: pa.Table | pd.DataFrame) -> int:
+        """Store which customer records were merged into which surviving id (replacing the
+        previous resolution). Only merged-away records are kept; returns how many."""
+        table = _id_map_table(id_map)
+        name = "__identity_map"
+        self.register(name, table)
+        try:
+            self.execute(f"DELETE FROM {IDENTITY_TABLE}")
+            self.execute(
+                f"INSERT INTO {IDENTITY_TABLE} SELECT record_id, surviving_id FROM {name} "
+                "WHERE record_id <> surviving_id"
+            )
+        finally:
+            self.unregister(name)
+        return self.count(IDENTITY_TABLE)
+
+    def clear_identity(self) -> int:
+        """Forget every merge: events get their original ids back and no customer record is
+        merged away any more. Returns the number of events restored."""
+        if not self.count(IDENTITY_TABLE) and not self._has_original_ids():
+            return 0
+        restored = self.restore_customer_ids()
+        self.execute(f"DELETE FROM {IDENTITY_TABLE}")
+        return restored
+
+    def _has_original_ids(self) -> bool:
+        names = self.fetch_arrow("SELECT * FROM events LIMIT 0").column_names
+        return ORIGINAL_CUSTOMER_ID in names
+
+    def resolved_customers_sql(self) -> str:
+        """A relation like ``customers`` in which each merged-away record carries the id of its
+        surviving customer (see :meth:`replace_identity`): features count a person once."""
+        cols = ", ".join(f'c."{f.name}"' for f in CUSTOMER_FIELDS if f.name != "customer_id")
+        return (
+            f"(SELECT coalesce(i.surviving_id, c.customer_id) AS customer_id, {cols} "
+            f"FROM customers c LEFT JOIN {IDENTITY_TABLE} i ON i.record_id = c.customer_id)"
+        )
 
     def last_event_time(self) -> datetime | None:
         value = self.scalar("SELECT max(timestamp) FROM events")

@@ -74,3 +74,22 @@ def test_unknown_segmentation_feature_exits_2(tmp_path: Path, write_config: Writ
     result = runner.invoke(app, ["run", "--config", str(cfg), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "segmentation.features ['loyalty'] are not computed features" in result.output
+
+
+def test_dedup_and_undo_commands(tmp_path: Path, write_config: WriteConfig) -> None:
+    from tests.unit.services.test_dedup import _config
+
+    cfg = _config(write_config, tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["dedup", "--config", str(cfg), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "customers after merging" in result.output
+    assert (out / "clusters.csv").exists() and (out / "merge_log.csv").exists()
+    bad = runner.invoke(app, ["undo-merge", "--config", str(cfg), "--out", str(out)])
+    assert bad.exit_code == 2
+    assert "exactly one" in bad.output
+    ok = runner.invoke(
+        app, ["undo-merge", "--config", str(cfg), "--out", str(out), "--record", "C4"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "records merged away" in ok.output

@@ -1,0 +1,231 @@
+"""Use case: resolve duplicate customers in the warehouse, write the identity outputs, undo.
+
+``resolve_identities`` reads the ingested customers, finds duplicates
+(:func:`cible.quality.dedup.find_duplicates`), builds golden records
+(:func:`cible.quality.golden.build_golden`), then, in one warehouse transaction, points every
+event at its surviving customer and records the merges (so features count each person once).
+``write_identity`` writes the user-facing files and the state an undo needs; ``undo_identity``
+detaches a record or splits an entity and re-applies the result to the warehouse.
+
+Files (all in the output folder): ``clusters.csv`` (record_id, entity_id), ``golden.csv``,
+``merge_log.csv``, ``dedup.json`` (counts), optionally ``review_sample.csv`` (personal data, for
+a human reviewer), and ``identity_*.parquet`` (typed state for undo).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cible.config import CibleConfig, DedupConfig
+from cible.exceptions import ConfigError, DedupError, IdentityResolutionError
+from cible.quality.dedup import MatchResult, find_duplicates, pairwise_metrics
+from cible.quality.golden import (
+    GoldenResult,
+    build_golden,
+    calibrate,
+    export_review_sample,
+    undo_entity,
+    undo_merge,
+)
+from cible.services.ingest import IngestSummary, ingest
+from cible.services.outputs import staged, write_json
+from cible.services.progress import NullProgress, Progress
+from cible.warehouse.base import Warehouse, open_warehouse
+
+STATE_FILES: tuple[str, ...] = ("golden", "id_map", "merge_log", "links")
+
+
+@dataclass(frozen=True)
+class IdentityOutcome:
+    """A resolution (or an undo) applied to the warehouse."""
+
+    golden: GoldenResult
+    events_rekeyed: int
+    match: MatchResult | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self.golden.summary(), "events_rekeyed": self.events_rekeyed}
+        if self.match is not None:
+            stats = self.match.stats
+            out |= {
+                "threshold": self.match.threshold,
+                "candidate_pairs": len(self.match.pairs),
+                "matching_pairs": int(self.match.pairs["is_match"].sum()),
+                "exact_pairs": int(self.match.pairs["rule"].str.startswith("exact").sum()),
+                "matcher": {k: v for k, v in stats.items() if k != "records"},
+            }
+        return out | {"seconds": self.seconds}
+
+
+def load_customer_records(wh: Warehouse) -> pd.DataFrame:
+    """The ingested customers, one row per ``customer_id`` (checked: ids must not repeat across
+    sources, since events name customers by ``customer_id`` alone)."""
+    frame = wh.fetch_arrow("SELECT * FROM customers ORDER BY customer_id, source").to_pandas()
+    repeated = frame["customer_id"][frame["customer_id"].duplicated()]
+    if len(repeated):
+        examples = ", ".join(repr(v) for v in sorted(set(repeated))[:3])
+        raise DedupError(
+            f"{len(repeated)} customer id(s) appear in several customer sources (e.g. {examples}); "
+            "give each source its own ids (e.g. map customer_id with an expression that prefixes "
+            "the source name) so that records can be told apart"
+        )
+    if frame.empty:
+        raise DedupError("no customer record in the warehouse: ingest a customers source first")
+    return frame
+
+
+def resolve_identities(
+    config: DedupConfig, wh: Warehouse, progress: Progress | None = None
+) -> IdentityOutcome:
+    """Match, merge and apply to ``wh`` (events re-keyed, merges recorded) in one transaction."""
+    progress = progress or NullProgress()
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress.start("Finding duplicate customers")
+    records = load_customer_records(wh)
+    match = find_duplicates(records, config.matching)
+    seconds["match"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    golden = build_golden(records, match.clusters, match.pairs, config.survivorship)
+    seconds["golden"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rekeyed = apply_identity(wh, golden)
+    seconds["apply"] = time.perf_counter() - t0
+    s = golden.summary()
+    progress.done(f"{s['records']:,} records -> {s['entities']:,} customers")
+    return IdentityOutcome(golden, rekeyed, match, seconds)
+
+
+def apply_identity(wh: Warehouse, golden: GoldenResult) -> int:
+    """Re-key events to surviving ids and record the merges, all or nothing."""
+    with wh.transaction():
+        rekeyed = wh.rekey_customers(golden.id_map)
+        wh.replace_identity(golden.id_map)
+    return rekeyed
+
+
+def write_identity(
+    outcome: IdentityOutcome,
+    path: Callable[[str], Path],
+    *,
+    config: DedupConfig,
+    records: pd.DataFrame | None = None,
+) -> None:
+    """User-facing files, the state for undo and, when configured, the review sample."""
+    g = outcome.golden
+    g.id_map[["record_id", "entity_id"]].to_csv(path("clusters.csv"), index=False)
+    g.golden.to_csv(path("golden.csv"), index=False)
+    g.merge_log.to_csv(path("merge_log.csv"), index=False)
+    for name in STATE_FILES:
+        getattr(g, name).to_parquet(path(f"identity_{name}.parquet"), index=False)
+    write_json(path("dedup.json"), outcome.summary())
+    if config.review_sample and outcome.match is not None and records is not None:
+        try:
+            export_review_sample(
+                outcome.match.pairs,
+                records,
+                path("review_sample.csv"),
+                n=config.review_sample,
+                threshold=outcome.match.threshold,
+                width=config.review_width,
+            )
+        except IdentityResolutionError as e:
+            raise DedupError(f"review sample: {e}") from e
+
+
+def read_identity_state(out_dir: Path, config: DedupConfig) -> GoldenResult:
+    """The golden result saved by the last ``cible dedup``/``cible run`` in ``out_dir``."""
+    frames = {}
+    for name in STATE_FILES:
+        p = out_dir / f"identity_{name}.parquet"
+        if not p.exists():
+            raise DedupError(f"{p} is missing: run `cible dedup` (or `cible run`) first")
+        frames[name] = pd.read_parquet(p)
+    return GoldenResult(config=config.survivorship, **frames)
+
+
+@dataclass(frozen=True)
+class DedupRun:
+    ingest: IngestSummary
+    outcome: IdentityOutcome
+    out_dir: Path
+
+
+def _dedup_config(config: CibleConfig) -> DedupConfig:
+    if config.dedup is None:
+        raise ConfigError("the configuration has no `dedup:` section (see docs/dedup.md)")
+    return config.dedup
+
+
+def run_dedup(config: CibleConfig, out_dir: Path, progress: Progress | None = None) -> DedupRun:
+    """`cible dedup`: ingest, resolve duplicates, write the identity files."""
+    dedup = _dedup_config(config)
+    out_dir = out_dir.resolve()
+    wh = open_warehouse(config.warehouse, out_dir)
+    try:
+        summary = ingest(config, wh, out_dir, progress)
+        records = load_customer_records(wh)
+        outcome = resolve_identities(dedup, wh, progress)
+    finally:
+        wh.close()
+    with staged(out_dir) as path:
+        write_identity(outcome, path, config=dedup, records=records)
+    return DedupRun(summary, outcome, out_dir)
+
+
+def undo_identity(
+    config: CibleConfig,
+    out_dir: Path,
+    *,
+    record_id: str | None = None,
+    entity_id: str | None = None,
+) -> IdentityOutcome:
+    """Detach one record (``record_id``) or split a whole entity (``entity_id``), re-apply the
+    result to the warehouse and rewrite the identity files; the merge log keeps the undo."""
+    if (record_id is None) == (entity_id is None):
+        raise DedupError("give exactly one of a record id or an entity id to undo")
+    dedup = _dedup_config(config)
+    out_dir = out_dir.resolve()
+    state = read_identity_state(out_dir, dedup)
+    wh = open_warehouse(config.warehouse, out_dir)
+    try:
+        records = load_customer_records(wh)
+        if record_id is not None:
+            golden = undo_merge(state, records, record_id)
+        else:
+            assert entity_id is not None
+            golden = undo_entity(state, records, entity_id)
+        outcome = IdentityOutcome(golden, apply_identity(wh, golden))
+    finally:
+        wh.close()
+    with staged(out_dir) as path:
+        write_identity(outcome, path, config=dedup)
+    return outcome
+
+
+def calibrate_threshold(
+    reviewed: Path, out_dir: Path, current_threshold: float | None = None
+) -> dict[str, Any]:
+    """Read a labelled review sample, measure every threshold, write ``calibration.json``."""
+    report = calibrate(reviewed, current_threshold=current_threshold).to_dict()
+    with staged(out_dir.resolve()) as path:
+        write_json(path("calibration.json"), report)
+    return report
+
+
+def duplicate_agreement(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Pairwise precision/recall/F1 of ``clusters`` against a truth table with ``customer_id``
+    and ``duplicate_of`` (the generated world's ``truth.csv``); records absent from the truth
+    are ignored."""
+    ids = truth["customer_id"].astype(str)
+    original = truth["duplicate_of"].astype("string").str.strip()
+    person = pd.Series(original.where(original != "", ids).fillna(ids).to_numpy(), index=ids)
+    known = clusters[clusters["record_id"].astype(str).isin(person.index)]
+    return {k: float(v) for k, v in pairwise_metrics(known, person).items()}
