@@ -15,6 +15,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
+    ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -64,6 +65,10 @@ class FeatureError(CibleError):
 
 class SegmentationError(CibleError):
     """A segmentation cannot be fitted."""
+
+
+class CLVError(CibleError):
+    """The customer-lifetime-value models (BG/NBD, Gamma-Gamma) cannot be fitted or applied."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

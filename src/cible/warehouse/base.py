@@ -39,6 +39,10 @@ class Dialect:
     def minus_days(self, ts: str, days: int) -> str:
         return f"({ts} - INTERVAL {int(days)} DAY)"
 
+    def epoch_micros(self, ts: str) -> str:
+        """Whole microseconds from 1970-01-01 UTC to timestamp ``ts`` (a BIGINT)."""
+        return f"epoch_us({ts})"
+
 
 @dataclass(frozen=True)
 class LoadCounts:
