@@ -18,6 +18,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── DedupError             records cannot be matched (missing column, repeated record id)
     ├── IdentityResolutionError  golden records cannot be built or undone (ids, clusters, pairs)
     │   └── ReviewFileError        a reviewed calibration sample lacks a column or has a bad label
+    ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -79,6 +80,10 @@ class IdentityResolutionError(CibleError):
 
 class ReviewFileError(IdentityResolutionError):
     """A reviewed calibration sample has a missing column, a bad score or a label other than 0/1."""
+
+
+class CLVError(CibleError):
+    """The customer-lifetime-value models (BG/NBD, Gamma-Gamma) cannot be fitted or applied."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

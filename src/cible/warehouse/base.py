@@ -47,6 +47,10 @@ class Dialect:
         """Add a nullable column unless the table has it already."""
         return f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}"
 
+    def epoch_micros(self, ts: str) -> str:
+        """Whole microseconds from 1970-01-01 UTC to timestamp ``ts`` (a BIGINT)."""
+        return f"epoch_us({ts})"
+
 
 @dataclass(frozen=True)
 class LoadCounts:

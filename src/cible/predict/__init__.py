@@ -1,0 +1,1 @@
+"""Predictive models: propensity, churn and customer lifetime value."""
