@@ -20,7 +20,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from cible.quality.results import QualityReport
 from cible.reporting import charts
+from cible.reporting.quality import COLUMN_HEADERS, quality_section
 from cible.reporting.science import SELECTION_HEADERS, science_sections
 from cible.segmentation.result import SegmentationResult
 
@@ -76,15 +78,17 @@ def render_report(
     segmentation: SegmentationResult,
     ingest: list[dict[str, object]],
     meta: dict[str, str],
+    quality: QualityReport | None = None,
 ) -> Path:
     """Write the report to ``path`` (parents created) and return ``path``.
 
     ``ingest`` holds one summary per source with the keys of :data:`INGEST_KEYS` plus
     ``quarantine_by_rule`` (rule -> rows). ``meta`` is shown in the header: ``project``,
-    ``as_of`` and ``generated_at`` in particular; any other key is listed too.
+    ``as_of`` and ``generated_at`` in particular; any other key is listed too. ``quality`` adds
+    the data-quality section (:mod:`cible.reporting.quality`).
     """
     path = Path(path)
-    html = render_report_html(segmentation=segmentation, ingest=ingest, meta=meta)
+    html = render_report_html(segmentation=segmentation, ingest=ingest, meta=meta, quality=quality)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
@@ -95,6 +99,7 @@ def render_report_html(
     segmentation: SegmentationResult,
     ingest: list[dict[str, object]],
     meta: dict[str, str],
+    quality: QualityReport | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report`)."""
     env = Environment(
@@ -124,6 +129,8 @@ def render_report_html(
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
         science=science_sections(r, _chart_div),
         selection_headers=SELECTION_HEADERS,
+        quality=None if quality is None else quality_section(quality),
+        column_headers=COLUMN_HEADERS,
     )
 
 
