@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cible.quality.regions import REGION_NAMES, region_index
-from cible.quality.results import Finding, FindingGroup, ValueCount
+from cible.quality.results import Finding, FindingGroup, FindingKind, ValueCount
 from cible.quality.standardize_core import Standardized, match_key
 from cible.quality.standardize_names import city_match_key
 
@@ -68,7 +68,7 @@ def _variants(pairs: Iterable[tuple[str, int]]) -> tuple[ValueCount, ...]:
 
 
 def _finding(
-    data: ConsistencyInput, kind: str, groups: list[FindingGroup], what: str
+    data: ConsistencyInput, kind: FindingKind, groups: list[FindingGroup], what: str
 ) -> Finding | None:
     if not groups:
         return None
@@ -77,7 +77,7 @@ def _finding(
     n_values = sum(len(g.variants) for g in groups)
     message = f"{n_values:,} {what} in {len(groups):,} group(s), {n_rows:,} rows"
     return Finding(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         column=data.column,
         message=message,
         n_groups=len(groups),

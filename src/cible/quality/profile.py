@@ -145,7 +145,7 @@ def _measure(
             top_patterns=groups.top if spec.personal else (),
         )
         numeric = spec.role is None and filled > 0 and groups.numeric >= NUMERIC_SHARE * filled
-        if groups.counts is not None:
+        if groups.counts is not None and not numeric:  # '-5' and '5' are not one spelling
             findings = find_inconsistencies(_consistency_input(spec, groups.counts))
     elif spec.kind in ("date", "timestamp") and filled and column.n_rows <= DATE_PATTERN_MAX_ROWS:
         # how the dates are written (mixed formats are the usual trap): digits as 9

@@ -209,3 +209,12 @@ def test_json_is_complete(frame: pd.DataFrame) -> None:
     assert columns["job"]["missing_rate"] == pytest.approx(0.2)
     assert columns["birth_date"]["dates"]["before_1900"] == 1
     assert data["sources"][0]["findings"][0]["kind"] == "non_canonical"
+
+
+def test_numbers_as_text_are_not_spellings_of_each_other() -> None:
+    frame = pd.DataFrame(
+        {"price": ["-11062.06", "11062.06", "1.25", "1.25"], "sku": ["a", "A", "b", "b"]}
+    )
+    s = quality_report(frame).source("frame")
+    assert s.findings_for("price") == []
+    assert s.findings_for("sku")[0].kind == "same_normalised"

@@ -74,7 +74,16 @@ def test_page_and_json(report: QualityReport, tmp_path: Path) -> None:
 def test_run_report_has_the_quality_section_with_imputation(
     report: QualityReport, tmp_path: Path
 ) -> None:
-    config = SegmentationConfig(k_min=2, k_max=3, n_init=2)
+    config = SegmentationConfig.model_validate(
+        {
+            "k_min": 2,
+            "k_max": 3,
+            "n_init": 2,
+            "selection": {"algorithms": ["kmeans"]},
+            "validation": {"bootstrap": 0},
+            "maps": {"tsne": False},
+        }
+    )
     seg = segment_customers(_features(), config)
     # the pipeline refuses missing values among buyers; the preprocessor's report is read the
     # same way when a configuration imputes them (here: 9 of 90 tenures missing)
