@@ -23,6 +23,20 @@ from cible.schemas.events import EVENT_FIELDS
 SourceKind = Literal["customers", "events"]
 SourceFormat = Literal["auto", "csv", "parquet", "jsonl", "excel"]
 SourceColumnType = Literal["string", "float", "int", "timestamp", "date", "bool"]
+StandardizerName = Literal[
+    "none",
+    "email",
+    "phone",
+    "name",
+    "city",
+    "postal_code",
+    "gender",
+    "category",
+    "date",
+    "timestamp",
+]
+OnInvalid = Literal["quarantine", "null", "keep"]
+DateOrder = Literal["dmy", "mdy"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "recency_days",
@@ -59,6 +73,25 @@ class FieldMapping(_Strict):
     true_values: list[str] = Field(default_factory=lambda: ["true", "1", "yes", "y", "oui", "t"])
     false_values: list[str] = Field(default_factory=lambda: ["false", "0", "no", "n", "non", "f"])
     lower: bool = Field(default=False, description="lower-case the text value")
+    standardize: StandardizerName | None = Field(
+        default=None,
+        description="standardiser applied to the mapped values; default: the canonical field's "
+        "own (see the `standardize` section), 'none' to switch it off",
+    )
+    on_invalid: OnInvalid | None = Field(
+        default=None,
+        description="a value that cannot be standardised: quarantine the row, null the value or "
+        "keep it as given; default: standardize.on_invalid",
+    )
+    region: str | None = Field(
+        default=None, description="phone: region of numbers without +prefix (ISO 3166, e.g. FR)"
+    )
+    date_order: DateOrder | None = Field(
+        default=None, description="dates: dmy (03/04 = 3 April) or mdy; default: standardize"
+    )
+    mapping: dict[str, str] | None = Field(
+        default=None, description="category: raw spelling -> canonical value (implies category)"
+    )
 
     @field_validator("format", mode="before")
     @classmethod
@@ -89,6 +122,19 @@ class Rule(_Strict):
         if (self.set is None) == (self.quarantine is None):
             raise ValueError(f"rule '{self.name}' needs exactly one of 'set' or 'quarantine'")
         return self
+
+
+_STANDARDIZER_KINDS: dict[str, str] = {
+    "email": "string",
+    "phone": "string",
+    "name": "string",
+    "city": "string",
+    "postal_code": "string",
+    "gender": "string",
+    "category": "string",
+    "date": "date",
+    "timestamp": "timestamp",
+}
 
 
 class SourceConfig(_Strict):
@@ -143,6 +189,28 @@ class SourceConfig(_Strict):
             bad = sorted(set(r.set or {}) - known)
             if bad:
                 raise ValueError(f"rule '{r.name}' sets unknown field(s) {bad}")
+        return self
+
+    @model_validator(mode="after")
+    def _standardizers_fit(self) -> SourceConfig:
+        kinds = {
+            s.name: s.kind for s in (CUSTOMER_FIELDS if self.kind == "customers" else EVENT_FIELDS)
+        }
+        for name, m in self.fields.items():
+            chosen = "category" if m.standardize is None and m.mapping else m.standardize
+            if chosen in (None, "none"):
+                continue
+            wanted = _STANDARDIZER_KINDS[chosen]
+            if kinds[name] != wanted or m.columns is not None:
+                raise ValueError(
+                    f"source '{self.name}' field '{name}' ({kinds[name]}): standardize '{chosen}' "
+                    f"applies to {wanted} fields mapped from a column, expr or value"
+                )
+            if chosen == "category" and not m.mapping:
+                raise ValueError(
+                    f"source '{self.name}' field '{name}': standardize 'category' needs a "
+                    "'mapping' (raw spelling -> canonical value)"
+                )
         return self
 
 
@@ -364,6 +432,67 @@ class DedupConfig(_Strict):
         return value.model_copy(update={"id_column": "customer_id"})
 
 
+class StandardizeConfig(_Strict):
+    """Project-wide standardisation defaults (``standardize`` section; see docs/data-quality.md).
+
+    With ``auto`` each mapped customer field without its own ``standardize`` option gets its
+    canonical standardiser (:data:`DEFAULT_STANDARDIZERS`).
+    """
+
+    auto: bool = Field(default=True, description="apply each canonical field's standardiser")
+    phone_region: str = Field(default="FR", pattern=r"^[A-Za-z]{2}$")
+    country: str = Field(
+        default="FR", pattern=r"^[A-Za-z]{2}$", description="postal codes of rows without country"
+    )
+    date_order: DateOrder = "dmy"
+    on_invalid: OnInvalid = Field(
+        default="null", description="default for a value that cannot be standardised"
+    )
+
+
+DEFAULT_STANDARDIZERS: dict[str, StandardizerName] = {
+    "email": "email",
+    "phone": "phone",
+    "first_name": "name",
+    "last_name": "name",
+    "city": "city",
+    "postal_code": "postal_code",
+    "gender": "gender",
+    "birth_date": "date",
+}
+
+
+class QualityThresholds(_Strict):
+    """Largest allowed rates per column (a canonical field, ``attributes.<col>`` or
+    ``properties.<col>``) or ``default`` (every other column); rates are shares of rows."""
+
+    max_missing_rate: dict[str, float] = Field(default_factory=dict)
+    max_invalid_rate: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("max_missing_rate", "max_invalid_rate")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: r for k, r in v.items() if not 0.0 <= r <= 1.0}
+        if bad:
+            raise ValueError(f"rates must be between 0 and 1, got {bad}")
+        return v
+
+
+class QualityConfig(_Strict):
+    """The data-quality report and its gate (``quality`` section)."""
+
+    thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
+    stop_on_breach: bool = Field(
+        default=True, description="a breached threshold stops the run (report files written)"
+    )
+    personal_columns: list[str] = Field(
+        default_factory=list,
+        description="source columns kept in attributes/properties that hold personal data "
+        "(their values are never shown, only counts and patterns)",
+    )
+    top_values: int = Field(default=5, ge=1, le=50)
+
+
 class CibleConfig(_Strict):
     """The whole ``cible.yaml``."""
 
@@ -377,6 +506,8 @@ class CibleConfig(_Strict):
     dedup: DedupConfig | None = Field(
         default=None, description="duplicate customers and golden records (off when absent)"
     )
+    standardize: StandardizeConfig = Field(default_factory=StandardizeConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")
@@ -385,6 +516,21 @@ class CibleConfig(_Strict):
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
             raise ValueError(f"source names must be unique; repeated: {dups}")
+        return self
+
+    @model_validator(mode="after")
+    def _threshold_columns(self) -> CibleConfig:
+        known = {"default"} | {s.name for s in (*CUSTOMER_FIELDS, *EVENT_FIELDS)}
+        for src in self.sources:
+            for field_name, m in src.fields.items():
+                known.update(f"{field_name}.{c}" for c in m.columns or [])
+        t = self.quality.thresholds
+        unknown = sorted((set(t.max_missing_rate) | set(t.max_invalid_rate)) - known)
+        if unknown:
+            raise ValueError(
+                f"quality.thresholds name unknown column(s) {unknown}; allowed: 'default', a "
+                "canonical field or '<attributes|properties>.<column>' of a mapped JSON field"
+            )
         return self
 
     def source_path(self, source: SourceConfig) -> Path:

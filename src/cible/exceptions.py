@@ -13,6 +13,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     │   ├── MissingColumnError     a mapped column is absent from the file
     │   └── SourceFormatError      the format/encoding cannot be read
     ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
+    ├── DataQualityError       a data-quality threshold is breached (column, measured, allowed)
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
     ├── DedupError             records cannot be matched (missing column, repeated record id)
@@ -60,6 +61,18 @@ class SourceFormatError(SourceError):
 
 class WarehouseError(CibleError):
     """The warehouse backend failed."""
+
+
+class DataQualityError(CibleError):
+    """The data-quality report breaches a configured threshold (``quality.thresholds``).
+
+    ``breaches`` holds one line per breach (source, column, measured rate, allowed rate); the
+    report files (``quality.json``, ``quality.html``) are written before it is raised.
+    """
+
+    def __init__(self, message: str, breaches: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.breaches = breaches
 
 
 class FeatureError(CibleError):

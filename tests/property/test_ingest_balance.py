@@ -54,3 +54,46 @@ def test_read_equals_accepted_plus_quarantined(tmp_path: Path, rows: list[list[s
     assert len(set(quarantined_rows)) == len(quarantined_rows)  # each row judged once
     assert all(1 <= r <= n_records for r in quarantined_rows)
     assert sum(result.rule_counts.values()) == result.quarantine.num_rows
+
+
+CUSTOMERS = {
+    "name": "c",
+    "kind": "customers",
+    "fields": {"customer_id": "cid", "email": "mail", "birth_date": "dob", "gender": "sex"},
+}
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(row, min_size=1, max_size=25),
+    on_invalid=st.sampled_from(["quarantine", "null", "keep"]),
+)
+def test_standardised_customers_balance_and_only_standard_values(
+    tmp_path: Path, rows: list[list[str]], on_invalid: str
+) -> None:
+    from cible.config import StandardizeConfig
+    from cible.quality import standardize_date, standardize_email
+    from cible.schemas import GENDERS
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["cid", "mail", "dob", "sex"])
+    writer.writerows(rows)
+    path = tmp_path / "c.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    src = SourceConfig.model_validate({**CUSTOMERS, "path": str(path), "delimiter": ","})
+    standardize = StandardizeConfig.model_validate({"on_invalid": on_invalid})
+    result = map_source(src, read_source(path, src), standardize)
+    n_records = len(list(csv.reader(io.StringIO(buf.getvalue())))) - 1
+    assert result.accepted.num_rows + result.quarantine.num_rows == result.read == n_records
+    # missing -> 'unknown'; an unreadable gender is nulled (null), quarantined, or kept and then
+    # refused by the allowed-values check (keep): never anything but a canonical value or NULL
+    genders = set(result.accepted.column("gender").to_pylist())
+    assert genders <= set(GENDERS) | ({None} if on_invalid == "null" else set())
+    if on_invalid != "keep":  # accepted values are standardised values (a fixed point)
+        for email in result.accepted.column("email").drop_null().to_pylist():
+            assert standardize_email(email).value == email
+        for day in result.accepted.column("birth_date").drop_null().to_pylist():
+            assert standardize_date(day.isoformat()).value == day.isoformat()

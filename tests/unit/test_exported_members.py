@@ -43,10 +43,12 @@ def test_subpackages() -> None:
 
 def test_quality() -> None:
     assert set(cible.quality.__all__) == {
+        "QualityReport",
         "Standardized",
         "city_match_key",
         "excel_serial_to_date",
         "match_key",
+        "quality_report",
         "standardize_category",
         "standardize_city",
         "standardize_date",

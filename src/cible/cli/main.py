@@ -128,6 +128,23 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
     console.print(table)
 
 
+@app.command("quality")
+def quality_cmd(config: ConfigOpt, out: OutOpt) -> None:
+    """Read and standardise the sources (nothing loaded); write quality.json and quality.html."""
+    from cible.config import load_config
+    from cible.services.quality import run_quality
+
+    console = _console()
+    with _errors(console):
+        cfg = load_config(config)
+        with RichProgress(console) as bar:
+            report = run_quality(cfg, out, bar)
+    for s in report.sources:
+        findings = f", {len(s.findings)} consistency finding(s)" if s.findings else ""
+        console.print(f"{s.source}: {s.n_rows:,} rows, {len(s.columns)} columns{findings}")
+    console.print(f"Data-quality report: [bold]{out.resolve() / 'quality.html'}[/bold]")
+
+
 @app.command()
 def run(config: ConfigOpt, out: OutOpt) -> None:
     """Run the whole pipeline on your data: ingest -> features -> segment -> report."""

@@ -6,17 +6,23 @@ that breaks several rules is quarantined once, with the first rule it broke.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from cible.config import SourceConfig
+from cible.config import QualityConfig, SourceConfig, StandardizeConfig
 from cible.exceptions import ConfigError, MissingColumnError
-from cible.ingest.mapping import build_plan
+from cible.ingest.mapping import MappingPlan, build_plan, specs_for
+from cible.ingest.profile import quality_columns
 from cible.ingest.readers import ROW, RawSource
 from cible.ingest.sql import ident
+from cible.ingest.standardize import standardizers_for
+from cible.quality.profile import ProfileOptions, profile_table
+from cible.quality.results import SourceQuality
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA
 
@@ -47,6 +53,8 @@ class SourceResult:
     encoding: str | None = None
     delimiter: str | None = None
     rule_counts: dict[str, int] = field(default_factory=dict)
+    quality: SourceQuality | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
@@ -88,21 +96,56 @@ def _explain_bad_sql(
     return ConfigError(f"source '{source.name}': the mapping query failed: {err}")
 
 
-def map_source(source: SourceConfig, raw: RawSource) -> SourceResult:
-    """Run the mapping query of ``source`` over ``raw``."""
+@dataclass(frozen=True)
+class QualityOptions:
+    """Ask :func:`map_source` for the source's data-quality measures (see
+    :mod:`cible.quality.report`): the ``quality`` section and the reference date."""
+
+    config: QualityConfig
+    reference_date: dt.date
+
+
+def map_source(
+    source: SourceConfig,
+    raw: RawSource,
+    standardize: StandardizeConfig | None = None,
+    quality: QualityOptions | None = None,
+) -> SourceResult:
+    """Run the mapping query of ``source`` over ``raw``.
+
+    Fields are standardised as ``standardize`` says (default: :class:`StandardizeConfig()`, the
+    canonical standardisers on); with ``quality`` the result carries the source's quality measures.
+    """
     check_columns(source, raw)
-    plan = build_plan(source, raw.table.schema)
+    kinds = {s.name: s.kind for s in specs_for(source.kind)}
+    stds = standardizers_for(source, standardize or StandardizeConfig(), kinds)
+    plan = build_plan(source, raw.table.schema, tuple(stds))
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
         con.register("__raw", raw.table)
+        t0 = time.perf_counter()
         try:
-            con.execute(f"CREATE TEMP TABLE __checked AS {plan.sql}")
+            std_seconds = _run_plan(con, plan)
         except duckdb.Error as e:
             probe = plan.sql.split(", canon AS")[0] + " SELECT * FROM typed"
             con.execute(f"CREATE TEMP VIEW __typed_probe AS {probe}")
             raise _explain_bad_sql(con, source, e) from e
+        seconds = {"map": time.perf_counter() - t0, "standardize": std_seconds}
+        t0 = time.perf_counter()
+        profile = None
+        if quality is not None:
+            personal = frozenset(quality.config.personal_columns)
+            profile = profile_table(
+                con,
+                "__checked",
+                quality_columns(source, plan, raw.table.schema, personal),
+                ProfileOptions(quality.reference_date, quality.config.top_values),
+                source=source.name,
+                kind=source.kind,
+            )
+            seconds["quality"] = time.perf_counter() - t0
         schema = CUSTOMERS_SCHEMA if source.kind == "customers" else EVENTS_SCHEMA
         cols = ", ".join(
             (
@@ -136,7 +179,26 @@ def map_source(source: SourceConfig, raw: RawSource) -> SourceResult:
         raw.encoding,
         raw.delimiter,
         {str(k): int(v) for k, v in sorted(counts.items())},
+        profile,
+        seconds,
     )
+
+
+def _run_plan(con: duckdb.DuckDBPyConnection, plan: MappingPlan) -> float:
+    """The mapping query; with standardisers, in two parts around the lookup tables.
+
+    Returns the seconds spent standardising (distinct values, Python, lookup tables)."""
+    if not plan.standardizers:
+        con.execute(f"CREATE TEMP TABLE __checked AS {plan.sql}")
+        return 0.0
+    con.execute(f"CREATE TEMP TABLE __canon AS {plan.canon_sql}")
+    t0 = time.perf_counter()
+    for std in plan.standardizers:
+        keys = con.sql(std.distinct_sql("__canon")).to_arrow_table()
+        con.register(std.table, std.lookup(keys))
+    seconds = time.perf_counter() - t0
+    con.execute(f"CREATE TEMP TABLE __checked AS {plan.rest_sql}")
+    return seconds
 
 
 def _literal(s: str) -> str:

@@ -5,12 +5,18 @@ The query is built in stages, each a CTE:
 ``src``      the raw rows (+ ``__row``, a content hash and the rank of identical rows)
 ``typed``    source columns declared in ``types`` converted (originals kept as ``__o_<col>``)
 ``canon``    every canonical field computed as ``f__<field>``, its input text as ``v__<field>``
+``std``      standardised fields (:mod:`cible.ingest.standardize`): ``f__<field>`` from a lookup
+             table of the distinct inputs, ``s__<field>`` the reason a value could not be read
 ``ruled``    ``set`` rules applied in order (the first matching rule wins for a field)
 ``checked``  ``__reason``: the first broken rule of the row, as a struct (column, value, rule, msg)
 
-Checks, in the order a row is judged: identical-row duplicates, declared column types, required
-fields, unparseable values, allowed values, amount signs (events), ``quarantine`` rules, then
-duplicate keys (``customer_id`` in a customers source, a mapped ``event_id``).
+Checks, in the order a row is judged: identical-row duplicates, declared column types,
+unparseable values, values that cannot be standardised (``on_invalid: quarantine``), required
+fields, allowed values, amount signs (events), ``quarantine`` rules, then duplicate keys
+(``customer_id`` in a customers source, a mapped ``event_id``).
+
+With standardised fields the query runs in two parts (``canon_sql``, then ``rest_sql`` once the
+lookup tables are registered); without, ``sql`` is the whole query.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import pyarrow as pa
 
 from cible.config import FieldMapping, SourceConfig
 from cible.ingest.sql import ident, lit, lit_list, text
+from cible.ingest.standardize import FieldStandardizer, std_stage
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
 from cible.schemas.fields import FieldSpec
@@ -46,6 +53,9 @@ class MappingPlan:
     sql: str
     specs: tuple[FieldSpec, ...]
     key_field: str | None
+    canon_sql: str = ""
+    rest_sql: str = ""
+    standardizers: tuple[FieldStandardizer, ...] = ()
 
 
 def specs_for(kind: str) -> tuple[FieldSpec, ...]:
@@ -158,8 +168,11 @@ def _rule_columns(when: str, columns: list[str]) -> list[str]:
     return [c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", when)]
 
 
-def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
+def build_plan(
+    source: SourceConfig, schema: pa.Schema, standardizers: tuple[FieldStandardizer, ...] = ()
+) -> MappingPlan:
     """The whole query for one source whose raw Arrow schema is ``schema``."""
+    standardized = {s.field: s for s in standardizers}
     specs = specs_for(source.kind)
     types = {f.name: f.type for f in schema if f.name != "__row"}
     raw_cols = list(types)
@@ -194,7 +207,10 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
         value, inp = _field_sql(spec, m, types)
         fields.append(f"{value} AS {fname}")
         fields.append(f"{inp} AS {vname}")
-        if spec.kind not in ("string", "json"):
+        if spec.name in standardized:
+            if standardized[spec.name].on_invalid == "quarantine":
+                field_checks.append(_std_check(spec.name, m))
+        elif spec.kind not in ("string", "json"):
             fmt = f" in format {' or '.join(m.format)}" if m.format else ""
             msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
             field_checks.append(
@@ -266,12 +282,32 @@ def build_plan(source: SourceConfig, schema: pa.Schema) -> MappingPlan:
         if source.kind == "customers"
         else ("event_id" if "event_id" in source.fields else None)
     )
-    sql = (
+    head = (
         f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
-        f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed), ruled AS ({ruled}), "
+        f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed)"
+    )
+    tail = (
+        f"std AS ({std_stage(list(standardizers), 'canon')}), ruled AS ({ruled}), "
         f"checked AS (SELECT *, {reason} AS __reason FROM ruled) " + _key_stage(key)
     )
-    return MappingPlan(sql=sql, specs=specs, key_field=key)
+    return MappingPlan(
+        sql=f"{head}, {tail}",
+        specs=specs,
+        key_field=key,
+        canon_sql=f"{head} SELECT * FROM canon",
+        rest_sql=f"WITH canon AS (SELECT * FROM __canon), {tail}",
+        standardizers=tuple(standardizers),
+    )
+
+
+def _std_check(field: str, m: FieldMapping) -> str:
+    v, why = ident("v__" + field), ident("s__" + field)
+    msg = f"'''' || {v} || ''': ' || {why}"
+    return (
+        f"CASE WHEN {why} IS NOT NULL THEN "
+        + _reason(_origin(field, m), v, f"standardize:{field}", msg)
+        + " END"
+    )
 
 
 def _origin(field: str, m: FieldMapping | None) -> str:
@@ -286,7 +322,7 @@ def _ruled_stage(source: SourceConfig, specs: tuple[FieldSpec, ...]) -> str:
         for f, v in (r.set or {}).items():
             by_field.setdefault(f, []).append((r.when, v))
     if not by_field:
-        return "SELECT * FROM canon"
+        return "SELECT * FROM std"
     kinds = {s.name: s for s in specs}
     repl = []
     for f, cases in by_field.items():
@@ -295,7 +331,7 @@ def _ruled_stage(source: SourceConfig, specs: tuple[FieldSpec, ...]) -> str:
             for w, v in cases
         )
         repl.append(f"CASE {whens} ELSE {ident('f__' + f)} END AS {ident('f__' + f)}")
-    return f"SELECT * REPLACE ({', '.join(repl)}) FROM canon"
+    return f"SELECT * REPLACE ({', '.join(repl)}) FROM std"
 
 
 def _semantic_checks(source: SourceConfig) -> list[str]:

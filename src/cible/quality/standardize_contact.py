@@ -85,6 +85,17 @@ def _postal_us(text: str) -> Standardized:
     return Standardized(zip5 if plus4 is None else f"{zip5}-{plus4}", True, None)
 
 
+def _postal_au(text: str) -> Standardized:
+    compact = re.sub(r"\s+", "", text)
+    if re.fullmatch(r"[0-9]{3,4}", compact) is None:
+        return failed("not an Australian postcode (4 digits)")
+    # a numeric column drops the leading zero of Northern Territory codes ("0800" -> "800")
+    code = compact.zfill(4)
+    if code < "0200":
+        return failed("not an Australian postcode (0200 to 9999)")
+    return Standardized(code, True, None)
+
+
 def standardize_postal_code(raw: object, country: str = "FR") -> Standardized:
     """Postal code for ``country`` (ISO 3166 alpha-2; ``"UK"`` is read as ``"GB"``).
 
@@ -93,6 +104,8 @@ def standardize_postal_code(raw: object, country: str = "FR") -> Standardized:
     * GB: uppercase, one space before the last 3 characters, checked against the postcode pattern
       (``"sw1a1aa"`` -> ``"SW1A 1AA"``).
     * US: 5 digits or ZIP+4 (``"123456789"`` -> ``"12345-6789"``).
+    * AU: 4 digits from 0200, a leading zero lost by a numeric column restored (``800`` ->
+      ``"0800"``, Darwin).
     * any other country: trimmed and uppercased as given, with ``ok=False`` and reason
       ``"no rule for country XX"`` (the value is kept, not checked).
     """
@@ -106,4 +119,6 @@ def standardize_postal_code(raw: object, country: str = "FR") -> Standardized:
         return _postal_gb(text)
     if code == "US":
         return _postal_us(text)
+    if code == "AU":
+        return _postal_au(text)
     return Standardized(" ".join(text.upper().split()), False, f"no rule for country {code}")

@@ -25,6 +25,11 @@ from cible.quality.standardize_core import MISSING, Standardized, as_text, faile
 _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 _SERIAL = re.compile(r"([0-9]{5,7})(?:\.[0-9]+)?")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# an ISO timestamp given for a date (what Excel and databases export: "1953-10-12 00:00:00")
+_ISO_DATETIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
 _YMD = re.compile(r"([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})|([0-9]{4})([0-9]{2})([0-9]{2})")
 _NUMERIC = re.compile(r"([0-9]{1,2})[/.\- ]([0-9]{1,2})[/.\- ]([0-9]{4}|[0-9]{2})")
 _ORDINAL = r"([0-9]{1,2})(?:er|re|e|eme|st|nd|rd|th)?"
@@ -133,7 +138,8 @@ def standardize_date(
 ) -> Standardized:
     """Date -> ISO 8601 ``"YYYY-MM-DD"`` (see the module docstring for the ambiguity rules).
 
-    Accepted: ISO ``2024-03-01`` (always, so the result is idempotent), ``2024/03/01``,
+    Accepted: ISO ``2024-03-01`` (always, so the result is idempotent) and ISO timestamps
+    (``"1953-10-12 00:00:00"``, as Excel exports dates; the time of day is dropped), ``2024/03/01``,
     ``20240301``; ``dd/mm/yyyy`` (also ``-``, ``.``, space) read with ``day_first``; Excel
     serials (``"45292"``, ``45292.0``); French and English month names (``"3 mars 2024"``,
     ``"3 janv. 2024"``, ``"1er mai 2024"``, ``"March 3, 2024"``); ``datetime.date`` /
@@ -145,7 +151,7 @@ def standardize_date(
         return MISSING
     if isinstance(raw, dt.date):  # datetime and pandas.Timestamp are dates too
         return Standardized(f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d}", True, None)
-    match = _ISO.fullmatch(text)
+    match = _ISO.fullmatch(text) or _ISO_DATETIME.fullmatch(text)
     if match is not None:
         return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)), text)
     if formats is not None:

@@ -21,7 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from cible.quality.results import QualityReport
 from cible.reporting import charts
+from cible.reporting.quality import COLUMN_HEADERS, quality_section
 from cible.reporting.science import SELECTION_HEADERS, science_sections
 from cible.segmentation.result import SegmentationResult
 
@@ -78,16 +80,19 @@ def render_report(
     ingest: list[dict[str, object]],
     meta: dict[str, str],
     identity: Mapping[str, Any] | None = None,
+    quality: QualityReport | None = None,
 ) -> Path:
     """Write the report to ``path`` (parents created) and return ``path``.
 
     ``ingest`` holds one summary per source with the keys of :data:`INGEST_KEYS` plus
     ``quarantine_by_rule`` (rule -> rows). ``meta`` is shown in the header: ``project``,
-    ``as_of`` and ``generated_at`` in particular; any other key is listed too.
+    ``as_of`` and ``generated_at`` in particular; any other key is listed too. ``quality`` adds
+    the data-quality section (:mod:`cible.reporting.quality`), ``identity`` the duplicate-customer
+    summary (``dedup.json``).
     """
     path = Path(path)
     html = render_report_html(
-        segmentation=segmentation, ingest=ingest, meta=meta, identity=identity
+        segmentation=segmentation, ingest=ingest, meta=meta, identity=identity, quality=quality
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -100,6 +105,7 @@ def render_report_html(
     ingest: list[dict[str, object]],
     meta: dict[str, str],
     identity: Mapping[str, Any] | None = None,
+    quality: QualityReport | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report`)."""
     env = Environment(
@@ -130,6 +136,8 @@ def render_report_html(
         science=science_sections(r, _chart_div),
         selection_headers=SELECTION_HEADERS,
         identity=_identity_rows(identity),
+        quality=None if quality is None else quality_section(quality),
+        column_headers=COLUMN_HEADERS,
     )
 
 

@@ -22,16 +22,16 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
         "Name of the source the record came from (set by ingestion)",
         required=True,
     ),
-    FieldSpec("email", "string", "E-mail address, trimmed and lower-cased", personal=True),
+    FieldSpec("email", "string", "E-mail address, trimmed, lower-cased and checked", personal=True),
     FieldSpec(
-        "phone", "string", "Phone number as given (E.164 after standardisation)", personal=True
+        "phone", "string", "Phone number in E.164 (+33612345678) once standardised", personal=True
     ),
     FieldSpec("first_name", "string", "Given name", personal=True),
     FieldSpec("last_name", "string", "Family name", personal=True),
     FieldSpec("birth_date", "date", "Date of birth", personal=True),
     FieldSpec("gender", "string", "One of female, male, other, unknown", allowed=GENDERS),
-    FieldSpec("city", "string", "City name as given"),
-    FieldSpec("postal_code", "string", "Postal code as given"),
+    FieldSpec("city", "string", "City name (official spelling once standardised)"),
+    FieldSpec("postal_code", "string", "Postal code (checked per country once standardised)"),
     FieldSpec("country", "string", "Country name or ISO code as given"),
     FieldSpec("created_at", "timestamp", "When the customer record was created (UTC)"),
     FieldSpec("consent_email", "bool", "Consent to marketing by e-mail"),

@@ -27,6 +27,7 @@ The context is the raw feature values (before winsorising and ``log1p``), z-scor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -215,14 +216,20 @@ class MultivariateImputer(TransformerMixin, BaseEstimator):
         return np.asarray(list(self.feature_names_in_), dtype=object)
 
 
-def missing_report(frame: pd.DataFrame, imputed_columns: list[str] | None = None) -> pd.DataFrame:
+def missing_report(
+    frame: pd.DataFrame,
+    imputed_columns: list[str] | None = None,
+    methods: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Missing values per column, and how many of them an imputer fills.
 
     Returns one row per column of ``frame`` (index ``column``, in frame order) with ``n_missing``,
     ``missing_rate`` (``n_missing / n_rows``; 0 for an empty frame), ``imputed`` (the column is in
     ``imputed_columns``; ``None`` means every column is imputed) and ``imputed_share`` (the share of
     the column's values that are imputed rather than observed: ``missing_rate`` when imputed,
-    else 0). The input frame is not modified.
+    else 0), ``n_rows`` and ``method`` (the imputer of the column from ``methods``, e.g. from
+    :func:`~cible.segmentation.transformers.imputation_methods`; ``"none"`` when not imputed,
+    ``"imputed"`` when imputed without a known method). The input frame is not modified.
     """
     names = [str(c) for c in frame.columns]
     chosen = set(names) if imputed_columns is None else {str(c) for c in imputed_columns}
@@ -239,6 +246,8 @@ def missing_report(frame: pd.DataFrame, imputed_columns: list[str] | None = None
             "missing_rate": rate.astype(np.float64),
             "imputed": imputed,
             "imputed_share": np.where(imputed, rate, 0.0).astype(np.float64),
+            "n_rows": np.full(len(names), n_rows, dtype=np.int64),
+            "method": [(methods or {}).get(c, "imputed") if c in chosen else "none" for c in names],
         },
         index=pd.Index(names, name="column"),
     )

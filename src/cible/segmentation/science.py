@@ -39,7 +39,11 @@ from cible.segmentation.maps import (
     umap_map,
 )
 from cible.segmentation.selection import Candidate, SelectionResult, select_segmentation
-from cible.segmentation.transformers import build_preprocessor, resolve_preps
+from cible.segmentation.transformers import (
+    build_preprocessor,
+    imputation_methods,
+    resolve_preps,
+)
 from cible.segmentation.validation import ValidationResult, validate
 from cible.segmentation.weighting import (
     FeatureWeighter,
@@ -119,7 +123,7 @@ def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
     unweighted = pipe.fit_transform(data)
     weights = weights_from_config(config)
     weighted = FeatureWeighter(weights.feature_weights).fit_transform(unweighted)
-    imputed = [f for f, p in preps.items() if p.impute != "none"]
+    methods = imputation_methods(pipe)
     categorical = tuple(
         i
         for i, c in enumerate(unweighted.columns)
@@ -131,7 +135,7 @@ def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
         unweighted=unweighted,
         weighted=np.asarray(weighted, dtype=np.float64),
         weights=weights,
-        missing=missing_report(data, imputed_columns=imputed),
+        missing=missing_report(data, imputed_columns=list(methods), methods=methods),
         categorical=categorical,
     )
 

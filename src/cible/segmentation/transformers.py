@@ -253,3 +253,20 @@ def _categorical_branch(prep: FeaturePrep) -> Pipeline:
         )
     steps.append(("encode", encoder))
     return Pipeline(steps)
+
+
+def imputation_methods(preprocessor: Pipeline) -> dict[str, str]:
+    """Feature -> imputer (``knn``, ``iterative``, ``median``, ``most_frequent``) of a *fitted*
+    :func:`build_preprocessor` pipeline; features without an imputer are absent."""
+    check_is_fitted(preprocessor.steps[-1][1], "transformers_")
+    methods: dict[str, str] = {}
+    for _name, step in preprocessor.steps[:-1]:
+        if isinstance(step, MultivariateImputer):
+            check_is_fitted(step, "imputer_")
+            methods.update(dict.fromkeys(step.columns or [], step.kind))
+    prepare: ColumnTransformer = preprocessor.steps[-1][1]
+    for feature, branch, _columns in prepare.transformers_:
+        if isinstance(branch, Pipeline) and "impute" in branch.named_steps:
+            imputer = branch.named_steps["impute"]
+            methods.setdefault(str(feature), str(getattr(imputer, "strategy", "imputed")))
+    return methods

@@ -1,23 +1,27 @@
 """Use case: ingest every source of a configuration into the warehouse.
 
 All sources are read and mapped first; only when every one of them could be used is anything
-written (warehouse in one transaction, then the quarantine and summary files), so a missing file
-or column leaves the warehouse and the output folder as they were.
+written (warehouse in one transaction, then the quarantine, summary and data-quality files), so a
+missing file or column leaves the warehouse and the output folder as they were. A breached
+data-quality threshold (``quality.stop_on_breach``) stops before the warehouse is touched, with
+only ``quality.json`` and ``quality.html`` written (:mod:`cible.services.quality`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cible.config import CibleConfig
-from cible.ingest.engine import QUARANTINE_SCHEMA, SourceResult, map_source
+from cible.ingest.engine import QUARANTINE_SCHEMA, QualityOptions, SourceResult, map_source
 from cible.ingest.readers import read_source
+from cible.quality.results import QualityReport
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
+from cible.services.quality import assess, gate, quality_options, write_quality
 from cible.warehouse.base import LoadCounts, Warehouse
 
 
@@ -43,6 +47,7 @@ class SourceSummary:
 @dataclass(frozen=True)
 class IngestSummary:
     sources: list[SourceSummary]
+    quality: QualityReport | None = field(default=None, compare=False)
 
     @property
     def balanced(self) -> bool:
@@ -60,12 +65,15 @@ class IngestSummary:
         }
 
 
-def map_all(config: CibleConfig, progress: Progress) -> list[SourceResult]:
+def map_all(
+    config: CibleConfig, progress: Progress, quality: QualityOptions | None = None
+) -> list[SourceResult]:
+    """Read, standardise and map every source (with ``quality``: measure it too)."""
     results = []
     progress.start("Reading and validating sources", total=len(config.sources))
     for source in config.sources:
         raw = read_source(config.source_path(source), source)
-        results.append(map_source(source, raw))
+        results.append(map_source(source, raw, config.standardize, quality))
         progress.advance()
     progress.done(f"{sum(r.read for r in results):,} rows read")
     return results
@@ -87,7 +95,11 @@ def ingest(
 ) -> IngestSummary:
     """Read, validate, load; write ``quarantine.csv`` and ``ingest_summary.json`` in ``out_dir``."""
     progress = progress or NullProgress()
-    results = map_all(config, progress)
+    results = map_all(config, progress, quality_options(config))
+    report = assess(config, results)
+    if report.breaches and config.quality.stop_on_breach:
+        write_quality(config, report, out_dir)
+        gate(config, report, out_dir)
     progress.start("Loading the warehouse", total=None)
     loads = _load(warehouse, results)
     progress.done()
@@ -108,7 +120,8 @@ def ingest(
                 quarantine_by_rule=r.rule_counts,
             )
             for r, c in zip(results, loads, strict=True)
-        ]
+        ],
+        quality=report,
     )
     with staged(out_dir) as path:
         quarantine = (
@@ -118,4 +131,5 @@ def ingest(
         )
         pacsv.write_csv(quarantine, path("quarantine.csv"))
         write_json(path("ingest_summary.json"), summary.as_dict())
+    write_quality(config, report, out_dir)
     return summary

@@ -13,7 +13,9 @@ from cible import __version__
 from cible.config import CibleConfig
 from cible.exceptions import FeatureError
 from cible.features import build_context, build_features, default_as_of
+from cible.quality.report import with_imputation
 from cible.reporting.html import render_report
+from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
@@ -116,7 +118,13 @@ def run_pipeline(
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cible_version": __version__,
     }
+    quality = None
+    if summary.quality is not None:  # the data-quality report, with the imputed shares
+        quality = with_imputation(summary.quality, seg.science.missing if seg.science else None)
     with staged(out_dir) as path:
+        if quality is not None:
+            write_quality_json(path("quality.json"), quality)
+            render_quality_page(path("quality.html"), quality, meta)
         features.reset_index().to_parquet(path("features.parquet"), index=False)
         seg.assignments.to_parquet(path("segments.parquet"), index=False)
         seg.profiles.to_csv(path("profiles.csv"), index=False)
@@ -131,6 +139,7 @@ def run_pipeline(
             ingest=[s.as_dict() for s in summary.sources],
             meta=meta,
             identity=identity.summary() if identity is not None else None,
+            quality=quality,
         )
         write_json(
             path("run.json"),

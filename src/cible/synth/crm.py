@@ -150,6 +150,9 @@ def draw_identities(
     span = int((_BIRTH_LAST - _BIRTH_FIRST).astype(np.int64))
     birth = _BIRTH_FIRST.astype(np.int64) + rng.integers(0, span + 1, size=n)
     digits = rng.integers(6, 8, size=n) * 10**8 + rng.integers(0, 10**8, size=n)
+    # not every 06/07 block is allocated (0639, 069x, 070x-072x are not): keep the numbers in
+    # 064-068 and 074-078 so that every one is valid (same draws, so the world is otherwise the same)
+    digits = digits // 10**8 * 10**8 + 4 * 10**7 + digits % (5 * 10**7)
     phone_format = rng.integers(0, 4, size=n)
     optins = tuple(
         render.labels(["non", "oui"], (rng.uniform(size=n) < rate).astype(np.int64))

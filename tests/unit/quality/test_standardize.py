@@ -593,3 +593,47 @@ def test_postal_code_fr_numeric_generated(code: int) -> None:
     assert result == ok(f"{code:05d}")
     assert standardize_postal_code(float(code)) == result
     assert_idempotent(standardize_postal_code, code)
+
+
+# --- additions for ingestion: Excel timestamps as dates, Australian postcodes ----------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1953-10-12 00:00:00", "1953-10-12"),
+        ("1953-10-12T00:00:00", "1953-10-12"),
+        ("2024-03-01 14:30", "2024-03-01"),
+        ("2024-03-01T14:30:05.123+02:00", "2024-03-01"),
+    ],
+)
+def test_date_from_iso_timestamp(raw: str, expected: str) -> None:
+    assert standardize_date(raw) == ok(expected)
+    assert standardize_date(raw, formats=["%d/%m/%Y"]) == ok(expected)
+
+
+def test_date_from_impossible_iso_timestamp_flagged() -> None:
+    assert standardize_date("2024-02-30 00:00:00") == Standardized(
+        None, False, "not a calendar date: '2024-02-30 00:00:00'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("2000", "2000"), (" 4211 ", "4211"), (800, "0800"), ("800", "0800"), (2000.0, "2000")],
+)
+def test_postal_code_australia(raw: object, expected: str) -> None:
+    assert standardize_postal_code(raw, "AU") == ok(expected)
+    assert standardize_postal_code(expected, "au") == ok(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("20000", "not an Australian postcode (4 digits)"),
+        ("NSW 2000", "not an Australian postcode (4 digits)"),
+        ("0100", "not an Australian postcode (0200 to 9999)"),
+    ],
+)
+def test_postal_code_australia_flagged(raw: str, reason: str) -> None:
+    assert standardize_postal_code(raw, "AU") == Standardized(None, False, reason)

@@ -15,12 +15,13 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from cible.config import FEATURE_NAMES, FeaturePrep, SegmentationConfig
 from cible.exceptions import ConfigError
-from cible.segmentation.imputation import MultivariateImputer
+from cible.segmentation.imputation import MultivariateImputer, missing_report
 from cible.segmentation.preprocess import FeatureTransformer
 from cible.segmentation.transformers import (
     Log1pTransformer,
     Winsorizer,
     build_preprocessor,
+    imputation_methods,
     resolve_preps,
 )
 
@@ -318,3 +319,37 @@ def test_preprocessor_is_clonable_takes_any_column_order_and_refuses_missing_col
     assert_allclose(pre.transform(frame[frame.columns[::-1]]), pre.transform(frame))
     with pytest.raises(ValueError, match="monetary"):
         pre.transform(frame.drop(columns=["monetary"]))
+
+
+def test_imputation_methods_are_read_from_the_fitted_preprocessor() -> None:
+    frame = _features(30)
+    frame["channel"] = ["web", "store", None] * 10
+    frame.loc[103, "monetary"] = np.nan
+    frame.loc[104, "frequency"] = np.nan
+    config = SegmentationConfig(
+        features=["monetary", "frequency", "recency_days", "tenure_days", "channel"],
+        preprocessing={
+            "monetary": FeaturePrep(impute="knn"),
+            "frequency": FeaturePrep(impute="iterative"),
+            "tenure_days": FeaturePrep(impute="none"),
+        },
+    )
+    pre = build_preprocessor(config, frame)
+    with pytest.raises(NotFittedError):
+        imputation_methods(pre)
+    pre.fit(frame)
+    assert imputation_methods(pre) == {
+        "monetary": "knn",
+        "frequency": "iterative",
+        "recency_days": "median",
+        "channel": "most_frequent",
+    }
+    report = missing_report(
+        frame[config.features],
+        imputed_columns=list(imputation_methods(pre)),
+        methods=imputation_methods(pre),
+    )
+    assert report["method"].tolist() == ["knn", "iterative", "median", "none", "most_frequent"]
+    assert report["n_missing"].tolist() == [1, 1, 0, 0, 10]
+    assert report["n_rows"].tolist() == [30] * 5
+    assert_allclose(report["imputed_share"], [1 / 30, 1 / 30, 0.0, 0.0, 1 / 3])
