@@ -18,13 +18,13 @@ import datetime as dt
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cible.config import QualityThresholds
 from cible.quality.profile import ColumnSpec, ProfileOptions, profile_table
 from cible.quality.results import (
     Breach,
@@ -37,6 +37,9 @@ from cible.quality.results import (
 from cible.quality.standardize_names import standardize_gender
 from cible.schemas.customers import CUSTOMER_FIELDS, GENDERS
 from cible.schemas.events import EVENT_FIELDS
+
+if TYPE_CHECKING:  # config imports cible.quality: a runtime import would be circular
+    from cible.config import QualityThresholds
 
 PERSONAL_FIELDS: frozenset[str] = frozenset(s.name for s in CUSTOMER_FIELDS if s.personal)
 IDENTIFIERS: frozenset[str] = frozenset({"customer_id", "event_id", "order_id"})
