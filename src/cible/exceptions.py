@@ -15,6 +15,8 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
+    ├── PredictError           a predictive model cannot be trained or applied
+    │   └── LeakageError           features would see events at or after the label cutoff
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -64,6 +66,14 @@ class FeatureError(CibleError):
 
 class SegmentationError(CibleError):
     """A segmentation cannot be fitted."""
+
+
+class PredictError(CibleError):
+    """A predictive model cannot be trained or applied (e.g. a label with a single class)."""
+
+
+class LeakageError(PredictError):
+    """Features were asked for at a date after the cutoff: they would see the label window."""
 
 
 class OptionalDependencyError(CibleError, ImportError):
