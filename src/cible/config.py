@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cible.config_predict import PredictConfig
 from cible.exceptions import ConfigError
 from cible.quality.dedup.settings import MatchingConfig
 from cible.quality.golden.settings import SurvivorshipConfig
@@ -501,17 +502,24 @@ class CibleConfig(_Strict):
         default=None, description="date features are computed at; default: day after the last event"
     )
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
-    sources: list[SourceConfig] = Field(min_length=1)
+    sources: list[SourceConfig] = Field(
+        default_factory=list, description="at least one, unless predict.table is given"
+    )
     segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
     dedup: DedupConfig | None = Field(
         default=None, description="duplicate customers and golden records (off when absent)"
     )
     standardize: StandardizeConfig = Field(default_factory=StandardizeConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    predict: PredictConfig | None = Field(
+        default=None, description="predictive profiles (propensity, churn risk); see predict.md"
+    )
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")
     def _unique_sources(self) -> CibleConfig:
+        if not self.sources and (self.predict is None or self.predict.table is None):
+            raise ValueError("sources: at least one source is needed (or predict.table)")
         names = [s.name for s in self.sources]
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:

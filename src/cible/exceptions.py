@@ -20,6 +20,8 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── IdentityResolutionError  golden records cannot be built or undone (ids, clusters, pairs)
     │   └── ReviewFileError        a reviewed calibration sample lacks a column or has a bad label
     ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
+    ├── PredictError           a predictive model cannot be trained or applied
+    │   └── LeakageError           features would see events at or after the label cutoff
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -97,6 +99,14 @@ class ReviewFileError(IdentityResolutionError):
 
 class CLVError(CibleError):
     """The customer-lifetime-value models (BG/NBD, Gamma-Gamma) cannot be fitted or applied."""
+
+
+class PredictError(CibleError):
+    """A predictive model cannot be trained or applied (e.g. a label with a single class)."""
+
+
+class LeakageError(PredictError):
+    """Features were asked for at a date after the cutoff: they would see the label window."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cible
+import cible.predict
 import cible.quality
 import cible.schemas
 import cible.segmentation
@@ -60,6 +61,30 @@ def test_quality() -> None:
         "standardize_series",
         "standardize_timestamp_utc",
     }
+
+
+def test_predict() -> None:
+    assert set(cible.predict.__all__) == {
+        "PREDICT_FEATURE_NAMES",
+        "BalancedClassifier",
+        "LabelledSet",
+        "ModelMetrics",
+        "ModelReport",
+        "PointInTimeView",
+        "TrainingResult",
+        "build_predict_features",
+        "build_scoring_set",
+        "build_training_set",
+        "compute_metrics",
+        "join_scores",
+        "max_f1_threshold",
+        "point_in_time_features",
+        "score_customers",
+        "table_labelled_set",
+        "train_models",
+    }
+    for name in cible.predict.__all__:
+        assert hasattr(cible.predict, name), name
 
 
 def test_import_cible_needs_only_core_dependencies() -> None:

@@ -267,6 +267,48 @@ def _ratio(value: float | None) -> str:
 
 
 @app.command()
+def predict(config: ConfigOpt, out: OutOpt) -> None:
+    """Train propensity / churn models from the predict: section, score customers, write a report."""
+    from cible.config import load_config
+    from cible.services.predict import run_predict
+
+    console = _console()
+    with _errors(console):
+        cfg = load_config(config)
+        with RichProgress(console) as bar:
+            result = run_predict(cfg, out, bar)
+    if result.ingest is not None:
+        _print_ingest(console, result.ingest.as_dict())
+    _print_predict(console, result)
+
+
+def _print_predict(console: Console, result: object) -> None:
+    from cible.services.predict import PredictRun
+
+    assert isinstance(result, PredictRun)
+    training = result.outcome.training
+    table = Table(title=f"Models ({result.outcome.meta['target']})")
+    for col in ("model", f"cv {training.scoring}", "test ROC AUC", "PR AUC", "F1", "seconds"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for row in training.comparison():
+        mark = " *" if row["chosen"] else ""
+        table.add_row(
+            f"{row['label']}{mark}",
+            f"{row['cv_' + training.scoring]:.3f}",
+            f"{row['roc_auc']:.3f}",
+            f"{row['pr_auc']:.3f}",
+            f"{row['f1']:.3f}",
+            f"{row['fit_seconds']:.1f}",
+        )
+    console.print(table)
+    console.print(f"* chosen: best cross-validated {training.scoring} on the training split")
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    console.print(f"Predict time {result.total_seconds:.1f}s ({steps})")
+    for path in result.files:
+        console.print(f"Wrote [bold]{path}[/bold]")
+
+
+@app.command()
 def demo(
     out: OutOpt = Path("demo_out"),
     customers: Annotated[int, typer.Option(help="Customers in the generated world.")] = 20_000,

@@ -1,7 +1,8 @@
 """Behavioural features v1, computed in warehouse SQL at an ``as_of`` date.
 
 Only events strictly before ``as_of`` (midnight UTC) count. Purchases are grouped into orders by
-``order_id`` (a line without one is its own order).
+``order_id`` (a line without one is its own order). Amounts are summed as DECIMAL(38, 6), exactly,
+so that a feature does not depend on the order in which a parallel engine adds the lines.
 
 =========================  ====================================================================
 feature                    definition
@@ -30,6 +31,8 @@ from cible.config import FEATURE_NAMES
 from cible.exceptions import FeatureError
 from cible.warehouse.base import Warehouse
 
+EXACT = "DECIMAL(38, 6)"  # exact sums of amounts: the result does not depend on summation order
+
 
 def default_as_of(warehouse: Warehouse) -> date:
     """The day after the last event: features then see the whole history."""
@@ -47,7 +50,7 @@ def feature_sql(warehouse: Warehouse, as_of: date) -> str:
 WITH ev AS (SELECT * FROM events WHERE timestamp < {t}),
 orders AS (
   SELECT customer_id, coalesce(order_id, event_id) AS oid, min(timestamp) AS ts,
-         sum(coalesce(amount, 0)) AS amount
+         sum(CAST(coalesce(amount, 0) AS {EXACT})) AS amount
   FROM ev WHERE event_type = 'purchase' GROUP BY 1, 2),
 per_order AS (
   SELECT customer_id, count(*) AS freq, sum(amount) AS gross, min(ts) AS first_o, max(ts) AS last_o
@@ -56,7 +59,7 @@ activity AS (
   SELECT customer_id, min(timestamp) AS first_ts,
          count(*) FILTER (WHERE timestamp >= {d.minus_days(t, 30)}) AS e30,
          count(*) FILTER (WHERE timestamp >= {d.minus_days(t, 90)}) AS e90,
-         sum(coalesce(amount, 0)) FILTER (WHERE event_type = 'refund') AS refunded
+         sum(CAST(coalesce(amount, 0) AS {EXACT})) FILTER (WHERE event_type = 'refund') AS refunded
   FROM ev GROUP BY 1),
 known AS (
   SELECT customer_id, min(created_at) AS created FROM {warehouse.resolved_customers_sql()} rc
@@ -66,13 +69,14 @@ population AS (
 SELECT p.customer_id,
   CASE WHEN o.freq > 0 THEN {days("o.last_o", t)} END AS recency_days,
   CAST(coalesce(o.freq, 0) AS DOUBLE) AS frequency,
-  coalesce(o.gross, 0) + coalesce(a.refunded, 0) AS monetary,
-  CASE WHEN o.freq > 0 THEN o.gross / o.freq ELSE 0 END AS avg_basket,
+  CAST(coalesce(o.gross, 0) + coalesce(a.refunded, 0) AS DOUBLE) AS monetary,
+  CASE WHEN o.freq > 0 THEN CAST(o.gross AS DOUBLE) / o.freq ELSE 0 END AS avg_basket,
   coalesce({days("least(coalesce(a.first_ts, k.created), coalesce(k.created, a.first_ts))", t)}, 0)
     AS tenure_days,
   CASE WHEN o.freq >= 2 THEN {days("o.first_o", "o.last_o")} / (o.freq - 1)
        WHEN o.freq = 1 THEN {days("o.last_o", t)} END AS mean_interpurchase_days,
-  CASE WHEN o.gross > 0 THEN least(1.0, greatest(0.0, -coalesce(a.refunded, 0) / o.gross))
+  CASE WHEN o.gross > 0
+       THEN least(1.0, greatest(0.0, -CAST(coalesce(a.refunded, 0) AS DOUBLE) / CAST(o.gross AS DOUBLE)))
        ELSE 0.0 END AS refund_rate,
   CAST(coalesce(a.e30, 0) AS DOUBLE) AS events_30d,
   CAST(coalesce(a.e90, 0) AS DOUBLE) AS events_90d

@@ -27,6 +27,7 @@ from cible.services.dedup import (
 )
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
+from cible.services.predict import predict_in_warehouse, write_predict_outputs
 from cible.services.progress import NullProgress, Progress
 from cible.warehouse.base import open_warehouse
 
@@ -73,6 +74,13 @@ def run_pipeline(
         as_of = config.as_of or default_as_of(wh)
         progress.start(f"Computing features at {as_of.isoformat()}")
         features = build_features(wh, as_of)
+        progress.done(f"{len(features):,} customers")
+        prediction = None
+        if config.predict is not None and config.predict.table is None:
+            t1 = time.perf_counter()
+            prediction = predict_in_warehouse(config, wh, as_of, progress)
+            features = features.join(prediction.scores[[prediction.score_name]])
+            seconds["predict"] = time.perf_counter() - t1
         missing = sorted(set(config.segmentation.features) - set(features.columns))
         if missing:
             raise FeatureError(
@@ -80,8 +88,7 @@ def run_pipeline(
                 f"available: {list(features.columns)}"
             )
         context = build_context(wh, as_of).reindex(features.index)
-        progress.done(f"{len(features):,} customers")
-        seconds["features"] = time.perf_counter() - t0
+        seconds["features"] = time.perf_counter() - t0 - seconds.get("predict", 0.0)
     finally:
         wh.close()
 
@@ -128,6 +135,8 @@ def run_pipeline(
         features.reset_index().to_parquet(path("features.parquet"), index=False)
         seg.assignments.to_parquet(path("segments.parquet"), index=False)
         seg.profiles.to_csv(path("profiles.csv"), index=False)
+        if prediction is not None:
+            write_predict_outputs(path, prediction)
         if seg.science is not None:
             write_json(path("selection.json"), seg.science.selection.to_dict())
             write_json(path("validation.json"), seg.science.validation_dict())

@@ -93,3 +93,33 @@ def test_dedup_and_undo_commands(tmp_path: Path, write_config: WriteConfig) -> N
     )
     assert ok.exit_code == 0, ok.output
     assert "records merged away" in ok.output
+
+
+def test_predict_command_table_mode(tmp_path: Path, write_config: WriteConfig) -> None:
+    from tests.unit.predict.data import planted_table
+
+    X, y = planted_table(200)
+    X.assign(y=y).to_csv(tmp_path / "t.csv", index=False)
+    cfg = write_config(
+        {
+            "predict": {
+                "target": "column",
+                "label_column": "y",
+                "table": {"path": "t.csv"},
+                "models": ["logistic"],
+                "param_grids": {"logistic": {"C": [1.0]}},
+            }
+        }
+    )
+    result = runner.invoke(app, ["predict", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Logistic regression *" in result.output
+    assert "chosen: best cross-validated roc_auc" in result.output
+    assert (tmp_path / "out" / "scores.parquet").is_file()
+
+
+def test_predict_without_section_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
+    cfg = write_config({"sources": [orders_source()]})
+    result = runner.invoke(app, ["predict", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "no predict: section" in result.output

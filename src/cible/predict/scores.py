@@ -1,0 +1,89 @@
+"""Scores per customer, in plain columns a segmentation or an activation rule can use.
+
+For a score named ``s`` (e.g. ``purchase_propensity``), :func:`score_customers` returns, indexed
+by ``customer_id``:
+
+* ``s``: the probability from the chosen model (float in [0, 1]);
+* ``s_flag``: ``s >= threshold`` (the threshold chosen on out-of-fold training data);
+* ``s_decile``: 1 for the 10% highest scores ... 10 for the lowest;
+* ``s_reason_1`` .. ``s_reason_k``: the features raising this customer's score most (occlusion,
+  see :mod:`cible.predict.explain`), empty when none does.
+
+:func:`join_scores` joins several such tables (propensity, churn risk, CLV...) into the one
+``scores`` table stored with the profile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from cible.predict.explain import occlusion_reasons, reason_candidates
+from cible.predict.preprocess import model_frame
+from cible.predict.result import TrainingResult
+
+
+def score_customers(
+    result: TrainingResult,
+    X: pd.DataFrame,
+    name: str,
+    *,
+    reasons: int = 3,
+    reason_features: int = 8,
+) -> pd.DataFrame:
+    """Scores, flag, decile and reasons of the chosen model for every row of ``X``."""
+    with threadpool_limits(1):  # see train_models: oversubscribed OpenMP is slower here
+        return _score(result, X, name, reasons, reason_features)
+
+
+def _score(
+    result: TrainingResult, X: pd.DataFrame, name: str, reasons: int, reason_features: int
+) -> pd.DataFrame:
+    frame = model_frame(X[result.feature_names])
+    model = result.estimators[result.best]
+    score = result.predict_proba(X)
+    threshold = result.report().threshold
+    out = pd.DataFrame(index=X.index.rename("customer_id"))
+    out[name] = score
+    out[f"{name}_flag"] = score >= threshold
+    out[f"{name}_decile"] = score_deciles(score)
+    candidates = reason_candidates(result.permutation, reason_features)
+    labels, _ = occlusion_reasons(model, frame, candidates, result.background, reasons)
+    for col in labels.columns:
+        out[f"{name}_{col}"] = labels[col].astype("string").to_numpy()
+    return out
+
+
+def score_deciles(score: np.ndarray) -> np.ndarray:
+    """Decile of each score, 1 = highest (ties in input order), as int64."""
+    order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")
+    deciles = np.empty(len(order), dtype=np.int64)
+    for i, part in enumerate(np.array_split(order, 10), start=1):
+        deciles[part] = i
+    return deciles
+
+
+def score_histogram(score: np.ndarray, bins: int = 40) -> tuple[list[float], list[int]]:
+    """Counts of scores in ``bins`` equal-width bins of [0, 1]: (left edges, counts)."""
+    counts, edges = np.histogram(np.asarray(score, dtype=np.float64), bins=bins, range=(0.0, 1.0))
+    return [float(e) for e in edges[:-1]], [int(c) for c in counts]
+
+
+def join_scores(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table from several score tables indexed by ``customer_id`` (outer join; a customer
+    missing from one table has empty cells there). Column names must not repeat."""
+    if not parts:
+        raise ValueError("join_scores needs at least one score table")
+    seen: set[str] = set()
+    for part in parts:
+        if not part.index.is_unique:
+            raise ValueError("a score table has a customer_id more than once")
+        clash = sorted(seen & {str(c) for c in part.columns})
+        if clash:
+            raise ValueError(f"score column(s) {clash} appear in more than one score table")
+        seen |= {str(c) for c in part.columns}
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.join(part, how="outer")
+    return out.rename_axis("customer_id").sort_index()
