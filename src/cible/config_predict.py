@@ -145,6 +145,31 @@ class TrainingSpec(_Strict):
         return self
 
 
+class CLVConfig(BaseModel):
+    """Settings of the CLV models (the ``predict.clv`` block of ``cible.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="compute CLV in `cible predict`")
+    horizon_days: int = Field(default=365, ge=1, le=3650, description="value horizon")
+    discount_rate_annual: float = Field(
+        default=0.10, ge=0.0, lt=1.0, description="annual discount rate of future revenue"
+    )
+    time_unit: Literal["h", "D", "W"] = Field(
+        default="D", description="period of the purchase summaries: hours, days or weeks"
+    )
+    penalizer: float = Field(
+        default=0.0, ge=0.0, description="L2 penalty of both models (0: maximum likelihood)"
+    )
+    holdout_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="if set, also fit on the history before as_of - holdout_days and compare "
+        "its predictions with the purchases of the last holdout_days (fit check)",
+    )
+    max_frequency: int = Field(default=7, ge=1, le=50, description="last bin of the fit checks")
+
+
 class PredictConfig(TrainingSpec):
     """The ``predict:`` section: the label, where the data comes from, and the training spec."""
 
@@ -169,6 +194,10 @@ class PredictConfig(TrainingSpec):
         default=None, pattern=_SCORE_NAME, description="score column; default from the target"
     )
     table: TableConfig | None = None
+    clv: CLVConfig = Field(
+        default_factory=CLVConfig,
+        description="customer lifetime value (BG/NBD + Gamma-Gamma) in event mode; see clv.md",
+    )
 
     @field_validator("positive", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ def test_data_model_lists_every_field_with_its_type() -> None:
 
 def test_predict_doc_lists_every_config_key() -> None:
     from cible.config_predict import (
+        CLVConfig,
         FeatureSelectionConfig,
         PredictConfig,
         SearchConfig,
@@ -29,6 +30,6 @@ def test_predict_doc_lists_every_config_key() -> None:
     reference = text.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
     for name in PredictConfig.model_fields:
         assert f"| `{name}` |" in reference, name
-    for model in (SearchConfig, FeatureSelectionConfig, TableConfig):
+    for model in (SearchConfig, FeatureSelectionConfig, TableConfig, CLVConfig):
         for name in model.model_fields:
             assert f"`{name}`" in reference or f"{name}:" in reference, f"{model.__name__}.{name}"

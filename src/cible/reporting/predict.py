@@ -13,10 +13,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from cible.predict.clv import CLVResult
 from cible.predict.result import TrainingResult
 from cible.predict.scores import score_histogram
 from cible.reporting import charts_predict as cp
 from cible.reporting.charts import feature_label
+from cible.reporting.clv import render_clv_section
 from cible.reporting.html import TEMPLATE_DIR, _chart_div
 
 TEMPLATE_NAME = "predict.html.j2"
@@ -96,6 +98,8 @@ def render_predict_report(
     meta: dict[str, str],
     scores: pd.DataFrame,
     score_name: str,
+    clv: CLVResult | None = None,
+    clv_skipped: str | None = None,
 ) -> Path:
     """Write the report to ``path`` and return it. ``meta`` is listed in the header (target,
     cutoff, ...); ``scores`` is the table from :func:`cible.predict.score_customers`."""
@@ -125,7 +129,10 @@ def render_predict_report(
     tree = next((r for r in result.reports if r.rules), None)
     rules = (tree.rules or "").splitlines() if tree else []
     headers, top_rows = top_customer_rows(scores, score_name)
+    clv_section = render_clv_section(clv, _chart_div) if clv is not None else None
     html = env.get_template(TEMPLATE_NAME).render(
+        clv_section=clv_section,
+        clv_skipped=clv_skipped,
         title=str(meta.get("project", "cible")),
         plotly_js=Markup(get_plotlyjs()),
         summary=[

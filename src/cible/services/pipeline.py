@@ -13,6 +13,7 @@ from cible import __version__
 from cible.config import CibleConfig
 from cible.exceptions import FeatureError
 from cible.features import build_context, build_features, default_as_of
+from cible.predict.clv.result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
@@ -30,6 +31,8 @@ from cible.services.outputs import staged, write_json
 from cible.services.predict import predict_in_warehouse, write_predict_outputs
 from cible.services.progress import NullProgress, Progress
 from cible.warehouse.base import open_warehouse
+
+CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,11 @@ def run_pipeline(
         if config.predict is not None and config.predict.table is None:
             t1 = time.perf_counter()
             prediction = predict_in_warehouse(config, wh, as_of, progress)
-            features = features.join(prediction.scores[[prediction.score_name]])
+            # the score and, when computed, the lifetime value become features too
+            score_columns = [prediction.score_name] + [
+                c for c in CLV_SCORE_COLUMNS if c in prediction.scores.columns
+            ]
+            features = features.join(prediction.scores[score_columns])
             seconds["predict"] = time.perf_counter() - t1
         missing = sorted(set(config.segmentation.features) - set(features.columns))
         if missing:

@@ -24,8 +24,9 @@ import pandas as pd
 from cible import __version__
 from cible.config import CibleConfig
 from cible.config_predict import PredictConfig
-from cible.exceptions import ConfigError
+from cible.exceptions import CLVError, ConfigError
 from cible.features import default_as_of
+from cible.predict.clv import CLVResult, fit_clv
 from cible.predict.engine import train_models
 from cible.predict.labels import (
     LabelledSet,
@@ -54,6 +55,8 @@ class PredictOutcome:
     score_name: str
     meta: dict[str, str]
     seconds: dict[str, float] = field(default_factory=dict)
+    clv: CLVResult | None = None
+    clv_skipped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,20 @@ def predict_in_warehouse(
         "cible_version": __version__,
     }
     outcome = _train_and_score(spec, labelled, to_score, meta, progress)
-    return replace(outcome, seconds={**seconds, **outcome.seconds})
+    seconds |= outcome.seconds
+    if not spec.clv.enabled:
+        return replace(outcome, seconds=seconds)
+    t0 = time.perf_counter()
+    progress.start(f"Customer lifetime value over {spec.clv.horizon_days} days")
+    try:
+        clv = fit_clv(warehouse, as_of, spec.clv)
+    except CLVError as e:  # e.g. too few repeat buyers: the propensity scores still stand
+        progress.done("skipped")
+        return replace(outcome, seconds=seconds, clv_skipped=str(e))
+    scores = join_scores([outcome.scores, clv.scores().set_index("customer_id")])
+    progress.done(f"{len(clv.customers):,} buyers valued")
+    seconds["clv"] = time.perf_counter() - t0
+    return replace(outcome, scores=scores, seconds=seconds, clv=clv)
 
 
 def predict_from_table(config: CibleConfig, progress: Progress | None = None) -> PredictOutcome:
@@ -160,9 +176,19 @@ def write_predict_outputs(path: Callable[[str], Path], outcome: PredictOutcome) 
     """Write scores, metrics, report (and tree rules) through ``path`` (a staging callback)."""
     written = [path("scores.parquet"), path("metrics.json"), path("predict_report.html")]
     outcome.scores.reset_index().to_parquet(written[0], index=False)
+    clv: dict[str, object] | None = None
+    if outcome.clv is not None:
+        clv = outcome.clv.to_dict()
+    elif outcome.clv_skipped is not None:
+        clv = {"skipped": outcome.clv_skipped}
     write_json(
         written[1],
-        {**outcome.meta, "score_name": outcome.score_name, **outcome.training.to_dict()},
+        {
+            **outcome.meta,
+            "score_name": outcome.score_name,
+            **outcome.training.to_dict(),
+            "clv": clv,
+        },
     )
     render_predict_report(
         written[2],
@@ -170,6 +196,8 @@ def write_predict_outputs(path: Callable[[str], Path], outcome: PredictOutcome) 
         meta=outcome.meta,
         scores=outcome.scores,
         score_name=outcome.score_name,
+        clv=outcome.clv,
+        clv_skipped=outcome.clv_skipped,
     )
     tree = next((r for r in outcome.training.reports if r.rules), None)
     if tree is not None and tree.rules:

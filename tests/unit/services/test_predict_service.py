@@ -89,6 +89,15 @@ def test_event_mode_writes_scores_metrics_and_report(
     assert "Model comparison" in html and "Decision tree rules" in html
     assert "<script src" not in html and html.count("Plotly") > 10
     assert run.ingest is not None and run.seconds["train"] > 0
+    # lifetime value (on by default in event mode) joins the same scores table
+    assert metrics["clv"]["bgnbd"]["n_customers"] == 240
+    assert metrics["clv"]["gamma_gamma"]["n_customers"] == 236
+    assert set(metrics["clv"]["bgnbd"]["params"]) == {"r", "alpha", "a", "b"}
+    assert {"p_alive", "expected_purchases", "expected_avg_value", "clv"} <= set(scores.columns)
+    assert scores["clv"].notna().all() and (scores["clv"] >= 0).all()
+    assert scores["p_alive"].between(0, 1).all()
+    assert 'id="clv"' in html and "Customer lifetime value" in html
+    assert run.seconds["clv"] > 0
 
 
 def test_default_cutoff_is_the_latest_observed_window(
@@ -163,3 +172,13 @@ def test_pipeline_segments_on_the_propensity(tmp_path: Path, write_config: Write
     assert "purchase_propensity" in result.segmentation.feature_names
     assert (tmp_path / "out" / "predict_report.html").is_file()
     assert result.seconds["predict"] > 0
+
+
+def test_clv_can_be_turned_off(tmp_path: Path, write_config: WriteConfig) -> None:
+    predict = {"cutoff": "2025-01-01", **FAST, "clv": {"enabled": False}}
+    cfg = load_config(write_config({"sources": [_events_source(tmp_path)], "predict": predict}))
+    run = run_predict(cfg, tmp_path / "out")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["clv"] is None
+    assert "clv" not in run.outcome.scores.columns
+    assert "clv" not in run.seconds

@@ -9,12 +9,11 @@ first purchase.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
+from cible.config_predict import CLVConfig
 from cible.predict.clv.bgnbd import BetaGeoModel
 from cible.predict.clv.diagnostics import frequency_fit, holdout_fit
 from cible.predict.clv.gamma_gamma import GammaGammaModel
@@ -22,31 +21,6 @@ from cible.predict.clv.result import CLVResult, ModelFit
 from cible.predict.clv.rfm import UNIT_DAYS, clv_summary, holdout_purchases
 from cible.predict.clv.value import customer_lifetime_value
 from cible.warehouse.base import Warehouse
-
-
-class CLVConfig(BaseModel):
-    """Settings of the CLV models (the ``predict.clv`` block of ``cible.yaml``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = Field(default=True, description="compute CLV in `cible predict`")
-    horizon_days: int = Field(default=365, ge=1, le=3650, description="value horizon")
-    discount_rate_annual: float = Field(
-        default=0.10, ge=0.0, lt=1.0, description="annual discount rate of future revenue"
-    )
-    time_unit: Literal["h", "D", "W"] = Field(
-        default="D", description="period of the purchase summaries: hours, days or weeks"
-    )
-    penalizer: float = Field(
-        default=0.0, ge=0.0, description="L2 penalty of both models (0: maximum likelihood)"
-    )
-    holdout_days: int | None = Field(
-        default=None,
-        ge=1,
-        description="if set, also fit on the history before as_of - holdout_days and compare "
-        "its predictions with the purchases of the last holdout_days (fit check)",
-    )
-    max_frequency: int = Field(default=7, ge=1, le=50, description="last bin of the fit checks")
 
 
 def _fit(model: BetaGeoModel | GammaGammaModel, name: str) -> ModelFit:
