@@ -182,7 +182,18 @@ def _print_result(console: Console, result: object) -> None:
 
 
 @app.command("dedup")
-def dedup_cmd(config: ConfigOpt, out: OutOpt) -> None:
+def dedup_cmd(
+    config: ConfigOpt,
+    out: OutOpt,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Match only customers ingested since the last dedup in --out against the "
+            "existing customers (no full re-run).",
+        ),
+    ] = False,
+) -> None:
     """Find duplicate customers and merge them: clusters.csv, golden.csv, merge_log.csv."""
     from cible.config import load_config
     from cible.services.dedup import run_dedup
@@ -191,7 +202,7 @@ def dedup_cmd(config: ConfigOpt, out: OutOpt) -> None:
     with _errors(console):
         cfg = load_config(config)
         with RichProgress(console) as bar:
-            result = run_dedup(cfg, out, bar)
+            result = run_dedup(cfg, out, bar, incremental=incremental)
     _print_ingest(console, result.ingest.as_dict())
     _print_identity(console, result.outcome.summary(), result.out_dir)
 

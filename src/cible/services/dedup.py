@@ -14,17 +14,26 @@ a human reviewer), and ``identity_*.parquet`` (typed state for undo).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cible.config import CibleConfig, DedupConfig
 from cible.exceptions import ConfigError, DedupError, IdentityResolutionError
-from cible.quality.dedup import MatchResult, find_duplicates, pairwise_metrics
+from cible.quality.dedup import (
+    FellegiSunter,
+    IncrementalMatcher,
+    IncrementalResult,
+    MatchResult,
+    find_duplicates,
+    pairwise_metrics,
+)
 from cible.quality.golden import (
     GoldenResult,
     build_golden,
@@ -49,6 +58,8 @@ class IdentityOutcome:
     events_rekeyed: int
     match: MatchResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    incremental: IncrementalResult | None = None
+    model: FellegiSunter | None = None
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self.golden.summary(), "events_rekeyed": self.events_rekeyed}
@@ -59,6 +70,17 @@ class IdentityOutcome:
                 "candidate_pairs": len(self.match.pairs),
                 "matching_pairs": int(self.match.pairs["is_match"].sum()),
                 "exact_pairs": int(self.match.pairs["rule"].str.startswith("exact").sum()),
+                "matcher": {k: v for k, v in stats.items() if k != "records"},
+            }
+        if self.incremental is not None:
+            stats = self.incremental.stats
+            out |= {
+                "mode": "incremental",
+                "new_records": len(self.incremental.assignments),
+                "new_records_in_existing_customers": int(
+                    (~self.incremental.assignments["is_new_entity"]).sum()
+                ),
+                "entities_merged_by_new_records": len(self.incremental.merges),
                 "matcher": {k: v for k, v in stats.items() if k != "records"},
             }
         return out | {"seconds": self.seconds}
@@ -100,7 +122,60 @@ def resolve_identities(
     seconds["apply"] = time.perf_counter() - t0
     s = golden.summary()
     progress.done(f"{s['records']:,} records -> {s['entities']:,} customers")
-    return IdentityOutcome(golden, rekeyed, match, seconds)
+    return IdentityOutcome(golden, rekeyed, match, seconds, model=match.model)
+
+
+def resolve_new_records(
+    config: DedupConfig, wh: Warehouse, out_dir: Path, progress: Progress | None = None
+) -> IdentityOutcome:
+    """Match only the customers ingested since the last resolution (saved in ``out_dir``)
+    against the existing entities, without re-running the whole base; the trained model is
+    reused. Entities keep their ids; a new record that bridges two entities merges them."""
+    progress = progress or NullProgress()
+    state = read_identity_state(out_dir, config)
+    model_path = out_dir / MODEL_FILE
+    model = _saved_model(out_dir)
+    if config.matching.method == "fellegi_sunter" and model is None:
+        raise DedupError(f"{model_path} is missing: run a full `cible dedup` first")
+    records = load_customer_records(wh)
+    known = records["customer_id"].isin(state.id_map["record_id"])
+    gone = set(state.id_map["record_id"]) - set(records["customer_id"])
+    if gone:
+        raise DedupError(
+            f"{len(gone)} record(s) of the saved resolution are no longer in the warehouse: "
+            "run a full `cible dedup`"
+        )
+    t0 = time.perf_counter()
+    progress.start(f"Matching {int((~known).sum()):,} new customer records")
+    clusters = state.id_map[["record_id", "entity_id"]].assign(
+        cluster_size=lambda f: f.groupby("entity_id")["record_id"].transform("size")
+    )
+    base = MatchResult(state.links.iloc[:0], clusters, config.matching.threshold, {}, model)
+    matcher = IncrementalMatcher(config.matching).fit(records[known], base)
+    inc = matcher.match(records[~known])
+    seconds = {"match": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    links = pd.concat(
+        [
+            state.links.assign(is_match=True),
+            inc.pairs.loc[
+                inc.pairs["is_match"], ["record_id_l", "record_id_r", "score", "rule"]
+            ].assign(is_match=True),
+        ],
+        ignore_index=True,
+    )
+    fresh = build_golden(records, inc.clusters, links, config.survivorship)
+    touched = set(
+        inc.clusters.loc[inc.clusters["record_id"].isin(inc.assignments["record_id"]), "entity_id"]
+    )
+    new_rows = fresh.merge_log[fresh.merge_log["entity_id"].isin(touched)]
+    golden = replace(fresh, merge_log=pd.concat([state.merge_log, new_rows], ignore_index=True))
+    seconds["golden"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rekeyed = apply_identity(wh, golden)
+    seconds["apply"] = time.perf_counter() - t0
+    progress.done(f"{len(inc.assignments):,} new, {len(inc.merges):,} entities merged")
+    return IdentityOutcome(golden, rekeyed, None, seconds, incremental=inc, model=model)
 
 
 def apply_identity(wh: Warehouse, golden: GoldenResult) -> int:
@@ -126,6 +201,8 @@ def write_identity(
     for name in STATE_FILES:
         getattr(g, name).to_parquet(path(f"identity_{name}.parquet"), index=False)
     write_json(path("dedup.json"), outcome.summary())
+    if outcome.model is not None:
+        write_json(path(MODEL_FILE), model_to_dict(outcome.model))
     if config.review_sample and outcome.match is not None and records is not None:
         try:
             export_review_sample(
@@ -138,6 +215,37 @@ def write_identity(
             )
         except IdentityResolutionError as e:
             raise DedupError(f"review sample: {e}") from e
+
+
+MODEL_FILE = "identity_model.json"
+
+
+def model_to_dict(model: FellegiSunter) -> dict[str, Any]:
+    """A fitted Fellegi-Sunter model as JSON-ready parameters (for incremental matching later)."""
+    return {
+        "params": {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()
+        },
+        "m": [np.asarray(a).tolist() for a in model.m_],
+        "u": [np.asarray(a).tolist() for a in model.u_],
+        "lambda": float(model.lambda_),
+        "n_iter": int(model.n_iter_),
+        "converged": bool(model.converged_),
+    }
+
+
+def model_from_dict(data: dict[str, Any]) -> FellegiSunter:
+    """The fitted model saved by :func:`model_to_dict`."""
+    params = dict(data["params"])
+    params["n_levels"] = tuple(params["n_levels"])
+    model = FellegiSunter(**params)
+    model.m_ = [np.asarray(a, dtype=float) for a in data["m"]]
+    model.u_ = [np.asarray(a, dtype=float) for a in data["u"]]
+    model.lambda_ = float(data["lambda"])
+    model.n_iter_ = int(data["n_iter"])
+    model.converged_ = bool(data["converged"])
+    model.n_features_in_ = len(params["n_levels"])
+    return model
 
 
 def read_identity_state(out_dir: Path, config: DedupConfig) -> GoldenResult:
@@ -164,15 +272,25 @@ def _dedup_config(config: CibleConfig) -> DedupConfig:
     return config.dedup
 
 
-def run_dedup(config: CibleConfig, out_dir: Path, progress: Progress | None = None) -> DedupRun:
-    """`cible dedup`: ingest, resolve duplicates, write the identity files."""
+def run_dedup(
+    config: CibleConfig,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    incremental: bool = False,
+) -> DedupRun:
+    """`cible dedup`: ingest, resolve duplicates (all records, or with ``incremental`` only
+    those new since the last resolution in ``out_dir``), write the identity files."""
     dedup = _dedup_config(config)
     out_dir = out_dir.resolve()
     wh = open_warehouse(config.warehouse, out_dir)
     try:
         summary = ingest(config, wh, out_dir, progress)
         records = load_customer_records(wh)
-        outcome = resolve_identities(dedup, wh, progress)
+        if incremental:
+            outcome = resolve_new_records(dedup, wh, out_dir, progress)
+        else:
+            outcome = resolve_identities(dedup, wh, progress)
     finally:
         wh.close()
     with staged(out_dir) as path:
@@ -202,12 +320,17 @@ def undo_identity(
         else:
             assert entity_id is not None
             golden = undo_entity(state, records, entity_id)
-        outcome = IdentityOutcome(golden, apply_identity(wh, golden))
+        outcome = IdentityOutcome(golden, apply_identity(wh, golden), model=_saved_model(out_dir))
     finally:
         wh.close()
     with staged(out_dir) as path:
         write_identity(outcome, path, config=dedup)
     return outcome
+
+
+def _saved_model(out_dir: Path) -> FellegiSunter | None:
+    path = out_dir / MODEL_FILE
+    return model_from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
 def calibrate_threshold(

@@ -249,3 +249,60 @@ def test_duplicate_agreement_against_truth() -> None:
     assert d["predicted_pairs"] == 2
     assert d["precision"] == 0.5
     assert d["recall"] == 1.0
+
+
+def test_incremental_dedup_matches_only_new_records(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
+    out = tmp_path / "out"
+    path = _config(write_config, tmp_path)
+    full = (tmp_path / "customers.csv").read_text(encoding="utf-8")
+    lines = full.splitlines()
+    # first run without C4; then C4 and a new person C6 arrive
+    (tmp_path / "customers.csv").write_text(
+        "\n".join(line for line in lines if not line.startswith("C4;")) + "\n", encoding="utf-8"
+    )
+    cfg = load_config(path)
+    run_dedup(cfg, out)
+    (tmp_path / "customers.csv").write_text(
+        full + "C6;Anne;Petit;anne.petit@w.fr;0711223344;05/05/2024\n", encoding="utf-8"
+    )
+    result = run_dedup(cfg, out, incremental=True)
+    summary = json.loads((out / "dedup.json").read_text())
+    assert summary["mode"] == "incremental"
+    assert summary["new_records"] == 2
+    assert summary["new_records_in_existing_customers"] == 1
+    assert summary["entities"] == 4
+    clusters = pd.read_csv(out / "clusters.csv", dtype=str).set_index("record_id")["entity_id"]
+    assert clusters.to_dict() == {
+        "C1": "C1",
+        "C2": "C2",
+        "C3": "C1",
+        "C4": "C1",
+        "C5": "C5",
+        "C6": "C6",
+    }
+    # the same partition as a full re-run, from far fewer comparisons
+    assert result.outcome.incremental is not None
+    assert result.outcome.incremental.stats["pairs_compared"] == 2
+    assert _events_by_customer(out) == {"C1": 4, "C2": 1}
+    log = pd.read_csv(out / "merge_log.csv", dtype=str)
+    assert set(log["merged_record_id"].dropna()) == {"C3", "C4"}
+
+
+def test_incremental_needs_a_previous_resolution(tmp_path: Path, write_config: WriteConfig) -> None:
+    with pytest.raises(DedupError, match=r"run `cible dedup` \(or `cible run`\) first"):
+        run_dedup(load_config(_config(write_config, tmp_path)), tmp_path / "out", incremental=True)
+
+
+def test_fellegi_sunter_model_round_trip() -> None:
+    import numpy as np
+
+    from cible.quality.dedup import FellegiSunter
+    from cible.services.dedup import model_from_dict, model_to_dict
+
+    rng = np.random.default_rng(0)
+    gamma = np.vstack([rng.integers(0, 2, size=(300, 3)), np.zeros((60, 3), dtype=int)])
+    model = FellegiSunter(n_levels=(2, 2, 2)).fit(gamma)
+    restored = model_from_dict(json.loads(json.dumps(model_to_dict(model))))
+    np.testing.assert_allclose(restored.predict_proba(gamma), model.predict_proba(gamma))
