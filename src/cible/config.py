@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cible.config_predict import PredictConfig
@@ -20,6 +19,7 @@ from cible.quality.dedup.settings import MatchingConfig
 from cible.quality.golden.settings import SurvivorshipConfig
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
+from cible.yaml_io import read_yaml
 
 SourceKind = Literal["customers", "events"]
 SourceFormat = Literal["auto", "csv", "parquet", "jsonl", "excel"]
@@ -574,10 +574,5 @@ def parse_config(data: object, *, path: Path, base_dir: Path | None = None) -> C
 def load_config(path: Path) -> CibleConfig:
     """Read and validate ``cible.yaml``; every problem is a :class:`ConfigError` naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"configuration file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    data = read_yaml(path)
     return parse_config(data, path=path, base_dir=path.resolve().parent)

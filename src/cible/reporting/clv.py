@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from cible.predict.clv.result import CLVResult, ModelFit
+from cible.reporting.render import chart_div as default_chart_div
+from cible.reporting.render import template_environment
 
 TEMPLATE = "plotly_white"
 ACTUAL_COLOR = "#1f77b4"
 MODEL_COLOR = "#d62728"
-_TEMPLATES = Path(__file__).parent / "templates"
 _UNIT_NAMES = {"h": "hours", "D": "days", "W": "weeks"}
 
 ChartDiv = Callable[[str, go.Figure], Markup]
@@ -104,20 +102,9 @@ def _param_rows(fit: ModelFit) -> list[list[str]]:
     ]
 
 
-def _default_div(key: str, fig: go.Figure) -> Markup:
-    html = pio.to_html(
-        fig,
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=f"chart-{key}",
-        config={"displaylogo": False, "responsive": True},
-    )
-    return Markup(html)  # plotly escapes the data it embeds
-
-
 def render_clv_section(result: CLVResult, chart_div: ChartDiv | None = None) -> Markup:
     """The ``<section id="clv">`` fragment: totals, parameters, warnings and the fit charts."""
-    div = chart_div or _default_div
+    div = chart_div or default_chart_div
     totals = result.totals()
     summary = [
         ("Customers valued", f"{int(totals['customers']):,}"),
@@ -133,9 +120,7 @@ def render_clv_section(result: CLVResult, chart_div: ChartDiv | None = None) -> 
     holdout = holdout_figure(result)
     if holdout is not None:
         charts.append(div("clv-holdout", holdout))
-    env = Environment(
-        loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined
-    )
+    env = template_environment()
     html = env.get_template("clv_section.html.j2").render(
         as_of=result.as_of.isoformat(),
         summary=summary,

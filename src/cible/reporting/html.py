@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from cible.quality.results import QualityReport
 from cible.reporting import charts
 from cible.reporting.quality import COLUMN_HEADERS, quality_section
+from cible.reporting.render import chart_div, template_environment
 from cible.reporting.science import SELECTION_HEADERS, science_sections
 from cible.segmentation.result import SegmentationResult
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
 INGEST_KEYS: tuple[str, ...] = (
     "name",
@@ -108,13 +105,7 @@ def render_report_html(
     quality: QualityReport | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report`)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     r = segmentation
     figures = {
         "sizes": charts.sizes_figure(r),
@@ -129,11 +120,11 @@ def render_report_html(
         summary=_summary(r, meta),
         ingest_rows=[_ingest_row(i, item) for i, item in enumerate(ingest)],
         profile_table=_profile_table(r),
-        charts={key: _chart_div(key, fig) for key, fig in figures.items()},
+        charts={key: chart_div(key, fig) for key, fig in figures.items()},
         chosen_k=r.chosen_k,
         silhouette=_fmt_float(r.silhouette, 3),
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
-        science=science_sections(r, _chart_div),
+        science=science_sections(r, chart_div),
         selection_headers=SELECTION_HEADERS,
         identity=_identity_rows(identity),
         quality=None if quality is None else quality_section(quality),
@@ -221,18 +212,6 @@ def _profile_table(r: SegmentationResult) -> Table:
         rows.append(cells)
         colors.append(charts.segment_color(seg_id))
     return Table(headers=headers, rows=rows, colors=colors)
-
-
-def _chart_div(key: str, fig: go.Figure) -> Markup:
-    html = pio.to_html(
-        fig,
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=f"chart-{key}",
-        config=_PLOTLY_CONFIG,
-        default_height="100%",
-    )
-    return Markup(html)
 
 
 def _as_int(value: object, key: str, position: int) -> int:

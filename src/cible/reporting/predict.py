@@ -9,7 +9,6 @@ import math
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
@@ -19,7 +18,7 @@ from cible.predict.scores import score_histogram
 from cible.reporting import charts_predict as cp
 from cible.reporting.charts import feature_label
 from cible.reporting.clv import render_clv_section
-from cible.reporting.html import TEMPLATE_DIR, _chart_div
+from cible.reporting.render import chart_div, template_environment
 
 TEMPLATE_NAME = "predict.html.j2"
 TOP_CUSTOMERS = 20
@@ -103,13 +102,7 @@ def render_predict_report(
 ) -> Path:
     """Write the report to ``path`` and return it. ``meta`` is listed in the header (target,
     cutoff, ...); ``scores`` is the table from :func:`cible.predict.score_customers`."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     best = result.report()
     figures = {
         "roc": cp.roc_figure(result),
@@ -129,7 +122,7 @@ def render_predict_report(
     tree = next((r for r in result.reports if r.rules), None)
     rules = (tree.rules or "").splitlines() if tree else []
     headers, top_rows = top_customer_rows(scores, score_name)
-    clv_section = render_clv_section(clv, _chart_div) if clv is not None else None
+    clv_section = render_clv_section(clv, chart_div) if clv is not None else None
     html = env.get_template(TEMPLATE_NAME).render(
         clv_section=clv_section,
         clv_skipped=clv_skipped,
@@ -146,7 +139,7 @@ def render_predict_report(
             ("Threshold", _f(best.threshold)),
             ("Customers scored", f"{len(scores):,}"),
         ],
-        charts={k: _chart_div(f"predict-{k}", fig) for k, fig in figures.items()},
+        charts={k: chart_div(f"predict-{k}", fig) for k, fig in figures.items()},
         comparison_headers=COMPARISON_HEADERS,
         comparison_rows=comparison_rows(result),
         chosen_row=[r.name for r in result.reports].index(result.best),

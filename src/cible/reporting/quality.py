@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from cible.quality.results import (
     ColumnQuality,
     Finding,
@@ -20,8 +18,8 @@ from cible.quality.results import (
     SourceQuality,
     ValueCount,
 )
+from cible.reporting.render import template_environment
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
 PAGE_TEMPLATE = "quality_page.html.j2"
 COLUMN_HEADERS = (
     "Column",
@@ -170,20 +168,10 @@ def quality_section(report: QualityReport) -> QualitySection:
     )
 
 
-def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_quality_page(path: Path, report: QualityReport, meta: dict[str, str]) -> Path:
     """Write the standalone ``quality.html`` (no script, no chart) and return ``path``."""
     html = (
-        _env()
+        template_environment()
         .get_template(PAGE_TEMPLATE)
         .render(
             title=str(meta.get("project", "cible")),

@@ -12,10 +12,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cible.exceptions import ConfigError
+from cible.yaml_io import read_yaml
 
 Comparator = Literal[
     "exact",
@@ -267,12 +267,7 @@ def parse_matching_config(data: object, *, path: Path) -> MatchingConfig:
 def load_matching_config(path: Path | str) -> MatchingConfig:
     """Read ``dedup.matching`` from a YAML file (``dedup: {matching: {...}}``)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"configuration file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    data = read_yaml(path)
     dedup = data.get("dedup") if isinstance(data, dict) else None
     if not isinstance(dedup, dict) or "matching" not in dedup:
         raise ConfigError(
