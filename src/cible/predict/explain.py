@@ -11,7 +11,8 @@ for a category. For a customer ``x``, the effect of ``j`` is
     effect_j(x) = p(x) - sum_b w_b p(x with x_j := v_b)
 
 the part of the score that this customer's own value of ``j`` explains compared with the
-population's values. The candidates are the ``reason_features`` features ranked highest by
+population's values (it counts as a reason when it raises the score's log-odds by more than
+:data:`MIN_LOG_ODDS`, so that saturated scores near 0 or 1 keep their reasons). The candidates are the ``reason_features`` features ranked highest by
 permutation importance (positive importance only); a customer's reasons are the candidates with
 the largest positive effects, at most ``reasons`` of them, ties broken by the global ranking. A
 customer whose values do not raise the score has no reason: the columns are empty.
@@ -33,7 +34,8 @@ from cible.predict.result import Importance
 
 OCCLUSION_CHUNK = 4_000
 BACKGROUND_SIZE = 5
-MIN_EFFECT = 1e-6
+MIN_LOG_ODDS = 1e-3  # smallest effect kept as a reason, on the log-odds scale (odds x 1.001)
+_P_CLIP = 1e-15
 
 
 def permutation_ranking(
@@ -121,14 +123,23 @@ def occlusion_reasons(
     effects = occlusion_effects(model, X, candidates, background)
     order = np.argsort(-effects, axis=1, kind="stable")[:, :reasons]
     top = np.take_along_axis(effects, order, axis=1)
+    # whether an effect counts is judged on the log-odds scale: near a score of 0 or 1 a real
+    # effect is a tiny difference of probabilities (0.99999 against 0.9999), not noise
+    base = np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)[:, None]
+    gap = _logit(base) - _logit(base - top)
     cand = np.asarray(candidates, dtype=object)
     for k in range(min(reasons, len(candidates))):
-        keep = top[:, k] > MIN_EFFECT
+        keep = gap[:, k] > MIN_LOG_ODDS
         chosen = cand[order[:, k]].copy()
         chosen[~keep] = None
         labels[names[k]] = chosen
         sizes[names[k]] = np.where(keep, top[:, k], np.nan)
     return labels, sizes
+
+
+def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    q = np.clip(p, _P_CLIP, 1.0 - _P_CLIP)
+    return np.asarray(np.log(q) - np.log1p(-q), dtype=np.float64)
 
 
 def fitted_pipeline(model: Any) -> Pipeline | None:

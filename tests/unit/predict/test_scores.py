@@ -78,6 +78,16 @@ def test_occlusion_effect_is_score_minus_background_mean() -> None:
     assert sizes.loc[0, "reason_1"] == pytest.approx(sig(2.0) - mean_bg)
 
 
+def test_saturated_scores_keep_their_reasons() -> None:
+    # scores within 1e-7 of 1: the probability differences are below 1e-6, the log-odds are not
+    X = pd.DataFrame({"a": [18.0, 16.0], "b": ["u", "u"]})
+    background = {"a": ([16.0, 17.0], [0.5, 0.5]), "b": (["u"], [1.0])}
+    labels, sizes = occlusion_reasons(_Sigmoid(), X, ["a", "b"], background, 2)
+    assert labels.loc[0, "reason_1"] == "a" and pd.isna(labels.loc[1, "reason_1"])
+    assert labels["reason_2"].isna().all()  # b changes nothing
+    assert 0 < sizes.loc[0, "reason_1"] < 1e-6
+
+
 def test_deciles() -> None:
     assert score_deciles(np.array([0.5, 0.9, 0.1])).tolist() == [2, 1, 3]
     assert score_deciles(np.linspace(1, 0, 20)).tolist() == [
