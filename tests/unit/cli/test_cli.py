@@ -123,3 +123,32 @@ def test_predict_without_section_exits_2(tmp_path: Path, write_config: WriteConf
     result = runner.invoke(app, ["predict", "--config", str(cfg), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "no predict: section" in result.output
+
+
+def test_calibrate_command(tmp_path: Path) -> None:
+    reviewed = tmp_path / "reviewed.csv"
+    reviewed.write_text(
+        "record_id_l,record_id_r,score,rule,label\n"
+        "a,e,0.95,fuzzy,1\nb,f,0.9,fuzzy,1\nc,g,0.8,fuzzy,0\nd,h,0.7,fuzzy,\n"
+    )
+    result = runner.invoke(
+        app, ["calibrate", str(reviewed), "--out", str(tmp_path / "out"), "--threshold", "0.75"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "precision 1.000, recall 1.000 on 3 labelled pairs" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id_l,record_id_r,score,rule,label\na,e,0.95,fuzzy,yes\n")
+    failed = runner.invoke(app, ["calibrate", str(bad), "--out", str(tmp_path / "out")])
+    assert failed.exit_code == 2
+    assert "yes" in failed.output
+
+
+def test_dedup_incremental_flag(tmp_path: Path, write_config: WriteConfig) -> None:
+    from tests.unit.services.test_dedup import _config
+
+    cfg = _config(write_config, tmp_path)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["dedup", "-c", str(cfg), "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["dedup", "-c", str(cfg), "-o", str(out), "--incremental"])
+    assert result.exit_code == 0, result.output
+    assert "customers after merging" in result.output
