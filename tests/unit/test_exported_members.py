@@ -122,3 +122,51 @@ def test_quality_golden() -> None:
     }
     for name in cible.quality.golden.__all__:
         assert hasattr(cible.quality.golden, name), name
+
+
+def test_predict_clv() -> None:
+    import cible.predict.clv
+
+    assert set(cible.predict.clv.__all__) == {
+        "CDNOW_BGNBD",
+        "CDNOW_GAMMA_GAMMA",
+        "BetaGeoModel",
+        "CLVConfig",
+        "CLVResult",
+        "GammaGammaModel",
+        "ModelFit",
+        "SimulatedLog",
+        "bgnbd_log_likelihood",
+        "clv_summary",
+        "customer_lifetime_value",
+        "fit_clv",
+        "frequency_fit",
+        "gamma_gamma_log_likelihood",
+        "holdout_fit",
+        "holdout_purchases",
+        "rfm_summary",
+        "score_clv",
+        "simulate_transactions",
+    }
+    for name in cible.predict.clv.__all__:
+        assert hasattr(cible.predict.clv, name), name
+
+
+def test_quality_dedup() -> None:
+    from cible.quality import dedup
+
+    assert sorted(dedup.__all__) == [
+        "BlockingKey",
+        "BlockingRule",
+        "EMSettings",
+        "FellegiSunter",
+        "FieldComparison",
+        "IncrementalMatcher",
+        "IncrementalResult",
+        "MatchResult",
+        "MatchingConfig",
+        "find_duplicates",
+        "load_matching_config",
+        "pairwise_metrics",
+        "parse_matching_config",
+    ]

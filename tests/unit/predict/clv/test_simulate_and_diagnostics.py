@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import cible.predict.clv
 from cible.exceptions import CLVError
 from cible.predict.clv import (
     CDNOW_BGNBD,
@@ -84,29 +83,3 @@ def test_holdout_table_by_hand() -> None:
     )
     with pytest.raises(CLVError, match="1 calibration customer"):
         holdout_fit(CDNOW, calibration, actual.drop("a"), 39.0)
-
-
-def test_public_api() -> None:
-    assert set(cible.predict.clv.__all__) == {
-        "CDNOW_BGNBD",
-        "CDNOW_GAMMA_GAMMA",
-        "BetaGeoModel",
-        "CLVConfig",
-        "CLVResult",
-        "GammaGammaModel",
-        "ModelFit",
-        "SimulatedLog",
-        "bgnbd_log_likelihood",
-        "clv_summary",
-        "customer_lifetime_value",
-        "fit_clv",
-        "frequency_fit",
-        "gamma_gamma_log_likelihood",
-        "holdout_fit",
-        "holdout_purchases",
-        "rfm_summary",
-        "score_clv",
-        "simulate_transactions",
-    }
-    for name in cible.predict.clv.__all__:
-        assert hasattr(cible.predict.clv, name), name

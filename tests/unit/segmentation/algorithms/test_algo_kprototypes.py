@@ -84,7 +84,7 @@ def test_cost_and_default_gamma() -> None:
     assert model.gamma_ == pytest.approx(0.7795108, rel=1e-6)
     assert model.cost_ == pytest.approx(_cost(X, model.labels_, model.gamma_))
     assert model.cost_ == pytest.approx(196.8675295, rel=1e-6)
-    assert 1 <= model.n_iter_ <= 100
+    assert model.n_iter_ == 3  # seeded: converges in three assignment rounds on this data
     random_labels = np.random.RandomState(1).randint(0, 4, size=len(X))
     assert model.cost_ < 0.2 * _cost(X, random_labels, model.gamma_)
 
