@@ -60,6 +60,7 @@ class IdentityOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
     incremental: IncrementalResult | None = None
     model: FellegiSunter | None = None
+    records: pd.DataFrame | None = None  # the customer records resolved (for the review sample)
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self.golden.summary(), "events_rekeyed": self.events_rekeyed}
@@ -122,7 +123,7 @@ def resolve_identities(
     seconds["apply"] = time.perf_counter() - t0
     s = golden.summary()
     progress.done(f"{s['records']:,} records -> {s['entities']:,} customers")
-    return IdentityOutcome(golden, rekeyed, match, seconds, model=match.model)
+    return IdentityOutcome(golden, rekeyed, match, seconds, model=match.model, records=records)
 
 
 def resolve_new_records(
@@ -175,7 +176,9 @@ def resolve_new_records(
     rekeyed = apply_identity(wh, golden)
     seconds["apply"] = time.perf_counter() - t0
     progress.done(f"{len(inc.assignments):,} new, {len(inc.merges):,} entities merged")
-    return IdentityOutcome(golden, rekeyed, None, seconds, incremental=inc, model=model)
+    return IdentityOutcome(
+        golden, rekeyed, None, seconds, incremental=inc, model=model, records=records
+    )
 
 
 def apply_identity(wh: Warehouse, golden: GoldenResult) -> int:
@@ -191,7 +194,6 @@ def write_identity(
     path: Callable[[str], Path],
     *,
     config: DedupConfig,
-    records: pd.DataFrame | None = None,
 ) -> None:
     """User-facing files, the state for undo and, when configured, the review sample."""
     g = outcome.golden
@@ -203,11 +205,11 @@ def write_identity(
     write_json(path("dedup.json"), outcome.summary())
     if outcome.model is not None:
         write_json(path(MODEL_FILE), model_to_dict(outcome.model))
-    if config.review_sample and outcome.match is not None and records is not None:
+    if config.review_sample and outcome.match is not None and outcome.records is not None:
         try:
             export_review_sample(
                 outcome.match.pairs,
-                records,
+                outcome.records,
                 path("review_sample.csv"),
                 n=config.review_sample,
                 threshold=outcome.match.threshold,
@@ -286,7 +288,6 @@ def run_dedup(
     wh = open_warehouse(config.warehouse, out_dir)
     try:
         summary = ingest(config, wh, out_dir, progress)
-        records = load_customer_records(wh)
         if incremental:
             outcome = resolve_new_records(dedup, wh, out_dir, progress)
         else:
@@ -294,7 +295,7 @@ def run_dedup(
     finally:
         wh.close()
     with staged(out_dir) as path:
-        write_identity(outcome, path, config=dedup, records=records)
+        write_identity(outcome, path, config=dedup)
     return DedupRun(summary, outcome, out_dir)
 
 

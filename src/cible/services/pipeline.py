@@ -22,7 +22,6 @@ from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
 from cible.services.dedup import (
     IdentityOutcome,
-    load_customer_records,
     resolve_identities,
     write_identity,
 )
@@ -67,7 +66,6 @@ def run_pipeline(
         identity: IdentityOutcome | None = None
         if config.dedup is not None and config.dedup.enabled:
             t0 = time.perf_counter()
-            records = load_customer_records(wh)
             identity = resolve_identities(config.dedup, wh, progress)
             seconds["dedup"] = time.perf_counter() - t0
         else:
@@ -148,7 +146,7 @@ def run_pipeline(
             write_json(path("selection.json"), seg.science.selection.to_dict())
             write_json(path("validation.json"), seg.science.validation_dict())
         if identity is not None and config.dedup is not None:
-            write_identity(identity, path, config=config.dedup, records=records)
+            write_identity(identity, path, config=config.dedup)
         report = render_report(
             path("report.html"),
             segmentation=seg,
