@@ -72,9 +72,12 @@ class DataQualityError(CibleError):
     report files (``quality.json``, ``quality.html``) are written before it is raised.
     """
 
-    def __init__(self, message: str, breaches: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, breaches: tuple[str, ...] = (), kept_files: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.breaches = breaches
+        self.kept_files = kept_files  # the report files, left in --out when the run stops
 
 
 class FeatureError(CibleError):

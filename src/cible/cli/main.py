@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cible import __version__
@@ -30,6 +31,23 @@ OutOpt = Annotated[
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="The cible.yaml describing sources and settings.")
 ]
+MIN_CUSTOMERS, MAX_CUSTOMERS = 1_000, 1_000_000
+
+
+def _customers(value: int) -> int:
+    if not MIN_CUSTOMERS <= value <= MAX_CUSTOMERS:
+        raise typer.BadParameter(
+            f"must be between {MIN_CUSTOMERS:,} and {MAX_CUSTOMERS:,}, got {value:,}"
+        )
+    return value
+
+
+CustomersOpt = Annotated[
+    int,
+    typer.Option(
+        callback=_customers, help="Customers in the generated world (1,000 to 1,000,000)."
+    ),
+]
 
 
 def _console() -> Console:
@@ -37,12 +55,23 @@ def _console() -> Console:
 
 
 @contextmanager
-def _errors(console: Console) -> Iterator[None]:
-    """Every cible error becomes a readable message and exit code 2; nothing else is swallowed."""
+def _errors(console: Console, out: Path | None = None) -> Iterator[None]:
+    """Every cible error becomes a readable message and exit code 2; nothing else is swallowed.
+
+    With ``out``, whatever the failed command created in that folder is removed first
+    (:func:`~cible.services.outputs.nothing_left_on_failure`). The message is printed as written:
+    square brackets in a file name are not taken for console markup.
+    """
+    from cible.services.outputs import nothing_left_on_failure
+
     try:
-        yield
+        if out is None:
+            yield
+        else:
+            with nothing_left_on_failure(out):
+                yield
     except CibleError as e:
-        console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+        console.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(code=2) from e
 
 
@@ -73,23 +102,17 @@ def _generate_bar(bar: RichProgress, total: int) -> Callable[[int, int], None]:
 @app.command()
 def generate(
     out: OutOpt,
-    customers: Annotated[
-        int, typer.Option(help="Number of customers (1,000 to 1,000,000).")
-    ] = 20_000,
+    customers: CustomersOpt = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
 ) -> None:
     """Write a synthetic e-commerce world with planted personas, duplicates and bad rows."""
     from cible.synth.generate import generate_world
 
     console = _console()
-    with _errors(console), RichProgress(console) as bar:
-        if not 1_000 <= customers <= 1_000_000:
-            raise typer.BadParameter(
-                "must be between 1,000 and 1,000,000", param_hint="--customers"
-            )
+    with _errors(console, out), RichProgress(console) as bar:
         summary = generate_world(customers, seed, out, progress=_generate_bar(bar, customers))
         bar.done(f"{summary.n_order_rows + summary.n_web_event_rows:,} event rows")
-    console.print(f"Files written to [bold]{out}[/bold] (truth in truth.csv).")
+    console.print(f"Files written to [bold]{escape(str(out))}[/bold] (truth in truth.csv).")
 
 
 @app.command("ingest")
@@ -100,7 +123,7 @@ def ingest_cmd(config: ConfigOpt, out: OutOpt) -> None:
     from cible.warehouse.base import open_warehouse
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         cfg = load_config(config)
         wh = open_warehouse(cfg.warehouse, out.resolve())
         try:
@@ -119,7 +142,7 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
     assert isinstance(sources, list)
     for s in sources:
         table.add_row(
-            s["name"],
+            escape(str(s["name"])),
             f"{s['read']:,}",
             f"{s['accepted']:,}",
             f"{s['quarantined']:,}",
@@ -135,14 +158,16 @@ def quality_cmd(config: ConfigOpt, out: OutOpt) -> None:
     from cible.services.quality import run_quality
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         cfg = load_config(config)
         with RichProgress(console) as bar:
             report = run_quality(cfg, out, bar)
     for s in report.sources:
         findings = f", {len(s.findings)} consistency finding(s)" if s.findings else ""
-        console.print(f"{s.source}: {s.n_rows:,} rows, {len(s.columns)} columns{findings}")
-    console.print(f"Data-quality report: [bold]{out.resolve() / 'quality.html'}[/bold]")
+        console.print(f"{escape(s.source)}: {s.n_rows:,} rows, {len(s.columns)} columns{findings}")
+    console.print(
+        f"Data-quality report: [bold]{escape(str(out.resolve() / 'quality.html'))}[/bold]"
+    )
 
 
 @app.command()
@@ -152,7 +177,7 @@ def run(config: ConfigOpt, out: OutOpt) -> None:
     from cible.services.pipeline import run_pipeline
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         cfg = load_config(config)
         with RichProgress(console) as bar:
             result = run_pipeline(cfg, out, bar)
@@ -178,7 +203,7 @@ def _print_result(console: Console, result: object) -> None:
     console.print(table)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"Pipeline time {result.total_seconds:.1f}s ({steps})")
-    console.print(f"Report: [bold]{result.report}[/bold]")
+    console.print(f"Report: [bold]{escape(str(result.report))}[/bold]")
 
 
 @app.command("dedup")
@@ -199,7 +224,7 @@ def dedup_cmd(
     from cible.services.dedup import run_dedup
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         cfg = load_config(config)
         with RichProgress(console) as bar:
             result = run_dedup(cfg, out, bar, incremental=incremental)
@@ -221,7 +246,7 @@ def _print_identity(console: Console, summary: dict[str, Any], out_dir: Path) ->
     for key, label in labels.items():
         table.add_row(label, f"{summary[key]:,}")
     console.print(table)
-    console.print(f"Clusters, golden records and merge log in [bold]{out_dir}[/bold]")
+    console.print(f"Clusters, golden records and merge log in [bold]{escape(str(out_dir))}[/bold]")
 
 
 @app.command("undo-merge")
@@ -240,7 +265,7 @@ def undo_merge_cmd(
     from cible.services.dedup import undo_identity
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         outcome = undo_identity(load_config(config), out, record_id=record, entity_id=entity)
     _print_identity(console, outcome.summary(), out.resolve())
 
@@ -259,17 +284,20 @@ def calibrate_cmd(
     from cible.services.dedup import calibrate_threshold
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         report = calibrate_threshold(reviewed, out, threshold)
     suggested = report["suggested_threshold"]
     where = out.resolve() / "calibration.json"
     if suggested is None:
-        console.print(f"No threshold can be suggested: no labelled pair. Details in {where}")
+        console.print(
+            f"No threshold can be suggested: no labelled pair. Details in {escape(str(where))}"
+        )
         return
     at = report["at_suggested"]
     console.print(
         f"Suggested threshold {suggested:.2f}: precision {_ratio(at['precision'])}, "
-        f"recall {_ratio(at['recall'])} on {report['labelled']:,} labelled pairs. Details in {where}"
+        f"recall {_ratio(at['recall'])} on {report['labelled']:,} labelled pairs. "
+        f"Details in {escape(str(where))}"
     )
 
 
@@ -284,7 +312,7 @@ def predict(config: ConfigOpt, out: OutOpt) -> None:
     from cible.services.predict import run_predict
 
     console = _console()
-    with _errors(console):
+    with _errors(console, out):
         cfg = load_config(config)
         with RichProgress(console) as bar:
             result = run_predict(cfg, out, bar)
@@ -316,20 +344,20 @@ def _print_predict(console: Console, result: object) -> None:
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"Predict time {result.total_seconds:.1f}s ({steps})")
     for path in result.files:
-        console.print(f"Wrote [bold]{path}[/bold]")
+        console.print(f"Wrote [bold]{escape(str(path))}[/bold]")
 
 
 @app.command()
 def demo(
     out: OutOpt = Path("demo_out"),
-    customers: Annotated[int, typer.Option(help="Customers in the generated world.")] = 20_000,
+    customers: CustomersOpt = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed of the generated world.")] = 42,
 ) -> None:
     """Generate a world, run the whole pipeline on it, and print where the report is."""
     from cible.services.demo import run_demo
 
     console = _console()
-    with _errors(console), RichProgress(console) as bar:
+    with _errors(console, out), RichProgress(console) as bar:
         result = run_demo(
             out,
             customers=customers,

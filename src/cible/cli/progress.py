@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -44,8 +45,9 @@ class RichProgress:
     def start(self, description: str, total: float | None = None) -> None:
         if self._task is not None:
             self.done()
-        self._desc, self._t0 = description, time.perf_counter()
-        self._task = self._bar.add_task(description, total=total)
+        # service text (file names included) is shown as written, never read as console markup
+        self._desc, self._t0 = escape(description), time.perf_counter()
+        self._task = self._bar.add_task(self._desc, total=total)
 
     def advance(self, amount: float = 1.0) -> None:
         if self._task is not None:
@@ -60,7 +62,7 @@ class RichProgress:
             return
         self._bar.remove_task(self._task)
         self._task = None
-        extra = f" [dim]({summary})[/dim]" if summary else ""
+        extra = f" [dim]({escape(summary)})[/dim]" if summary else ""
         self.console.print(
             f"[green]✓[/green] {self._desc}{extra} [dim]{time.perf_counter() - self._t0:.1f}s[/dim]"
         )

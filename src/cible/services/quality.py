@@ -71,6 +71,7 @@ def gate(config: CibleConfig, report: QualityReport, out_dir: Path) -> None:
         f"data quality below the configured thresholds ({len(lines)} breach(es); see "
         f"{out_dir / 'quality.html'}):\n  - " + "\n  - ".join(lines),
         lines,
+        kept_files=tuple(str(out_dir / name) for name in QUALITY_FILES),
     )
 
 
