@@ -39,6 +39,16 @@ RECENT_FEATURE_NAMES: tuple[str, ...] = (
     "distinct_products",
 )
 PREDICT_FEATURE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, *RECENT_FEATURE_NAMES)
+# The event columns that build_predict_features reads: all a point-in-time view needs to copy.
+PREDICT_EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "customer_id",
+    "event_type",
+    "timestamp",
+    "order_id",
+    "amount",
+    "product_id",
+)
 
 
 def recent_activity_sql(warehouse: WarehouseReader, as_of: date) -> str:

@@ -4,7 +4,8 @@
 private copy: when it opens, it copies from the warehouse (through ``fetch_arrow``, whatever the
 backend) into its own sealed in-memory DuckDB (:class:`~cible.warehouse.sealed.SealedDuckDB`)
 
-* ``events``: the events with ``timestamp < cutoff`` (midnight UTC), every column;
+* ``events``: the events with ``timestamp < cutoff`` (midnight UTC), every column or the ones
+  asked for;
 * ``customers``: the records created before the cutoff or with no creation date;
 * ``customer_identity``: the merges of those records (the current resolution);
 
@@ -32,6 +33,7 @@ computed from events only; ``created_at`` decides whether a record exists yet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -46,12 +48,16 @@ def midnight_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def point_in_time_sql(dialect: Dialect, cutoff: date) -> dict[str, str]:
-    """The copy query of each table of the view, in the warehouse's ``dialect``."""
+def point_in_time_sql(
+    dialect: Dialect, cutoff: date, event_columns: Sequence[str] | None = None
+) -> dict[str, str]:
+    """The copy query of each table of the view, in the warehouse's ``dialect``: every column,
+    or only ``event_columns`` of the events."""
     t = dialect.timestamp_literal(midnight_utc(cutoff))
     known = f"created_at IS NULL OR created_at < {t}"
+    cols = ", ".join(f'"{c}"' for c in event_columns) if event_columns else "*"
     return {
-        "events": f"SELECT * FROM events WHERE timestamp < {t}",
+        "events": f"SELECT {cols} FROM events WHERE timestamp < {t}",
         "customers": f"SELECT * FROM customers WHERE {known}",
         IDENTITY_TABLE: (
             f"SELECT * FROM {IDENTITY_TABLE} "
@@ -64,14 +70,22 @@ class PointInTimeView(ArrowReader):
     """Read-only copy of what ``warehouse`` knew before ``cutoff`` (midnight UTC), in a private
     sealed DuckDB (see the module docstring). It keeps no reference to ``warehouse``, which stays
     open and unchanged; :meth:`close` (or leaving a ``with`` block) frees the copy. A view of a
-    view keeps the earlier cutoff."""
+    view keeps the earlier cutoff.
+
+    ``event_columns`` copies only those columns of the events (all by default): the copy of the
+    events is most of the cost, and a query reading a column left out fails naming it."""
 
     dialect = Dialect("duckdb")  # the private engine, whatever the warehouse backend
     cutoff: date
     rows: dict[str, int]
 
     def __init__(
-        self, warehouse: WarehouseReader, cutoff: date, *, memory_limit: str | None = None
+        self,
+        warehouse: WarehouseReader,
+        cutoff: date,
+        *,
+        event_columns: Sequence[str] | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         if isinstance(warehouse, PointInTimeView):
             cutoff = min(cutoff, warehouse.cutoff)
@@ -79,7 +93,7 @@ class PointInTimeView(ArrowReader):
         self.rows = {}
         self._engine = SealedDuckDB(memory_limit=memory_limit)
         try:
-            for name, sql in point_in_time_sql(warehouse.dialect, cutoff).items():
+            for name, sql in point_in_time_sql(warehouse.dialect, cutoff, event_columns).items():
                 table = warehouse.fetch_arrow(sql)
                 self.rows[name] = table.num_rows
                 self._engine.load(name, table)
@@ -109,12 +123,13 @@ def point_in_time_features(
     warehouse: WarehouseReader, cutoff: date, as_of: date | None = None
 ) -> pd.DataFrame:
     """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
-    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)``.
+    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)`` holding the
+    event columns those features read (:data:`~cible.predict.features.PREDICT_EVENT_COLUMNS`).
 
     Raises :class:`~cible.exceptions.LeakageError` when ``as_of`` is after ``cutoff``: features
     at a later date would be computed over the label window.
     """
-    from cible.predict.features import build_predict_features
+    from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
 
     as_of = as_of or cutoff
     if as_of > cutoff:
@@ -122,5 +137,5 @@ def point_in_time_features(
             f"features asked for at {as_of.isoformat()}, after the cutoff {cutoff.isoformat()}: "
             "they would see events of the label window; use a date on or before the cutoff"
         )
-    with PointInTimeView(warehouse, cutoff) as view:
+    with PointInTimeView(warehouse, cutoff, event_columns=PREDICT_EVENT_COLUMNS) as view:
         return build_predict_features(view, as_of)

@@ -12,7 +12,7 @@ import pytest
 
 from cible.exceptions import LeakageError, WarehouseError
 from cible.predict import PointInTimeView, point_in_time_features
-from cible.predict.features import build_predict_features
+from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.warehouse.base import Warehouse, WarehouseReader
 from cible.warehouse.duckdb import DuckDBWarehouse
@@ -222,3 +222,14 @@ def test_features_through_the_view_equal_those_over_the_whole_warehouse() -> Non
     with pytest.raises(LeakageError, match="after the cutoff 2025-01-01"):
         point_in_time_features(wh, CUTOFF, as_of=date(2025, 1, 2))
     wh.close()
+
+
+def test_a_view_of_some_event_columns_holds_only_those(wh: DuckDBWarehouse) -> None:
+    with PointInTimeView(wh, CUTOFF, event_columns=PREDICT_EVENT_COLUMNS) as view:
+        columns = view.fetch_arrow("SELECT * FROM events LIMIT 0").column_names
+        assert columns == list(PREDICT_EVENT_COLUMNS)
+        assert view.count("events") == PRE_EVENTS
+        with pytest.raises(WarehouseError, match='Referenced column "channel" not found'):
+            view.fetch_arrow("SELECT channel FROM events")
+    with PointInTimeView(wh, CUTOFF) as everything:
+        assert len(everything.fetch_arrow("SELECT * FROM events LIMIT 0").column_names) == 15
