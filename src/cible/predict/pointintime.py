@@ -85,13 +85,12 @@ class PointInTimeView(ArrowReader):
         cutoff: date,
         *,
         event_columns: Sequence[str] | None = None,
-        memory_limit: str | None = None,
     ) -> None:
         if isinstance(warehouse, PointInTimeView):
             cutoff = min(cutoff, warehouse.cutoff)
         self.cutoff = cutoff
         self.rows = {}
-        self._engine = SealedDuckDB(memory_limit=memory_limit)
+        self._engine = SealedDuckDB()
         try:
             for name, sql in point_in_time_sql(warehouse.dialect, cutoff, event_columns).items():
                 table = warehouse.fetch_arrow(sql)

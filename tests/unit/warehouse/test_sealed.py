@@ -69,3 +69,11 @@ def test_a_malformed_query_names_the_problem() -> None:
     with pytest.raises(WarehouseError, match=message):
         engine.fetch_arrow("SELEC 1")
     engine.close()
+
+
+def test_a_memory_limit_is_applied_before_sealing() -> None:
+    engine = SealedDuckDB(memory_limit="256MiB")
+    engine.seal()
+    limit = engine.fetch_arrow("SELECT current_setting('memory_limit') AS m").to_pylist()
+    assert limit == [{"m": "256.0 MiB"}]
+    engine.close()
