@@ -29,12 +29,12 @@ import pandas as pd
 
 from cible.config import FEATURE_NAMES
 from cible.exceptions import FeatureError
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 EXACT = "DECIMAL(38, 6)"  # exact sums of amounts: the result does not depend on summation order
 
 
-def default_as_of(warehouse: Warehouse) -> date:
+def default_as_of(warehouse: WarehouseReader) -> date:
     """The day after the last event: features then see the whole history."""
     last = warehouse.last_event_time()
     if last is None:
@@ -42,7 +42,7 @@ def default_as_of(warehouse: Warehouse) -> date:
     return (last.astimezone(UTC) + timedelta(days=1)).date()
 
 
-def feature_sql(warehouse: Warehouse, as_of: date) -> str:
+def feature_sql(warehouse: WarehouseReader, as_of: date) -> str:
     d = warehouse.dialect
     t = d.timestamp_literal(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC))
     days = d.days_between
@@ -88,7 +88,7 @@ ORDER BY p.customer_id
 """
 
 
-def build_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+def build_features(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     """One row per customer (index ``customer_id``), float columns :data:`FEATURE_NAMES`."""
     frame = warehouse.fetch_arrow(feature_sql(warehouse, as_of)).to_pandas()
     if frame.empty:
@@ -98,7 +98,7 @@ def build_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
     return out
 
 
-def context_sql(warehouse: Warehouse, as_of: date) -> str:
+def context_sql(warehouse: WarehouseReader, as_of: date) -> str:
     t = warehouse.dialect.timestamp_literal(
         datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     )
@@ -115,7 +115,7 @@ FROM main m FULL OUTER JOIN crm c USING (customer_id)
 """
 
 
-def build_context(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+def build_context(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     """Categorical context per customer (index ``customer_id``): the ``channel`` used most often
     and the ``country`` (CRM record, else the most frequent event location). Used to test whether
     segments differ in composition (representativeness), not for clustering."""

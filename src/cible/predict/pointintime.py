@@ -1,104 +1,134 @@
 """The warehouse as it was just before a cutoff: the only door through which features are built.
 
-:class:`PointInTimeView` is a read-only :class:`~cible.warehouse.base.Warehouse` whose ``events``
-are the events with ``timestamp < cutoff`` and whose ``customers`` are the records created before
-the cutoff (or with no creation date). Every query sent through it is rewritten so that the names
-``events`` and ``customers`` resolve to those restricted relations (SQL common table expressions
-shadow the tables), so a feature query written for the whole warehouse - such as
-:func:`cible.features.feature_sql` - cannot read a later event, whatever date it is asked for.
+:class:`PointInTimeView` is a read-only :class:`~cible.warehouse.base.WarehouseReader` over a
+private copy: when it opens, it copies from the warehouse (through ``fetch_arrow``, whatever the
+backend) into its own sealed in-memory DuckDB (:class:`~cible.warehouse.sealed.SealedDuckDB`)
+
+* ``events``: the events with ``timestamp < cutoff`` (midnight UTC), every column or the ones
+  asked for;
+* ``customers``: the records created before the cutoff or with no creation date;
+* ``customer_identity``: the merges of those records (the current resolution);
+
+and answers every query there, and only there. Those three tables are the only relations in that
+database; it holds no connection to the warehouse and cannot read files, URLs, other databases or
+Python variables, and its configuration is locked. So however a query spells a table
+(``main.events``, ``memory.main.events``, ``"events"``, a sub-query, a CTE, ``read_parquet`` of the
+warehouse file, ``ATTACH``), it reads the filtered copy or fails: a feature query written for the
+whole warehouse - such as :func:`cible.features.feature_sql` - cannot see a later event. Statements
+other than one ``SELECT`` are refused.
+
+The private engine is DuckDB whatever the warehouse backend: queries sent to the view are written
+in DuckDB's dialect (:attr:`PointInTimeView.dialect`); only the three copy queries are written in
+the warehouse's own dialect. The copy costs memory and time proportional to the events before the
+cutoff (measured in docs/predict.md); :func:`point_in_time_features` closes it when done.
 
 :func:`point_in_time_features` is the training entry point: asked for features at a date after
 the cutoff, it raises :class:`~cible.exceptions.LeakageError` instead of answering.
 
-Known limit: a customer record is a snapshot (the warehouse keeps the latest version of each
-record), so customer attributes changed after the cutoff are seen as they are now. The features
-of cible are computed from events only; ``created_at`` decides whether a record exists yet.
+Known limits: a customer record is a snapshot (the warehouse keeps the latest version of each
+record), so customer attributes changed after the cutoff are seen as they are now; likewise the
+identity resolution (which records are merged) is the current one. The features of cible are
+computed from events only; ``created_at`` decides whether a record exists yet.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import pyarrow as pa
 
-from cible.exceptions import LeakageError, WarehouseError
-from cible.warehouse.base import Warehouse
-
-_WITH = re.compile(r"^\s*WITH\s+", re.IGNORECASE)
-_RECURSIVE = re.compile(r"^\s*WITH\s+RECURSIVE\b", re.IGNORECASE)
+from cible.exceptions import LeakageError
+from cible.warehouse.base import IDENTITY_TABLE, ArrowReader, Dialect, WarehouseReader
+from cible.warehouse.sealed import SealedDuckDB
 
 
 def midnight_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-class PointInTimeView(Warehouse):
-    """Read-only view of ``warehouse`` restricted to what was known before ``cutoff`` (midnight
-    UTC). It does not own the underlying connection: :meth:`close` leaves it open."""
+def point_in_time_sql(
+    dialect: Dialect, cutoff: date, event_columns: Sequence[str] | None = None
+) -> dict[str, str]:
+    """The copy query of each table of the view, in the warehouse's ``dialect``: every column,
+    or only ``event_columns`` of the events."""
+    t = dialect.timestamp_literal(midnight_utc(cutoff))
+    known = f"created_at IS NULL OR created_at < {t}"
+    cols = ", ".join(f'"{c}"' for c in event_columns) if event_columns else "*"
+    return {
+        "events": f"SELECT {cols} FROM events WHERE timestamp < {t}",
+        "customers": f"SELECT * FROM customers WHERE {known}",
+        IDENTITY_TABLE: (
+            f"SELECT * FROM {IDENTITY_TABLE} "
+            f"WHERE record_id IN (SELECT customer_id FROM customers WHERE {known})"
+        ),
+    }
 
+
+class PointInTimeView(ArrowReader):
+    """Read-only copy of what ``warehouse`` knew before ``cutoff`` (midnight UTC), in a private
+    sealed DuckDB (see the module docstring). It keeps no reference to ``warehouse``, which stays
+    open and unchanged; :meth:`close` (or leaving a ``with`` block) frees the copy. A view of a
+    view keeps the earlier cutoff.
+
+    ``event_columns`` copies only those columns of the events (all by default): the copy of the
+    events is most of the cost, and a query reading a column left out fails naming it."""
+
+    dialect = Dialect("duckdb")  # the private engine, whatever the warehouse backend
     cutoff: date
-    _inner: Warehouse
+    rows: dict[str, int]
 
-    def __init__(self, warehouse: Warehouse, cutoff: date) -> None:
-        if isinstance(warehouse, PointInTimeView):  # a view of a view: the earlier cutoff wins
+    def __init__(
+        self,
+        warehouse: WarehouseReader,
+        cutoff: date,
+        *,
+        event_columns: Sequence[str] | None = None,
+    ) -> None:
+        if isinstance(warehouse, PointInTimeView):
             cutoff = min(cutoff, warehouse.cutoff)
-            warehouse = warehouse._inner
-        self._inner = warehouse
         self.cutoff = cutoff
-        self.dialect = warehouse.dialect
-        t = self.dialect.timestamp_literal(midnight_utc(cutoff))
-        self._prefix = (
-            f"events AS (SELECT * FROM events WHERE timestamp < {t}), "
-            f"customers AS (SELECT * FROM customers WHERE created_at IS NULL OR created_at < {t})"
-        )
-
-    def restrict(self, sql: str) -> str:
-        """``sql`` with ``events`` and ``customers`` bound to their point-in-time versions."""
-        if _RECURSIVE.match(sql):
-            raise WarehouseError("a point-in-time view does not run WITH RECURSIVE queries")
-        match = _WITH.match(sql)
-        if match:
-            return f"WITH {self._prefix}, {sql[match.end() :]}"
-        return f"WITH {self._prefix} {sql}"
+        self.rows = {}
+        self._engine = SealedDuckDB()
+        try:
+            for name, sql in point_in_time_sql(warehouse.dialect, cutoff, event_columns).items():
+                table = warehouse.fetch_arrow(sql)
+                self.rows[name] = table.num_rows
+                self._engine.load(name, table)
+                del table  # one Arrow copy alive at a time
+            self._engine.seal()
+        except BaseException:
+            self._engine.close()
+            raise
 
     def fetch_arrow(self, sql: str) -> pa.Table:
-        return self._inner.fetch_arrow(self.restrict(sql))
-
-    def execute(self, sql: str) -> None:
-        raise WarehouseError("a point-in-time view is read-only: statements are refused")
-
-    def register(self, name: str, table: pa.Table) -> None:
-        raise WarehouseError("a point-in-time view is read-only: tables cannot be registered")
-
-    def unregister(self, name: str) -> None:
-        raise WarehouseError("a point-in-time view is read-only: nothing is registered")
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        raise WarehouseError("a point-in-time view is read-only: no transaction")
-        yield  # pragma: no cover - unreachable, makes this a generator
-
-    def ensure_schema(self) -> None:
-        """Nothing to create: the view reads the schema of the warehouse it wraps."""
+        """The result of one ``SELECT`` over the copy (DuckDB dialect); anything else is refused
+        with :class:`~cible.exceptions.WarehouseError`."""
+        return self._engine.fetch_arrow(sql)
 
     def close(self) -> None:
-        """The wrapped warehouse stays open: whoever opened it closes it."""
+        """Free the copy; the warehouse it came from stays open."""
+        self._engine.close()
+
+    def __enter__(self) -> PointInTimeView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def point_in_time_features(
-    warehouse: Warehouse, cutoff: date, as_of: date | None = None
+    warehouse: WarehouseReader, cutoff: date, as_of: date | None = None
 ) -> pd.DataFrame:
     """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
-    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)``.
+    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)`` holding the
+    event columns those features read (:data:`~cible.predict.features.PREDICT_EVENT_COLUMNS`).
 
     Raises :class:`~cible.exceptions.LeakageError` when ``as_of`` is after ``cutoff``: features
     at a later date would be computed over the label window.
     """
-    from cible.predict.features import build_predict_features
+    from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
 
     as_of = as_of or cutoff
     if as_of > cutoff:
@@ -106,4 +136,5 @@ def point_in_time_features(
             f"features asked for at {as_of.isoformat()}, after the cutoff {cutoff.isoformat()}: "
             "they would see events of the label window; use a date on or before the cutoff"
         )
-    return build_predict_features(PointInTimeView(warehouse, cutoff), as_of)
+    with PointInTimeView(warehouse, cutoff, event_columns=PREDICT_EVENT_COLUMNS) as view:
+        return build_predict_features(view, as_of)

@@ -2,8 +2,14 @@
 
 Shared logic (table layout, idempotent loading, the feature query, re-keying events to surviving
 customer ids) lives here; a backend supplies a handful of hooks: run a statement, fetch an Arrow
-table, load an Arrow table as a relation, and its SQL dialect. Callers only see :class:`Warehouse`; ``open_warehouse`` binds the backend late,
-from configuration, so a Spark backend can be added without touching them.
+table, load an Arrow table as a relation, and its SQL dialect. Callers only see :class:`Warehouse`;
+``open_warehouse`` binds the backend late, from configuration, so a Spark backend can be added
+without touching them.
+
+Code that only reads (features, labels, CLV summaries) takes a :class:`WarehouseReader`: the few
+read calls it makes. A :class:`Warehouse` is one; so is the point-in-time view of
+:mod:`cible.predict.pointintime`, which can do nothing else. :class:`ArrowReader` writes the read
+helpers once over ``fetch_arrow`` for both.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
@@ -86,7 +92,65 @@ def _ddl(name: str, specs: tuple[FieldSpec, ...], key: tuple[str, ...]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(key)}))"
 
 
-class Warehouse(ABC):
+@runtime_checkable
+class WarehouseReader(Protocol):
+    """What read-only code may call: queries in :attr:`dialect`, answered as Arrow."""
+
+    dialect: Dialect
+
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return its result as Arrow."""
+        ...
+
+    def scalar(self, sql: str) -> Any:
+        """The first value of the first row (``None`` without row)."""
+        ...
+
+    def count(self, table: str) -> int:
+        """Rows of ``table``."""
+        ...
+
+    def last_event_time(self) -> datetime | None:
+        """The latest event timestamp, ``None`` without event."""
+        ...
+
+    def resolved_customers_sql(self) -> str:
+        """A relation like ``customers`` with merged-away records under their surviving id."""
+        ...
+
+
+class ArrowReader(ABC):
+    """The read helpers of :class:`WarehouseReader`, written once over :meth:`fetch_arrow`."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return its result as Arrow."""
+
+    def scalar(self, sql: str) -> Any:
+        t = self.fetch_arrow(sql)
+        return t.column(0)[0].as_py() if t.num_rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {table}") or 0)
+
+    def resolved_customers_sql(self) -> str:
+        """A relation like ``customers`` in which each merged-away record carries the id of its
+        surviving customer (see :meth:`Warehouse.replace_identity`): features count a person
+        once."""
+        cols = ", ".join(f'c."{f.name}"' for f in CUSTOMER_FIELDS if f.name != "customer_id")
+        return (
+            f"(SELECT coalesce(i.surviving_id, c.customer_id) AS customer_id, {cols} "
+            f"FROM customers c LEFT JOIN {IDENTITY_TABLE} i ON i.record_id = c.customer_id)"
+        )
+
+    def last_event_time(self) -> datetime | None:
+        value = self.scalar("SELECT max(timestamp) FROM events")
+        return value if isinstance(value, datetime) else None
+
+
+class Warehouse(ArrowReader):
     """A store of canonical customers and events."""
 
     dialect: Dialect
@@ -124,13 +188,6 @@ class Warehouse(ABC):
             f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} "
             "(record_id VARCHAR PRIMARY KEY, surviving_id VARCHAR NOT NULL)"
         )
-
-    def scalar(self, sql: str) -> Any:
-        t = self.fetch_arrow(sql)
-        return t.column(0)[0].as_py() if t.num_rows else None
-
-    def count(self, table: str) -> int:
-        return int(self.scalar(f"SELECT count(*) FROM {table}") or 0)
 
     def _load_new(
         self, table: str, data: pa.Table, key: tuple[str, ...], replace: bool
@@ -244,19 +301,6 @@ class Warehouse(ABC):
     def _has_original_ids(self) -> bool:
         names = self.fetch_arrow("SELECT * FROM events LIMIT 0").column_names
         return ORIGINAL_CUSTOMER_ID in names
-
-    def resolved_customers_sql(self) -> str:
-        """A relation like ``customers`` in which each merged-away record carries the id of its
-        surviving customer (see :meth:`replace_identity`): features count a person once."""
-        cols = ", ".join(f'c."{f.name}"' for f in CUSTOMER_FIELDS if f.name != "customer_id")
-        return (
-            f"(SELECT coalesce(i.surviving_id, c.customer_id) AS customer_id, {cols} "
-            f"FROM customers c LEFT JOIN {IDENTITY_TABLE} i ON i.record_id = c.customer_id)"
-        )
-
-    def last_event_time(self) -> datetime | None:
-        value = self.scalar("SELECT max(timestamp) FROM events")
-        return value if isinstance(value, datetime) else None
 
 
 def open_warehouse(config: WarehouseConfig, base_dir: Path) -> Warehouse:

@@ -20,7 +20,7 @@ from cible.predict.clv.gamma_gamma import GammaGammaModel
 from cible.predict.clv.result import CLVResult, ModelFit
 from cible.predict.clv.rfm import UNIT_DAYS, clv_summary, holdout_purchases
 from cible.predict.clv.value import customer_lifetime_value
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 
 def _fit(model: BetaGeoModel | GammaGammaModel, name: str) -> ModelFit:
@@ -33,7 +33,7 @@ def _fit(model: BetaGeoModel | GammaGammaModel, name: str) -> ModelFit:
     )
 
 
-def fit_clv(warehouse: Warehouse, as_of: date, config: CLVConfig | None = None) -> CLVResult:
+def fit_clv(warehouse: WarehouseReader, as_of: date, config: CLVConfig | None = None) -> CLVResult:
     """Fit both models on the purchases before ``as_of`` and value every purchaser."""
     cfg = config or CLVConfig()
     summary = clv_summary(warehouse, as_of, cfg.time_unit)
@@ -102,7 +102,7 @@ def fit_warnings(bg: BetaGeoModel, gg: GammaGammaModel) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _holdout(warehouse: Warehouse, as_of: date, cfg: CLVConfig) -> pd.DataFrame | None:
+def _holdout(warehouse: WarehouseReader, as_of: date, cfg: CLVConfig) -> pd.DataFrame | None:
     """Fit on the history before ``as_of - holdout_days``; compare with the holdout purchases."""
     if cfg.holdout_days is None:
         return None
@@ -116,7 +116,9 @@ def _holdout(warehouse: Warehouse, as_of: date, cfg: CLVConfig) -> pd.DataFrame 
     return holdout_fit(bg, calibration, actual, length, cfg.max_frequency)
 
 
-def score_clv(warehouse: Warehouse, as_of: date, config: CLVConfig | None = None) -> pd.DataFrame:
+def score_clv(
+    warehouse: WarehouseReader, as_of: date, config: CLVConfig | None = None
+) -> pd.DataFrame:
     """Columns ``customer_id, p_alive, expected_purchases, expected_avg_value, clv``: one row per
     customer with a purchase before ``as_of`` (see :func:`fit_clv`)."""
     return fit_clv(warehouse, as_of, config).scores()
