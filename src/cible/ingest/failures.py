@@ -138,6 +138,7 @@ class FieldFailures:
     failed: int
     lost: int
     by_rule: dict[str, int]
+    quarantined: int = 0  # of the lost: rows quarantined (the others were nulled)
 
     @property
     def failed_rate(self) -> float:
@@ -160,6 +161,7 @@ class FieldFailures:
             "values": self.values,
             "failed": self.failed,
             "lost": self.lost,
+            "quarantined": self.quarantined,
             "failed_rate": self.failed_rate,
             "lost_rate": self.lost_rate,
             "by_rule": dict(self.by_rule),
@@ -177,13 +179,12 @@ def count_failures(
     for c in checks:
         f, v = ident("f__" + c.field), ident("v__" + c.field)
         quarantining = [lit(r.rule) for r in c.rules if r.quarantines]
-        gone = f"{f} IS NULL" + (
-            f" OR {c.fail} IN ({', '.join(quarantining)})" if quarantining else ""
-        )
+        held = f"{c.fail} IN ({', '.join(quarantining)})" if quarantining else "FALSE"
         aggs += [
             f"count({v})",
             f"count({c.fail})",
-            f"count(*) FILTER (WHERE {c.fail} IS NOT NULL AND ({gone}))",
+            f"count(*) FILTER (WHERE {c.fail} IS NOT NULL AND ({f} IS NULL OR {held}))",
+            f"count(*) FILTER (WHERE {held})",
         ]
         aggs += [f"count(*) FILTER (WHERE {c.fail} = {lit(r.rule)})" for r in c.rules]
     (row,) = con.sql(f"SELECT {', '.join(aggs)} FROM {table}").fetchall()  # one row: no GROUP BY
@@ -191,9 +192,9 @@ def count_failures(
     out: list[FieldFailures] = []
     i = 0
     for c in checks:
-        values, failed, lost = counts[i : i + 3]
-        n = counts[i + 3 : i + 3 + len(c.rules)]
+        values, failed, lost, quarantined = counts[i : i + 4]
+        n = counts[i + 4 : i + 4 + len(c.rules)]
         by_rule = dict(zip((r.rule for r in c.rules), n, strict=True))
-        i += 3 + len(c.rules)
-        out.append(FieldFailures(c.field, c.column, values, failed, lost, by_rule))
+        i += 4 + len(c.rules)
+        out.append(FieldFailures(c.field, c.column, values, failed, lost, by_rule, quarantined))
     return tuple(out)

@@ -85,6 +85,7 @@ class FailureWarning:
     values: int
     failed: int
     lost: int
+    quarantined: int
     rules: str
     allowed: float
 
@@ -94,10 +95,16 @@ class FailureWarning:
 
     def message(self) -> str:
         origin = f" (column '{self.column}')" if self.column != self.field else ""
+        nulled, kept = self.lost - self.quarantined, self.failed - self.lost
+        fates = [
+            f"{nulled:,} nulled (kept as read in raw_values)" if nulled else "",
+            f"{self.quarantined:,} rows quarantined (quarantine.csv)" if self.quarantined else "",
+            f"{kept:,} kept as given (also in raw_values)" if kept else "",
+        ]
         return (
             f"source '{self.source}' field '{self.field}'{origin}: {self.failed:,} of "
-            f"{self.values:,} values ({self.share:.1%}) failed rule {self.rules}; {self.lost:,} "
-            "nulled or quarantined, every one kept as read (raw_values, quarantine.csv)"
+            f"{self.values:,} values ({self.share:.1%}) failed rule {self.rules}; "
+            + ", ".join(f for f in fates if f)
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -107,6 +114,7 @@ class FailureWarning:
             "values": self.values,
             "failed": self.failed,
             "lost": self.lost,
+            "quarantined": self.quarantined,
             "share": self.share,
             "rule": self.rules,
             "allowed": self.allowed,
@@ -122,7 +130,15 @@ def failure_warnings(result: SourceResult, thresholds: QualityThresholds) -> lis
         if limit is not None and f.failed_rate > limit:
             out.append(
                 FailureWarning(
-                    result.name, f.field, f.column, f.values, f.failed, f.lost, f.rules, limit
+                    result.name,
+                    f.field,
+                    f.column,
+                    f.values,
+                    f.failed,
+                    f.lost,
+                    f.quarantined,
+                    f.rules,
+                    limit,
                 )
             )
     return out

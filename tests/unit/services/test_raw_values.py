@@ -64,8 +64,7 @@ def test_unreadable_phones_kept_raw_with_a_warning(
     [warning] = source["warnings"]  # type: ignore[misc]
     assert warning["message"] == (
         "source 'crm' field 'phone' (column 'tel'): 3 of 10 values (30.0%) failed rule "
-        "standardize:phone; 3 nulled or quarantined, every one kept as read "
-        "(raw_values, quarantine.csv)"
+        "standardize:phone; 3 nulled (kept as read in raw_values)"
     )
     assert (warning["values"], warning["failed"], warning["lost"], warning["share"]) == (
         10,
@@ -156,6 +155,9 @@ def test_on_invalid_keep_loses_nothing(tmp_path: Path, write_config: WriteConfig
     source, n, raw = _ingest(cfg, out)
     [warning] = source["warnings"]  # type: ignore[misc]
     assert (n, len(raw), warning["failed"], warning["lost"]) == (10, 9, 9, 0)
+    assert warning["message"].endswith(
+        "failed rule standardize:phone; 9 kept as given (also in raw_values)"
+    )
 
 
 def test_typo_birth_date_is_kept_raw_when_standardisation_is_off(
@@ -222,3 +224,15 @@ def test_required_fields_and_events_still_quarantine(
     assert by_name["people"].quarantine_by_rule == {"required:customer_id": 1}
     assert by_name["orders"].quarantine_by_rule == {"invalid:amount": 1}
     assert (by_name["orders"].accepted, raw) == (2, [None, None])
+
+
+def test_quarantined_failures_are_named_as_such(tmp_path: Path, write_config: WriteConfig) -> None:
+    csv = _phones(8, 2)
+    cfg, out = _project(tmp_path, write_config, csv, standardize={"on_invalid": "quarantine"})
+    source, n, raw = _ingest(cfg, out)
+    [warning] = source["warnings"]  # type: ignore[misc]
+    assert (n, raw, source["quarantined"]) == (8, [], 2)
+    assert (warning["failed"], warning["lost"], warning["quarantined"]) == (2, 2, 2)
+    assert warning["message"].endswith(
+        "(20.0%) failed rule standardize:phone; 2 rows quarantined (quarantine.csv)"
+    )
