@@ -19,6 +19,7 @@ from cible.quality.dedup.settings import MatchingConfig
 from cible.quality.golden.settings import SurvivorshipConfig
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
+from cible.schemas.fields import RAW_VALUES
 from cible.yaml_io import read_yaml
 
 SourceKind = Literal["customers", "events"]
@@ -167,7 +168,7 @@ class SourceConfig(_Strict):
     @model_validator(mode="after")
     def _canonical_fields(self) -> SourceConfig:
         specs = CUSTOMER_FIELDS if self.kind == "customers" else EVENT_FIELDS
-        known = {s.name for s in specs} - {"source"}
+        known = {s.name for s in specs} - {"source", RAW_VALUES}  # both set by ingestion
         unknown = sorted(set(self.fields) - known)
         if unknown:
             raise ValueError(
@@ -463,20 +464,51 @@ DEFAULT_STANDARDIZERS: dict[str, StandardizerName] = {
 }
 
 
+DEFAULT_MAX_LOST_RATE = 0.5
+DEFAULT_WARN_FAILED_RATE = 0.05
+
+
 class QualityThresholds(_Strict):
     """Largest allowed rates per column (a canonical field, ``attributes.<col>`` or
-    ``properties.<col>``) or ``default`` (every other column); rates are shares of rows."""
+    ``properties.<col>``) or ``default`` (every other column).
+
+    ``max_missing_rate`` and ``max_invalid_rate`` are shares of rows (no limit unless given).
+    ``max_lost_rate`` and ``warn_failed_rate`` are shares of a mapped field's non-missing values:
+    above ``max_lost_rate`` (default 0.5) of them lost (nulled or quarantined because they could
+    not be standardised, typed or allowed) is a breach; above ``warn_failed_rate`` (default 0.05)
+    failed is a warning. Their ``default`` stays unless given.
+    """
 
     max_missing_rate: dict[str, float] = Field(default_factory=dict)
     max_invalid_rate: dict[str, float] = Field(default_factory=dict)
+    max_lost_rate: dict[str, float] = Field(
+        default_factory=lambda: {"default": DEFAULT_MAX_LOST_RATE}
+    )
+    warn_failed_rate: dict[str, float] = Field(
+        default_factory=lambda: {"default": DEFAULT_WARN_FAILED_RATE}
+    )
 
-    @field_validator("max_missing_rate", "max_invalid_rate")
+    @field_validator("max_missing_rate", "max_invalid_rate", "max_lost_rate", "warn_failed_rate")
     @classmethod
     def _rates(cls, v: dict[str, float]) -> dict[str, float]:
         bad = {k: r for k, r in v.items() if not 0.0 <= r <= 1.0}
         if bad:
             raise ValueError(f"rates must be between 0 and 1, got {bad}")
         return v
+
+    @field_validator("max_lost_rate")
+    @classmethod
+    def _lost_default(cls, v: dict[str, float]) -> dict[str, float]:
+        return {"default": DEFAULT_MAX_LOST_RATE, **v}
+
+    @field_validator("warn_failed_rate")
+    @classmethod
+    def _warn_default(cls, v: dict[str, float]) -> dict[str, float]:
+        return {"default": DEFAULT_WARN_FAILED_RATE, **v}
+
+    def limit(self, table: dict[str, float], column: str) -> float | None:
+        """The limit of ``column`` in ``table``: its own, else ``default``, else none."""
+        return table.get(column, table.get("default"))
 
 
 class QualityConfig(_Strict):
@@ -533,7 +565,13 @@ class CibleConfig(_Strict):
             for field_name, m in src.fields.items():
                 known.update(f"{field_name}.{c}" for c in m.columns or [])
         t = self.quality.thresholds
-        unknown = sorted((set(t.max_missing_rate) | set(t.max_invalid_rate)) - known)
+        named = (
+            set(t.max_missing_rate)
+            | set(t.max_invalid_rate)
+            | set(t.max_lost_rate)
+            | set(t.warn_failed_rate)
+        )
+        unknown = sorted(named - known)
         if unknown:
             raise ValueError(
                 f"quality.thresholds name unknown column(s) {unknown}; allowed: 'default', a "

@@ -97,3 +97,50 @@ def test_standardised_customers_balance_and_only_standard_values(
             assert standardize_email(email).value == email
         for day in result.accepted.column("birth_date").drop_null().to_pylist():
             assert standardize_date(day.isoformat()).value == day.isoformat()
+    _nothing_erased(rows, result, {"email": 1, "birth_date": 2, "gender": 3})
+
+
+def _nothing_erased(rows: list[list[str]], result: object, fields: dict[str, int]) -> None:
+    """Every non-blank cell of an accepted record is in its field or kept in ``raw_values``."""
+    import json
+
+    from cible.ingest.engine import SourceResult
+
+    assert isinstance(result, SourceResult)
+    quarantined = set(result.quarantine.column("row").to_pylist())
+    accepted_rows = [r for i, r in enumerate(rows, start=1) if i not in quarantined]
+    records = result.accepted.to_pylist()
+    assert len(accepted_rows) == len(records)
+    for cells, record in zip(accepted_rows, records, strict=True):
+        raw = json.loads(record["raw_values"]) if record["raw_values"] else {}
+        for name, position in fields.items():
+            cell = cells[position].strip()
+            if cell and record[name] is None:
+                assert name in raw, (name, cells, record)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(row, min_size=1, max_size=25))
+def test_unstandardised_customers_erase_nothing(tmp_path: Path, rows: list[list[str]]) -> None:
+    """Standardisation off: values that cannot be typed or are not allowed are kept raw and the
+    records accepted (only identical rows, missing or repeated ids and malformed rows go)."""
+    from cible.config import StandardizeConfig
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["cid", "mail", "dob", "sex"])
+    writer.writerows(rows)
+    path = tmp_path / "c.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    src = SourceConfig.model_validate({**CUSTOMERS, "path": str(path), "delimiter": ","})
+    result = map_source(src, read_source(path, src), StandardizeConfig(auto=False))
+    assert result.accepted.num_rows + result.quarantine.num_rows == result.read
+    assert set(result.rule_counts) <= {
+        "duplicate_row",
+        "required:customer_id",
+        "duplicate_key:customer_id",
+        "malformed_row",
+    }
+    _nothing_erased(rows, result, {"email": 1, "birth_date": 2, "gender": 3})

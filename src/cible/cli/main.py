@@ -149,6 +149,9 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
             f"{s['inserted']:,}",
         )
     console.print(table)
+    for s in sources:
+        for w in s.get("warnings", []):
+            console.print(f"[yellow]warning:[/yellow] {w['message']}", soft_wrap=True)
 
 
 @app.command("quality")

@@ -1,7 +1,9 @@
 """Map one read source onto the canonical schema: accepted rows and quarantined rows.
 
 Every row read ends in exactly one of the two tables (``read == accepted + quarantined``); a row
-that breaks several rules is quarantined once, with the first rule it broke.
+that breaks several rules is quarantined once, with the first rule it broke. A value that could
+not be standardised or typed is kept as read in the record's ``raw_values`` and counted per field
+(:class:`~cible.ingest.failures.FieldFailures`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pyarrow as pa
 
 from cible.config import QualityConfig, SourceConfig, StandardizeConfig
 from cible.exceptions import ConfigError, MissingColumnError
+from cible.ingest.failures import FieldFailures, count_failures
 from cible.ingest.mapping import MappingPlan, build_plan, specs_for
 from cible.ingest.profile import quality_columns
 from cible.ingest.readers import ROW, RawSource
@@ -55,6 +58,7 @@ class SourceResult:
     rule_counts: dict[str, int] = field(default_factory=dict)
     quality: SourceQuality | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    failures: tuple[FieldFailures, ...] = ()
 
     @property
     def read(self) -> int:
@@ -118,8 +122,9 @@ def map_source(
     """
     check_columns(source, raw)
     kinds = {s.name: s.kind for s in specs_for(source.kind)}
-    stds = standardizers_for(source, standardize or StandardizeConfig(), kinds)
-    plan = build_plan(source, raw.table.schema, tuple(stds))
+    defaults = standardize or StandardizeConfig()
+    stds = standardizers_for(source, defaults, kinds)
+    plan = build_plan(source, raw.table.schema, tuple(stds), defaults.on_invalid)
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -160,6 +165,7 @@ def map_source(
         ).to_arrow_table()
         accepted = accepted.cast(schema)
         quarantine = _quarantine(con, source, raw)
+        failures = count_failures(con, "__checked", plan.checks)
         counts = dict(
             con.sql(
                 "SELECT __reason.rule, count(*) FROM __checked WHERE __reason IS NOT NULL GROUP BY 1"
@@ -181,6 +187,7 @@ def map_source(
         {str(k): int(v) for k, v in sorted(counts.items())},
         profile,
         seconds,
+        failures,
     )
 
 

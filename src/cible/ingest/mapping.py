@@ -8,12 +8,16 @@ The query is built in stages, each a CTE:
 ``std``      standardised fields (:mod:`cible.ingest.standardize`): ``f__<field>`` from a lookup
              table of the distinct inputs, ``s__<field>`` the reason a value could not be read
 ``ruled``    ``set`` rules applied in order (the first matching rule wins for a field)
-``checked``  ``__reason``: the first broken rule of the row, as a struct (column, value, rule, msg)
+``judged``   ``__fail_<field>``: the first rule the field's value failed (:mod:`cible.ingest.failures`)
+``checked``  ``__reason``: the first broken rule of the row, as a struct (column, value, rule, msg);
+             values nulled by their failure, and ``f__raw_values``: the values as read that failed
 
 Checks, in the order a row is judged: identical-row duplicates, declared column types,
 unparseable values, values that cannot be standardised (``on_invalid: quarantine``), required
 fields, allowed values, amount signs (events), ``quarantine`` rules, then duplicate keys
-(``customer_id`` in a customers source, a mapped ``event_id``).
+(``customer_id`` in a customers source, a mapped ``event_id``). An optional customer field whose
+value cannot be typed or is not allowed does not quarantine the row unless its ``on_invalid`` says
+``quarantine``: the value becomes NULL and is kept as read in ``raw_values``.
 
 With standardised fields the query runs in two parts (``canon_sql``, then ``rest_sql`` once the
 lookup tables are registered); without, ``sql`` is the whole query.
@@ -25,12 +29,13 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from cible.config import FieldMapping, SourceConfig
+from cible.config import FieldMapping, OnInvalid, SourceConfig
+from cible.ingest.failures import FieldChecks, field_checks, raw_values_sql
 from cible.ingest.sql import ident, lit, lit_list, text
 from cible.ingest.standardize import FieldStandardizer, std_stage
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
-from cible.schemas.fields import FieldSpec
+from cible.schemas.fields import RAW_VALUES, FieldSpec
 
 _KIND_WORDS = {
     "float": "a number",
@@ -56,6 +61,7 @@ class MappingPlan:
     canon_sql: str = ""
     rest_sql: str = ""
     standardizers: tuple[FieldStandardizer, ...] = ()
+    checks: tuple[FieldChecks, ...] = ()
 
 
 def specs_for(kind: str) -> tuple[FieldSpec, ...]:
@@ -169,9 +175,13 @@ def _rule_columns(when: str, columns: list[str]) -> list[str]:
 
 
 def build_plan(
-    source: SourceConfig, schema: pa.Schema, standardizers: tuple[FieldStandardizer, ...] = ()
+    source: SourceConfig,
+    schema: pa.Schema,
+    standardizers: tuple[FieldStandardizer, ...] = (),
+    on_invalid: OnInvalid = "null",
 ) -> MappingPlan:
-    """The whole query for one source whose raw Arrow schema is ``schema``."""
+    """The whole query for one source whose raw Arrow schema is ``schema`` (``on_invalid``: the
+    project default, ``standardize.on_invalid``)."""
     standardized = {s.field: s for s in standardizers}
     specs = specs_for(source.kind)
     types = {f.name: f.type for f in schema if f.name != "__row"}
@@ -186,11 +196,11 @@ def build_plan(
         "SELECT *, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
         "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0"
     )
-    typed_sql, checks = _typed_stage(source, types)
+    typed_sql, checks_typed = _typed_stage(source, types)
 
-    fields, field_checks = [], []
+    fields, quarantine_checks, checks = [], [], []
     for spec in specs:
-        if spec.name == "source":
+        if spec.name in ("source", RAW_VALUES):
             continue
         m = source.fields.get(spec.name)
         fname = ident("f__" + spec.name)
@@ -207,19 +217,32 @@ def build_plan(
         value, inp = _field_sql(spec, m, types)
         fields.append(f"{value} AS {fname}")
         fields.append(f"{inp} AS {vname}")
-        if spec.name in standardized:
-            if standardized[spec.name].on_invalid == "quarantine":
-                field_checks.append(_std_check(spec.name, m))
-        elif spec.kind not in ("string", "json"):
+        std = standardized.get(spec.name)
+        fc = field_checks(
+            spec,
+            m,
+            source_kind=source.kind,
+            standardized=std.on_invalid if std is not None else None,
+            on_invalid=on_invalid,
+        )
+        if fc is not None:
+            checks.append(fc)
+        if std is not None:
+            if std.on_invalid == "quarantine":
+                quarantine_checks.append(_std_check(spec.name, m))
+        elif fc is not None and (typed := fc.rule(f"invalid:{spec.name}")) and typed.quarantines:
             fmt = f" in format {' or '.join(m.format)}" if m.format else ""
             msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
-            field_checks.append(
+            quarantine_checks.append(
                 f"CASE WHEN {vname} IS NOT NULL AND {fname} IS NULL THEN "
                 + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg)
                 + " END"
             )
 
     ruled = _ruled_stage(source, specs)
+    soft_allowed = {
+        c.field for c in checks if (a := c.rule(f"allowed:{c.field}")) and not a.quarantines
+    }
     required = [
         f"CASE WHEN {ident('f__' + s.name)} IS NULL THEN "
         + _reason(
@@ -243,7 +266,7 @@ def build_plan(
         )
         + " END"
         for s in specs
-        if s.allowed
+        if s.allowed and s.name not in soft_allowed
     ]
     semantic = _semantic_checks(source)
     quarantine_rules = []
@@ -274,7 +297,13 @@ def build_plan(
             + " END"
         )
     all_checks = (
-        dup_check + checks + field_checks + required + allowed + semantic + quarantine_rules
+        dup_check
+        + checks_typed
+        + quarantine_checks
+        + required
+        + allowed
+        + semantic
+        + quarantine_rules
     )
     reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
     key = (
@@ -286,10 +315,16 @@ def build_plan(
         f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
         f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed)"
     )
+    fails = "".join(", " + c.fail_sql() for c in checks)
+    nulls = [n for c in checks if (n := c.null_sql()) is not None]
+    star = f"* REPLACE ({', '.join(nulls)})" if nulls else "*"
     tail = (
         f"std AS ({std_stage(list(standardizers), 'canon')}), ruled AS ({ruled}), "
-        f"checked AS (SELECT *, {reason} AS __reason FROM ruled) " + _key_stage(key)
+        f"judged AS (SELECT *{fails} FROM ruled), "
+        f"checked AS (SELECT {star}, {raw_values_sql(tuple(checks))} AS {ident('f__' + RAW_VALUES)}, "
+        f"{reason} AS __reason FROM judged) " + _key_stage(key)
     )
+
     return MappingPlan(
         sql=f"{head}, {tail}",
         specs=specs,
@@ -297,6 +332,7 @@ def build_plan(
         canon_sql=f"{head} SELECT * FROM canon",
         rest_sql=f"WITH canon AS (SELECT * FROM __canon), {tail}",
         standardizers=tuple(standardizers),
+        checks=tuple(checks),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 ColumnKind = Literal["text", "number", "date", "timestamp", "bool"]
 FindingKind = Literal["non_canonical", "same_entity", "same_normalised"]
-Measure = Literal["missing_rate", "invalid_rate"]
+Measure = Literal["missing_rate", "invalid_rate", "lost_rate"]
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,10 @@ class ImputationShare:
 
 @dataclass(frozen=True)
 class Breach:
-    """A measured rate above its configured maximum."""
+    """A measured rate above its configured maximum.
+
+    ``lost_rate`` breaches (a mapped field that lost too many of its values, see
+    :mod:`cible.ingest.failures`) also name the source column and the rules that failed."""
 
     source: str
     column: str
@@ -181,12 +184,26 @@ class Breach:
     measured: float
     allowed: float
     key: str
+    source_column: str | None = None
+    rules: str | None = None
 
     def message(self) -> str:
+        setting = f"quality.thresholds.max_{self.measure}.{self.key}"
+        if self.measure == "lost_rate":
+            origin = (
+                f" (column '{self.source_column}')"
+                if self.source_column not in (None, self.column)
+                else ""
+            )
+            return (
+                f"source '{self.source}' field '{self.column}'{origin}: {self.measured:.1%} of "
+                f"its values lost (rule {self.rules}) > allowed {self.allowed:.1%} ({setting}); "
+                f"to go on anyway, allow it: quality.thresholds.max_lost_rate: {{{self.column}: 1.0}}"
+            )
         what = "missing" if self.measure == "missing_rate" else "invalid"
         return (
             f"source '{self.source}' column '{self.column}': {what} rate {self.measured:.1%} > "
-            f"allowed {self.allowed:.1%} (quality.thresholds.max_{self.measure}.{self.key})"
+            f"allowed {self.allowed:.1%} ({setting})"
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class IngestRow:
     already_present: str
     balanced: bool
     by_rule: list[tuple[str, str]]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def file_name(self) -> str:
@@ -171,6 +172,13 @@ def _summary(r: SegmentationResult, meta: Mapping[str, str]) -> list[tuple[str, 
     return items
 
 
+def _warnings(value: object) -> list[str]:
+    """The messages of a source's failed-value warnings (``SourceSummary.warnings``)."""
+    if not isinstance(value, list):
+        return []
+    return [str(w["message"]) for w in value if isinstance(w, Mapping) and "message" in w]
+
+
 def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
     missing = [k for k in INGEST_KEYS if k not in item]
     if missing:
@@ -194,6 +202,7 @@ def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
         path=str(item["path"]),
         balanced=counts["read"] == counts["accepted"] + counts["quarantined"],
         by_rule=[(rule, _fmt_int(n)) for rule, n in by_rule],
+        warnings=_warnings(item.get("warnings")),
         **{k: _fmt_int(v) for k, v in counts.items()},
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from cible.schemas.fields import FieldSpec, arrow_schema
+from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
 
 GENDERS = ("female", "male", "other", "unknown")
 
@@ -40,6 +40,7 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "attributes", "json", "Free attributes: a JSON object of the unmapped columns asked for"
     ),
+    FieldSpec(RAW_VALUES, "json", RAW_VALUES_DESCRIPTION, personal=True),
 )
 
 CUSTOMERS_SCHEMA: pa.Schema = arrow_schema(CUSTOMER_FIELDS)
@@ -66,3 +67,4 @@ class Customer(BaseModel):
     consent_sms: bool | None = None
     consent_push: bool | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    raw_values: dict[str, str] = Field(default_factory=dict)

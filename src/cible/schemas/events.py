@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from cible.schemas.fields import FieldSpec, arrow_schema
+from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
 
 EVENT_TYPES = (
     "purchase",
@@ -62,6 +62,7 @@ EVENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "properties", "json", "Free properties: a JSON object of the unmapped columns asked for"
     ),
+    FieldSpec(RAW_VALUES, "json", RAW_VALUES_DESCRIPTION, personal=True),
 )
 
 EVENTS_SCHEMA: pa.Schema = arrow_schema(EVENT_FIELDS)
@@ -87,3 +88,4 @@ class Event(BaseModel):
     device: str | None = None
     location: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
+    raw_values: dict[str, str] = Field(default_factory=dict)

@@ -12,6 +12,15 @@ from typing import Literal
 
 import pyarrow as pa
 
+RAW_VALUES = "raw_values"
+"""The canonical JSON field, set by ingestion, holding every value of a record that could not be
+standardised or typed, as read (``{"phone": "555-0142"}``): a value is never erased without trace."""
+
+RAW_VALUES_DESCRIPTION = (
+    "Set by ingestion: a JSON object {field: value as read} of the fields whose value could not be "
+    "standardised or typed (NULL when every value could)"
+)
+
 FieldKind = Literal["string", "timestamp", "date", "float", "int", "bool", "json"]
 
 ARROW_TYPES: dict[str, pa.DataType] = {

@@ -3,8 +3,10 @@
 All sources are read and mapped first; only when every one of them could be used is anything
 written (warehouse in one transaction, then the quarantine, summary and data-quality files), so a
 missing file or column leaves the warehouse and the output folder as they were. A breached
-data-quality threshold (``quality.stop_on_breach``) stops before the warehouse is touched, with
-only ``quality.json`` and ``quality.html`` written (:mod:`cible.services.quality`).
+data-quality threshold (``quality.stop_on_breach``), including a mapped field that lost more than
+half its values (``quality.thresholds.max_lost_rate``), stops before the warehouse is touched,
+with only ``quality.json`` and ``quality.html`` written (:mod:`cible.services.quality`). A field
+with more than 5 % of its values failed is a warning of its source in the summary.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from cible.ingest.readers import read_source
 from cible.quality.results import QualityReport
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
-from cible.services.quality import assess, gate, quality_options, write_quality
+from cible.services.quality import (
+    FailureWarning,
+    assess,
+    failure_warnings,
+    gate,
+    quality_options,
+    write_quality,
+)
 from cible.warehouse.base import LoadCounts, Warehouse
 
 
@@ -39,9 +48,10 @@ class SourceSummary:
     inserted: int
     already_present: int
     quarantine_by_rule: dict[str, int]
+    warnings: list[FailureWarning] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "warnings": [w.as_dict() for w in self.warnings]}
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,7 @@ def ingest(
                 inserted=c.inserted,
                 already_present=c.already_present,
                 quarantine_by_rule=r.rule_counts,
+                warnings=failure_warnings(r, config.quality.thresholds),
             )
             for r, c in zip(results, loads, strict=True)
         ],

@@ -184,6 +184,12 @@ class Warehouse(ArrowReader):
     def ensure_schema(self) -> None:
         self.execute(_ddl("customers", CUSTOMER_FIELDS, ("source", "customer_id")))
         self.execute(_ddl("events", EVENT_FIELDS, ("event_id",)))
+        # a warehouse made by an older version gains the optional fields added since (raw_values)
+        for table, specs in (("customers", CUSTOMER_FIELDS), ("events", EVENT_FIELDS)):
+            present = set(self.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").column_names)
+            for spec in specs:
+                if spec.name not in present and not spec.required:
+                    self.execute(self.dialect.add_column(table, f'"{spec.name}"', spec.sql_type))
         self.execute(
             f"CREATE TABLE IF NOT EXISTS {IDENTITY_TABLE} "
             "(record_id VARCHAR PRIMARY KEY, surviving_id VARCHAR NOT NULL)"

@@ -140,9 +140,32 @@ def test_keep_then_allowed_values_still_apply(tmp_path: Path, write_config: Writ
 
 def test_switched_off(tmp_path: Path, write_config: WriteConfig) -> None:
     r = _map(tmp_path, write_config, standardize={"auto": False})
-    # without standardisation dd/mm dates do not convert and 'U', 'M' are not allowed genders
-    assert _column(r, "email") == []
-    assert r.rule_counts == {"allowed:gender": 2, "invalid:birth_date": 3}
+    # without standardisation dd/mm dates do not convert and 'U', 'M' are not allowed genders:
+    # optional fields, so the records are kept, the values nulled and kept as read in raw_values
+    assert (r.accepted.num_rows, r.quarantine.num_rows, r.rule_counts) == (5, 0, {})
+    assert _column(r, "email")[0] == "Jean.Dupont@Example.FR"
+    assert _column(r, "gender") == [None] * 5
+    assert _column(r, "birth_date") == [
+        None,
+        None,
+        dt.date(1843, 12, 21),
+        dt.date(1990, 1, 1),
+        None,
+    ]
+    assert _column(r, "raw_values") == [
+        '{"birth_date":"03/04/1980","gender":"Mme"}',
+        '{"birth_date":"31/02/1990","gender":"Femal"}',
+        '{"gender":"U"}',
+        '{"gender":"M"}',
+        '{"birth_date":"12/12/1990"}',
+    ]
+    failures = {f.field: (f.values, f.failed, f.lost, f.by_rule) for f in r.failures}
+    assert failures == {
+        "birth_date": (5, 3, 3, {"invalid:birth_date": 3}),
+        "gender": (4, 4, 4, {"allowed:gender": 4}),
+    }
+    strict = _map(tmp_path, write_config, standardize={"auto": False, "on_invalid": "quarantine"})
+    assert strict.rule_counts == {"allowed:gender": 2, "invalid:birth_date": 3}  # as before
     contact = {"customer_id": "id", "email": "mail", "phone": "tel"}
     r = _map(tmp_path, write_config, contact, standardize={"auto": False})
     assert _column(r, "email")[0] == "Jean.Dupont@Example.FR"

@@ -167,3 +167,15 @@ def test_incomplete_ingest_summary_is_refused(result: SegmentationResult, tmp_pa
             meta=META,
         )
     assert not (tmp_path / "r.html").exists()
+
+
+def test_failed_value_warnings_are_listed(result: SegmentationResult, tmp_path: Path) -> None:
+    message = "source 'crm' field 'phone' (column 'tel'): 3 of 10 values (30.0%) failed rule x"
+    ingest = [INGEST[0], {**INGEST[1], "warnings": [{"message": message, "share": 0.3}]}]
+    render_report(tmp_path / "r.html", segmentation=result, ingest=ingest, meta=META)
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (
+        '<li class="bad">source &#39;crm&#39; field &#39;phone&#39; (column &#39;tel&#39;)' in text
+    )
+    render_report(tmp_path / "s.html", segmentation=result, ingest=INGEST, meta=META)
+    assert "field &#39;phone&#39;" not in (tmp_path / "s.html").read_text(encoding="utf-8")

@@ -23,7 +23,8 @@ def _customers_source() -> dict[str, object]:
         "fields": {
             "customer_id": "id",
             "email": "email",
-            "created_at": {"column": "created", "format": "%d/%m/%Y"},
+            # an optional field that cannot be typed is nulled (raw kept) unless asked otherwise
+            "created_at": {"column": "created", "format": "%d/%m/%Y", "on_invalid": "quarantine"},
         },
     }
 

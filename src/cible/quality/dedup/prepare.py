@@ -5,10 +5,16 @@ Each column the configuration reads is standardised once per distinct value with
 Records are sorted by their id (as text), so that for two positions ``i < j`` the id of ``i``
 sorts before the id of ``j``: candidate pairs ``(i, j)`` with ``i < j`` are ``record_id_l <
 record_id_r`` for free.
+
+A value that ingestion could not standardise is NULL in its column and kept as read in the
+record's ``raw_values`` (``{"phone": "555-0142"}``): when a column is missing and ``raw_values``
+has it, the raw text is compared instead, through the same column standardiser (so an unreadable
+phone is compared as its digits, a name lower-cased with accents folded and spaces collapsed).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +29,7 @@ from cible.quality.standardize_contact import standardize_email, standardize_pho
 from cible.quality.standardize_core import as_text, match_key
 from cible.quality.standardize_dates import standardize_date
 from cible.quality.standardize_names import city_match_key
+from cible.schemas.fields import RAW_VALUES
 
 _NON_DIGITS = re.compile(r"[^0-9]")
 _SPACES = re.compile(r"\s+")
@@ -131,6 +138,32 @@ def record_ids(records: pd.DataFrame, config: MatchingConfig) -> pd.Series:
     return ids
 
 
+def _raw_of(column: str) -> Callable[[object], object]:
+    def pick(raw: object) -> object:
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return None
+        return raw.get(column) if isinstance(raw, dict) else None
+
+    return pick
+
+
+def with_raw_values(records: pd.DataFrame, column: str) -> pd.Series:
+    """``records[column]``, its missing values taken from ``raw_values`` where it has them."""
+    values = records[column]
+    if RAW_VALUES not in records.columns or column == RAW_VALUES:
+        return values
+    gaps = values.isna().to_numpy() & records[RAW_VALUES].notna().to_numpy()
+    if not gaps.any():
+        return values
+    raw = map_unique(records[RAW_VALUES][gaps], lambda r: as_text(_raw_of(column)(r)))
+    filled = values.astype(object).to_numpy(copy=True)
+    filled[gaps] = raw
+    return pd.Series(filled, index=records.index, dtype=object)
+
+
 def prepare(records: pd.DataFrame, config: MatchingConfig) -> Prepared:
     """Standardise every column the configuration reads; rows sorted by record id."""
     missing = [c for c in config.columns() if c not in records.columns]
@@ -144,7 +177,8 @@ def prepare(records: pd.DataFrame, config: MatchingConfig) -> Prepared:
     values: dict[str, np.ndarray] = {}
     for column in config.columns():
         func = standardizer(config.standardizer_of(column), config.phone_region)
-        values[column] = map_unique(records[column].iloc[order].reset_index(drop=True), func)
+        column_values = with_raw_values(records, column)
+        values[column] = map_unique(column_values.iloc[order].reset_index(drop=True), func)
     return Prepared(ids=ids.to_numpy(dtype=object)[order], values=values)
 
 
