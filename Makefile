@@ -1,12 +1,15 @@
 # The two commands of the README:
 #   make demo   set up .venv and run `cible demo` (20,000 generated customers, report in demo_out/)
 #   make test   set up .venv with test tools and run lint, types and the whole test suite
+# Both install from constraints.txt (the lock: the exact versions CI saw); `make lock` refreshes it.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= demo_out
+LOCK := constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: demo test lint typecheck pytest setup setup-test clean
+.PHONY: demo test lint typecheck pytest setup setup-test lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cible needs Python >= 3.11"'
@@ -14,10 +17,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 
 setup-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 
 demo: setup
 	$(BIN)/cible demo --out $(OUT)
@@ -33,6 +36,18 @@ pytest: setup-test
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 test: lint typecheck pytest
+
+# Resolve every dependency afresh (newest versions the ranges in pyproject.toml allow) in a
+# throw-away venv, write them to constraints.txt, then run the whole test suite on them.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[test,mutation]'
+	( echo "# The lock: exact versions for make demo / make test / CI. Refresh with: make lock"; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable ) > $(LOCK)
+	rm -rf .lock-venv
+	$(MAKE) test
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
