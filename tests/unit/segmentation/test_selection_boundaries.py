@@ -1,0 +1,178 @@
+"""Selection gates and the tie rule exactly at their boundaries, and one step on each side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cible.config import GatesConfig
+from cible.segmentation.selection import TIE_TOLERANCE, Candidate, CandidateScore, choose, evaluate
+
+
+def _labels(*sizes: int, noise: int = 0) -> np.ndarray:
+    parts = [np.full(size, k, dtype=np.int64) for k, size in enumerate(sizes)]
+    return np.concatenate([*parts, np.full(noise, -1, dtype=np.int64)])
+
+
+def _gates(labels: np.ndarray, gates: GatesConfig) -> dict[str, bool]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(len(labels), 2)) + labels[:, None] * 10.0
+    return evaluate(labels, X, np.arange(len(labels)), gates)["gates"]
+
+
+@pytest.mark.parametrize(("smallest", "passed"), [(9, False), (10, True), (11, True)])
+def test_a_segment_of_exactly_the_minimum_share_passes(smallest: int, passed: bool) -> None:
+    labels = _labels(50, 100 - 50 - smallest, smallest)  # 100 rows
+    assert _gates(labels, GatesConfig(min_segment_share=0.10))["min_segment_share"] is passed
+
+
+@pytest.mark.parametrize(("largest", "passed"), [(59, True), (60, True), (61, False)])
+def test_a_segment_of_exactly_the_maximum_share_passes(largest: int, passed: bool) -> None:
+    labels = _labels(largest, 100 - largest)
+    assert _gates(labels, GatesConfig(max_largest_share=0.60))["max_largest_share"] is passed
+
+
+@pytest.mark.parametrize(("noise", "passed"), [(19, True), (20, True), (21, False)])
+def test_exactly_the_maximum_noise_share_passes(noise: int, passed: bool) -> None:
+    labels = _labels(40, 60 - noise, noise=noise)
+    assert _gates(labels, GatesConfig(max_noise_share=0.20))["max_noise_share"] is passed
+
+
+@pytest.mark.parametrize(("k", "passed"), [(3, True), (4, True), (5, False)])
+def test_exactly_the_maximum_number_of_segments_passes(k: int, passed: bool) -> None:
+    labels = _labels(*([20] * k))
+    gates = _gates(labels, GatesConfig(max_segments=4))
+    assert gates["max_segments"] is passed
+    assert gates["at_least_2_segments"] is True
+
+
+@pytest.mark.parametrize(("k", "passed"), [(1, False), (2, True)])
+def test_two_segments_is_the_least(k: int, passed: bool) -> None:
+    labels = _labels(*([30] * k))
+    assert _gates(labels, GatesConfig())["at_least_2_segments"] is passed
+
+
+def test_shares_count_noise_rows_in_the_denominator() -> None:
+    labels = _labels(30, 50, noise=20)
+    ev = evaluate(labels, np.zeros((100, 2)), np.arange(100), GatesConfig())
+    assert (ev["n_segments"], ev["noise_share"]) == (2, 0.2)
+    assert (ev["largest_share"], ev["smallest_share"]) == (0.5, 0.3)
+
+
+def test_all_noise_has_no_segment_and_fails_the_share_gates() -> None:
+    labels = np.full(10, -1, dtype=np.int64)
+    ev = evaluate(labels, np.zeros((10, 2)), np.arange(10), GatesConfig(max_noise_share=1.0))
+    assert (ev["n_segments"], ev["largest_share"], ev["smallest_share"]) == (0, 1.0, 0.0)
+    assert ev["gates"] == {
+        "at_least_2_segments": False,
+        "min_segment_share": False,
+        "max_segments": True,
+        "max_noise_share": True,
+        "max_largest_share": False,
+    }
+
+
+def test_scores_need_more_scored_rows_than_segments() -> None:
+    # two segments of one row each in the score sample: no silhouette (sklearn needs n > k)
+    labels = np.array([0, 1, 0, 1], dtype=np.int64)
+    X = np.array([[0.0, 0.0], [5.0, 5.0], [0.1, 0.0], [5.1, 5.0]])
+    two = np.array([0, 1])
+    assert np.isnan(evaluate(labels, X[two], two, GatesConfig())["silhouette"])
+    three = np.array([0, 1, 2])
+    sil = evaluate(labels, X[three], three, GatesConfig())["silhouette"]
+    # rows 0 and 2 share segment 0 (0.1 apart); row 1 is alone in its segment (silhouette 0)
+    expected = (1 - 0.1 / np.hypot(5, 5)) + (1 - 0.1 / np.hypot(4.9, 5))
+    assert sil == pytest.approx(expected / 3)
+
+
+def _cand(name: str, sil: float, noise: float = 0.0, db: float = 1.0, k: int = 3) -> CandidateScore:
+    return CandidateScore(
+        Candidate("kmeans", {"n_clusters": k, "tag": name}),
+        n_segments=k,
+        noise_share=noise,
+        largest_share=0.4,
+        smallest_share=0.1,
+        silhouette=sil,
+        davies_bouldin=db,
+        calinski_harabasz=10.0,
+        gates={"max_largest_share": True},
+        seconds=0.0,
+    )
+
+
+def test_a_candidate_exactly_tie_tolerance_behind_is_tied() -> None:
+    assert TIE_TOLERANCE == 0.01
+    best = _cand("best", 0.5, db=0.9)
+    at_edge = _cand("edge", 0.5 - 0.01, db=0.8)  # tied: the lower Davies-Bouldin wins
+    assert choose([best, at_edge])[0] is at_edge
+    beyond = _cand("beyond", 0.5 - 0.0101, db=0.8)  # not tied: the higher silhouette wins
+    assert choose([best, beyond])[0] is best
+
+
+def test_ties_go_to_less_noise_before_davies_bouldin() -> None:
+    # adjusted silhouettes 0.5 and 0.4975: tied; less noise wins even with a worse DB index
+    clean = _cand("clean", 0.5, noise=0.0, db=2.0)
+    noisy = _cand("noisy", 0.5025, noise=0.01, db=0.5)
+    assert noisy.adjusted_silhouette == pytest.approx(0.5025 * 0.99)
+    assert choose([noisy, clean])[0] is clean
+
+
+def test_outside_the_tie_the_higher_adjusted_silhouette_ranks_first() -> None:
+    # a fails a gate, so the fallback ranks b and c: neither tied with the best (0.6), order by
+    # adjusted silhouette, not by noise or Davies-Bouldin
+    a = _cand("a", 0.6)
+    b = _cand("b", 0.3, db=0.1)
+    c = _cand("c", 0.4, db=5.0)
+    for cand in (a, b, c):
+        cand.gates["max_largest_share"] = False
+    chosen, fallback = choose([b, c, a])
+    assert chosen is a and fallback is True
+    assert choose([b, c])[0] is c
+
+
+def test_fallback_takes_the_candidates_failing_the_fewest_gates() -> None:
+    one = _cand("one", 0.2)
+    two = _cand("two", 0.9)
+    one.gates.update({"max_largest_share": False})
+    two.gates.update({"max_largest_share": False, "max_segments": False})
+    assert one.failed_gates == 1 and two.failed_gates == 2
+    chosen, fallback = choose([two, one])
+    assert chosen is one and fallback is True
+    errored = CandidateScore(**{**one.__dict__, "error": "boom", "gates": {}})
+    assert errored.failed_gates == 1 and errored.passed is False
+
+
+def test_candidate_to_dict_rounds_and_blanks_non_finite_scores() -> None:
+    cand = CandidateScore(
+        Candidate("kmeans", {"n_clusters": np.int64(3), "n_init": 4, "shape": (1, 2)}),
+        n_segments=3,
+        noise_share=0.1,
+        largest_share=0.5,
+        smallest_share=0.123456789,
+        silhouette=0.5,
+        davies_bouldin=float("nan"),
+        calinski_harabasz=float("inf"),
+        gates={"max_segments": True, "max_noise_share": False},
+        seconds=1.23456,
+        inertia=12.0,
+    )
+    d = cand.to_dict()
+    assert d == {
+        "name": "kmeans(n_clusters=3, shape=(1, 2))",
+        "algorithm": "kmeans",
+        "params": {"n_clusters": 3, "n_init": 4, "shape": [1, 2]},
+        "n_segments": 3,
+        "noise_share": 0.1,
+        "largest_share": 0.5,
+        "smallest_share": 0.123457,
+        "silhouette": 0.5,
+        "noise_adjusted_silhouette": 0.45,
+        "davies_bouldin": None,
+        "calinski_harabasz": None,
+        "gates": {"max_segments": True, "max_noise_share": False},
+        "passed_all_gates": False,
+        "inertia": 12.0,
+        "seconds": 1.235,
+        "error": None,
+    }
+    assert type(d["params"]["n_clusters"]) is int
