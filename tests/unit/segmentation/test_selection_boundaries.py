@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from cible.config import GatesConfig
-from cible.segmentation.selection import TIE_TOLERANCE, Candidate, CandidateScore, choose, evaluate
+from cible.segmentation import selection
+from cible.segmentation.selection import (
+    SELECTION_RULE,
+    TIE_TOLERANCE,
+    Candidate,
+    CandidateScore,
+    SelectionResult,
+    _fit_candidate,
+    _sample,
+    choose,
+    evaluate,
+)
 
 
 def _labels(*sizes: int, noise: int = 0) -> np.ndarray:
@@ -176,3 +187,68 @@ def test_candidate_to_dict_rounds_and_blanks_non_finite_scores() -> None:
         "error": None,
     }
     assert type(d["params"]["n_clusters"]) is int
+
+
+@pytest.mark.parametrize(("n", "size"), [(5, 5), (4, 5)])
+def test_a_sample_no_smaller_than_the_data_is_all_rows_in_order(n: int, size: int) -> None:
+    assert _sample(n, size, np.random.default_rng(0)).tolist() == list(range(n))
+
+
+def test_a_sample_one_row_short_is_a_seeded_sorted_subset() -> None:
+    got = _sample(6, 5, np.random.default_rng(3))
+    expected = np.sort(np.random.default_rng(3).choice(6, size=5, replace=False))
+    assert got.tolist() == expected.tolist()
+    assert len(set(got.tolist())) == 5
+
+
+def test_heavy_algorithms_fit_on_at_most_the_heavy_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(selection, "HEAVY_FIT_SAMPLE", 30)
+    X = np.random.default_rng(0).normal(size=(31, 2))
+    cand = Candidate("dbscan", {"min_samples": 3})
+    est = _fit_candidate(cand, X, {}, 5)
+    assert len(est.labels_) == 30
+    kept = np.sort(np.random.default_rng(5).choice(31, size=30, replace=False))
+    rows = {tuple(r) for r in X[kept]}
+    assert {tuple(r) for r in est.components_} <= rows
+    assert len(_fit_candidate(cand, X[:30], {}, 5).labels_) == 30  # exactly the cap: every row
+    kmeans = _fit_candidate(Candidate("kmeans", {"n_clusters": 2, "n_init": 1}), X, {}, 5)
+    assert len(kmeans.labels_) == 31  # not a heavy algorithm
+
+
+def test_agglomerative_candidates_share_one_tree_per_linkage_and_sample() -> None:
+    X = np.vstack([np.zeros((5, 2)), np.full((5, 2), 5.0), np.full((5, 2), 10.0)])
+    X = X + np.random.default_rng(0).normal(0, 0.1, X.shape)
+    trees: dict[tuple[object, ...], object] = {}
+    params = {"linkage": "ward", "max_fit_samples": 15}
+    two = _fit_candidate(Candidate("agglomerative", {"n_clusters": 2, **params}), X, trees, 0)
+    assert list(trees) == [("ward", 15)] and trees[("ward", 15)] is two
+    three = _fit_candidate(Candidate("agglomerative", {"n_clusters": 3, **params}), X, trees, 0)
+    assert three is not two and len(trees) == 1
+    assert (len(set(two.labels_.tolist())), len(set(three.labels_.tolist()))) == (2, 3)
+    assert three.linkage_matrix_ is two.linkage_matrix_  # the same tree, cut again
+
+
+def test_selection_result_to_dict_marks_the_chosen_candidate() -> None:
+    a, b = _cand("a", 0.5), _cand("b", 0.4)
+    result = SelectionResult(
+        candidates=[a, b],
+        chosen=b,
+        labels=np.zeros(3, dtype=np.int64),
+        estimator=None,  # type: ignore[arg-type]
+        n_rows=300,
+        fit_sample=200,
+        score_sample=100,
+        fallback=True,
+    )
+    d = result.to_dict()
+    assert {k: v for k, v in d.items() if k != "candidates"} == {
+        "rule": SELECTION_RULE,
+        "chosen": "kmeans(n_clusters=3, tag=b)",
+        "chosen_passed_all_gates": True,
+        "fallback_no_candidate_passed": True,
+        "rows": 300,
+        "fit_sample": 200,
+        "score_sample": 100,
+    }
+    assert [c["chosen"] for c in d["candidates"]] == [False, True]
+    assert d["candidates"][0] == {**a.to_dict(), "chosen": False}
