@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from sklearn.metrics import pairwise_distances, silhouette_score
 
-from cible.config import GatesConfig
+from cible.config import GatesConfig, SegmentationConfig, SelectionConfig
+from cible.exceptions import SegmentationError
 from cible.segmentation import selection
 from cible.segmentation.selection import (
     SELECTION_RULE,
@@ -14,9 +18,11 @@ from cible.segmentation.selection import (
     CandidateScore,
     SelectionResult,
     _fit_candidate,
+    _run_candidate,
     _sample,
     choose,
     evaluate,
+    select_segmentation,
 )
 
 
@@ -252,3 +258,90 @@ def test_selection_result_to_dict_marks_the_chosen_candidate() -> None:
     }
     assert [c["chosen"] for c in d["candidates"]] == [False, True]
     assert d["candidates"][0] == {**a.to_dict(), "chosen": False}
+
+
+def test_a_full_sample_draws_nothing_from_the_generator() -> None:
+    rng = np.random.default_rng(1)
+    _sample(5, 5, rng)
+    assert rng.random() == np.random.default_rng(1).random()  # the next sample is unaffected
+
+
+def test_candidate_to_dict_keeps_finite_quality_scores() -> None:
+    d = _cand("x", 0.25, db=0.8123456789).to_dict()
+    assert (d["davies_bouldin"], d["calinski_harabasz"]) == (0.812346, 10.0)
+
+
+def test_a_candidate_is_built_with_the_run_seed_when_it_takes_one() -> None:
+    assert Candidate("kmeans", {"n_clusters": 2}).build(7).random_state == 7
+    assert Candidate("dbscan", {"min_samples": 3}).build(7).random_state == 7
+
+
+def _run(cand: Candidate, X: np.ndarray, config: SegmentationConfig) -> tuple[Any, ...]:
+    idx = np.arange(len(X))
+    distances = pairwise_distances(X)
+    return _run_candidate(cand, X, X, idx, X, idx, distances, {}, config)
+
+
+def test_run_candidate_scores_a_fit_with_its_seed_and_inertia() -> None:
+    X = np.vstack([np.zeros((10, 2)), np.full((10, 2), 4.0)])
+    X = X + np.random.default_rng(0).normal(0, 0.1, X.shape)
+    config = SegmentationConfig(random_state=11)
+    score, est, labels = _run(Candidate("kmeans", {"n_clusters": 2, "n_init": 1}), X, config)
+    assert est.random_state == 11
+    assert score.error is None and score.n_segments == 2
+    assert score.inertia == pytest.approx(est.inertia_) and score.inertia > 0
+    assert isinstance(score.seconds, float) and score.seconds >= 0.0
+    assert sorted(np.bincount(labels).tolist()) == [10, 10]
+    assert score.silhouette == pytest.approx(silhouette_score(X, labels))
+
+
+def test_a_candidate_that_cannot_fit_is_reported_as_all_noise() -> None:
+    X = np.random.default_rng(0).normal(size=(3, 2))
+    score, est, labels = _run(
+        Candidate("kmeans", {"n_clusters": 5, "n_init": 1}), X, SegmentationConfig()
+    )
+    assert est is None and labels is None
+    assert score.error is not None and score.error.startswith("ValueError: ")
+    assert (score.n_segments, score.noise_share) == (0, 1.0)
+    assert np.isnan(score.inertia) and score.passed is False
+
+
+def _blobs(per_blob: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    return np.vstack([c + rng.normal(0, 0.3, (per_blob, 2)) for c in centres])
+
+
+def test_selection_needs_one_row_more_than_k_min() -> None:
+    config = SegmentationConfig(k_min=2, k_max=2, selection=SelectionConfig(algorithms=["kmeans"]))
+    X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0]])
+    result = select_segmentation(X, config)
+    assert result.n_rows == 3 and result.chosen.n_segments == 2
+    assert sorted(np.bincount(result.labels).tolist()) == [1, 2]
+    with pytest.raises(SegmentationError, match="at least 3 rows, got 2"):
+        select_segmentation(X[:2], config)
+
+
+def test_selection_keeps_the_diagnostics_the_report_draws() -> None:
+    X = _blobs(20)
+    config = SegmentationConfig(
+        k_min=2,
+        k_max=3,
+        selection=SelectionConfig(algorithms=["kmeans", "gmm", "agglomerative", "dbscan"]),
+    )
+    seen: list[str] = []
+    result = select_segmentation(X, config, on_candidate=lambda c: seen.append(c.name))
+    assert seen == [c.candidate.name for c in result.candidates]
+    assert len(seen) == 2 + 2 + 2 + 2
+    extras = result.extras
+    assert [k for k, _ in extras["bic"]] == [2, 3]
+    gmm2 = Candidate("gmm", {"n_components": 2}).build(0).fit(X)
+    assert extras["bic"][0][1] == pytest.approx(gmm2.model_.bic(X))
+    k_distances, eps, min_samples = extras["k_distances"]
+    assert min_samples == 10  # the first dbscan candidate's
+    assert len(k_distances) > 0 and eps > 0
+    assert sorted(extras["cut_heights"]) == [2, 3]
+    assert extras["cut_heights"][2] > extras["cut_heights"][3] > 0
+    assert extras["linkage_matrix"].shape == (len(X) - 1, 4)
+    assert result.chosen.candidate.params.get("n_clusters", 3) == 3
+    assert (result.fit_sample, result.score_sample, result.fallback) == (60, 60, False)
