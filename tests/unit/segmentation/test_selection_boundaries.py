@@ -6,7 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.metrics import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    pairwise_distances,
+    silhouette_score,
+)
 
 from cible.config import GatesConfig, SegmentationConfig, SelectionConfig
 from cible.exceptions import SegmentationError
@@ -20,6 +25,7 @@ from cible.segmentation.selection import (
     _fit_candidate,
     _run_candidate,
     _sample,
+    candidate_grid,
     choose,
     evaluate,
     select_segmentation,
@@ -345,3 +351,73 @@ def test_selection_keeps_the_diagnostics_the_report_draws() -> None:
     assert extras["linkage_matrix"].shape == (len(X) - 1, 4)
     assert result.chosen.candidate.params.get("n_clusters", 3) == 3
     assert (result.fit_sample, result.score_sample, result.fallback) == (60, 60, False)
+
+
+def test_the_grid_tries_k_only_below_the_number_of_rows() -> None:
+    cfg = SegmentationConfig(k_min=2, k_max=4, selection=SelectionConfig(algorithms=["kmeans"]))
+    assert [c.params["n_clusters"] for c in candidate_grid(cfg, 4)] == [2, 3]
+    assert [c.params["n_clusters"] for c in candidate_grid(cfg, 5)] == [2, 3, 4]
+
+
+def test_every_algorithm_of_the_grid_gets_its_full_parameters() -> None:
+    cfg = SegmentationConfig(
+        k_min=2,
+        k_max=2,
+        n_init=3,
+        selection=SelectionConfig(
+            algorithms=["gmm", "kprototypes", "agglomerative", "hdbscan", "kmeans", "dbscan"]
+        ),
+    )
+    grid = candidate_grid(cfg, 100, categorical=(1, 3))
+    assert [(c.algorithm, c.params) for c in grid] == [
+        ("gmm", {"n_components": 2}),
+        ("kprototypes", {"n_clusters": 2, "categorical": (1, 3)}),
+        ("agglomerative", {"n_clusters": 2, "linkage": "ward", "max_fit_samples": 100}),
+        ("hdbscan", {"min_cluster_size": 10, "min_samples": 10}),  # 2% and 5% of 100: floor 10
+        ("kmeans", {"n_clusters": 2, "n_init": 3}),
+        ("dbscan", {"min_samples": 10}),
+        ("dbscan", {"min_samples": 25}),
+    ]
+    big = candidate_grid(
+        cfg.model_copy(
+            update={"selection": SelectionConfig(algorithms=["hdbscan"], fit_sample=500)}
+        ),
+        10_000,
+    )
+    assert [c.params["min_cluster_size"] for c in big] == [10, 25]  # 2% of 500 = 10, 5% = 25
+
+
+def test_evaluate_counts_only_the_labels_in_use() -> None:
+    # labels 0 and 2 (no 1), one singleton segment 3
+    labels = np.array([0, 0, 0, 2, 2, 2, 3], dtype=np.int64)
+    X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2], [9.0]])
+    ev = evaluate(labels, X, np.arange(7), GatesConfig(min_segment_share=0.1))
+    assert ev["n_segments"] == 3
+    assert ev["smallest_share"] == pytest.approx(1 / 7)
+    assert ev["largest_share"] == pytest.approx(3 / 7)
+    assert ev["davies_bouldin"] == pytest.approx(davies_bouldin_score(X, labels))
+    assert ev["calinski_harabasz"] == pytest.approx(calinski_harabasz_score(X, labels))
+    with_distances = evaluate(labels, X, np.arange(7), GatesConfig(), pairwise_distances(X))
+    assert with_distances["silhouette"] == pytest.approx(silhouette_score(X, labels))
+    assert with_distances["silhouette"] == pytest.approx(ev["silhouette"])
+
+
+def test_evaluate_without_rows() -> None:
+    empty = np.zeros(0, dtype=np.int64)
+    ev = evaluate(empty, np.zeros((0, 2)), empty, GatesConfig())
+    assert (ev["n_segments"], ev["noise_share"]) == (0, 0.0)
+    assert ev["gates"]["max_noise_share"] is True
+    assert ev["gates"]["min_segment_share"] is False
+
+
+def test_the_minimum_share_gate_needs_a_segment_even_at_zero() -> None:
+    noise = np.full(4, -1, dtype=np.int64)
+    gates = GatesConfig(min_segment_share=0.0)
+    assert (
+        evaluate(noise, np.zeros((4, 1)), np.arange(4), gates)["gates"]["min_segment_share"]
+        is False
+    )
+    one = np.zeros(4, dtype=np.int64)
+    assert (
+        evaluate(one, np.zeros((4, 1)), np.arange(4), gates)["gates"]["min_segment_share"] is True
+    )
