@@ -10,12 +10,21 @@ import pytest
 from cible.quality.dedup import MatchingConfig
 from cible.quality.dedup.blocking import exact_rules, pairs_within_blocks, sorted_neighbourhood
 from cible.quality.dedup.clustering import cluster_frame, components
+from cible.quality.dedup.fellegi_sunter import level_frequencies
 from cible.quality.dedup.match import score_candidates
 from cible.quality.dedup.prepare import prepare
-from cible.quality.dedup.scoring import n_levels, score_pairs, to_levels, weighted_score
+from cible.quality.dedup.scoring import (
+    n_levels,
+    random_pair_levels,
+    score_pairs,
+    to_levels,
+    train_model,
+    weighted_score,
+)
 from cible.quality.dedup.settings import BlockingRule, FieldComparison
 
 BLOCK = BlockingRule(keys=["name"])
+PINNED_AGREEING = 5  # drawn with replacement: 4 of the 28 distinct pairs of NAMES agree
 
 
 def field(label: str, weight: float = 1.0, levels: list[float] | None = None) -> FieldComparison:
@@ -142,7 +151,73 @@ def test_an_exact_match_scores_one_whatever_its_similarity() -> None:
 def test_components_take_the_smallest_node_and_sizes_count_members() -> None:
     labels = components(6, np.array([4, 1]), np.array([5, 4]))
     assert labels.tolist() == [0, 1, 2, 3, 1, 1]
-    assert components(0, np.array([], dtype=int), np.array([], dtype=int)).tolist() == []
+    empty = components(0, np.array([], dtype=int), np.array([], dtype=int))
+    assert empty.tolist() == [] and empty.dtype == np.int64
     frame = cluster_frame(np.array(["a", "b", "c", "d", "e", "f"]), labels)
     assert frame["entity_id"].tolist() == ["a", "b", "c", "d", "b", "b"]
     assert frame["cluster_size"].tolist() == [1, 3, 1, 1, 3, 3]
+
+
+def test_a_similarity_exactly_one_tolerance_below_a_cut_off_is_on_its_level() -> None:
+    f = field("name", levels=[0.9])
+    sims = {"name": np.array([np.float64(0.9) - 1e-9, np.float64(0.9) - 2e-9])}
+    assert to_levels(sims, [f])[:, 0].tolist() == [0, 1]
+
+
+def test_no_field_means_no_pair() -> None:
+    assert to_levels({}, []).shape == (0, 0)
+    assert weighted_score({}, []).shape == (0,)
+
+
+def _fs_config(u_from_random_pairs: bool, max_iter: int = 200) -> MatchingConfig:
+    return MatchingConfig(
+        fields=[FieldComparison(column="name", comparator="exact")],
+        blocking=[BLOCK],
+        method="fellegi_sunter",
+        em={"u_from_random_pairs": u_from_random_pairs, "max_iter": max_iter, "tol": 1e-3},
+    )
+
+
+NAMES = pd.DataFrame(
+    {"name": ["x", "x", "y", "y", "z", "w", "v", "x"]}, index=[f"r{i}" for i in range(8)]
+)
+
+
+def test_random_pairs_never_pair_a_record_with_itself() -> None:
+    distinct = pd.DataFrame({"name": list("abcdefgh")}, index=[f"r{i}" for i in range(8)])
+    config = _fs_config(True)
+    levels = random_pair_levels(prepare(distinct, config), config)
+    assert levels.shape == (28, 1)  # capped at the 8 * 7 / 2 pairs
+    assert levels[:, 0].tolist() == [1] * 28  # all different names: never an agreement
+    seeded = random_pair_levels(prepare(NAMES, config), config)
+    # pinned: the seeded sample of 28 pairs holds this many agreeing pairs (x-x and y-y)
+    assert int((seeded[:, 0] == 0).sum()) == PINNED_AGREEING
+
+
+def test_u_is_estimated_when_not_taken_from_random_pairs() -> None:
+    config = _fs_config(False)
+    prepared = prepare(NAMES, config)
+    gamma = np.array([[0], [0], [1], [1], [1], [0]])
+    model = train_model(prepared, config, gamma)
+    assert model.u_fixed is None
+    fixed = train_model(prepared, _fs_config(True), gamma)
+    expected = level_frequencies(random_pair_levels(prepared, _fs_config(True)), [2])
+    np.testing.assert_allclose(fixed.u_[0], expected[0])
+    assert fixed.u_fixed is not None
+
+
+def test_two_records_are_enough_for_random_pair_u() -> None:
+    pair = pd.DataFrame({"name": ["x", "y"]}, index=["a", "b"])
+    config = _fs_config(True)
+    model = train_model(prepare(pair, config), config, np.array([[1]]))
+    assert model.u_fixed is not None
+    assert model.u_fixed[0] == pytest.approx([0.0, 1.0], abs=1e-5)  # the only pair disagrees
+    single = pd.DataFrame({"name": ["x"]}, index=["a"])
+    alone = train_model(prepare(single, config), config, np.array([[0], [1]]))
+    assert alone.u_fixed is None
+
+
+def test_em_settings_reach_the_model() -> None:
+    config = _fs_config(False, max_iter=1)
+    model = train_model(prepare(NAMES, config), config, np.array([[0], [1], [1], [0], [1]]))
+    assert (model.max_iter, model.tol, model.n_iter_) == (1, 1e-3, 1)
