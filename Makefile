@@ -51,3 +51,12 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+
+# Mutation testing of the critical modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
+# Slow (about an hour on one core), so not part of `make test`. One module: MUTANTS='cible.predict.metrics.*'
+MUTANTS ?=
+.PHONY: mutation
+mutation: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	$(BIN)/python bench/mutation_score.py --survivors

@@ -7,7 +7,7 @@ import pytest
 from cible.config_predict import PredictConfig
 from cible.exceptions import PredictError
 from cible.predict import build_scoring_set, build_training_set
-from cible.predict.labels import default_cutoff, label_window
+from cible.predict.labels import default_cutoff, describe_target, label_window
 from cible.warehouse.duckdb import DuckDBWarehouse
 from tests.unit.predict.data import events_table, purchase
 
@@ -100,3 +100,34 @@ def test_scoring_set_sees_the_whole_history(warehouse: DuckDBWarehouse) -> None:
     X = build_scoring_set(warehouse, PredictConfig(), date(2025, 4, 2))
     assert list(X.index) == ["A", "B", "C", "D", "E"]
     assert X.loc["B", "frequency"] == 2.0
+
+
+def test_a_window_ending_exactly_on_the_last_event_day_is_accepted(
+    warehouse: DuckDBWarehouse,
+) -> None:
+    # the last event is on 2025-04-01: the window [2025-01-02, 2025-04-02) is fully observed,
+    # [2025-01-03, 2025-04-03) is not (test above)
+    s = build_training_set(warehouse, PredictConfig(horizon_days=90), date(2025, 1, 2))
+    assert s.window_end == date(2025, 4, 2)
+    assert s.cutoff == date(2025, 1, 2)
+    assert s.y.to_dict() == {"A": 0, "B": 1, "C": 1, "D": 1}  # A bought at 2025-01-01: a feature
+    assert s.positive_rate == pytest.approx(3 / 4)
+
+
+def test_an_empty_warehouse_is_refused() -> None:
+    with pytest.raises(PredictError, match="holds no event"):
+        build_training_set(DuckDBWarehouse(":memory:"), PredictConfig(), CUTOFF)
+
+
+def test_targets_are_described_with_the_last_day_of_the_window() -> None:
+    churn = PredictConfig(target="churn", horizon_days=30)
+    assert describe_target(churn, CUTOFF) == (
+        "no purchase (churn, among customers who had bought) in the 30 days from 2025-01-01 "
+        "to 2025-01-30"
+    )
+    click = PredictConfig(target="event", event_type="email_click", horizon_days=1)
+    assert describe_target(click, CUTOFF) == (
+        "an event of type 'email_click' in the 1 days from 2025-01-01 to 2025-01-01"
+    )
+    assert label_window(CUTOFF, 1) == (CUTOFF, date(2025, 1, 2))
+    assert default_cutoff(date(2025, 1, 2), 1) == CUTOFF

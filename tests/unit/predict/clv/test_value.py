@@ -87,3 +87,12 @@ def test_negative_spend_counts_as_zero_and_bad_input_is_refused() -> None:
         customer_lifetime_value(WEEKS, GG, X, TX, T, M, discount_rate_annual=-1.0)
     with pytest.raises(CLVError, match="same length"):
         customer_lifetime_value(WEEKS, GG, X, TX, T, M[:2])
+
+
+def test_horizon_steps_at_exactly_one_and_two_months() -> None:
+    assert horizon_steps(STEP_DAYS).tolist() == [STEP_DAYS]
+    assert horizon_steps(STEP_DAYS + 1e-6).tolist() == [STEP_DAYS, STEP_DAYS + 1e-6]
+    assert horizon_steps(2 * STEP_DAYS).tolist() == [STEP_DAYS, 2 * STEP_DAYS]
+    assert horizon_steps(1.0).tolist() == [1.0]
+    with pytest.raises(CLVError, match="horizon_days must be a number > 0"):
+        horizon_steps(0.0)

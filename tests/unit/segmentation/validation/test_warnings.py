@@ -58,3 +58,47 @@ def test_threshold_comes_from_the_config() -> None:
 
 def test_nothing_to_segment() -> None:
     assert segmentation_warnings({}, None, None, CONFIG) == ["no customer to segment"]
+
+
+def test_a_segment_of_exactly_the_minimum_share_is_not_tiny() -> None:
+    sizes = {0: 60, 1: 38, 2: 2}  # 2 of 100 = exactly 2%
+    assert segmentation_warnings(sizes, None, None, CONFIG) == []
+    just_below = {0: 61, 1: 38, 2: 2}  # 2 of 101
+    assert segmentation_warnings(just_below, None, None, CONFIG) == [
+        "segment 2 is tiny: 2 customers (2.0%, below 2%)"
+    ]
+    # noise counts in the denominator: 2 of 100 with 1 noise customer is still 2%
+    assert segmentation_warnings({0: 60, 1: 37, 2: 2}, None, None, CONFIG, n_noise=1) == []
+
+
+def test_a_jaccard_exactly_at_the_limit_is_stable_and_a_zero_silhouette_is_separated() -> None:
+    sizes = {0: 50, 1: 50}
+    assert segmentation_warnings(sizes, {0: 0.6, 1: 0.61}, {0: 0.0, 1: 0.1}, CONFIG) == []
+    assert segmentation_warnings(sizes, {0: 0.5999}, {1: -0.001}, CONFIG) == [
+        "segment 0 is unstable: mean bootstrap Jaccard 0.60 (below 0.60)",
+        "segment 1 is badly separated: mean silhouette -0.00 (its customers are closer to "
+        "another segment)",
+    ]
+
+
+def test_exactly_sqrt_n_over_2_segments_is_not_too_many() -> None:
+    sizes = {i: 8 for i in range(4)}  # 32 customers: sqrt(16) = 4 segments allowed
+    assert segmentation_warnings(sizes, None, None, CONFIG, min_share=0.0) == []
+    five = {i: 8 for i in range(5)}  # 40 customers: sqrt(20) = 4.47 < 5
+    assert segmentation_warnings(five, None, None, CONFIG, min_share=0.0) == [
+        "too many segments: 5 for 40 customers (rule of thumb: at most sqrt(n/2) = 4.5)"
+    ]
+
+
+def test_exactly_70_customers_per_feature_is_enough() -> None:
+    assert segmentation_warnings({0: 70, 1: 70}, None, None, CONFIG, n_features=2) == []
+    assert segmentation_warnings({0: 70, 1: 69}, None, None, CONFIG, n_features=2) == [
+        "few customers for 2 features: 139 (at least 70 per feature = 140 recommended)"
+    ]
+
+
+def test_exactly_the_maximum_noise_share_is_no_warning() -> None:
+    assert segmentation_warnings({0: 40, 1: 35}, None, None, CONFIG, n_noise=25) == []
+    assert segmentation_warnings({0: 40, 1: 34}, None, None, CONFIG, n_noise=25) == [
+        "25 customers (25.3%) are noise, in no segment (above 25%)"
+    ]
