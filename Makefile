@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= demo_out
 
-.PHONY: demo test lint typecheck pytest setup setup-test clean
+.PHONY: demo test lint typecheck pytest services setup setup-test clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cible needs Python >= 3.11"'
@@ -29,7 +29,10 @@ lint: setup-test
 typecheck: setup-test
 	$(BIN)/mypy
 
-pytest: setup-test
+services:
+	bash .ci/services
+
+pytest: setup-test services
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 test: lint typecheck pytest

@@ -29,12 +29,12 @@ import pandas as pd
 
 from cible.config import FEATURE_NAMES
 from cible.exceptions import FeatureError
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 EXACT = "DECIMAL(38, 6)"  # exact sums of amounts: the result does not depend on summation order
 
 
-def default_as_of(warehouse: Warehouse) -> date:
+def default_as_of(warehouse: WarehouseReader) -> date:
     """The day after the last event: features then see the whole history."""
     last = warehouse.last_event_time()
     if last is None:
@@ -42,7 +42,7 @@ def default_as_of(warehouse: Warehouse) -> date:
     return (last.astimezone(UTC) + timedelta(days=1)).date()
 
 
-def feature_sql(warehouse: Warehouse, as_of: date) -> str:
+def feature_sql(warehouse: WarehouseReader, as_of: date) -> str:
     d = warehouse.dialect
     t = d.timestamp_literal(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC))
     days = d.days_between
@@ -88,7 +88,7 @@ ORDER BY p.customer_id
 """
 
 
-def build_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+def build_features(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     """One row per customer (index ``customer_id``), float columns :data:`FEATURE_NAMES`."""
     frame = warehouse.fetch_arrow(feature_sql(warehouse, as_of)).to_pandas()
     if frame.empty:
@@ -98,24 +98,39 @@ def build_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
     return out
 
 
-def context_sql(warehouse: Warehouse, as_of: date) -> str:
+def _most_frequent(name: str, relation: str, column: str) -> str:
+    """CTE ``name``: per customer, the most frequent non-null ``column`` of ``relation``; a tie
+    goes to the smallest value, so every engine gives the same answer."""
+    return (
+        f"{name} AS (SELECT customer_id, v FROM (SELECT customer_id, {column} AS v, "
+        f"row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, {column}) AS r "
+        f"FROM {relation} WHERE {column} IS NOT NULL GROUP BY customer_id, {column}) ranked "
+        "WHERE r = 1)"
+    )
+
+
+def context_sql(warehouse: WarehouseReader, as_of: date) -> str:
     t = warehouse.dialect.timestamp_literal(
         datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     )
+    crm = warehouse.resolved_customers_sql()
     return f"""
 WITH ev AS (SELECT customer_id, channel, location FROM events WHERE timestamp < {t}),
-main AS (
-  SELECT customer_id, mode(channel) AS channel, mode(location) AS location FROM ev GROUP BY 1),
-crm AS (
-  SELECT customer_id, mode(country) AS country FROM {warehouse.resolved_customers_sql()} rc
-  GROUP BY 1)
-SELECT coalesce(m.customer_id, c.customer_id) AS customer_id, m.channel,
-       coalesce(c.country, m.location) AS country
-FROM main m FULL OUTER JOIN crm c USING (customer_id)
+rc AS (SELECT customer_id, country FROM {crm} c),
+{_most_frequent("channels", "ev", "channel")},
+{_most_frequent("locations", "ev", "location")},
+{_most_frequent("countries", "rc", "country")},
+ids AS (SELECT customer_id FROM ev UNION SELECT customer_id FROM rc)
+SELECT i.customer_id, ch.v AS channel, coalesce(co.v, lo.v) AS country
+FROM ids i
+LEFT JOIN channels ch ON ch.customer_id = i.customer_id
+LEFT JOIN locations lo ON lo.customer_id = i.customer_id
+LEFT JOIN countries co ON co.customer_id = i.customer_id
+ORDER BY i.customer_id
 """
 
 
-def build_context(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+def build_context(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     """Categorical context per customer (index ``customer_id``): the ``channel`` used most often
     and the ``country`` (CRM record, else the most frequent event location). Used to test whether
     segments differ in composition (representativeness), not for clustering."""

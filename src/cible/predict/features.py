@@ -27,7 +27,7 @@ from cible.config import FEATURE_NAMES
 from cible.features import build_features
 from cible.features.behaviour import EXACT
 from cible.predict.pointintime import midnight_utc
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 RECENT_FEATURE_NAMES: tuple[str, ...] = (
     "orders_30d",
@@ -41,7 +41,7 @@ RECENT_FEATURE_NAMES: tuple[str, ...] = (
 PREDICT_FEATURE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, *RECENT_FEATURE_NAMES)
 
 
-def recent_activity_sql(warehouse: Warehouse, as_of: date) -> str:
+def recent_activity_sql(warehouse: WarehouseReader, as_of: date) -> str:
     d = warehouse.dialect
     t = d.timestamp_literal(midnight_utc(as_of))
     return f"""
@@ -73,7 +73,7 @@ FROM per_customer c LEFT JOIN products p USING (customer_id)
 """
 
 
-def build_predict_features(warehouse: Warehouse, as_of: date) -> pd.DataFrame:
+def build_predict_features(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     """One row per customer known before ``as_of`` (index ``customer_id``), float columns
     :data:`PREDICT_FEATURE_NAMES`, sorted by customer id. A customer without purchase has zero
     recent-activity counts."""

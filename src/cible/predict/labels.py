@@ -21,7 +21,7 @@ import pandas as pd
 from cible.config_predict import PredictConfig
 from cible.exceptions import PredictError
 from cible.predict.pointintime import midnight_utc, point_in_time_features
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 LABEL_NAME = "label"
 
@@ -62,7 +62,7 @@ def describe_target(cfg: PredictConfig, cutoff: date) -> str:
     return f"{what} in the {cfg.horizon_days} days from {start.isoformat()} to {last}"
 
 
-def positives_sql(warehouse: Warehouse, cfg: PredictConfig, cutoff: date) -> str:
+def positives_sql(warehouse: WarehouseReader, cfg: PredictConfig, cutoff: date) -> str:
     """Customers with a qualifying event inside the label window (and only there)."""
     start, end = label_window(cutoff, cfg.horizon_days)
     lit = warehouse.dialect.timestamp_literal
@@ -74,7 +74,7 @@ def positives_sql(warehouse: Warehouse, cfg: PredictConfig, cutoff: date) -> str
     )
 
 
-def check_window_observed(warehouse: Warehouse, cutoff: date, horizon_days: int) -> None:
+def check_window_observed(warehouse: WarehouseReader, cutoff: date, horizon_days: int) -> None:
     """Refuse a label window that runs past the last event in the warehouse."""
     _, end = label_window(cutoff, horizon_days)
     last = warehouse.last_event_time()
@@ -95,7 +95,7 @@ def population(features: pd.DataFrame, cfg: PredictConfig) -> pd.DataFrame:
     return features[features["frequency"] > 0] if cfg.buyers_only() else features
 
 
-def build_training_set(warehouse: Warehouse, cfg: PredictConfig, cutoff: date) -> LabelledSet:
+def build_training_set(warehouse: WarehouseReader, cfg: PredictConfig, cutoff: date) -> LabelledSet:
     """Features at ``cutoff`` (events before it) and labels from the window after it."""
     check_window_observed(warehouse, cutoff, cfg.horizon_days)
     X = population(point_in_time_features(warehouse, cutoff), cfg)
@@ -108,7 +108,7 @@ def build_training_set(warehouse: Warehouse, cfg: PredictConfig, cutoff: date) -
     return LabelledSet(X, y, describe_target(cfg, cutoff), cutoff, end)
 
 
-def build_scoring_set(warehouse: Warehouse, cfg: PredictConfig, as_of: date) -> pd.DataFrame:
+def build_scoring_set(warehouse: WarehouseReader, cfg: PredictConfig, as_of: date) -> pd.DataFrame:
     """Features of the customers to score at ``as_of`` (events before it), same columns."""
     return population(point_in_time_features(warehouse, as_of), cfg)
 

@@ -1,6 +1,7 @@
 """The warehouse as it was just before a cutoff: the only door through which features are built.
 
-:class:`PointInTimeView` is a read-only :class:`~cible.warehouse.base.Warehouse` whose ``events``
+:class:`PointInTimeView` is a :class:`~cible.warehouse.base.WarehouseReader` (nothing else: it
+has no method that writes) whose ``events``
 are the events with ``timestamp < cutoff`` and whose ``customers`` are the records created before
 the cutoff (or with no creation date). Every query sent through it is rewritten so that the names
 ``events`` and ``customers`` resolve to those restricted relations (SQL common table expressions
@@ -18,15 +19,13 @@ of cible are computed from events only; ``created_at`` decides whether a record 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import pyarrow as pa
 
 from cible.exceptions import LeakageError, WarehouseError
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import ArrowReader, WarehouseReader
 
 _WITH = re.compile(r"^\s*WITH\s+", re.IGNORECASE)
 _RECURSIVE = re.compile(r"^\s*WITH\s+RECURSIVE\b", re.IGNORECASE)
@@ -36,14 +35,14 @@ def midnight_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-class PointInTimeView(Warehouse):
+class PointInTimeView(ArrowReader):
     """Read-only view of ``warehouse`` restricted to what was known before ``cutoff`` (midnight
     UTC). It does not own the underlying connection: :meth:`close` leaves it open."""
 
     cutoff: date
-    _inner: Warehouse
+    _inner: WarehouseReader
 
-    def __init__(self, warehouse: Warehouse, cutoff: date) -> None:
+    def __init__(self, warehouse: WarehouseReader, cutoff: date) -> None:
         if isinstance(warehouse, PointInTimeView):  # a view of a view: the earlier cutoff wins
             cutoff = min(cutoff, warehouse.cutoff)
             warehouse = warehouse._inner
@@ -68,29 +67,12 @@ class PointInTimeView(Warehouse):
     def fetch_arrow(self, sql: str) -> pa.Table:
         return self._inner.fetch_arrow(self.restrict(sql))
 
-    def execute(self, sql: str) -> None:
-        raise WarehouseError("a point-in-time view is read-only: statements are refused")
-
-    def register(self, name: str, table: pa.Table) -> None:
-        raise WarehouseError("a point-in-time view is read-only: tables cannot be registered")
-
-    def unregister(self, name: str) -> None:
-        raise WarehouseError("a point-in-time view is read-only: nothing is registered")
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        raise WarehouseError("a point-in-time view is read-only: no transaction")
-        yield  # pragma: no cover - unreachable, makes this a generator
-
-    def ensure_schema(self) -> None:
-        """Nothing to create: the view reads the schema of the warehouse it wraps."""
-
     def close(self) -> None:
         """The wrapped warehouse stays open: whoever opened it closes it."""
 
 
 def point_in_time_features(
-    warehouse: Warehouse, cutoff: date, as_of: date | None = None
+    warehouse: WarehouseReader, cutoff: date, as_of: date | None = None
 ) -> pd.DataFrame:
     """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
     (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)``.

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cible.exceptions import CLVError
-from cible.warehouse.base import Warehouse
+from cible.warehouse.base import WarehouseReader
 
 TimeUnit = Literal["h", "D", "W"]
 UNIT_DAYS: dict[str, float] = {"h": 1.0 / 24.0, "D": 1.0, "W": 7.0}
@@ -161,7 +161,7 @@ def _summarise_periods(
     )
 
 
-def _period_sql(warehouse: Warehouse, ts: str, time_unit: str) -> str:
+def _period_sql(warehouse: WarehouseReader, ts: str, time_unit: str) -> str:
     """SQL of the period index of timestamp ``ts``, the same integers as :func:`_period`."""
     shifted = f"({warehouse.dialect.epoch_micros(ts)} - {_ORIGIN_MICROS[time_unit]})"
     length = _UNIT_MICROS[time_unit]
@@ -169,7 +169,7 @@ def _period_sql(warehouse: Warehouse, ts: str, time_unit: str) -> str:
     return f"({shifted} // {length} - CASE WHEN {shifted} % {length} < 0 THEN 1 ELSE 0 END)"
 
 
-def clv_summary_sql(warehouse: Warehouse, as_of: date, time_unit: TimeUnit = "D") -> str:
+def clv_summary_sql(warehouse: WarehouseReader, as_of: date, time_unit: TimeUnit = "D") -> str:
     """The warehouse query behind :func:`clv_summary` (see the module docstring)."""
     check_time_unit(time_unit)
     d = warehouse.dialect
@@ -199,7 +199,7 @@ ORDER BY b.customer_id
 """
 
 
-def clv_summary(warehouse: Warehouse, as_of: date, time_unit: TimeUnit = "D") -> pd.DataFrame:
+def clv_summary(warehouse: WarehouseReader, as_of: date, time_unit: TimeUnit = "D") -> pd.DataFrame:
     """:func:`rfm_summary` of the warehouse purchases strictly before ``as_of`` (midnight UTC),
     i.e. with ``observation_end`` the day before; index ``customer_id`` (str), float columns
     ``frequency``, ``recency``, ``T``, ``monetary_value``."""
@@ -216,7 +216,7 @@ def observation_end_of(as_of: date) -> date:
 
 
 def holdout_purchases_sql(
-    warehouse: Warehouse, calibration_as_of: date, as_of: date, time_unit: TimeUnit = "D"
+    warehouse: WarehouseReader, calibration_as_of: date, as_of: date, time_unit: TimeUnit = "D"
 ) -> str:
     """Purchase periods per customer in ``[calibration_as_of, as_of)`` (see :func:`holdout_purchases`)."""
     check_time_unit(time_unit)
@@ -240,7 +240,7 @@ ORDER BY c.customer_id
 
 
 def holdout_purchases(
-    warehouse: Warehouse, calibration_as_of: date, as_of: date, time_unit: TimeUnit = "D"
+    warehouse: WarehouseReader, calibration_as_of: date, as_of: date, time_unit: TimeUnit = "D"
 ) -> pd.Series:
     """Number of purchase periods in ``[calibration_as_of, as_of)`` of every customer who bought
     before ``calibration_as_of`` (index ``customer_id``): the "actual" side of a holdout check.
