@@ -105,22 +105,40 @@ def _numeric_type(field: pa.Field) -> pa.DataType | None:
     typmod = int(meta.get(b"POSTGRESQL:typmod", b"-1"))
     if typmod >= 4:  # numeric(p, s) is stored as ((p << 16) | s) + 4
         precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
-        return pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(76, scale)
+        if precision <= 38:
+            return pa.decimal128(precision, scale)
+        return pa.decimal256(precision, scale) if precision <= 76 else pa.float64()
     return None
 
 
+def _unsized_numeric(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``numeric`` text without declared scale as ``decimal128(38, s)``, ``s`` the most digits
+    after the point (0 for the sums of integers, as DuckDB returns them); float64 when the
+    values need more than 38 digits (Arrow's cast would overflow silently)."""
+    parts = pc.extract_regex(text, r"^-?(?P<whole>\d*)\.?(?P<fraction>\d*)$")
+    whole = pc.max(pc.utf8_length(pc.struct_field(parts, [0]))).as_py() or 0
+    scale = pc.max(pc.utf8_length(pc.struct_field(parts, [1]))).as_py() or 0
+    if whole + scale <= 38 and pc.sum(pc.is_null(parts)).as_py() == text.null_count:
+        return text.cast(pa.decimal128(38, scale))
+    return text.cast(pa.float64())  # also NaN and infinities, which decimals cannot hold
+
+
 def _plain_arrow(table: pa.Table) -> pa.Table:
-    """Driver metadata dropped; ``numeric`` text as decimals (unsized numerics: integers as
-    ``decimal128(38, 0)``, as DuckDB returns its sums, others as float64)."""
+    """The driver's metadata dropped; ``numeric`` columns (sent as text) as Arrow decimals."""
     fields, columns = [], []
     for field, column in zip(table.schema, table.columns, strict=True):
         if isinstance(field.type, pa.BaseExtensionType):
             text = pa.chunked_array([c.storage for c in column.chunks], field.type.storage_type)
-            target = _numeric_type(field)
-            if target is None and field.metadata.get(b"POSTGRESQL:type") == b"numeric":
-                integral = pc.all(pc.match_substring_regex(text, r"^-?\d+$")).as_py()
-                target = pa.decimal128(38, 0) if integral in (True, None) else pa.float64()
-            column = text.cast(target) if target is not None else text
+            sized = _numeric_type(field)
+            if sized is not None:
+                try:
+                    column = text.cast(sized)
+                except pa.ArrowInvalid:  # 'NaN' is a numeric value no decimal holds
+                    column = text.cast(pa.float64())
+            elif (field.metadata or {}).get(b"POSTGRESQL:type") == b"numeric":
+                column = _unsized_numeric(text)
+            else:  # another type the driver does not map: its text form
+                column = text
         fields.append(pa.field(field.name, column.type, field.nullable))
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=pa.schema(fields))
