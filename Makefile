@@ -9,7 +9,7 @@ OUT ?= demo_out
 LOCK := constraints.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: demo test lint typecheck pytest setup setup-test lock clean
+.PHONY: demo test lint typecheck pytest services setup setup-test lock mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cible needs Python >= 3.11"'
@@ -32,7 +32,10 @@ lint: setup-test
 typecheck: setup-test
 	$(BIN)/mypy
 
-pytest: setup-test
+services:
+	bash .ci/services
+
+pytest: setup-test services
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 test: lint typecheck pytest

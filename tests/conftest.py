@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
+from cible.exceptions import WarehouseError
+
+if TYPE_CHECKING:
+    from cible.warehouse.postgresql import PostgreSQLWarehouse
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# The server of .ci/services (`make services`); another one through CIBLE_POSTGRES_URL.
+POSTGRES_URL = os.environ.get("CIBLE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def shared_dataset(*parts: str) -> Path:
@@ -20,6 +30,37 @@ def shared_dataset(*parts: str) -> Path:
             "root (see ../shared/datasets/README.md)."
         )
     return path
+
+
+def fresh_schema_name() -> str:
+    """A schema of its own for one test: parallel workers and repeated runs never collide."""
+    return f"cible_test_{uuid.uuid4().hex[:16]}"
+
+
+def postgresql_warehouse_at(schema: str) -> PostgreSQLWarehouse:
+    """A PostgreSQL warehouse in ``schema`` of :data:`POSTGRES_URL`; the test fails (never
+    skips) naming the URL when the server cannot be reached."""
+    from cible.warehouse.postgresql import PostgreSQLWarehouse
+
+    try:
+        return PostgreSQLWarehouse(POSTGRES_URL, schema=schema)
+    except WarehouseError as e:
+        pytest.fail(
+            f"the PostgreSQL server at {POSTGRES_URL} cannot be reached ({e}); start it with "
+            "`make services` (.ci/services) or point CIBLE_POSTGRES_URL at one",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def postgresql_warehouse() -> Iterator[PostgreSQLWarehouse]:
+    """A fresh PostgreSQL warehouse in a random schema, dropped after the test."""
+    wh = postgresql_warehouse_at(fresh_schema_name())
+    try:
+        yield wh
+    finally:
+        wh.drop_schema()
+        wh.close()
 
 
 WriteConfig = Callable[[dict[str, object]], Path]

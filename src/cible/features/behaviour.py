@@ -98,20 +98,35 @@ def build_features(warehouse: WarehouseReader, as_of: date) -> pd.DataFrame:
     return out
 
 
+def _most_frequent(name: str, relation: str, column: str) -> str:
+    """CTE ``name``: per customer, the most frequent non-null ``column`` of ``relation``; a tie
+    goes to the smallest value, so every engine gives the same answer."""
+    return (
+        f"{name} AS (SELECT customer_id, v FROM (SELECT customer_id, {column} AS v, "
+        f"row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, {column}) AS r "
+        f"FROM {relation} WHERE {column} IS NOT NULL GROUP BY customer_id, {column}) ranked "
+        "WHERE r = 1)"
+    )
+
+
 def context_sql(warehouse: WarehouseReader, as_of: date) -> str:
     t = warehouse.dialect.timestamp_literal(
         datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     )
+    crm = warehouse.resolved_customers_sql()
     return f"""
 WITH ev AS (SELECT customer_id, channel, location FROM events WHERE timestamp < {t}),
-main AS (
-  SELECT customer_id, mode(channel) AS channel, mode(location) AS location FROM ev GROUP BY 1),
-crm AS (
-  SELECT customer_id, mode(country) AS country FROM {warehouse.resolved_customers_sql()} rc
-  GROUP BY 1)
-SELECT coalesce(m.customer_id, c.customer_id) AS customer_id, m.channel,
-       coalesce(c.country, m.location) AS country
-FROM main m FULL OUTER JOIN crm c USING (customer_id)
+rc AS (SELECT customer_id, country FROM {crm} c),
+{_most_frequent("channels", "ev", "channel")},
+{_most_frequent("locations", "ev", "location")},
+{_most_frequent("countries", "rc", "country")},
+ids AS (SELECT customer_id FROM ev UNION SELECT customer_id FROM rc)
+SELECT i.customer_id, ch.v AS channel, coalesce(co.v, lo.v) AS country
+FROM ids i
+LEFT JOIN channels ch ON ch.customer_id = i.customer_id
+LEFT JOIN locations lo ON lo.customer_id = i.customer_id
+LEFT JOIN countries co ON co.customer_id = i.customer_id
+ORDER BY i.customer_id
 """
 
 

@@ -41,6 +41,7 @@ import pyarrow as pa
 
 from cible.exceptions import LeakageError
 from cible.warehouse.base import IDENTITY_TABLE, ArrowReader, Dialect, WarehouseReader
+from cible.warehouse.duckdb import DuckDBDialect
 from cible.warehouse.sealed import SealedDuckDB
 
 
@@ -75,7 +76,7 @@ class PointInTimeView(ArrowReader):
     ``event_columns`` copies only those columns of the events (all by default): the copy of the
     events is most of the cost, and a query reading a column left out fails naming it."""
 
-    dialect = Dialect("duckdb")  # the private engine, whatever the warehouse backend
+    dialect: Dialect = DuckDBDialect()  # the private engine, whatever the warehouse backend
     cutoff: date
     rows: dict[str, int]
 

@@ -1,44 +1,63 @@
 """The warehouse seam: where canonical customers and events live and where features are computed.
 
-Shared logic (table layout, idempotent loading, the feature query, re-keying events to surviving
-customer ids) lives here; a backend supplies a handful of hooks: run a statement, fetch an Arrow
-table, load an Arrow table as a relation, and its SQL dialect. Callers only see :class:`Warehouse`;
-``open_warehouse`` binds the backend late, from configuration, so a Spark backend can be added
-without touching them.
+Shared logic (table layout, idempotent loading, re-keying events to surviving customer ids) lives
+here, written once in the *shared dialect*: DuckDB's SQL as SQLGlot reads it (the choice Splink
+made). A backend supplies a handful of hooks: run a statement, fetch an Arrow table, load an Arrow
+table as a relation, transactions, and its :class:`Dialect`, which translates shared SQL into the
+engine's own. Every statement and query sent through a backend is translated there, so feature,
+prediction and identity code never spell an engine-specific construct.
 
 Code that only reads (features, labels, CLV summaries) takes a :class:`WarehouseReader`: the few
 read calls it makes. A :class:`Warehouse` is one; so is the point-in-time view of
 :mod:`cible.predict.pointintime`, which can do nothing else. :class:`ArrowReader` writes the read
 helpers once over ``fetch_arrow`` for both.
+
+:func:`open_warehouse` picks the backend from the ``engine`` of the configuration through
+:func:`backends` (engine -> opener) and binds it late: the driver of an engine is imported only
+when that engine is opened.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cible.config import WarehouseConfig
-from cible.exceptions import IdentityResolutionError
+from cible.exceptions import IdentityResolutionError, WarehouseError
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
 from cible.schemas.fields import FieldSpec
 
+if TYPE_CHECKING:
+    from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
 
-@dataclass(frozen=True)
-class Dialect:
-    """The few SQL spellings that differ between engines."""
+    AnyWarehouseConfig = DuckDBWarehouseConfig | PostgreSQLWarehouseConfig
+
+
+class Dialect(ABC):
+    """How one engine speaks SQL: the translation of shared SQL into it.
+
+    The phrase builders below write *shared* SQL (the dialect SQLGlot reads as ``duckdb``), so
+    that callers never pick a spelling per engine; :meth:`translate` turns a whole statement into
+    the engine's SQL. A backend teaches SQLGlot, in its own module, the few shared constructs
+    SQLGlot does not translate by itself (see :mod:`cible.warehouse.postgresql`).
+    """
 
     name: str
 
+    @abstractmethod
+    def translate(self, sql: str) -> str:
+        """``sql`` (shared dialect) as this engine's SQL."""
+
+    # -- shared phrases ------------------------------------------------------------------------
     def days_between(self, start: str, end: str) -> str:
         """Fractional days from ``start`` to ``end`` (timestamps)."""
         return f"(epoch({end}) - epoch({start})) / 86400.0"
@@ -94,7 +113,7 @@ def _ddl(name: str, specs: tuple[FieldSpec, ...], key: tuple[str, ...]) -> str:
 
 @runtime_checkable
 class WarehouseReader(Protocol):
-    """What read-only code may call: queries in :attr:`dialect`, answered as Arrow."""
+    """What read-only code may call: queries in the shared dialect, answered as Arrow."""
 
     dialect: Dialect
 
@@ -126,7 +145,7 @@ class ArrowReader(ABC):
 
     @abstractmethod
     def fetch_arrow(self, sql: str) -> pa.Table:
-        """Run a query and return its result as Arrow."""
+        """Run a query (shared dialect) and return its result as Arrow."""
 
     def scalar(self, sql: str) -> Any:
         t = self.fetch_arrow(sql)
@@ -150,6 +169,23 @@ class ArrowReader(ABC):
         return value if isinstance(value, datetime) else None
 
 
+def _insert_sql(
+    table: str, source: str, columns: list[str], key: tuple[str, ...], replace: bool
+) -> str:
+    """Insert the rows of ``source`` into ``table``: new keys only, or (``replace``) new keys
+    plus the rows of existing keys overwritten (``ON CONFLICT DO UPDATE``, the upsert spelling
+    DuckDB and PostgreSQL share; the keys of one batch are unique, ingestion quarantines
+    repeated ones)."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    insert = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source} d"
+    if not replace:
+        cond = " AND ".join(f"t.{k} = d.{k}" for k in key)
+        return f"{insert} WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in key)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    return f"{insert} ON CONFLICT ({', '.join(key)}) {action}"
+
+
 class Warehouse(ArrowReader):
     """A store of canonical customers and events."""
 
@@ -158,11 +194,7 @@ class Warehouse(ArrowReader):
     # -- backend hooks -------------------------------------------------------------------------
     @abstractmethod
     def execute(self, sql: str) -> None:
-        """Run a statement that returns nothing."""
-
-    @abstractmethod
-    def fetch_arrow(self, sql: str) -> pa.Table:
-        """Run a query and return its result as Arrow."""
+        """Run a statement (shared dialect) that returns nothing."""
 
     @abstractmethod
     def register(self, name: str, table: pa.Table) -> None:
@@ -208,10 +240,7 @@ class Warehouse(ArrowReader):
                 )
                 or 0
             )
-            cols = ", ".join(f'"{c}"' for c in data.column_names)
-            verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-            where = "" if replace else f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {cond})"
-            self.execute(f"{verb} {table} ({cols}) SELECT {cols} FROM {name} d{where}")
+            self.execute(_insert_sql(table, name, data.column_names, key, replace))
         finally:
             self.unregister(name)
         return LoadCounts(inserted=new, already_present=data.num_rows - new)
@@ -309,11 +338,41 @@ class Warehouse(ArrowReader):
         return ORIGINAL_CUSTOMER_ID in names
 
 
-def open_warehouse(config: WarehouseConfig, base_dir: Path) -> Warehouse:
-    """The backend named in ``config``, bound late so that callers never import a driver."""
-    if config.backend == "duckdb":
-        from cible.warehouse.duckdb import DuckDBWarehouse
+Opener = Callable[["AnyWarehouseConfig", Path], Warehouse]
 
-        path = config.path if config.path.is_absolute() else base_dir / config.path
-        return DuckDBWarehouse(path, memory_limit=config.memory_limit)
-    raise ValueError(f"unknown warehouse backend {config.backend!r}")  # pragma: no cover
+
+def _open_duckdb(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
+    from cible.config import DuckDBWarehouseConfig
+    from cible.warehouse.duckdb import DuckDBWarehouse
+
+    assert isinstance(config, DuckDBWarehouseConfig)
+    path = config.path if config.path.is_absolute() else base_dir / config.path
+    return DuckDBWarehouse(path, memory_limit=config.memory_limit)
+
+
+def _open_postgresql(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
+    from cible.config import PostgreSQLWarehouseConfig
+    from cible.warehouse.postgresql import PostgreSQLWarehouse
+
+    assert isinstance(config, PostgreSQLWarehouseConfig)
+    return PostgreSQLWarehouse(config.url, schema=config.db_schema)
+
+
+def backends() -> Mapping[str, Opener]:
+    """The warehouse backends: ``engine`` of the configuration -> the function opening it.
+
+    Each opener imports its driver only when called; a new backend is one module and one entry
+    here (plus its configuration model)."""
+    return {"duckdb": _open_duckdb, "postgresql": _open_postgresql}
+
+
+def open_warehouse(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
+    """The backend named by ``config.engine``, bound late so that callers never import a driver.
+    ``base_dir`` (the output folder) anchors relative paths of file-based engines."""
+    known = backends()
+    opener = known.get(config.engine)
+    if opener is None:
+        raise WarehouseError(
+            f"unknown warehouse engine {config.engine!r}; known: {', '.join(sorted(known))}"
+        )
+    return opener(config, base_dir)

@@ -1,4 +1,8 @@
-"""DuckDB backend: the embedded default, one database file on disk."""
+"""DuckDB backend: the embedded default, one database file on disk.
+
+The shared SQL of :mod:`cible.warehouse.base` is written in DuckDB's dialect, so this backend's
+:class:`DuckDBDialect` passes it through unchanged.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,19 @@ from cible.exceptions import WarehouseError
 from cible.warehouse.base import Dialect, Warehouse
 
 
+class DuckDBDialect(Dialect):
+    """DuckDB reads the shared dialect as it is."""
+
+    name = "duckdb"
+
+    def translate(self, sql: str) -> str:
+        return sql
+
+
 class DuckDBWarehouse(Warehouse):
     """Warehouse in a DuckDB file (``:memory:`` for a throw-away one)."""
 
-    dialect = Dialect("duckdb")
+    dialect: Dialect = DuckDBDialect()
 
     def __init__(self, path: Path | str, *, memory_limit: str | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from cible.exceptions import LeakageError, WarehouseError
 from cible.predict import PointInTimeView, point_in_time_features
 from cible.predict.features import PREDICT_FEATURE_NAMES
+from cible.warehouse.base import WarehouseReader
 from cible.warehouse.duckdb import DuckDBWarehouse
 from tests.unit.predict.data import events_table, planted_events, purchase
 
@@ -103,6 +104,7 @@ def test_a_view_sees_only_the_past_and_is_read_only() -> None:
     assert view.last_event_time() == datetime(2024, 12, 31, 23, 59, tzinfo=UTC)
     # a query with its own WITH clause is restricted too
     assert view.scalar("WITH x AS (SELECT * FROM events) SELECT count(*) FROM x") == 1
+    assert isinstance(view, WarehouseReader)
     with pytest.raises(
         WarehouseError, match=r"read-only: it runs one SELECT statement, got \['DELETE'\]"
     ):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cible.config import WarehouseConfig
+from cible.config import DuckDBWarehouseConfig
 from cible.exceptions import WarehouseError
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA
@@ -77,7 +77,7 @@ def test_driver_errors_are_wrapped() -> None:
 
 
 def test_open_warehouse_resolves_relative_to_out_dir(tmp_path: Path) -> None:
-    wh = open_warehouse(WarehouseConfig(path=Path("sub/w.duckdb")), tmp_path)
+    wh = open_warehouse(DuckDBWarehouseConfig(path=Path("sub/w.duckdb")), tmp_path)
     try:
         assert isinstance(wh, DuckDBWarehouse)
         assert wh.path == tmp_path / "sub" / "w.duckdb"
