@@ -151,6 +151,11 @@ class SourceConfig(_Strict):
         description="auto (UTF-8 per line with a detected single-byte fallback; UTF-16 with a "
         "BOM) or a Python codec name such as utf-8, cp1252, latin-1, utf-16",
     )
+    fallback_encoding: str = Field(
+        default="auto",
+        description="with encoding auto: the single-byte codec for lines that are not UTF-8 "
+        "(auto: chosen by charset-normalizer)",
+    )
     max_record_lines: int = Field(
         default=1_000,
         ge=1,

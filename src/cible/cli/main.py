@@ -126,6 +126,12 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
             f"{s['inserted']:,}",
         )
     console.print(table)
+    for s in sources:
+        if s.get("fallback_lines"):
+            console.print(
+                f"{s['name']}: {s['fallback_lines']:,} line(s) not in {s['encoding']}, "
+                f"decoded as {s['fallback_encoding']}"
+            )
 
 
 @app.command("quality")

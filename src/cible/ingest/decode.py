@@ -6,7 +6,9 @@ that is not valid UTF-8 is decoded with one single-byte *fallback* encoding, cho
 lines. Among the candidates charset-normalizer ranks equally best (same mess and coherence
 ratios, or the encodings it says give the same text) cp1252 is preferred, then latin-1; when it
 proposes nothing that is a single-byte encoding decoding every such line, cp1252 is used when it
-decodes them all, else latin-1 (which decodes any byte). When no line at all needed UTF-8 (the
+decodes them all, else latin-1 (which decodes any byte). The source option
+``fallback_encoding`` names the codec instead (charset-normalizer can misjudge a few short
+lines: it may rate cp1252 punctuation such as ``«`` and ``–`` as noise). When no line at all needed UTF-8 (the
 others are plain ASCII), the file's encoding *is* the fallback and no line counts as a fallback.
 A file starting with a UTF-16 BOM (Excel's "Unicode text") is decoded as UTF-16 LE/BE.
 
@@ -49,16 +51,22 @@ class DecodedText:
     undecodable: dict[int, str] = field(default_factory=dict)
 
 
-def decode_text(data: bytes, encoding: str = "auto") -> DecodedText:
+def decode_text(data: bytes, encoding: str = "auto", fallback: str = "auto") -> DecodedText:
     """Decode ``data`` as described in the module docstring; ``encoding`` is ``auto`` or a codec
-    name. Raises :class:`SourceFormatError` for an unknown codec name."""
+    name, ``fallback`` (with ``auto`` only) ``auto`` or the codec for the lines that are not
+    UTF-8. Raises :class:`SourceFormatError` for an unknown codec name."""
+    if fallback != "auto":
+        try:
+            fallback = codecs.lookup(fallback).name
+        except LookupError as e:
+            raise SourceFormatError(f"unknown fallback encoding '{fallback}': {e}") from e
     if encoding == "auto":
         for bom, name in _BOMS_16:
             if data.startswith(bom):
                 return _decode_strict(data[len(bom) :], name, name)
         if data.startswith(codecs.BOM_UTF8):
-            return _decode_utf8_per_line(data[len(codecs.BOM_UTF8) :], "utf-8-sig")
-        return _decode_utf8_per_line(data, "utf-8")
+            return _decode_utf8_per_line(data[len(codecs.BOM_UTF8) :], "utf-8-sig", fallback)
+        return _decode_utf8_per_line(data, "utf-8", fallback)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError as e:
@@ -112,7 +120,7 @@ def _decode_strict(data: bytes, codec: str, label: str) -> DecodedText:
     return DecodedText(text.encode("utf-8"), label, undecodable=undecodable)
 
 
-def _decode_utf8_per_line(data: bytes, label: str) -> DecodedText:
+def _decode_utf8_per_line(data: bytes, label: str, fallback: str) -> DecodedText:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -120,18 +128,25 @@ def _decode_utf8_per_line(data: bytes, label: str) -> DecodedText:
     else:
         return DecodedText(_mac_newlines(data), label)
     spans = _non_utf8_lines(data)
-    fallback = choose_fallback([data[a:b] for a, b in spans])
+    if fallback == "auto":
+        fallback = choose_fallback([data[a:b] for a, b in spans])
     parts: list[bytes] = []
+    undecodable: dict[int, str] = {}  # only with a named fallback: "auto" decodes every line
     pos = 0
     for a, b in spans:
-        parts += [data[pos:a], data[a:b].decode(fallback).encode("utf-8")]
+        line = data[a:b].decode(fallback, errors="backslashreplace")
+        if not _decodes_all([data[a:b]], fallback):
+            undecodable[data.count(b"\n", 0, a)] = (
+                f"cannot be decoded as {label} nor {fallback} (bytes kept as \\xNN)"
+            )
+        parts += [data[pos:a], line.encode("utf-8")]
         pos = b
     parts.append(data[pos:])
     utf8 = _mac_newlines(b"".join(parts))
     utf8_needed = any(not data[a:b].isascii() for a, b in _gaps(spans, len(data)))
     if not utf8_needed:  # only ASCII besides the fallback lines: the file is in that encoding
-        return DecodedText(utf8, fallback)
-    return DecodedText(utf8, label, fallback, len(spans))
+        return DecodedText(utf8, fallback, undecodable=undecodable)
+    return DecodedText(utf8, label, fallback, len(spans), undecodable)
 
 
 def _gaps(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:

@@ -55,6 +55,8 @@ class SourceResult:
     rule_counts: dict[str, int] = field(default_factory=dict)
     quality: SourceQuality | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    fallback_encoding: str | None = None
+    fallback_lines: int = 0
 
     @property
     def read(self) -> int:
@@ -181,6 +183,8 @@ def map_source(
         {str(k): int(v) for k, v in sorted(counts.items())},
         profile,
         seconds,
+        raw.fallback_encoding,
+        raw.fallback_lines,
     )
 
 

@@ -136,7 +136,7 @@ def _with_rows(table: pa.Table, rows: list[int] | np.ndarray | None = None) -> p
 
 def _decode(path: Path, source: SourceConfig) -> DecodedText:
     try:
-        return decode_text(path.read_bytes(), source.encoding)
+        return decode_text(path.read_bytes(), source.encoding, source.fallback_encoding)
     except SourceFormatError as e:
         raise SourceFormatError(f"{path}: {e}") from e
 

@@ -39,6 +39,8 @@ class SourceSummary:
     inserted: int
     already_present: int
     quarantine_by_rule: dict[str, int]
+    fallback_encoding: str | None = None  # lines not in UTF-8 were decoded with this
+    fallback_lines: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -118,6 +120,8 @@ def ingest(
                 inserted=c.inserted,
                 already_present=c.already_present,
                 quarantine_by_rule=r.rule_counts,
+                fallback_encoding=r.fallback_encoding,
+                fallback_lines=r.fallback_lines,
             )
             for r, c in zip(results, loads, strict=True)
         ],
