@@ -59,7 +59,9 @@ def test_utf8_file_with_latin1_and_cp1252_lines(tmp_path: Path) -> None:
     assert (result.fallback_encoding, result.fallback_lines) == ("cp1252", 2)
 
 
-@pytest.mark.parametrize(("codec", "label"), [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")])
+@pytest.mark.parametrize(
+    ("codec", "label"), [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")]
+)
 def test_utf16_with_bom(tmp_path: Path, codec: str, label: str) -> None:
     path = tmp_path / "c.txt"
     text = "id\tville\tnom\r\n" + "".join(f"C{i}\t{c}\tÉlodie 😀\r\n" for i, c in enumerate(CITIES))
@@ -112,7 +114,9 @@ def test_jsonl_lines_are_decoded_one_by_one(tmp_path: Path) -> None:
     path.write_bytes(
         '{"id": "a", "ville": "Nîmes"}\n'.encode()
         + b'{"id": "b", "ville": "Besan\xe7on"}\n'
-        + b'{"id": "c", "ville": ' + b"x" * 300 + b"\n"
+        + b'{"id": "c", "ville": '
+        + b"x" * 300
+        + b"\n"
     )
     raw = read_source(path, _source(path))
     assert (raw.encoding, raw.fallback_encoding, raw.fallback_lines) == ("utf-8", "cp1252", 1)
