@@ -158,7 +158,22 @@ class SourceConfig(_Strict):
     path: Path
     format: SourceFormat = "auto"
     delimiter: str = Field(default="auto", description="',', ';', '\\t', '|' or auto")
-    encoding: str = Field(default="auto", description="utf-8, utf-8-sig, latin-1 or auto")
+    encoding: str = Field(
+        default="auto",
+        description="auto (UTF-8 per line with a detected single-byte fallback; UTF-16 with a "
+        "BOM) or a Python codec name such as utf-8, cp1252, latin-1, utf-16",
+    )
+    fallback_encoding: str = Field(
+        default="auto",
+        description="with encoding auto: the single-byte codec for lines that are not UTF-8 "
+        "(auto: chosen by charset-normalizer)",
+    )
+    max_record_lines: int = Field(
+        default=1_000,
+        ge=1,
+        description="CSV: most physical lines one quoted record may span; a quote still open "
+        "after them is an unbalanced quote",
+    )
     sheet: str | int | None = Field(default=None, description="Excel sheet (name or index)")
     types: dict[str, SourceColumnType] = Field(
         default_factory=dict,

@@ -151,7 +151,12 @@ def _print_ingest(console: Console, summary: dict[str, object]) -> None:
     console.print(table)
     for s in sources:
         for w in s.get("warnings", []):
-            console.print(f"[yellow]warning:[/yellow] {w['message']}", soft_wrap=True)
+            console.print(f"[yellow]warning:[/yellow] {escape(w['message'])}", soft_wrap=True)
+        if s.get("fallback_lines"):
+            console.print(
+                f"{escape(str(s['name']))}: {s['fallback_lines']:,} line(s) not in "
+                f"{s['encoding']}, decoded as {s['fallback_encoding']}"
+            )
 
 
 @app.command("quality")

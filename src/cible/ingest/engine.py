@@ -59,6 +59,8 @@ class SourceResult:
     quality: SourceQuality | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     failures: tuple[FieldFailures, ...] = ()
+    fallback_encoding: str | None = None
+    fallback_lines: int = 0
 
     @property
     def read(self) -> int:
@@ -188,6 +190,8 @@ def map_source(
         profile,
         seconds,
         failures,
+        raw.fallback_encoding,
+        raw.fallback_lines,
     )
 
 

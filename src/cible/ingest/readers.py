@@ -1,9 +1,18 @@
 """Readers: any supported file -> an Arrow table of the source columns plus ``__row``.
 
-``__row`` is the 1-based number of the data row in the file (the header is not counted; in a CSV
-without multi-line quoted values row N stands on line N + 1; in Excel it is sheet row N + 1; in JSON
-Lines it is line N). Rows that cannot be parsed at all (wrong number of CSV fields, broken JSON) are
-returned as :class:`MalformedRow` so that every row read is accounted for.
+``__row`` is the 1-based number of the data record in the file, counting every record read (the
+accepted and the damaged ones; the header and empty lines are not records). In a CSV without
+multi-line quoted values or empty lines record N stands on line N + 1; in Excel it is sheet row
+N + 1; in JSON Lines it is the line number N (empty lines are skipped but keep their number).
+Records that cannot be parsed (wrong number of CSV fields, an unbalanced quote, broken JSON,
+bytes the declared encoding cannot decode) are returned as :class:`MalformedRow` with the same
+numbering and, in ``line``, the physical line they start on (1-based, the header is line 1), so
+that every record read is accounted for: ``n_read = accepted + malformed``.
+
+CSV and JSON Lines text is decoded line by line (:mod:`cible.ingest.decode`): UTF-8 first, then
+one detected single-byte encoding for the lines that are not UTF-8 (``fallback_encoding``,
+``fallback_lines``). CSV records are found by :mod:`cible.ingest.csvscan`: a stray or unclosed
+quote damages only the record it is in, and reading resumes at the next line.
 """
 
 from __future__ import annotations
@@ -13,15 +22,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from cible.config import SourceConfig
 from cible.exceptions import EmptySourceError, SourceFormatError, SourceNotFoundError
-from cible.ingest.detect import detect_delimiter, detect_encoding, read_sample_lines
+from cible.ingest.csvscan import Lines, parse_record, read_body
+from cible.ingest.decode import DecodedText, decode_text
+from cible.ingest.detect import detect_delimiter
 
 ROW = "__row"
 _SUFFIX_FORMATS = {
@@ -41,9 +52,14 @@ _SUFFIX_FORMATS = {
 
 @dataclass(frozen=True)
 class MalformedRow:
+    """A record that could not be parsed: its ``__row`` number, why (for CSV the message ends with
+    ``(line N)``; in JSON Lines the row is the line), its text as read, and the physical line it
+    starts on."""
+
     row: int
     message: str
     text: str
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,8 @@ class RawSource:
     malformed: list[MalformedRow] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    fallback_encoding: str | None = None
+    fallback_lines: int = 0
 
     @property
     def n_read(self) -> int:
@@ -95,6 +113,11 @@ def read_source(path: Path, source: SourceConfig) -> RawSource:
 
 def _clean_names(table: pa.Table, path: Path) -> pa.Table:
     names = [str(n).strip().lstrip("\ufeff") for n in table.column_names]
+    _check_names(names, path)
+    return table.rename_columns(names)
+
+
+def _check_names(names: list[str], path: Path) -> None:
     seen: set[str] = set()
     for n in names:
         if n in seen:
@@ -102,88 +125,67 @@ def _clean_names(table: pa.Table, path: Path) -> pa.Table:
         if n == ROW:
             raise SourceFormatError(f"{path}: column name '{ROW}' is reserved")
         seen.add(n)
-    return table.rename_columns(names)
 
 
-def _with_rows(table: pa.Table, rows: list[int] | None = None) -> pa.Table:
-    import numpy as np
-
+def _with_rows(table: pa.Table, rows: list[int] | np.ndarray | None = None) -> pa.Table:
     numbers = (
         np.asarray(rows, dtype="int64") if rows is not None else np.arange(1, table.num_rows + 1)
     )
     return table.append_column(ROW, pa.array(numbers, type=pa.int64()))
 
 
-def _read_csv(path: Path, source: SourceConfig) -> RawSource:
-    encoding = detect_encoding(path) if source.encoding == "auto" else source.encoding
+def _decode(path: Path, source: SourceConfig) -> DecodedText:
     try:
-        sample = read_sample_lines(path, encoding)
-    except (UnicodeDecodeError, LookupError) as e:
-        raise SourceFormatError(f"{path}: cannot be read as {encoding}: {e}") from e
+        return decode_text(path.read_bytes(), source.encoding, source.fallback_encoding)
+    except SourceFormatError as e:
+        raise SourceFormatError(f"{path}: {e}") from e
+
+
+def _read_csv(path: Path, source: SourceConfig) -> RawSource:
+    decoded = _decode(path, source)
+    data = decoded.data
+    lines = Lines.of(data)
+    nonempty = np.flatnonzero(lines.end > lines.start)
+    if not len(nonempty):
+        raise EmptySourceError(f"source '{source.name}': {path} holds no header line")
+    header = int(nonempty[0])
     if source.delimiter == "auto":
-        delimiter = detect_delimiter(sample)
-        if delimiter is None:
-            delimiter = ","  # a single-column file
+        sample = [lines.text(data, int(i)) for i in nonempty[:50]]
+        delimiter = detect_delimiter(sample) or ","  # None: a single-column file
     else:
         delimiter = "\t" if source.delimiter in ("\\t", "tab") else source.delimiter
-    header = sample[0] if sample else ""
-    bad: list[tuple[int, str, int, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number or -1, row.text, row.expected_columns, row.actual_columns))
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding=encoding, use_threads=False, block_size=1 << 24
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_all_strings(header, delimiter),
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as e:
+    head = parse_record(lines.text(data, header).removesuffix("\r"), delimiter)
+    if head.status != "ok":
         raise SourceFormatError(
-            f"{path}: not a readable CSV ({encoding}, {delimiter!r}): {e}"
-        ) from e
-    table = _clean_names(table, path)
-    malformed_rows = [line - 1 for line, *_ in bad]
+            f"{path}: the header line {header + 1} is not a CSV record ({head.status} quote in "
+            f"field {head.field}, delimiter {delimiter!r})"
+        )
+    names = [n.strip().lstrip("\ufeff") for n in head.fields]
+    _check_names(names, path)
+    scan = read_body(
+        data, lines, header, names, delimiter, source.max_record_lines, decoded.undecodable
+    )
+    starts = np.sort(np.concatenate([scan.first_lines, [r.line for r in scan.damaged]]))
     malformed = [
         MalformedRow(
-            line - 1, f"expected {exp} fields separated by {delimiter!r}, found {act}", text
+            int(np.searchsorted(starts, r.line)) + 1,
+            f"{r.reason} (line {r.line + 1:,})",
+            r.text,
+            r.line + 1,
         )
-        for line, text, exp, act in bad
+        for r in scan.damaged
     ]
-    rows = _interleave(table.num_rows, malformed_rows)
-    return RawSource(path, "csv", _with_rows(table, rows), malformed, encoding, delimiter)
-
-
-def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
-    import csv
-
-    return list(csv.reader([text], delimiter=delimiter))
-
-
-def _all_strings(header: str, delimiter: str) -> dict[str, pa.DataType]:
-    names = next(iter(_csv_rows(header.rstrip("\r\n"), delimiter)), [])
-    return {n: pa.string() for n in names}
-
-
-def _interleave(n_good: int, bad_rows: list[int]) -> list[int]:
-    """Row numbers of the parsed rows, given the row numbers taken by the unparseable ones."""
-    taken = set(bad_rows)
-    rows: list[int] = []
-    r = 1
-    while len(rows) < n_good:
-        if r not in taken:
-            rows.append(r)
-        r += 1
-    return rows
+    rows = np.searchsorted(starts, scan.first_lines) + 1
+    return RawSource(
+        path,
+        "csv",
+        _with_rows(scan.table, rows),
+        malformed,
+        decoded.encoding,
+        delimiter,
+        decoded.fallback_encoding,
+        decoded.fallback_lines,
+    )
 
 
 def _read_parquet(path: Path, source: SourceConfig) -> RawSource:
@@ -198,36 +200,42 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
     """Each line is checked with ``json.loads`` (to number the bad ones); the good lines are then
     parsed column-wise by Arrow, or, if their types conflict between lines, built column by column
     with mixed columns as text."""
-    encoding = detect_encoding(path) if source.encoding == "auto" else source.encoding
-    data = path.read_bytes()
-    if encoding not in ("utf-8", "utf8"):
-        data = data.decode(encoding).encode("utf-8")
+    decoded = _decode(path, source)
     good: list[bytes] = []
     rows: list[int] = []
     malformed: list[MalformedRow] = []
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, raw_line in enumerate(decoded.data.split(b"\n"), start=1):
+        line = raw_line.removesuffix(b"\r")
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except ValueError as e:
-            msg = (
-                f"not valid JSON: {e.msg} at char {e.pos}"
-                if isinstance(e, json.JSONDecodeError)
-                else str(e)
-            )
-            malformed.append(MalformedRow(number, msg, line[:200].decode("utf-8", "replace")))
-            continue
-        if not isinstance(obj, dict):
-            malformed.append(
-                MalformedRow(number, "a JSON line must hold an object", line[:200].decode())
-            )
-            continue
-        good.append(line)
-        rows.append(number)
+        message = decoded.undecodable.get(number - 1)
+        if message is None:
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                message = (
+                    f"not valid JSON: {e.msg} at char {e.pos}"
+                    if isinstance(e, json.JSONDecodeError)
+                    else str(e)
+                )
+            else:
+                if isinstance(obj, dict):
+                    good.append(line)
+                    rows.append(number)
+                    continue
+                message = "a JSON line must hold an object"
+        text = line.decode("utf-8")
+        malformed.append(MalformedRow(number, message, text, number))
     table = _arrow_from_json_lines(good)
     return RawSource(
-        path, "jsonl", _with_rows(_clean_names(table, path), rows), malformed, encoding
+        path,
+        "jsonl",
+        _with_rows(_clean_names(table, path), rows),
+        malformed,
+        decoded.encoding,
+        None,
+        decoded.fallback_encoding,
+        decoded.fallback_lines,
     )
 
 

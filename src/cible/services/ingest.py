@@ -49,6 +49,8 @@ class SourceSummary:
     already_present: int
     quarantine_by_rule: dict[str, int]
     warnings: list[FailureWarning] = field(default_factory=list)
+    fallback_encoding: str | None = None  # lines not in UTF-8 were decoded with this
+    fallback_lines: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {**self.__dict__, "warnings": [w.as_dict() for w in self.warnings]}
@@ -129,6 +131,8 @@ def ingest(
                 already_present=c.already_present,
                 quarantine_by_rule=r.rule_counts,
                 warnings=failure_warnings(r, config.quality.thresholds),
+                fallback_encoding=r.fallback_encoding,
+                fallback_lines=r.fallback_lines,
             )
             for r, c in zip(results, loads, strict=True)
         ],

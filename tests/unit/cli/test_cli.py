@@ -152,3 +152,56 @@ def test_dedup_incremental_flag(tmp_path: Path, write_config: WriteConfig) -> No
     result = runner.invoke(app, ["dedup", "-c", str(cfg), "-o", str(out), "--incremental"])
     assert result.exit_code == 0, result.output
     assert "customers after merging" in result.output
+
+
+def test_ingest_keeps_every_record_of_damaged_and_mixed_encoding_files(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
+    """The two files of issue [nothing-lost]: an unclosed quote loses only its record, and a
+    UTF-8 file with one Latin-1 line keeps every accent, up to the warehouse."""
+    import json
+
+    import duckdb
+
+    lines = [f"O{i:05d},C{i % 7},2025-01-02 10:00:00,1,2.5,completed" for i in range(1, 301)]
+    lines[9] = 'O00010,"C3,2025-01-02 10:00:00,1,2.5,completed'
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_date,qty,price,status\n" + "\n".join(lines) + "\n"
+    )
+    cities = ["Besançon", "Nîmes", "Orléans", "Saint-Étienne"]
+    crm = b"id;ville;nom\n"
+    for i in range(1, 41):
+        row = f"C{i};{cities[i % 4]};Lefèvre{i}\n"
+        crm += row.encode("latin-1" if i == 17 else "utf-8")
+    (tmp_path / "crm.csv").write_bytes(crm)
+    crm_source = {
+        "name": "crm",
+        "kind": "customers",
+        "path": "crm.csv",
+        "fields": {
+            "customer_id": "id",
+            "city": "ville",
+            "last_name": {"column": "nom", "standardize": "none"},
+        },
+    }
+    cfg = write_config({"sources": [orders_source(), crm_source]})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["ingest", "--config", str(cfg), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "crm: 1 line(s) not in utf-8, decoded as cp1252" in result.output
+    summary = json.loads((out / "ingest_summary.json").read_text())
+    orders, crm_summary = summary["sources"]
+    assert (orders["read"], orders["accepted"], orders["quarantined"]) == (300, 299, 1)
+    assert orders["quarantine_by_rule"] == {"malformed_row": 1}
+    assert (crm_summary["read"], crm_summary["accepted"], crm_summary["quarantined"]) == (40, 40, 0)
+    assert (crm_summary["fallback_encoding"], crm_summary["fallback_lines"]) == ("cp1252", 1)
+    quarantine = (out / "quarantine.csv").read_text()
+    assert "orders.csv row 10: unbalanced quote" in quarantine
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        got = dict(con.sql("SELECT customer_id, last_name FROM customers").fetchall())
+        towns = {c for (c,) in con.sql("SELECT DISTINCT city FROM customers").fetchall()}
+    finally:
+        con.close()
+    assert got == {f"C{i}": f"Lefèvre{i}" for i in range(1, 41)}
+    assert towns == set(cities)

@@ -43,7 +43,9 @@ def test_every_row_is_accepted_or_quarantined_with_its_reason(
     assert q.loc[7, "column"] == "price"
     assert q.loc[7, "value"] == "0"
     assert q.loc[8, "rule"] == "malformed_row"
-    assert q.loc[8, "message"] == "orders.csv row 8: expected 6 fields separated by ',', found 7"
+    assert q.loc[8, "message"] == (
+        "orders.csv row 8: expected 6 fields separated by ',', found 7 (line 9)"
+    )
     assert '"qty":"two"' in q.loc[5, "record"].replace(" ", "")
     assert r.rule_counts == {
         "duplicate_row": 1,
