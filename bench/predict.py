@@ -28,12 +28,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from cible.config import load_config
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.features import default_as_of
 from cible.predict import build_scoring_set, build_training_set, score_customers, train_models
 from cible.predict.engine import split_positions
 from cible.services.ingest import ingest
-from cible.warehouse.base import open_warehouse
+from cible.warehouse.registry import open_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 CUTOFF = date(2011, 9, 1)

@@ -22,9 +22,9 @@ from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
 from cible.exceptions import WarehouseError
 from cible.features import build_context, build_features, default_as_of
 from cible.predict.clv.rfm import clv_summary, holdout_purchases
-from cible.predict.features import build_predict_features
+from cible.predict.features import build_predict_features, point_in_time_features
 from cible.predict.labels import positives_sql
-from cible.predict.pointintime import PointInTimeView, point_in_time_features
+from cible.predict.pointintime import PointInTimeView
 from cible.quality.golden import build_golden, undo_merge
 from cible.schemas.customers import CUSTOMER_FIELDS, CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
@@ -448,7 +448,7 @@ def test_point_in_time_cutoffs(warehouse: Warehouse) -> None:
     assert features.loc["A", ["monetary", "frequency"]].tolist() == [10.0, 1.0]
     assert features.loc["A", "recency_days"] == pytest.approx(1 / 86_400_000_000, rel=1e-6)
 
-    from cible.config_predict import PredictConfig
+    from cible.config.predict import PredictConfig
 
     sql = positives_sql(warehouse, PredictConfig(horizon_days=90), date(2025, 1, 1))
     assert sorted(warehouse.fetch_arrow(sql).column(0).to_pylist()) == ["A", "B"]

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cible.config import load_config
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.services.predict import PredictRun, run_predict
 from tests.conftest import shared_dataset
 

@@ -18,7 +18,7 @@ def test_data_model_lists_every_field_with_its_type() -> None:
 
 
 def test_predict_doc_lists_every_config_key() -> None:
-    from cible.config_predict import (
+    from cible.config.predict import (
         CLVConfig,
         FeatureSelectionConfig,
         PredictConfig,

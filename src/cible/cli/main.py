@@ -120,7 +120,7 @@ def ingest_cmd(config: ConfigOpt, out: OutOpt) -> None:
     """Ingest the configured sources into the warehouse; bad rows go to quarantine.csv."""
     from cible.config import load_config
     from cible.services.ingest import ingest
-    from cible.warehouse.base import open_warehouse
+    from cible.warehouse.registry import open_warehouse
 
     console = _console()
     with _errors(console, out):

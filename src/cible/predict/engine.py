@@ -29,7 +29,7 @@ from sklearn.model_selection import (
 )
 from threadpoolctl import threadpool_limits
 
-from cible.config_predict import TrainingSpec
+from cible.config.predict import TrainingSpec
 from cible.exceptions import PredictError
 from cible.predict.balance import BalancedClassifier
 from cible.predict.explain import (

@@ -24,9 +24,10 @@ from datetime import date
 import pandas as pd
 
 from cible.config import FEATURE_NAMES
+from cible.exceptions import LeakageError
 from cible.features import build_features
 from cible.features.behaviour import EXACT
-from cible.predict.pointintime import midnight_utc
+from cible.predict.pointintime import PointInTimeView, midnight_utc
 from cible.warehouse.base import WarehouseReader
 
 RECENT_FEATURE_NAMES: tuple[str, ...] = (
@@ -94,3 +95,23 @@ def build_predict_features(warehouse: WarehouseReader, as_of: date) -> pd.DataFr
     out = base.join(recent, how="left")
     out[list(RECENT_FEATURE_NAMES)] = out[list(RECENT_FEATURE_NAMES)].fillna(0.0)
     return out[list(PREDICT_FEATURE_NAMES)].astype("float64").sort_index()
+
+
+def point_in_time_features(
+    warehouse: WarehouseReader, cutoff: date, as_of: date | None = None
+) -> pd.DataFrame:
+    """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
+    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)`` holding the
+    event columns those features read (:data:`~cible.predict.features.PREDICT_EVENT_COLUMNS`).
+
+    Raises :class:`~cible.exceptions.LeakageError` when ``as_of`` is after ``cutoff``: features
+    at a later date would be computed over the label window.
+    """
+    as_of = as_of or cutoff
+    if as_of > cutoff:
+        raise LeakageError(
+            f"features asked for at {as_of.isoformat()}, after the cutoff {cutoff.isoformat()}: "
+            "they would see events of the label window; use a date on or before the cutoff"
+        )
+    with PointInTimeView(warehouse, cutoff, event_columns=PREDICT_EVENT_COLUMNS) as view:
+        return build_predict_features(view, as_of)

@@ -18,9 +18,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.exceptions import PredictError
-from cible.predict.pointintime import midnight_utc, point_in_time_features
+from cible.predict.features import point_in_time_features
+from cible.predict.pointintime import midnight_utc
 from cible.warehouse.base import WarehouseReader
 
 LABEL_NAME = "label"

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-from cible.config_predict import ModelName
+from cible.config.predict import ModelName
 from cible.exceptions import OptionalDependencyError
 
 Grid = dict[str, list[Any]]

@@ -20,10 +20,9 @@ other than one ``SELECT`` are refused.
 The private engine is DuckDB whatever the warehouse backend: queries sent to the view are written
 in DuckDB's dialect (:attr:`PointInTimeView.dialect`); only the three copy queries are written in
 the warehouse's own dialect. The copy costs memory and time proportional to the events before the
-cutoff (measured in docs/predict.md); :func:`point_in_time_features` closes it when done.
-
-:func:`point_in_time_features` is the training entry point: asked for features at a date after
-the cutoff, it raises :class:`~cible.exceptions.LeakageError` instead of answering.
+cutoff (measured in docs/predict.md). The training entry point is
+:func:`cible.predict.features.point_in_time_features`: it closes the view when done and, asked
+for features at a date after the cutoff, raises :class:`~cible.exceptions.LeakageError`.
 
 Known limits: a customer record is a snapshot (the warehouse keeps the latest version of each
 record), so customer attributes changed after the cutoff are seen as they are now; likewise the
@@ -36,10 +35,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-import pandas as pd
 import pyarrow as pa
 
-from cible.exceptions import LeakageError
 from cible.warehouse.base import IDENTITY_TABLE, ArrowReader, Dialect, WarehouseReader
 from cible.warehouse.duckdb import DuckDBDialect
 from cible.warehouse.sealed import SealedDuckDB
@@ -117,25 +114,3 @@ class PointInTimeView(ArrowReader):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def point_in_time_features(
-    warehouse: WarehouseReader, cutoff: date, as_of: date | None = None
-) -> pd.DataFrame:
-    """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
-    (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)`` holding the
-    event columns those features read (:data:`~cible.predict.features.PREDICT_EVENT_COLUMNS`).
-
-    Raises :class:`~cible.exceptions.LeakageError` when ``as_of`` is after ``cutoff``: features
-    at a later date would be computed over the label window.
-    """
-    from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
-
-    as_of = as_of or cutoff
-    if as_of > cutoff:
-        raise LeakageError(
-            f"features asked for at {as_of.isoformat()}, after the cutoff {cutoff.isoformat()}: "
-            "they would see events of the label window; use a date on or before the cutoff"
-        )
-    with PointInTimeView(warehouse, cutoff, event_columns=PREDICT_EVENT_COLUMNS) as view:
-        return build_predict_features(view, as_of)

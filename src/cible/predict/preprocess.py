@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from cible.config_predict import FeatureSelectionConfig
+from cible.config.predict import FeatureSelectionConfig
 
 MIN_CATEGORY_COUNT = 10
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cible.config_predict import TableConfig
+from cible.config.predict import TableConfig
 from cible.exceptions import MissingColumnError, PredictError, SourceFormatError
 from cible.predict.labels import LABEL_NAME, LabelledSet, check_two_classes
 

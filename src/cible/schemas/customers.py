@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
@@ -43,7 +43,22 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(RAW_VALUES, "json", RAW_VALUES_DESCRIPTION, personal=True),
 )
 
-CUSTOMERS_SCHEMA: pa.Schema = arrow_schema(CUSTOMER_FIELDS)
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    CUSTOMERS_SCHEMA: pa.Schema
+
+
+@cache
+def _schema() -> pa.Schema:
+    return arrow_schema(CUSTOMER_FIELDS)
+
+
+def __getattr__(name: str) -> object:
+    """``CUSTOMERS_SCHEMA`` is built on first use (it needs pyarrow, which ``import cible`` avoids)."""
+    if name == "CUSTOMERS_SCHEMA":
+        return _schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Customer(BaseModel):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
@@ -65,7 +65,22 @@ EVENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(RAW_VALUES, "json", RAW_VALUES_DESCRIPTION, personal=True),
 )
 
-EVENTS_SCHEMA: pa.Schema = arrow_schema(EVENT_FIELDS)
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    EVENTS_SCHEMA: pa.Schema
+
+
+@cache
+def _schema() -> pa.Schema:
+    return arrow_schema(EVENT_FIELDS)
+
+
+def __getattr__(name: str) -> object:
+    """``EVENTS_SCHEMA`` is built on first use (it needs pyarrow, which ``import cible`` avoids)."""
+    if name == "EVENTS_SCHEMA":
+        return _schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Event(BaseModel):

@@ -8,9 +8,10 @@ documentation, the validation and the storage can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow is imported when a schema is built, so `cible --help` stays light
+    import pyarrow as pa
 
 RAW_VALUES = "raw_values"
 """The canonical JSON field, set by ingestion, holding every value of a record that could not be
@@ -23,15 +24,22 @@ RAW_VALUES_DESCRIPTION = (
 
 FieldKind = Literal["string", "timestamp", "date", "float", "int", "bool", "json"]
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "date": pa.date32(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "json": pa.string(),
-}
+
+def arrow_type_of(kind: FieldKind) -> pa.DataType:
+    """The Arrow type of a field kind."""
+    import pyarrow as pa
+
+    types: dict[str, pa.DataType] = {
+        "string": pa.string(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "date": pa.date32(),
+        "float": pa.float64(),
+        "int": pa.int64(),
+        "bool": pa.bool_(),
+        "json": pa.string(),
+    }
+    return types[kind]
+
 
 SQL_TYPES: dict[str, str] = {
     "string": "VARCHAR",
@@ -58,7 +66,7 @@ class FieldSpec:
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return ARROW_TYPES[self.kind]
+        return arrow_type_of(self.kind)
 
     @property
     def sql_type(self) -> str:
@@ -67,6 +75,8 @@ class FieldSpec:
 
 def arrow_schema(specs: tuple[FieldSpec, ...], *extra: pa.Field) -> pa.Schema:
     """The Arrow schema of a canonical table, in spec order, plus bookkeeping fields."""
+    import pyarrow as pa
+
     fields = [
         pa.field(
             s.name, s.arrow_type, nullable=not s.required, metadata={"description": s.description}

@@ -45,7 +45,8 @@ from cible.quality.golden import (
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
-from cible.warehouse.base import Warehouse, open_warehouse
+from cible.warehouse.base import Warehouse
+from cible.warehouse.registry import open_warehouse
 
 STATE_FILES: tuple[str, ...] = ("golden", "id_map", "merge_log", "links")
 

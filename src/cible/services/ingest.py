@@ -18,8 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cible.config import CibleConfig
-from cible.ingest.engine import QUARANTINE_SCHEMA, QualityOptions, SourceResult, map_source
-from cible.ingest.readers import read_source
+from cible.ingest.engine import QUARANTINE_SCHEMA, SourceResult
 from cible.quality.results import QualityReport
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
@@ -31,6 +30,7 @@ from cible.services.quality import (
     quality_options,
     write_quality,
 )
+from cible.services.sources import map_all
 from cible.warehouse.base import LoadCounts, Warehouse
 
 
@@ -75,20 +75,6 @@ class IngestSummary:
             "totals": total,
             "balanced": self.balanced,
         }
-
-
-def map_all(
-    config: CibleConfig, progress: Progress, quality: QualityOptions | None = None
-) -> list[SourceResult]:
-    """Read, standardise and map every source (with ``quality``: measure it too)."""
-    results = []
-    progress.start("Reading and validating sources", total=len(config.sources))
-    for source in config.sources:
-        raw = read_source(config.source_path(source), source)
-        results.append(map_source(source, raw, config.standardize, quality))
-        progress.advance()
-    progress.done(f"{sum(r.read for r in results):,} rows read")
-    return results
 
 
 def _load(warehouse: Warehouse, results: list[SourceResult]) -> list[LoadCounts]:

@@ -29,7 +29,7 @@ from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
 from cible.services.predict import predict_in_warehouse, write_predict_outputs
 from cible.services.progress import NullProgress, Progress
-from cible.warehouse.base import open_warehouse
+from cible.warehouse.registry import open_warehouse
 
 CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
 

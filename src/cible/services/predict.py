@@ -23,7 +23,7 @@ import pandas as pd
 
 from cible import __version__
 from cible.config import CibleConfig
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.exceptions import CLVError, ConfigError
 from cible.features import default_as_of
 from cible.predict.clv import CLVResult, fit_clv
@@ -41,7 +41,8 @@ from cible.reporting.predict import render_predict_report
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
-from cible.warehouse.base import Warehouse, open_warehouse
+from cible.warehouse.base import Warehouse
+from cible.warehouse.registry import open_warehouse
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from cible.quality.results import Breach, QualityReport
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.services.outputs import staged
 from cible.services.progress import NullProgress, Progress
+from cible.services.sources import map_all
 
 QUALITY_FILES = ("quality.json", "quality.html")
 
@@ -177,8 +178,6 @@ def run_quality(
     config: CibleConfig, out_dir: Path, progress: Progress | None = None
 ) -> QualityReport:
     """Read and map every source (nothing is loaded), write the report files, then gate."""
-    from cible.services.ingest import map_all
-
     progress = progress or NullProgress()
     out_dir = out_dir.resolve()
     results = map_all(config, progress, quality_options(config))

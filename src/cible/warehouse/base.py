@@ -20,18 +20,17 @@ when that engine is opened.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cible.exceptions import IdentityResolutionError, WarehouseError
+from cible.exceptions import IdentityResolutionError
 from cible.schemas.customers import CUSTOMER_FIELDS
 from cible.schemas.events import EVENT_FIELDS
 from cible.schemas.fields import FieldSpec
@@ -336,43 +335,3 @@ class Warehouse(ArrowReader):
     def _has_original_ids(self) -> bool:
         names = self.fetch_arrow("SELECT * FROM events LIMIT 0").column_names
         return ORIGINAL_CUSTOMER_ID in names
-
-
-Opener = Callable[["AnyWarehouseConfig", Path], Warehouse]
-
-
-def _open_duckdb(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
-    from cible.config import DuckDBWarehouseConfig
-    from cible.warehouse.duckdb import DuckDBWarehouse
-
-    assert isinstance(config, DuckDBWarehouseConfig)
-    path = config.path if config.path.is_absolute() else base_dir / config.path
-    return DuckDBWarehouse(path, memory_limit=config.memory_limit)
-
-
-def _open_postgresql(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
-    from cible.config import PostgreSQLWarehouseConfig
-    from cible.warehouse.postgresql import PostgreSQLWarehouse
-
-    assert isinstance(config, PostgreSQLWarehouseConfig)
-    return PostgreSQLWarehouse(config.url, schema=config.db_schema)
-
-
-def backends() -> Mapping[str, Opener]:
-    """The warehouse backends: ``engine`` of the configuration -> the function opening it.
-
-    Each opener imports its driver only when called; a new backend is one module and one entry
-    here (plus its configuration model)."""
-    return {"duckdb": _open_duckdb, "postgresql": _open_postgresql}
-
-
-def open_warehouse(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
-    """The backend named by ``config.engine``, bound late so that callers never import a driver.
-    ``base_dir`` (the output folder) anchors relative paths of file-based engines."""
-    known = backends()
-    opener = known.get(config.engine)
-    if opener is None:
-        raise WarehouseError(
-            f"unknown warehouse engine {config.engine!r}; known: {', '.join(sorted(known))}"
-        )
-    return opener(config, base_dir)

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from cible.config import load_config
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.exceptions import ConfigError
 from tests.conftest import WriteConfig, orders_source
 

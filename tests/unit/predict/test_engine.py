@@ -9,7 +9,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from cible.config_predict import TrainingSpec
+from cible.config.predict import TrainingSpec
 from cible.exceptions import OptionalDependencyError, PredictError
 from cible.predict import TrainingResult, max_f1_threshold, train_models
 from cible.predict.engine import split_positions

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cible.config_predict import PredictConfig
+from cible.config.predict import PredictConfig
 from cible.exceptions import PredictError
 from cible.predict import build_scoring_set, build_training_set
 from cible.predict.labels import default_cutoff, describe_target, label_window

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cible.config_predict import TrainingSpec
+from cible.config.predict import TrainingSpec
 from cible.predict import TrainingResult, join_scores, score_customers, train_models
 from cible.predict.explain import background_values, occlusion_effects, occlusion_reasons
 from cible.predict.scores import score_deciles

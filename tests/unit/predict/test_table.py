@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cible.config_predict import TableConfig
+from cible.config.predict import TableConfig
 from cible.exceptions import MissingColumnError, PredictError, SourceNotFoundError
 from cible.predict import table_labelled_set
 from cible.predict.table import label_from_column, numeric_text_columns, read_table

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cible.config_predict import TrainingSpec
+from cible.config.predict import TrainingSpec
 from cible.predict import TrainingResult, score_customers, train_models
 from cible.reporting.predict import comparison_rows, decile_rows, render_predict_report
 from tests.unit.predict.data import planted_table

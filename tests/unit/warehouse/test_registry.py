@@ -15,7 +15,7 @@ from cible.config import (
     WarehouseConfig,
 )
 from cible.exceptions import WarehouseError
-from cible.warehouse.base import backends, open_warehouse
+from cible.warehouse.registry import backends, open_warehouse
 
 PARSE = TypeAdapter(WarehouseConfig)
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cible.config_predict import CLVConfig
+from cible.config.predict import CLVConfig
 from cible.predict.clv.bgnbd import BetaGeoModel
 from cible.predict.clv.diagnostics import frequency_fit, holdout_fit
 from cible.predict.clv.gamma_gamma import GammaGammaModel

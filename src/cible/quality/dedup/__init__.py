@@ -8,11 +8,7 @@ existing result without re-running the whole base. See docs/dedup.md.
 
 from __future__ import annotations
 
-from cible.quality.dedup.fellegi_sunter import FellegiSunter
-from cible.quality.dedup.incremental import IncrementalMatcher, IncrementalResult
-from cible.quality.dedup.match import MatchResult, find_duplicates
-from cible.quality.dedup.metrics import pairwise_metrics
-from cible.quality.dedup.settings import (
+from cible.config.matching import (
     BlockingKey,
     BlockingRule,
     EMSettings,
@@ -21,6 +17,10 @@ from cible.quality.dedup.settings import (
     load_matching_config,
     parse_matching_config,
 )
+from cible.quality.dedup.fellegi_sunter import FellegiSunter
+from cible.quality.dedup.incremental import IncrementalMatcher, IncrementalResult
+from cible.quality.dedup.match import MatchResult, find_duplicates
+from cible.quality.dedup.metrics import pairwise_metrics
 
 __all__ = [
     "BlockingKey",

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cible.config.matching import BlockingKey, BlockingRule, MatchingConfig
 from cible.quality.dedup.prepare import Prepared, key_values
-from cible.quality.dedup.settings import BlockingKey, BlockingRule, MatchingConfig
 
 _SEPARATOR = "\x1f"
 

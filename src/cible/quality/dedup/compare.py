@@ -31,8 +31,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, DamerauLevenshtein, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
+from cible.config.matching import FieldComparison
 from cible.quality.dedup.prepare import Prepared, phonetic_codes
-from cible.quality.dedup.settings import FieldComparison
 
 DATE_SWAPPED, DATE_ONE_TYPO, DATE_TWO_TYPOS = 0.9, 0.8, 0.6
 

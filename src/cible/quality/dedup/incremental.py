@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cible.config.matching import BlockingKey, MatchingConfig
 from cible.exceptions import DedupError
 from cible.quality.dedup.blocking import (
     candidate_pairs,
@@ -38,7 +39,6 @@ from cible.quality.dedup.clustering import components
 from cible.quality.dedup.fellegi_sunter import FellegiSunter
 from cible.quality.dedup.match import MatchResult, pairs_frame, score_candidates
 from cible.quality.dedup.prepare import Prepared, prepare
-from cible.quality.dedup.settings import BlockingKey, MatchingConfig
 
 
 @dataclass(frozen=True)

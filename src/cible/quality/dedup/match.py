@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cible.config.matching import MatchingConfig
 from cible.exceptions import DedupError
 from cible.quality.dedup.blocking import candidate_pairs, exact_rules
 from cible.quality.dedup.clustering import cluster_frame, components
@@ -23,7 +24,6 @@ from cible.quality.dedup.compare import compare_pairs
 from cible.quality.dedup.fellegi_sunter import FellegiSunter
 from cible.quality.dedup.prepare import Prepared, prepare
 from cible.quality.dedup.scoring import score_pairs, to_levels, train_model
-from cible.quality.dedup.settings import MatchingConfig
 
 FUZZY_RULE = "fuzzy"
 

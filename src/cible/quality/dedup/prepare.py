@@ -23,8 +23,8 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from cible.config.matching import BlockingKey, MatchingConfig, Standardizer
 from cible.exceptions import DedupError
-from cible.quality.dedup.settings import BlockingKey, MatchingConfig, Standardizer
 from cible.quality.standardize_contact import standardize_email, standardize_phone
 from cible.quality.standardize_core import as_text, match_key
 from cible.quality.standardize_dates import standardize_date

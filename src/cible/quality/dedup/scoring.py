@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cible.config.matching import FieldComparison, MatchingConfig
 from cible.quality.dedup.compare import compare_pairs
 from cible.quality.dedup.fellegi_sunter import FellegiSunter, level_frequencies
 from cible.quality.dedup.prepare import Prepared
-from cible.quality.dedup.settings import FieldComparison, MatchingConfig
 
 _EPS = 1e-9
 

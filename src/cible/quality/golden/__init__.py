@@ -11,12 +11,12 @@ docs/golden-records.md.
 
 from __future__ import annotations
 
+from cible.config.survivorship import CONSENT_FIELDS, CONSENT_RULE, SurvivorshipConfig
 from cible.quality.golden.build import ID_MAP_COLUMNS, GoldenResult, build_golden
 from cible.quality.golden.calibration import CalibrationReport, calibrate
 from cible.quality.golden.events import ORIGINAL_ID, rekey_events
 from cible.quality.golden.merge_log import MERGE_LOG_COLUMNS
 from cible.quality.golden.review import export_review_sample
-from cible.quality.golden.settings import CONSENT_FIELDS, CONSENT_RULE, SurvivorshipConfig
 from cible.quality.golden.undo import undo_entity, undo_merge
 
 __all__ = [

@@ -9,11 +9,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from cible.config.survivorship import IDENTITY_FIELDS, SurvivorshipConfig
 from cible.exceptions import IdentityResolutionError
 from cible.quality.golden.inputs import edge_positions, entity_of, match_edges, prepare_records
 from cible.quality.golden.links import link_table
 from cible.quality.golden.merge_log import merge_ids, merge_rows, stamp
-from cible.quality.golden.settings import IDENTITY_FIELDS, SurvivorshipConfig
 from cible.quality.golden.survivorship import RECORD_ID, Choices, choose
 
 ID_MAP_COLUMNS: tuple[str, ...] = ("record_id", "entity_id", "surviving_id", "merge_id")

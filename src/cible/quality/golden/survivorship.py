@@ -1,5 +1,5 @@
 """Vectorised survivorship: for each entity, the surviving record and, per field, the record whose
-value wins (see :mod:`cible.quality.golden.settings` for the rules).
+value wins (see :mod:`cible.config.survivorship` for the rules).
 
 Everything works on record *positions* (rows of the records frame) and entity codes
 ``0..n_entities-1``, with NumPy sorts: one ``lexsort`` per field, no Python loop over entities.
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cible.config.survivorship import CONSENT_FIELDS, CONSENT_RULE, SurvivorshipConfig
 from cible.exceptions import IdentityResolutionError
-from cible.quality.golden.settings import CONSENT_FIELDS, CONSENT_RULE, SurvivorshipConfig
 
 RECORD_ID = "customer_id"
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cible.config.matching import BlockingRule, FieldComparison
 from cible.quality.dedup import MatchingConfig
 from cible.quality.dedup.blocking import exact_rules, pairs_within_blocks, sorted_neighbourhood
 from cible.quality.dedup.clustering import cluster_frame, components
@@ -21,7 +22,6 @@ from cible.quality.dedup.scoring import (
     train_model,
     weighted_score,
 )
-from cible.quality.dedup.settings import BlockingRule, FieldComparison
 
 BLOCK = BlockingRule(keys=["name"])
 PINNED_AGREEING = 5  # drawn with replacement: 4 of the 28 distinct pairs of NAMES agree

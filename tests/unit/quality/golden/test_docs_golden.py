@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
+from cible.config.survivorship import SurvivorRule, SurvivorshipRule
 from cible.quality.golden import CONSENT_RULE, MERGE_LOG_COLUMNS, SurvivorshipConfig
-from cible.quality.golden.settings import SurvivorRule, SurvivorshipRule
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "golden-records.md"
 

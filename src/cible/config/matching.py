@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cible.config.files import read_yaml
 from cible.exceptions import ConfigError
-from cible.yaml_io import read_yaml
 
 Comparator = Literal[
     "exact",

@@ -1,0 +1,100 @@
+"""Configuration: the pydantic models of ``cible.yaml``, one module per section.
+
+The file is parsed once at the edge (:func:`load_config`; YAML is read only by
+:mod:`cible.config.files`) into typed models; nothing deeper in the code reads raw dictionaries.
+Unknown keys are refused everywhere (``extra="forbid"``) so that a typo is an error naming the key.
+This package is the floor of the house: it imports only :mod:`cible.schemas` and
+:mod:`cible.exceptions` (``tests/unit/test_architecture.py`` walks the imports to keep it so).
+
+Modules: ``base`` (literal types, the strict base model), ``sources`` (reading and mapping a
+file), ``warehouse`` (storage engines), ``segmentation``, ``quality`` (standardisation defaults,
+the data-quality gate), ``identity`` (the ``dedup`` section, with ``matching`` for the matcher
+and ``survivorship`` for golden records), ``predict``, ``project`` (the whole file).
+"""
+
+from __future__ import annotations
+
+from cible.config.base import (
+    DateOrder,
+    OnInvalid,
+    SourceColumnType,
+    SourceFormat,
+    SourceKind,
+    StandardizerName,
+)
+from cible.config.identity import DedupConfig
+from cible.config.matching import MatchingConfig, load_matching_config, parse_matching_config
+from cible.config.predict import CLVConfig, PredictConfig, TableConfig, TrainingSpec
+from cible.config.project import CibleConfig, load_config, parse_config
+from cible.config.quality import (
+    DEFAULT_MAX_LOST_RATE,
+    DEFAULT_STANDARDIZERS,
+    DEFAULT_WARN_FAILED_RATE,
+    QualityConfig,
+    QualityThresholds,
+    StandardizeConfig,
+)
+from cible.config.segmentation import (
+    DEFAULT_ALGORITHMS,
+    FEATURE_NAMES,
+    AHPConfig,
+    AlgorithmName,
+    FeaturePrep,
+    GatesConfig,
+    MapsConfig,
+    SegmentationConfig,
+    SelectionConfig,
+    ValidationConfig,
+)
+from cible.config.sources import FieldMapping, Rule, SourceConfig
+from cible.config.survivorship import SurvivorshipConfig
+from cible.config.warehouse import (
+    DEFAULT_POSTGRESQL_URL,
+    DuckDBWarehouseConfig,
+    PostgreSQLWarehouseConfig,
+    WarehouseConfig,
+)
+
+__all__ = [
+    "DEFAULT_ALGORITHMS",
+    "DEFAULT_MAX_LOST_RATE",
+    "DEFAULT_POSTGRESQL_URL",
+    "DEFAULT_STANDARDIZERS",
+    "DEFAULT_WARN_FAILED_RATE",
+    "FEATURE_NAMES",
+    "AHPConfig",
+    "AlgorithmName",
+    "CLVConfig",
+    "CibleConfig",
+    "DateOrder",
+    "DedupConfig",
+    "DuckDBWarehouseConfig",
+    "FeaturePrep",
+    "FieldMapping",
+    "GatesConfig",
+    "MapsConfig",
+    "MatchingConfig",
+    "OnInvalid",
+    "PostgreSQLWarehouseConfig",
+    "PredictConfig",
+    "QualityConfig",
+    "QualityThresholds",
+    "Rule",
+    "SegmentationConfig",
+    "SelectionConfig",
+    "SourceColumnType",
+    "SourceConfig",
+    "SourceFormat",
+    "SourceKind",
+    "StandardizeConfig",
+    "StandardizerName",
+    "SurvivorshipConfig",
+    "TableConfig",
+    "TrainingSpec",
+    "ValidationConfig",
+    "WarehouseConfig",
+    "load_config",
+    "load_matching_config",
+    "parse_config",
+    "parse_matching_config",
+]

@@ -1,0 +1,114 @@
+"""The whole ``cible.yaml`` and the one place it is read (:func:`load_config`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import (
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from cible.config.base import _Strict
+from cible.config.files import read_yaml
+from cible.config.identity import DedupConfig
+from cible.config.predict import PredictConfig
+from cible.config.quality import QualityConfig, StandardizeConfig
+from cible.config.segmentation import SegmentationConfig
+from cible.config.sources import SourceConfig
+from cible.config.warehouse import DuckDBWarehouseConfig, WarehouseConfig
+from cible.exceptions import ConfigError
+from cible.schemas.customers import CUSTOMER_FIELDS
+from cible.schemas.events import EVENT_FIELDS
+
+
+class CibleConfig(_Strict):
+    """The whole ``cible.yaml``."""
+
+    project: str = "cible"
+    as_of: date | None = Field(
+        default=None, description="date features are computed at; default: day after the last event"
+    )
+    warehouse: WarehouseConfig = Field(default_factory=DuckDBWarehouseConfig)
+    sources: list[SourceConfig] = Field(
+        default_factory=list, description="at least one, unless predict.table is given"
+    )
+    segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
+    dedup: DedupConfig | None = Field(
+        default=None, description="duplicate customers and golden records (off when absent)"
+    )
+    standardize: StandardizeConfig = Field(default_factory=StandardizeConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
+    predict: PredictConfig | None = Field(
+        default=None, description="predictive profiles (propensity, churn risk); see predict.md"
+    )
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> CibleConfig:
+        if not self.sources and (self.predict is None or self.predict.table is None):
+            raise ValueError("sources: at least one source is needed (or predict.table)")
+        names = [s.name for s in self.sources]
+        dups = sorted({n for n in names if names.count(n) > 1})
+        if dups:
+            raise ValueError(f"source names must be unique; repeated: {dups}")
+        return self
+
+    @model_validator(mode="after")
+    def _threshold_columns(self) -> CibleConfig:
+        known = {"default"} | {s.name for s in (*CUSTOMER_FIELDS, *EVENT_FIELDS)}
+        for src in self.sources:
+            for field_name, m in src.fields.items():
+                known.update(f"{field_name}.{c}" for c in m.columns or [])
+        t = self.quality.thresholds
+        named = (
+            set(t.max_missing_rate)
+            | set(t.max_invalid_rate)
+            | set(t.max_lost_rate)
+            | set(t.warn_failed_rate)
+        )
+        unknown = sorted(named - known)
+        if unknown:
+            raise ValueError(
+                f"quality.thresholds name unknown column(s) {unknown}; allowed: 'default', a "
+                "canonical field or '<attributes|properties>.<column>' of a mapped JSON field"
+            )
+        return self
+
+    def source_path(self, source: SourceConfig) -> Path:
+        """The source file, relative paths taken from the config file's folder."""
+        p = source.path.expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({err.error_count()} problem(s))"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  - {loc}: unknown key")
+        else:
+            lines.append(f"  - {loc or '(top level)'}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(data: object, *, path: Path, base_dir: Path | None = None) -> CibleConfig:
+    """Validate an already-loaded mapping into a :class:`CibleConfig`."""
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the configuration must be a YAML mapping, not {type(data).__name__}"
+        )
+    try:
+        cfg = CibleConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_validation_error(path, e)) from e
+    return cfg.model_copy(update={"base_dir": base_dir or path.parent})
+
+
+def load_config(path: Path) -> CibleConfig:
+    """Read and validate ``cible.yaml``; every problem is a :class:`ConfigError` naming the file."""
+    path = Path(path)
+    data = read_yaml(path)
+    return parse_config(data, path=path, base_dir=path.resolve().parent)

@@ -1,0 +1,91 @@
+"""Where canonical customers and events are stored (``warehouse``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+from cible.config.base import _Strict
+
+
+class DuckDBWarehouseConfig(_Strict):
+    """``warehouse: {engine: duckdb, path: ...}``: one embedded DuckDB file (the default)."""
+
+    engine: Literal["duckdb"] = "duckdb"
+    path: Path = Field(default=Path("warehouse.duckdb"), description="relative to --out")
+    memory_limit: str | None = Field(default=None, description="e.g. '4GB'")
+
+
+DEFAULT_POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand_env(text: str) -> str:
+    """``${NAME}`` and ``${NAME:-default}`` replaced by the environment variable (or default)."""
+
+    def value(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        found = os.environ.get(name) or default
+        if found is None:
+            raise ValueError(f"environment variable {name} is not set and has no default")
+        return found
+
+    return _ENV_REFERENCE.sub(value, text)
+
+
+class PostgreSQLWarehouseConfig(_Strict):
+    """``warehouse: {engine: postgresql, url: ...}``: tables in a PostgreSQL schema."""
+
+    engine: Literal["postgresql"]
+    url: str = Field(
+        default=DEFAULT_POSTGRESQL_URL,
+        description="libpq URL; ${NAME} / ${NAME:-default} read the environment when the file "
+        "is loaded",
+    )
+    db_schema: str = Field(
+        default="public",
+        alias="schema",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="schema holding the tables (created if absent)",
+    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("url")
+    @classmethod
+    def _environment(cls, v: str) -> str:
+        return _expand_env(v)
+
+
+def _warehouse_engine(v: object) -> object:
+    """``engine`` defaults to duckdb; the former ``backend:`` key is read as ``engine:``."""
+    if not isinstance(v, dict):
+        return v
+    v = dict(v)
+    if "backend" in v:
+        if "engine" in v:
+            raise ValueError("warehouse: give 'engine' only ('backend' is its former name)")
+        warnings.warn(
+            "warehouse.backend is deprecated: write warehouse.engine", DeprecationWarning, 2
+        )
+        v["engine"] = v.pop("backend")
+    v.setdefault("engine", "duckdb")
+    return v
+
+
+WarehouseConfig = Annotated[
+    Annotated[DuckDBWarehouseConfig | PostgreSQLWarehouseConfig, Field(discriminator="engine")],
+    BeforeValidator(_warehouse_engine),
+]
+"""The ``warehouse`` section: one model per engine, chosen by ``engine``."""

@@ -1,0 +1,170 @@
+"""The dependency picture, checked by walking every import of every module (inside functions and
+``TYPE_CHECKING`` blocks included): no cycle, a configuration floor that imports no domain
+package, domain packages that import no driver, CLI or web framework, and a light ``cible --help``.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+DOMAIN = ("ingest", "quality", "features", "segmentation", "predict", "reporting", "synth")
+DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
+FRONTS = ("typer", "rich", "fastapi", "uvicorn")
+# The private in-memory DuckDB that reads source files and measures them: a compute engine, not
+# storage (docs/architecture.md, "Not yet behind the seam").
+COMPUTE_ENGINE = {
+    "cible.ingest.engine",
+    "cible.ingest.failures",
+    "cible.quality.profile",
+    "cible.quality.report",
+}
+HEAVY = ("pyarrow", "duckdb", "pandas", "numpy", "scipy", "sklearn", "plotly", "sqlglot")
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in SRC.rglob("*.py"):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+@cache
+def _imports(name: str) -> frozenset[str]:
+    """Every module ``name`` imports (absolute names; submodules resolved)."""
+    mods = _modules()
+    path = mods[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            subs = [f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in mods]
+            found.update(subs)
+            if len(subs) < len(node.names):
+                found.add(module)
+    return frozenset(found)
+
+
+def _internal(name: str) -> set[str]:
+    mods = _modules()
+    out = set()
+    for m in _imports(name):
+        while m and m not in mods:
+            m = m.rpartition(".")[0]
+        if m and m != name and m.startswith("cible"):
+            out.add(m)
+    return out
+
+
+def _cycles() -> list[list[str]]:
+    graph = {m: sorted(_internal(m)) for m in _modules()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_walker_sees_imports_inside_functions() -> None:
+    # cli.main imports the services inside its commands only
+    assert "cible.services.pipeline" in _internal("cible.cli.main")
+    assert "cible.warehouse.duckdb" in _internal("cible.warehouse.registry")
+
+
+def test_no_import_cycle() -> None:
+    assert _cycles() == []
+
+
+def test_configuration_imports_only_schemas_and_exceptions() -> None:
+    allowed = ("cible.config", "cible.schemas", "cible.exceptions")
+    bad = {
+        m: sorted(d for d in _internal(m) if not d.startswith(allowed))
+        for m in _modules()
+        if m.startswith("cible.config")
+    }
+    assert {m: d for m, d in bad.items() if d} == {}
+
+
+@pytest.mark.parametrize("package", DOMAIN)
+def test_domain_packages_import_no_driver_cli_or_service(package: str) -> None:
+    offenders = {}
+    for m in _modules():
+        if not m.startswith(f"cible.{package}"):
+            continue
+        top = {i.split(".")[0] for i in _imports(m)}
+        bad = sorted(top & set(FRONTS))
+        if m not in COMPUTE_ENGINE:
+            bad += sorted(top & set(DRIVERS))
+        bad += sorted(d for d in _internal(m) if d.startswith(("cible.cli", "cible.services")))
+        if bad:
+            offenders[m] = bad
+    assert offenders == {}
+
+
+def _fresh(code: str) -> tuple[str, float]:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SRC.parent
+    )
+    return out.stdout.strip(), time.perf_counter() - t0
+
+
+def test_import_cible_and_help_load_no_heavy_package() -> None:
+    """``import cible`` and ``cible --help`` load none of the data libraries (target: ``cible
+    --help`` under 0.5 s; the time is printed, never asserted)."""
+    heavy = repr(HEAVY)
+    loaded, _ = _fresh(
+        f"import sys, cible; print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))"
+    )
+    assert loaded == "[]"
+    loaded, seconds = _fresh(
+        "import sys\nfrom cible.cli.main import app\nsys.argv = ['cible', '--help']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))"
+    )
+    assert loaded.splitlines()[-1] == "[]"
+    print(f"cible --help in a fresh interpreter: {seconds:.2f} s")
