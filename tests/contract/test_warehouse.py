@@ -1,6 +1,6 @@
 """The warehouse contract: the same assertions on every backend.
 
-Each test runs once per engine of :func:`cible.warehouse.base.backends` (the PostgreSQL run is
+Each test runs once per engine of :func:`cible.warehouse.registry.backends` (the PostgreSQL run is
 marked ``postgresql`` and needs the server of ``.ci/services``; it fails, never skips, when the
 server is down). Expected values are written once, so every backend gives the same answer:
 exactly for counts and ids, to 1e-9 (relative) for floats. :func:`test_backends_agree` also
@@ -29,7 +29,7 @@ from cible.quality.golden import build_golden, undo_merge
 from cible.schemas.customers import CUSTOMER_FIELDS, CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
 from cible.warehouse import LoadCounts, Warehouse, open_warehouse
-from cible.warehouse.base import backends
+from cible.warehouse.registry import backends
 from tests.conftest import POSTGRES_URL, fresh_schema_name
 from tests.unit.predict.data import events_table, planted_events, purchase
 from tests.unit.quality.golden.frames import family, family_clusters, family_pairs
