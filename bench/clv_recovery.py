@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.predict.clv import (
     CDNOW_BGNBD,
     CDNOW_GAMMA_GAMMA,
@@ -91,6 +92,22 @@ def main() -> None:
                 f"{name:>6} {truth[name]:>10.4g} {est.mean():>10.4g} {est.std(ddof=1):>10.4g} "
                 f"{se.mean():>10.4g}"
             )
+        emit(
+            "clv_recovery",
+            customers=args.customers,
+            days=args.days,
+            unit=args.unit,
+            replicates=args.replicates,
+            params={
+                n: {
+                    "truth": truth[n],
+                    "mean_estimate": float(np.mean([r[0][n] for r in runs])),
+                    "sd_estimate": float(np.std([r[0][n] for r in runs], ddof=1)),
+                    "mean_se": float(np.mean([r[1][n] for r in runs])),
+                }
+                for n in truth
+            },
+        )
         return
     est, se, truth, timings = one_run(args.customers, args.days, args.unit, args.seed)
     print(f"{args.customers} customers, {args.days} days, unit {args.unit}, seed {args.seed}")
@@ -101,6 +118,16 @@ def main() -> None:
             f"{name:>6} {value:>10.4g} {est[name]:>10.4g} {100 * (est[name] / value - 1):>8.2f} "
             f"{100 * se[name] / value:>6.2f} {0.05 * value / se[name]:>6.1f}"
         )
+    emit(
+        "clv_recovery",
+        customers=args.customers,
+        days=args.days,
+        unit=args.unit,
+        seed=args.seed,
+        run=timings,  # counts and seconds of each step
+        error_pct={n: 100 * (est[n] / v - 1) for n, v in truth.items()},
+        max_abs_error_pct=max(abs(100 * (est[n] / v - 1)) for n, v in truth.items()),
+    )
 
 
 if __name__ == "__main__":

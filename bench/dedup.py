@@ -30,6 +30,7 @@ import pandas as pd
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.quality.dedup import find_duplicates, load_matching_config, pairwise_metrics
 from cible.quality.dedup.blocking import pairs_within_blocks
 from cible.quality.dedup.clustering import cluster_frame, components
@@ -101,7 +102,8 @@ def main() -> None:
         f"  {stats['matches']:,} matching pairs ({stats['exact_matches']:,} by exact key), "
         f"{stats['clusters']:,} entities"
     )
-    _print_metrics("cible", pairwise_metrics(result.clusters, truth))
+    ours_metrics = pairwise_metrics(result.clusters, truth)
+    _print_metrics("cible", ours_metrics)
 
     cut = int(len(records) * 0.99)
     base, new = records.iloc[:cut], records.iloc[cut:]
@@ -117,15 +119,39 @@ def main() -> None:
         f"{incremental.stats['new_entities']:,} new entities, "
         f"{incremental.stats['merges']:,} merges"
     )
-    _print_metrics("  incremental", pairwise_metrics(incremental.clusters, truth))
+    inc_metrics = pairwise_metrics(incremental.clusters, truth)
+    _print_metrics("  incremental", inc_metrics)
 
     t0 = time.perf_counter()
     naive_clusters, naive_pairs = textbook(records)
     naive = time.perf_counter() - t0
     print(f"textbook: {naive_pairs:,} candidate pairs (postal code blocks) in {naive:.1f}s")
-    _print_metrics("textbook", pairwise_metrics(naive_clusters, truth))
+    naive_metrics = pairwise_metrics(naive_clusters, truth)
+    _print_metrics("textbook", naive_metrics)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"time: cible {ours:.1f}s, textbook {naive:.1f}s; peak RSS {rss:,.0f} MiB")
+    n = len(records)
+    for engine, seconds, pairs, m in (
+        ("cible", ours, stats["pairs_compared"], ours_metrics),
+        (
+            "cible-incremental",
+            incremental.stats["seconds"],
+            incremental.stats["pairs_compared"],
+            inc_metrics,
+        ),
+        ("textbook", naive, naive_pairs, naive_metrics),
+    ):
+        emit(
+            "dedup",
+            engine=engine,
+            records=n,
+            seconds=seconds,
+            candidate_pairs=pairs,
+            precision=m["precision"],
+            recall=m["recall"],
+            f1=m["f1"],
+            peak_rss_mb=rss,  # the whole process, every configuration included
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _emit import emit  # bench/ is the script folder on sys.path
+
 _CHILD = """
 import dataclasses, json, sys
 from pathlib import Path
@@ -63,6 +65,14 @@ def report(customers: int, wall: float, peak: int, summary: dict[str, object], o
         total += size
         print(f"{path.name:<18} {size / 2**20:>14,.1f} MiB")
     print(f"{'all files':<18} {total / 2**20:>14,.1f} MiB")
+    emit(
+        "generate_memory",
+        customers=customers,
+        rows=rows + int(str(summary["n_customer_rows"])),
+        seconds=wall,
+        peak_rss_mb=peak / 2**20,
+        files_mb=total / 2**20,
+    )
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.quality.golden import build_golden, rekey_events, undo_entity, undo_merge
 from cible.schemas.events import EVENTS_SCHEMA
 from cible.warehouse.duckdb import DuckDBWarehouse
@@ -100,10 +101,14 @@ def events_table(customer_ids: np.ndarray, n: int, seed: int) -> pa.Table:
     return pa.table(data, schema=EVENTS_SCHEMA)
 
 
+TIMINGS: dict[str, float] = {}  # label -> seconds, emitted as the last line
+
+
 def timed(label: str, fn):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     out = fn()
-    print(f"{label:<42} {time.perf_counter() - t0:7.2f} s")
+    TIMINGS[label] = time.perf_counter() - t0
+    print(f"{label:<42} {TIMINGS[label]:7.2f} s")
     return out
 
 
@@ -134,6 +139,7 @@ def main() -> None:
         n = timed("Warehouse.rekey_customers (DuckDB)", lambda: wh.rekey_customers(result.id_map))
         print(f"  events re-keyed: {n:,}")
         timed("Warehouse.restore_customer_ids (all)", wh.restore_customer_ids)
+    emit("golden_records", records=len(records), events=args.events, seconds=dict(TIMINGS))
 
 
 if __name__ == "__main__":

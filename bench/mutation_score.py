@@ -16,6 +16,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from _emit import emit  # bench/ is the script folder on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants" / "src"
 EQUIVALENT = ROOT / "docs" / "mutation-equivalent.txt"
@@ -79,6 +81,14 @@ def main(argv: list[str]) -> int:
         f"\nTOTAL: {totals['killed']} killed of {live} non-equivalent mutants checked "
         f"({totals['equivalent']} equivalent, {totals['mutants'] - totals['checked']} not checked): "
         f"{score:.1f}%"
+    )
+    emit(
+        "mutation",
+        mutants=totals["mutants"],
+        checked=totals["checked"],
+        killed=totals["killed"],
+        equivalent=totals["equivalent"],
+        score_pct=score,
     )
     return 0
 

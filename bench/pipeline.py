@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.config import load_config
 from cible.services.demo import write_demo_config
 from cible.services.pipeline import run_pipeline
@@ -123,6 +124,16 @@ def main() -> None:
         )
         print(f"cible ingest+features         {ours:6.1f}s (validated, quarantined, stored)")
         print(f"ratio cible / baseline        {ours / naive:6.2f}")
+        emit(
+            "pipeline",
+            data=f"generated world, {args.customers} customers",
+            rows=rows,
+            cible_s=ours,
+            textbook_s=naive,
+            ratio=ours / naive,
+            cible_pipeline_s=result.total_seconds,
+            peak_rss_mb=rss,
+        )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import subprocess
 import sys
 from datetime import date
 
+from _emit import emit  # bench/ is the script folder on sys.path
+
 _CHILD = """
 import json, resource, sys, time
 from datetime import date
@@ -71,6 +73,7 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, default=None)
     args = parser.parse_args()
     days = [args.cutoff] + ([args.as_of] if args.as_of else [])
+    lines: list[dict[str, object]] = []
     for day in days:
         for mode in ("direct", "view", "copy-all"):
             r = run(mode, args.warehouse, day)
@@ -78,6 +81,9 @@ def main() -> None:
                 f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
             )
             print(f"{day.isoformat()}  {mode:9s}  {figures}")
+            lines.append({"date": day.isoformat(), "mode": mode, **r})
+    for line in lines:  # the machine-readable figures, last
+        emit("pointintime", **line)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.config import load_config
 from cible.config.predict import PredictConfig
 from cible.features import default_as_of
@@ -107,6 +108,22 @@ def main() -> None:
         f"baseline textbook logistic      test AUC {auc:.3f}  fit {time.perf_counter() - t0:.2f}s"
     )
     print(f"chosen model ({result.best})     test AUC {result.report().test.roc_auc:.3f}")
+    for r in result.reports:
+        emit(
+            "predict",
+            engine="cible",
+            model=r.name,
+            chosen=r.name == result.best,
+            fit_s=r.fit_seconds,
+            cv_auc=r.cv_score,
+            test_auc=r.test.roc_auc,
+            pr_auc=r.test.pr_auc,
+        )
+    emit("predict", engine="textbook", model="logistic", test_auc=auc)
+    emit("predict", engine="recency-only", test_auc=roc_auc_score(y[test_pos], -recency[test_pos]))
+    emit(
+        "predict", engine="cible-total", seconds=t_label + t_train + t_score, peak_rss_mb=peak_mib()
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.config import CibleConfig, StandardizeConfig, load_config
 from cible.ingest.engine import QualityOptions, SourceResult, map_source
 from cible.ingest.readers import RawSource, read_source
@@ -71,6 +72,14 @@ def main() -> None:
             steps = ", ".join(f"{k} {v:.2f} s" for k, v in r.seconds.items())
             print(f"  {r.name:8s} {r.read:>9,} rows: {steps}")
         print("(a shared machine inflates every figure; compare the lines, not the absolutes)")
+        for name, seconds in (
+            ("map", base),
+            ("map+standardize", std),
+            ("map+standardize+quality", full),
+        ):
+            emit(
+                "quality", configuration=name, customers=args.customers, rows=rows, seconds=seconds
+            )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.config import load_config
 from cible.ingest.readers import read_source
 from cible.services.demo import write_demo_config
@@ -35,6 +36,7 @@ def main() -> None:
             generate_world(args.customers, args.seed, data)
         cfg_path = write_demo_config(out)
         config = load_config(cfg_path)
+        lines: list[dict[str, object]] = []
         for source in config.sources:
             path = data / config.source_path(source).name
             best = float("inf")
@@ -46,6 +48,17 @@ def main() -> None:
                 f"{source.name:8s} {path.name:18s} read {raw.n_read:>9,}  "
                 f"malformed {len(raw.malformed):>5,}  {best:6.2f}s"
             )
+            lines.append(
+                dict(
+                    source=source.name,
+                    file=path.name,
+                    rows=raw.n_read,
+                    malformed=len(raw.malformed),
+                    seconds=best,
+                )
+            )
+        for line in lines:  # the machine-readable figures, last
+            emit("readers", **line)
 
 
 if __name__ == "__main__":

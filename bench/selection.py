@@ -25,6 +25,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.config import SegmentationConfig, SelectionConfig
 from cible.segmentation.selection import select_segmentation
 
@@ -100,6 +101,20 @@ def main() -> None:
         f"time: cible {ours:.1f}s, textbook {naive:.1f}s, textbook / cible = {naive / ours:.1f}x "
         f"(peak RSS {rss:,.0f} MiB)"
     )
+    for engine, seconds, sil, labels in (
+        ("cible", ours, sil_ours, result.labels),
+        ("textbook-full-silhouette", naive, sil_naive, naive_labels),
+    ):
+        emit(
+            "selection",
+            engine=engine,
+            rows=args.rows,
+            features=args.features,
+            seconds=seconds,
+            silhouette_common_sample=sil,
+            ari=adjusted_rand_score(truth, labels),
+            peak_rss_mb=rss,
+        )
 
 
 if __name__ == "__main__":
