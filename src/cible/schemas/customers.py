@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
+from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, lazy_schema
 
 GENDERS = ("female", "male", "other", "unknown")
 
@@ -49,16 +48,7 @@ if TYPE_CHECKING:
     CUSTOMERS_SCHEMA: pa.Schema
 
 
-@cache
-def _schema() -> pa.Schema:
-    return arrow_schema(CUSTOMER_FIELDS)
-
-
-def __getattr__(name: str) -> object:
-    """``CUSTOMERS_SCHEMA`` is built on first use (it needs pyarrow, which ``import cible`` avoids)."""
-    if name == "CUSTOMERS_SCHEMA":
-        return _schema()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_schema(__name__, "CUSTOMERS_SCHEMA", CUSTOMER_FIELDS)
 
 
 class Customer(BaseModel):

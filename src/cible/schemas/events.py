@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, arrow_schema
+from cible.schemas.fields import RAW_VALUES, RAW_VALUES_DESCRIPTION, FieldSpec, lazy_schema
 
 EVENT_TYPES = (
     "purchase",
@@ -71,16 +70,7 @@ if TYPE_CHECKING:
     EVENTS_SCHEMA: pa.Schema
 
 
-@cache
-def _schema() -> pa.Schema:
-    return arrow_schema(EVENT_FIELDS)
-
-
-def __getattr__(name: str) -> object:
-    """``EVENTS_SCHEMA`` is built on first use (it needs pyarrow, which ``import cible`` avoids)."""
-    if name == "EVENTS_SCHEMA":
-        return _schema()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_schema(__name__, "EVENTS_SCHEMA", EVENT_FIELDS)
 
 
 class Event(BaseModel):

@@ -7,7 +7,9 @@ documentation, the validation and the storage can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # pyarrow is imported when a schema is built, so `cible --help` stays light
@@ -84,3 +86,19 @@ def arrow_schema(specs: tuple[FieldSpec, ...], *extra: pa.Field) -> pa.Schema:
         for s in specs
     ]
     return pa.schema([*fields, *extra])
+
+
+def lazy_schema(module: str, name: str, specs: tuple[FieldSpec, ...]) -> Callable[[str], object]:
+    """A module ``__getattr__`` serving ``name``, the Arrow schema of ``specs``, built on first use
+    (it needs pyarrow, which ``import cible`` and ``cible --help`` avoid)."""
+
+    @cache
+    def build() -> pa.Schema:
+        return arrow_schema(specs)
+
+    def module_getattr(attr: str) -> object:
+        if attr == name:
+            return build()
+        raise AttributeError(f"module {module!r} has no attribute {attr!r}")
+
+    return module_getattr
