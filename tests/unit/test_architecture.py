@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-DOMAIN = ("ingest", "quality", "features", "segmentation", "predict", "reporting", "synth")
+DOMAIN = (
+    "ingest",
+    "quality",
+    "identity",
+    "features",
+    "segmentation",
+    "predict",
+    "reporting",
+    "synth",
+)
 DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
 FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 # The private in-memory DuckDB that reads source files and measures them: a compute engine, not

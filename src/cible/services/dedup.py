@@ -1,8 +1,8 @@
 """Use case: resolve duplicate customers in the warehouse, write the identity outputs, undo.
 
 ``resolve_identities`` reads the ingested customers, finds duplicates
-(:func:`cible.quality.dedup.find_duplicates`), builds golden records
-(:func:`cible.quality.golden.build_golden`), then, in one warehouse transaction, points every
+(:func:`cible.identity.find_duplicates`), builds golden records
+(:func:`cible.identity.build_golden`), then, in one warehouse transaction, points every
 event at its surviving customer and records the merges (so features count each person once).
 ``write_identity`` writes the user-facing files and the state an undo needs; ``undo_identity``
 detaches a record or splits an entity and re-applies the result to the warehouse.
@@ -26,19 +26,17 @@ import pandas as pd
 
 from cible.config import CibleConfig, DedupConfig
 from cible.exceptions import ConfigError, DedupError, IdentityResolutionError
-from cible.quality.dedup import (
+from cible.identity import (
     FellegiSunter,
+    GoldenResult,
     IncrementalMatcher,
     IncrementalResult,
     MatchResult,
-    find_duplicates,
-    pairwise_metrics,
-)
-from cible.quality.golden import (
-    GoldenResult,
     build_golden,
     calibrate,
     export_review_sample,
+    find_duplicates,
+    pairwise_metrics,
     undo_entity,
     undo_merge,
 )

@@ -298,7 +298,7 @@ def test_incremental_needs_a_previous_resolution(tmp_path: Path, write_config: W
 def test_fellegi_sunter_model_round_trip() -> None:
     import numpy as np
 
-    from cible.quality.dedup import FellegiSunter
+    from cible.identity import FellegiSunter
     from cible.services.dedup import model_from_dict, model_to_dict
 
     rng = np.random.default_rng(0)
