@@ -76,6 +76,9 @@ MOVED_MODULES: dict[str, str] = {
     "cible.quality.golden.review": "cible.identity.review",
     "cible.quality.golden.survivorship": "cible.identity.survivorship",
     "cible.quality.golden.undo": "cible.identity.undo",
+    "cible.ingest.profile": "cible.ingest.source_measures",
+    "cible.quality.profile": "cible.quality.report_measures",
+    "cible.segmentation.profile": "cible.segmentation.profiles",
 }
 
 

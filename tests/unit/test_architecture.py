@@ -32,7 +32,7 @@ FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 COMPUTE_ENGINE = {
     "cible.ingest.engine",
     "cible.ingest.failures",
-    "cible.quality.profile",
+    "cible.quality.report_measures",
     "cible.quality.report",
 }
 HEAVY = ("pyarrow", "duckdb", "pandas", "numpy", "scipy", "sklearn", "plotly", "sqlglot")

@@ -20,11 +20,11 @@ from cible.config import QualityConfig, SourceConfig, StandardizeConfig
 from cible.exceptions import ConfigError, MissingColumnError
 from cible.ingest.failures import FieldFailures, count_failures
 from cible.ingest.mapping import MappingPlan, build_plan, specs_for
-from cible.ingest.profile import quality_columns
 from cible.ingest.readers import ROW, RawSource
+from cible.ingest.source_measures import quality_columns
 from cible.ingest.sql import ident
 from cible.ingest.standardize import standardizers_for
-from cible.quality.profile import ProfileOptions, profile_table
+from cible.quality.report_measures import ProfileOptions, profile_table
 from cible.quality.results import SourceQuality
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA

@@ -6,7 +6,7 @@
 from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
 from cible.segmentation.preprocess import FeatureTransformer
-from cible.segmentation.profile import profile_segments
+from cible.segmentation.profiles import profile_segments
 from cible.segmentation.result import (
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,

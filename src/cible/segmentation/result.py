@@ -25,7 +25,7 @@ class SegmentationResult:
         ``customer_id`` (str), ``segment_id`` (int), ``segment_name`` (str): one row per input
         customer, in input order. Prospects (no purchase) have segment 0.
     profiles:
-        :func:`~cible.segmentation.profile.profile_segments` output for every segment (prospects
+        :func:`~cible.segmentation.profiles.profile_segments` output for every segment (prospects
         included, segment 0 first) plus ``segment_name``. Lifts compare to the purchasing customers
         (the clustered base); shares are of all customers.
     k_scores:

@@ -18,7 +18,7 @@ from sklearn.decomposition import PCA
 from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
 from cible.segmentation.naming import name_segments
-from cible.segmentation.profile import profile_segments
+from cible.segmentation.profiles import profile_segments
 from cible.segmentation.result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,

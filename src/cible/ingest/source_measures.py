@@ -14,8 +14,8 @@ import pyarrow as pa
 from cible.config import SourceConfig
 from cible.ingest.mapping import MappingPlan
 from cible.ingest.sql import ident, lit, text
-from cible.quality.profile import ColumnSpec
 from cible.quality.report import IDENTIFIERS
+from cible.quality.report_measures import ColumnSpec
 from cible.quality.results import ColumnKind
 from cible.quality.standardize_names import standardize_gender
 from cible.schemas.customers import GENDERS

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from cible.segmentation.profile import profile_segments
+from cible.segmentation.profiles import profile_segments
 
 
 def _frame() -> pd.DataFrame:
