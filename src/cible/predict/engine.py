@@ -40,8 +40,8 @@ from cible.predict.explain import (
     tree_rules,
 )
 from cible.predict.metrics import compute_metrics, max_f1_threshold
+from cible.predict.model_inputs import make_pipeline_for, model_frame
 from cible.predict.models import grid_for, model_spec
-from cible.predict.preprocess import make_pipeline_for, model_frame
 from cible.predict.result import ModelReport, TrainingResult
 
 PARAM_PREFIX = "estimator__model__"

@@ -29,7 +29,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
 from cible.predict.balance import correct_prior
-from cible.predict.preprocess import is_numeric
+from cible.predict.model_inputs import is_numeric
 from cible.predict.result import Importance
 
 OCCLUSION_CHUNK = 4_000

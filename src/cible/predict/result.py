@@ -137,7 +137,7 @@ class TrainingResult:
 
     def predict_proba(self, X: pd.DataFrame, name: str | None = None) -> NDArray[np.float64]:
         """Positive-class probability of the chosen model (or ``name``) for the rows of ``X``."""
-        from cible.predict.preprocess import model_frame
+        from cible.predict.model_inputs import model_frame
 
         model = self.estimators[name or self.best]
         missing = [c for c in self.feature_names if c not in X.columns]

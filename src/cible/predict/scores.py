@@ -20,7 +20,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from cible.predict.explain import occlusion_reasons, reason_candidates
-from cible.predict.preprocess import model_frame
+from cible.predict.model_inputs import model_frame
 from cible.predict.result import TrainingResult
 
 

@@ -5,13 +5,13 @@
 
 from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
-from cible.segmentation.preprocess import FeatureTransformer
 from cible.segmentation.profiles import profile_segments
 from cible.segmentation.result import (
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
+from cible.segmentation.scaling import FeatureTransformer
 from cible.segmentation.service import segment_customers
 
 __all__ = [

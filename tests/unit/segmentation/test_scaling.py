@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from cible.segmentation.preprocess import FeatureTransformer
+from cible.segmentation.scaling import FeatureTransformer
 
 E = math.e
 
