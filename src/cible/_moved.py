@@ -76,6 +76,8 @@ MOVED_MODULES: dict[str, str] = {
     "cible.quality.golden.review": "cible.identity.review",
     "cible.quality.golden.survivorship": "cible.identity.survivorship",
     "cible.quality.golden.undo": "cible.identity.undo",
+    "cible.predict.explain": "cible.predict.model_explanations",
+    "cible.segmentation.explain": "cible.segmentation.segment_explanations",
     "cible.predict.preprocess": "cible.predict.model_inputs",
     "cible.segmentation.preprocess": "cible.segmentation.scaling",
     "cible.ingest.profile": "cible.ingest.source_measures",

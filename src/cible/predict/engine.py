@@ -32,14 +32,14 @@ from threadpoolctl import threadpool_limits
 from cible.config.predict import TrainingSpec
 from cible.exceptions import PredictError
 from cible.predict.balance import BalancedClassifier
-from cible.predict.explain import (
+from cible.predict.metrics import compute_metrics, max_f1_threshold
+from cible.predict.model_explanations import (
     background_values,
     impurity_importances,
     permutation_ranking,
     selected_inputs,
     tree_rules,
 )
-from cible.predict.metrics import compute_metrics, max_f1_threshold
 from cible.predict.model_inputs import make_pipeline_for, model_frame
 from cible.predict.models import grid_for, model_spec
 from cible.predict.result import ModelReport, TrainingResult

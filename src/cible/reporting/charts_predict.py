@@ -1,7 +1,7 @@
 """Plotly figures of the prediction report, drawn from a :class:`~cible.predict.result.TrainingResult`.
 
 Only layout here: every number was computed by :mod:`cible.predict.metrics` and
-:mod:`cible.predict.explain`. A model keeps the same colour in every chart.
+:mod:`cible.predict.model_explanations`. A model keeps the same colour in every chart.
 """
 
 from __future__ import annotations

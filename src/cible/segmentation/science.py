@@ -4,7 +4,7 @@
 :mod:`cible.segmentation.transformers`), weights them by criterion (AHP:
 :mod:`cible.segmentation.weighting`), selects a segmentation over the grid of algorithms
 (:mod:`cible.segmentation.selection`), validates it (:mod:`cible.segmentation.validation`),
-explains it (surrogate rules, permutation importance: :mod:`cible.segmentation.explain`), measures
+explains it (surrogate rules, permutation importance: :mod:`cible.segmentation.segment_explanations`), measures
 how much it depends on the criterion weights (sensitivity), and projects it (PCA, t-SNE, UMAP,
 autoencoder: :mod:`cible.segmentation.maps`). Every step returns a typed result; nothing is
 rendered here.
@@ -23,11 +23,6 @@ from sklearn.base import BaseEstimator, clone
 
 from cible.config import SegmentationConfig
 from cible.exceptions import OptionalDependencyError
-from cible.segmentation.explain import (
-    RulesResult,
-    permutation_importance_by_feature,
-    surrogate_rules,
-)
 from cible.segmentation.imputation import missing_report
 from cible.segmentation.maps import (
     AutoencoderMapResult,
@@ -37,6 +32,11 @@ from cible.segmentation.maps import (
     pca_summary,
     tsne_map,
     umap_map,
+)
+from cible.segmentation.segment_explanations import (
+    RulesResult,
+    permutation_importance_by_feature,
+    surrogate_rules,
 )
 from cible.segmentation.selection import Candidate, SelectionResult, select_segmentation
 from cible.segmentation.transformers import (

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cible.segmentation.explain import (
+from cible.segmentation.segment_explanations import (
     _nice_threshold,
     permutation_importance_by_feature,
     surrogate_rules,
