@@ -42,7 +42,7 @@ from cible.predict.model_explanations import (
 )
 from cible.predict.model_inputs import make_pipeline_for, model_frame
 from cible.predict.models import grid_for, model_spec
-from cible.predict.result import ModelReport, TrainingResult
+from cible.predict.training_result import ModelReport, TrainingResult
 
 PARAM_PREFIX = "estimator__model__"
 

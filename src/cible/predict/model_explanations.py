@@ -30,7 +30,7 @@ from sklearn.pipeline import Pipeline
 
 from cible.predict.balance import correct_prior
 from cible.predict.model_inputs import is_numeric
-from cible.predict.result import Importance
+from cible.predict.training_result import Importance
 
 OCCLUSION_CHUNK = 4_000
 BACKGROUND_SIZE = 5

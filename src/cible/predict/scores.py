@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from cible.predict.model_explanations import occlusion_reasons, reason_candidates
 from cible.predict.model_inputs import model_frame
-from cible.predict.result import TrainingResult
+from cible.predict.training_result import TrainingResult
 
 
 def score_customers(

@@ -1,5 +1,5 @@
 """The prediction report: one self-contained HTML page (plotly.js inlined once, as in the
-segmentation report), rendered from a :class:`~cible.predict.result.TrainingResult` and the
+segmentation report), rendered from a :class:`~cible.predict.training_result.TrainingResult` and the
 scores table. Formatting only: no statistic is computed here.
 """
 
@@ -13,8 +13,8 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from cible.predict.clv import CLVResult
-from cible.predict.result import TrainingResult
 from cible.predict.scores import score_histogram
+from cible.predict.training_result import TrainingResult
 from cible.reporting import charts_predict as cp
 from cible.reporting.charts import feature_label
 from cible.reporting.clv import render_clv_section

@@ -1,7 +1,7 @@
 """Report sections of the segmentation science: selection, validation, explanation, weights, maps.
 
 Everything here is read from the typed results (:class:`~cible.segmentation.science.ScienceResult`
-through :class:`~cible.segmentation.result.SegmentationResult`); no statistic is computed.
+through :class:`~cible.segmentation.segmentation_result.SegmentationResult`); no statistic is computed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from cible.reporting import charts_algorithms as ca
 from cible.reporting import charts_validation as cv
-from cible.segmentation.result import SegmentationResult
+from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import SELECTION_RULE
 
 SELECTION_HEADERS = (

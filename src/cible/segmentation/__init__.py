@@ -6,12 +6,12 @@
 from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
 from cible.segmentation.profiles import profile_segments
-from cible.segmentation.result import (
+from cible.segmentation.scaling import FeatureTransformer
+from cible.segmentation.segmentation_result import (
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.scaling import FeatureTransformer
 from cible.segmentation.service import segment_customers
 
 __all__ = [

@@ -19,13 +19,13 @@ from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
 from cible.segmentation.naming import name_segments
 from cible.segmentation.profiles import profile_segments
-from cible.segmentation.result import (
+from cible.segmentation.science import run_science
+from cible.segmentation.segmentation_result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.science import run_science
 from cible.segmentation.selection import SelectionResult
 
 MAP_SAMPLE_SIZE = 5000

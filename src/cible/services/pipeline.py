@@ -13,11 +13,11 @@ from cible import __version__
 from cible.config import CibleConfig
 from cible.exceptions import FeatureError
 from cible.features import build_context, build_features, default_as_of
-from cible.predict.clv.result import SCORE_COLUMNS as ALL_CLV_COLUMNS
+from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
-from cible.segmentation.result import SegmentationResult
+from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
 from cible.services.dedup import (

@@ -34,9 +34,9 @@ from cible.predict.labels import (
     build_training_set,
     default_cutoff,
 )
-from cible.predict.result import TrainingResult
 from cible.predict.scores import join_scores, score_customers
 from cible.predict.table import read_table, table_labelled_set
+from cible.predict.training_result import TrainingResult
 from cible.reporting.predict import render_predict_report
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json

@@ -1,6 +1,6 @@
 """CLV over the warehouse: summarise purchases, fit BG/NBD and Gamma-Gamma, value every customer.
 
-:func:`fit_clv` returns the whole :class:`~cible.predict.clv.result.CLVResult` (for the report);
+:func:`fit_clv` returns the whole :class:`~cible.predict.clv.clv_result.CLVResult` (for the report);
 :func:`score_clv` only the per-customer frame the ``cible predict`` command joins to its scores.
 Customers who never bought before ``as_of`` have no row: the models describe customers after a
 first purchase.
@@ -15,9 +15,9 @@ import pandas as pd
 
 from cible.config.predict import CLVConfig
 from cible.predict.clv.bgnbd import BetaGeoModel
+from cible.predict.clv.clv_result import CLVResult, ModelFit
 from cible.predict.clv.diagnostics import frequency_fit, holdout_fit
 from cible.predict.clv.gamma_gamma import GammaGammaModel
-from cible.predict.clv.result import CLVResult, ModelFit
 from cible.predict.clv.rfm import UNIT_DAYS, clv_summary, holdout_purchases
 from cible.predict.clv.value import customer_lifetime_value
 from cible.warehouse.base import WarehouseReader
