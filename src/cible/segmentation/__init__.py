@@ -3,6 +3,7 @@
 :func:`segment_customers` is the entry point; the pieces are public for reuse and testing.
 """
 
+from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
 from cible.segmentation.profiles import profile_segments
@@ -12,7 +13,6 @@ from cible.segmentation.segmentation_result import (
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.service import segment_customers
 
 __all__ = [
     "PROSPECT_SEGMENT_ID",

@@ -17,10 +17,10 @@ from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
+from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
-from cible.segmentation.service import segment_customers
-from cible.services.dedup import (
+from cible.services.identity import (
     IdentityOutcome,
     resolve_identities,
     write_identity,

@@ -12,7 +12,7 @@ import pytest
 from cible.config import load_config
 from cible.exceptions import ConfigError, DedupError
 from cible.features.behaviour import build_features
-from cible.services.dedup import (
+from cible.services.identity import (
     calibrate_threshold,
     duplicate_agreement,
     run_dedup,
@@ -299,7 +299,7 @@ def test_fellegi_sunter_model_round_trip() -> None:
     import numpy as np
 
     from cible.identity import FellegiSunter
-    from cible.services.dedup import model_from_dict, model_to_dict
+    from cible.services.identity import model_from_dict, model_to_dict
 
     rng = np.random.default_rng(0)
     gamma = np.vstack([rng.integers(0, 2, size=(300, 3)), np.zeros((60, 3), dtype=int)])

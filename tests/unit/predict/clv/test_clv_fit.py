@@ -22,7 +22,7 @@ from cible.predict.clv import (
     score_clv,
     simulate_transactions,
 )
-from cible.predict.clv.service import fit_warnings
+from cible.predict.clv.clv_fit import fit_warnings
 from cible.warehouse.duckdb import DuckDBWarehouse
 
 
