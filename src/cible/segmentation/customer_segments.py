@@ -19,7 +19,7 @@ from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
 from cible.segmentation.naming import name_segments
 from cible.segmentation.profiles import profile_segments
-from cible.segmentation.science import run_science
+from cible.segmentation.science import ScienceResult, run_science
 from cible.segmentation.segmentation_result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
@@ -51,51 +51,15 @@ def segment_customers(
     Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
     repeat, or there are fewer than ``k_min + 1`` purchasing customers.
     """
-    _check_input(features, config)
-    buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
-    n_buyers = int(buyers.sum())
-    if n_buyers < config.k_min + 1:
-        raise SegmentationError(
-            f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
-            f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
-        )
-    buyer_frame = features.loc[buyers]
-    _check_complete(buyer_frame.loc[:, list(config.features)])
-    counter = iter(range(1, 10_000))
-    buyer_categories = (
-        {k: v[buyers].reset_index(drop=True) for k, v in categories.items()} if categories else None
-    )
-    try:
-        science = run_science(
-            buyer_frame,
-            config,
-            categories=buyer_categories,
-            on_step=on_step,
-            on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
-        )
-    except ValueError as e:
-        raise SegmentationError(f"segmentation could not be fitted: {e}") from e
+    buyers = _buyers(features, config)
+    science = _fit_buyers(features, buyers, config, on_k, categories, on_step)
     sel = science.selection
-
     buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
     all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
     all_ids[buyers] = buyer_ids
     segment_ids = pd.Series(all_ids, index=features.index)
-
-    profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
-    profiles = profile_segments(
-        features.loc[:, profile_columns],
-        segment_ids,
-        reference=features.loc[buyers, profile_columns],
-    )
     noise_id = int(buyer_ids.max()) if (sel.labels < 0).any() else None
-    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
-    names = name_segments(clustered)
-    names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
-    if noise_id is not None:
-        names[noise_id] = NOISE_SEGMENT_NAME
-    profiles = profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str))
-
+    profiles, names = _named_profiles(features, buyers, segment_ids, noise_id)
     customer_ids = features.index.astype(str).to_numpy()
     assignments = pd.DataFrame(
         {
@@ -116,11 +80,68 @@ def segment_customers(
         map_2d=map_2d,
         pca_explained=explained,
         feature_names=list(config.features),
-        n_prospects=int(len(features) - n_buyers),
+        n_prospects=int(len(features) - buyers.sum()),
         algorithm=sel.chosen.candidate.name,
         science=science,
         label_map={int(a): int(b) for a, b in zip(sel.labels, buyer_ids, strict=True)},
     )
+
+
+def _buyers(features: pd.DataFrame, config: SegmentationConfig) -> NDArray[np.bool_]:
+    """The mask of purchasing customers, after checking the input and that there are enough."""
+    _check_input(features, config)
+    buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
+    n_buyers = int(buyers.sum())
+    if n_buyers < config.k_min + 1:
+        raise SegmentationError(
+            f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
+            f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
+        )
+    _check_complete(features.loc[buyers, list(config.features)])
+    return buyers
+
+
+def _fit_buyers(
+    features: pd.DataFrame,
+    buyers: NDArray[np.bool_],
+    config: SegmentationConfig,
+    on_k: Callable[[int], None] | None,
+    categories: Mapping[str, pd.Series] | None,
+    on_step: Callable[[str], None] | None,
+) -> ScienceResult:
+    """Run the science on the purchasing customers (a fitting failure is a SegmentationError)."""
+    counter = iter(range(1, 10_000))
+    buyer_categories = (
+        {k: v[buyers].reset_index(drop=True) for k, v in categories.items()} if categories else None
+    )
+    try:
+        return run_science(
+            features.loc[buyers],
+            config,
+            categories=buyer_categories,
+            on_step=on_step,
+            on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
+        )
+    except ValueError as e:
+        raise SegmentationError(f"segmentation could not be fitted: {e}") from e
+
+
+def _named_profiles(
+    features: pd.DataFrame, buyers: NDArray[np.bool_], segment_ids: pd.Series, noise_id: int | None
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Segment profiles (lift against the buyers) and the name of every segment."""
+    profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
+    profiles = profile_segments(
+        features.loc[:, profile_columns],
+        segment_ids,
+        reference=features.loc[buyers, profile_columns],
+    )
+    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
+    names = name_segments(clustered)
+    names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
+    if noise_id is not None:
+        names[noise_id] = NOISE_SEGMENT_NAME
+    return profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str)), names
 
 
 def _k_scores(sel: SelectionResult) -> pd.DataFrame:

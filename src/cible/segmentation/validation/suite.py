@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from cible.config import ValidationConfig
 from cible.exceptions import SegmentationError
@@ -112,18 +112,8 @@ def validate(
     segments, counts = np.unique(lab[lab != NOISE], return_counts=True)
     sizes = {int(s): int(c) for s, c in zip(segments, counts, strict=True)}
     n_noise = int(np.sum(lab == NOISE))
-
     silhouette = segment_silhouettes(X, lab, sample=silhouette_sample, random_state=random_state)
-    stability = None
-    if fit_predict is not None and config.bootstrap > 0:
-        stability = bootstrap_stability(
-            X,
-            lab,
-            fit_predict,
-            n_boot=config.bootstrap,
-            sample=stability_sample,
-            random_state=random_state,
-        )
+    stability = _stability(X, lab, fit_predict, config, stability_sample, random_state)
     columns = _composition_columns(features, config, categories)
     composition = {name: composition_test(lab, series) for name, series in columns.items()}
     warnings = segmentation_warnings(
@@ -146,6 +136,27 @@ def validate(
         kruskal=kruskal_by_feature(features, lab),
         composition=composition,
         warnings=tuple(warnings),
+    )
+
+
+def _stability(
+    X: ArrayLike,
+    lab: NDArray[np.int64],
+    fit_predict: FitPredict | None,
+    config: ValidationConfig,
+    stability_sample: int | None,
+    random_state: int,
+) -> StabilityResult | None:
+    """Bootstrap stability, or None when there is no refit or ``validation.bootstrap`` is 0."""
+    if fit_predict is None or config.bootstrap <= 0:
+        return None
+    return bootstrap_stability(
+        X,
+        lab,
+        fit_predict,
+        n_boot=config.bootstrap,
+        sample=stability_sample,
+        random_state=random_state,
     )
 
 
