@@ -23,9 +23,9 @@ from cible.exceptions import WarehouseError
 from cible.features import build_context, build_features, default_as_of
 from cible.identity import build_golden, undo_merge
 from cible.predict.clv.rfm import clv_summary, holdout_purchases
-from cible.predict.features import build_predict_features, point_in_time_features
 from cible.predict.labels import positives_sql
 from cible.predict.pointintime import PointInTimeView
+from cible.predict.predict_features import build_predict_features, point_in_time_features
 from cible.schemas.customers import CUSTOMER_FIELDS, CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
 from cible.warehouse import LoadCounts, Warehouse, open_warehouse

@@ -1,6 +1,6 @@
 """Typed results of the model engine: metrics, one entry per model, the whole comparison.
 
-Computed once by :mod:`cible.predict.engine`, then rendered (``metrics.json``, the HTML report)
+Computed once by :mod:`cible.predict.training`, then rendered (``metrics.json``, the HTML report)
 without any further calculation.
 """
 

@@ -26,7 +26,6 @@ from cible.config.predict import PredictConfig
 from cible.exceptions import CLVError, ConfigError
 from cible.features import default_as_of
 from cible.predict.clv import CLVResult, fit_clv
-from cible.predict.engine import train_models
 from cible.predict.labels import (
     LabelledSet,
     build_scoring_set,
@@ -35,6 +34,7 @@ from cible.predict.labels import (
 )
 from cible.predict.scores import join_scores, score_customers
 from cible.predict.table import read_table, table_labelled_set
+from cible.predict.training import train_models
 from cible.predict.training_result import TrainingResult
 from cible.reporting.predict import render_predict_report
 from cible.services.ingest import IngestSummary, ingest

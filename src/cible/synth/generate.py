@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from cible.synth import clickstream, crm, render, shop
-from cible.synth.behaviour import WebEvents, draw_population, simulate_orders
+from cible.synth.activity import WebEvents, draw_population, simulate_orders
 from cible.synth.catalogue import CATEGORIES, Catalogue, build_catalogue
 from cible.synth.engagement import EMAIL_OPEN, concat_events, email_events, simulate_engagement
 from cible.synth.personas import (

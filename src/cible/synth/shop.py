@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cible.synth import render
-from cible.synth.behaviour import DEVICES, OrderLines, Returns
+from cible.synth.activity import DEVICES, OrderLines, Returns
 from cible.synth.catalogue import CATEGORIES, Catalogue
 from cible.synth.personas import ORDER_CHANNELS
 

@@ -12,8 +12,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from cible.config.predict import TrainingSpec
 from cible.exceptions import OptionalDependencyError, PredictError
 from cible.predict import TrainingResult, max_f1_threshold, train_models
-from cible.predict.engine import split_positions
 from cible.predict.model_inputs import model_frame
+from cible.predict.training import split_positions
 from tests.unit.predict.data import planted_table
 
 SMALL: dict[str, dict[str, list[object]]] = {

@@ -102,7 +102,7 @@ def point_in_time_features(
 ) -> pd.DataFrame:
     """Prediction features of every customer known before ``cutoff``, computed at ``as_of``
     (default: the cutoff) over :class:`PointInTimeView` ``(warehouse, cutoff)`` holding the
-    event columns those features read (:data:`~cible.predict.features.PREDICT_EVENT_COLUMNS`).
+    event columns those features read (:data:`~cible.predict.predict_features.PREDICT_EVENT_COLUMNS`).
 
     Raises :class:`~cible.exceptions.LeakageError` when ``as_of`` is after ``cutoff``: features
     at a later date would be computed over the label window.
