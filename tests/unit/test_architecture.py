@@ -213,7 +213,7 @@ def test_the_length_walker_counts_the_whole_def() -> None:
     at_limit = f'@decorator\ndef f():\n    """doc"""\n{source(57, "    ")}\n'
     assert _long_functions(ast.parse(at_limit)) == []
     # def + docstring + 58 statements + return = 61 lines, in a class
-    over = f"class C:\n    def g(self):\n        '\'\'doc'\'\'\n{source(58, '        ')}\n"
+    over = f"class C:\n    def g(self):\n        '''doc'''\n{source(58, '        ')}\n"
     assert _long_functions(ast.parse(over + "        return 1\n")) == [("C.g", 61)]
 
 
