@@ -93,6 +93,7 @@ MOVED_MODULES: dict[str, str] = {
     "cible.segmentation.validation.result": "cible.segmentation.validation.suite",
     "cible.services.dedup": "cible.services.identity",
     "cible.synth.behaviour": "cible.synth.activity",
+    "cible.synth.render": "cible.synth.text_arrays",
 }
 
 

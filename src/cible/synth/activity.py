@@ -1,7 +1,7 @@
 """Vectorised simulation of what the customers of one chunk do: orders, returns, browsing, e-mails.
 
 All times are float days since the window start; nothing is formatted here (see
-:mod:`cible.synth.render`). Per persona, each customer draws a mean gap between orders (lognormal
+:mod:`cible.synth.text_arrays`). Per persona, each customer draws a mean gap between orders (lognormal
 around the persona's), the gaps are gamma distributed and accumulated in a (customers x orders)
 matrix, so there is no Python loop per customer or per event. Every customer is given at least one
 order inside their active period, and a first page view on the day they join, which therefore
