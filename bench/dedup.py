@@ -31,10 +31,10 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
 from _emit import emit  # bench/ is the script folder on sys.path
-from cible.quality.dedup import find_duplicates, load_matching_config, pairwise_metrics
-from cible.quality.dedup.blocking import pairs_within_blocks
-from cible.quality.dedup.clustering import cluster_frame, components
-from cible.quality.dedup.incremental import IncrementalMatcher
+from cible.identity import find_duplicates, load_matching_config, pairwise_metrics
+from cible.identity.blocking import pairs_within_blocks
+from cible.identity.clustering import cluster_frame, components
+from cible.identity.incremental import IncrementalMatcher
 from cible.synth.duplicates import planted_customers
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from _emit import emit  # bench/ is the script folder on sys.path
-from cible.quality.golden import build_golden, rekey_events, undo_entity, undo_merge
+from cible.identity import build_golden, rekey_events, undo_entity, undo_merge
 from cible.schemas.events import EVENTS_SCHEMA
 from cible.warehouse.duckdb import DuckDBWarehouse
 

@@ -28,7 +28,7 @@ from _emit import emit  # bench/ is the script folder on sys.path
 _CHILD = """
 import json, resource, sys, time
 from datetime import date
-from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
+from cible.predict.predict_features import PREDICT_EVENT_COLUMNS, build_predict_features
 from cible.predict.pointintime import PointInTimeView
 from cible.warehouse.duckdb import DuckDBWarehouse
 

@@ -32,7 +32,7 @@ from cible.config import load_config
 from cible.config.predict import PredictConfig
 from cible.features import default_as_of
 from cible.predict import build_scoring_set, build_training_set, score_customers, train_models
-from cible.predict.engine import split_positions
+from cible.predict.training import split_positions
 from cible.services.ingest import ingest
 from cible.warehouse.registry import open_warehouse
 

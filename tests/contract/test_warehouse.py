@@ -21,18 +21,18 @@ import pytest
 from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
 from cible.exceptions import WarehouseError
 from cible.features import build_context, build_features, default_as_of
+from cible.identity import build_golden, undo_merge
 from cible.predict.clv.rfm import clv_summary, holdout_purchases
-from cible.predict.features import build_predict_features, point_in_time_features
 from cible.predict.labels import positives_sql
 from cible.predict.pointintime import PointInTimeView
-from cible.quality.golden import build_golden, undo_merge
+from cible.predict.predict_features import build_predict_features, point_in_time_features
 from cible.schemas.customers import CUSTOMER_FIELDS, CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
 from cible.warehouse import LoadCounts, Warehouse, open_warehouse
 from cible.warehouse.registry import backends
 from tests.conftest import POSTGRES_URL, fresh_schema_name
+from tests.unit.identity.frames import family, family_clusters, family_pairs
 from tests.unit.predict.data import events_table, planted_events, purchase
-from tests.unit.quality.golden.frames import family, family_clusters, family_pairs
 
 ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 REL = 1e-9

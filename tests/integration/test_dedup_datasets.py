@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cible.quality.dedup import find_duplicates, load_matching_config, pairwise_metrics
+from cible.identity import find_duplicates, load_matching_config, pairwise_metrics
 from tests.conftest import shared_dataset
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cible.quality.golden import SurvivorshipConfig, build_golden, undo_entity
+from cible.identity import SurvivorshipConfig, build_golden, undo_entity
 from tests.conftest import shared_dataset
-from tests.unit.quality.golden.frames import customers
+from tests.unit.identity.frames import customers
 
 pytestmark = pytest.mark.integration
 

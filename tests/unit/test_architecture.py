@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-DOMAIN = ("ingest", "quality", "features", "segmentation", "predict", "reporting", "synth")
+DOMAIN = (
+    "ingest",
+    "quality",
+    "identity",
+    "features",
+    "segmentation",
+    "predict",
+    "reporting",
+    "synth",
+)
 DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
 FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 # The private in-memory DuckDB that reads source files and measures them: a compute engine, not
@@ -23,7 +32,7 @@ FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 COMPUTE_ENGINE = {
     "cible.ingest.engine",
     "cible.ingest.failures",
-    "cible.quality.profile",
+    "cible.quality.report_measures",
     "cible.quality.report",
 }
 HEAVY = ("pyarrow", "duckdb", "pandas", "numpy", "scipy", "sklearn", "plotly", "sqlglot")
@@ -168,3 +177,75 @@ def test_import_cible_and_help_load_no_heavy_package() -> None:
     )
     assert loaded.splitlines()[-1] == "[]"
     print(f"cible --help in a fresh interpreter: {seconds:.2f} s")
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60
+
+
+def _long_functions(tree: ast.Module) -> list[tuple[str, int]]:
+    """``(qualified name, lines)`` of every def longer than the limit: decorators, signature,
+    docstring and body count; a nested def counts inside its parent and on its own."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    start = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                    lines = (child.end_lineno or child.lineno) - start + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        found.append((name, lines))
+                visit(child, f"{name}.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def test_the_length_walker_counts_the_whole_def() -> None:
+    def source(n_body: int, indent: str) -> str:
+        return "\n".join(f"{indent}x{i} = {i}" for i in range(n_body))
+
+    # decorator + def + docstring + 57 statements = 60 lines: at the limit
+    at_limit = f'@decorator\ndef f():\n    """doc"""\n{source(57, "    ")}\n'
+    assert _long_functions(ast.parse(at_limit)) == []
+    # def + docstring + 58 statements + return = 61 lines, in a class
+    over = f"class C:\n    def g(self):\n        '''doc'''\n{source(58, '        ')}\n"
+    assert _long_functions(ast.parse(over + "        return 1\n")) == [("C.g", 61)]
+
+
+def test_no_module_over_500_lines_and_no_function_over_60() -> None:
+    too_long_modules = {}
+    too_long_functions = {}
+    for name, path in sorted(_modules().items()):
+        text = path.read_text(encoding="utf-8")
+        n_lines = len(text.splitlines())
+        if n_lines > MAX_MODULE_LINES:
+            too_long_modules[name] = n_lines
+        for function, lines in _long_functions(ast.parse(text)):
+            too_long_functions[f"{name}.{function}"] = lines
+    assert too_long_modules == {}
+    assert too_long_functions == {}
+
+
+# Packages whose modules are named after the subject they serve (config/quality.py is the
+# ``quality:`` section, services/quality.py its use case, reporting/quality.py its rendering).
+LAYERS = ("cible.config", "cible.services", "cible.reporting", "cible.cli")
+
+
+def test_a_module_name_means_one_thing() -> None:
+    """The same name in two places is the same subject seen from a layer; any other repeat is a
+    name to make precise (the three ``profile.py`` were three different things)."""
+    by_name: dict[str, list[str]] = {}
+    for name in _modules():
+        if name != "cible":
+            by_name.setdefault(name.rpartition(".")[2], []).append(name)
+    repeated = {
+        n: sorted(ms)
+        for n, ms in by_name.items()
+        if len([m for m in ms if not m.startswith(LAYERS)]) > 1
+    }
+    assert repeated == {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import cible
 import cible.predict
 import cible.quality
@@ -101,29 +103,6 @@ def test_import_cible_needs_only_core_dependencies() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_quality_golden() -> None:
-    import cible.quality.golden
-
-    assert set(cible.quality.golden.__all__) == {
-        "CONSENT_FIELDS",
-        "CONSENT_RULE",
-        "ID_MAP_COLUMNS",
-        "MERGE_LOG_COLUMNS",
-        "ORIGINAL_ID",
-        "CalibrationReport",
-        "GoldenResult",
-        "SurvivorshipConfig",
-        "build_golden",
-        "calibrate",
-        "export_review_sample",
-        "rekey_events",
-        "undo_entity",
-        "undo_merge",
-    }
-    for name in cible.quality.golden.__all__:
-        assert hasattr(cible.quality.golden, name), name
-
-
 def test_predict_clv() -> None:
     import cible.predict.clv
 
@@ -152,21 +131,59 @@ def test_predict_clv() -> None:
         assert hasattr(cible.predict.clv, name), name
 
 
-def test_quality_dedup() -> None:
-    from cible.quality import dedup
+IDENTITY_MATCHING = {
+    "BlockingKey",
+    "BlockingRule",
+    "EMSettings",
+    "FellegiSunter",
+    "FieldComparison",
+    "IncrementalMatcher",
+    "IncrementalResult",
+    "MatchResult",
+    "MatchingConfig",
+    "find_duplicates",
+    "load_matching_config",
+    "pairwise_metrics",
+    "parse_matching_config",
+}
+IDENTITY_GOLDEN = {
+    "CONSENT_FIELDS",
+    "CONSENT_RULE",
+    "ID_MAP_COLUMNS",
+    "MERGE_LOG_COLUMNS",
+    "ORIGINAL_ID",
+    "CalibrationReport",
+    "GoldenResult",
+    "SurvivorshipConfig",
+    "build_golden",
+    "calibrate",
+    "export_review_sample",
+    "rekey_events",
+    "undo_entity",
+    "undo_merge",
+}
 
-    assert sorted(dedup.__all__) == [
-        "BlockingKey",
-        "BlockingRule",
-        "EMSettings",
-        "FellegiSunter",
-        "FieldComparison",
-        "IncrementalMatcher",
-        "IncrementalResult",
-        "MatchResult",
-        "MatchingConfig",
-        "find_duplicates",
-        "load_matching_config",
-        "pairwise_metrics",
-        "parse_matching_config",
-    ]
+
+def test_identity() -> None:
+    import cible.identity
+
+    assert set(cible.identity.__all__) == IDENTITY_MATCHING | IDENTITY_GOLDEN
+    for name in cible.identity.__all__:
+        assert hasattr(cible.identity, name), name
+
+
+@pytest.mark.parametrize(
+    ("old", "names"),
+    [("cible.quality.dedup", IDENTITY_MATCHING), ("cible.quality.golden", IDENTITY_GOLDEN)],
+)
+def test_old_identity_paths_keep_their_names_with_a_warning(old: str, names: set[str]) -> None:
+    import importlib
+
+    import cible.identity
+
+    module = importlib.import_module(old)
+    assert set(module.__all__) == names
+    for name in sorted(names):
+        with pytest.warns(DeprecationWarning, match=rf"{old}\.{name} moved to cible\.identity"):
+            value = getattr(module, name)
+        assert value is getattr(cible.identity, name)

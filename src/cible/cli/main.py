@@ -229,7 +229,7 @@ def dedup_cmd(
 ) -> None:
     """Find duplicate customers and merge them: clusters.csv, golden.csv, merge_log.csv."""
     from cible.config import load_config
-    from cible.services.dedup import run_dedup
+    from cible.services.identity import run_dedup
 
     console = _console()
     with _errors(console, out):
@@ -270,7 +270,7 @@ def undo_merge_cmd(
 ) -> None:
     """Undo a merge made by `cible dedup`/`cible run` (the merge log records the undo)."""
     from cible.config import load_config
-    from cible.services.dedup import undo_identity
+    from cible.services.identity import undo_identity
 
     console = _console()
     with _errors(console, out):
@@ -289,7 +289,7 @@ def calibrate_cmd(
     ] = None,
 ) -> None:
     """Measure precision/recall of each match threshold on a labelled review sample."""
-    from cible.services.dedup import calibrate_threshold
+    from cible.services.identity import calibrate_threshold
 
     console = _console()
     with _errors(console, out):

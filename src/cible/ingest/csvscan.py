@@ -251,20 +251,26 @@ def read_body(
         )
     first_lines = np.delete(simple, [k for k, _ in ragged])
     good_parsed = [r for r in parsed if r.fields is not None]
-    table = simple_table
-    if good_parsed:
-        values = [r.fields or [] for r in good_parsed]
-        extra = pa.table(
-            [pa.array([v[j] or None for v in values], pa.string()) for j in range(expected)],
-            names=names,
-        )
-        extra_lines = np.asarray([r.line for r in good_parsed], dtype=np.int64)
-        first_lines = np.concatenate([first_lines, extra_lines])
-        order = np.argsort(first_lines, kind="stable")
-        table = pa.concat_tables([simple_table, extra]).take(pa.array(order))
-        first_lines = first_lines[order]
+    table, first_lines = _with_parsed(simple_table, first_lines, good_parsed, names)
     damaged.sort(key=lambda r: r.line)
     return Scan(table, first_lines, damaged)
+
+
+def _with_parsed(
+    table: pa.Table, first_lines: np.ndarray, parsed: list[Record], names: list[str]
+) -> tuple[pa.Table, np.ndarray]:
+    """The simple rows and the well-formed special records together, in line order."""
+    if not parsed:
+        return table, first_lines
+    values = [r.fields or [] for r in parsed]
+    extra = pa.table(
+        [pa.array([v[j] or None for v in values], pa.string()) for j in range(len(names))],
+        names=names,
+    )
+    extra_lines = np.asarray([r.line for r in parsed], dtype=np.int64)
+    first_lines = np.concatenate([first_lines, extra_lines])
+    order = np.argsort(first_lines, kind="stable")
+    return pa.concat_tables([table, extra]).take(pa.array(order)), first_lines[order]
 
 
 def _cut(data: bytes, lines: Lines, keep: np.ndarray) -> bytes:

@@ -20,11 +20,11 @@ from cible.config import QualityConfig, SourceConfig, StandardizeConfig
 from cible.exceptions import ConfigError, MissingColumnError
 from cible.ingest.failures import FieldFailures, count_failures
 from cible.ingest.mapping import MappingPlan, build_plan, specs_for
-from cible.ingest.profile import quality_columns
 from cible.ingest.readers import ROW, RawSource
+from cible.ingest.source_measures import quality_columns
 from cible.ingest.sql import ident
 from cible.ingest.standardize import standardizers_for
-from cible.quality.profile import ProfileOptions, profile_table
+from cible.quality.report_measures import ProfileOptions, profile_table
 from cible.quality.results import SourceQuality
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA
@@ -129,43 +129,13 @@ def map_source(
     plan = build_plan(source, raw.table.schema, tuple(stds), defaults.on_invalid)
     con = duckdb.connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
-        con.register("__raw", raw.table)
-        t0 = time.perf_counter()
-        try:
-            std_seconds = _run_plan(con, plan)
-        except duckdb.Error as e:
-            probe = plan.sql.split(", canon AS")[0] + " SELECT * FROM typed"
-            con.execute(f"CREATE TEMP VIEW __typed_probe AS {probe}")
-            raise _explain_bad_sql(con, source, e) from e
-        seconds = {"map": time.perf_counter() - t0, "standardize": std_seconds}
+        seconds = _checked_rows(con, source, raw, plan)
         t0 = time.perf_counter()
         profile = None
         if quality is not None:
-            personal = frozenset(quality.config.personal_columns)
-            profile = profile_table(
-                con,
-                "__checked",
-                quality_columns(source, plan, raw.table.schema, personal),
-                ProfileOptions(quality.reference_date, quality.config.top_values),
-                source=source.name,
-                kind=source.kind,
-            )
+            profile = _measure(con, source, raw, plan, quality)
             seconds["quality"] = time.perf_counter() - t0
-        schema = CUSTOMERS_SCHEMA if source.kind == "customers" else EVENTS_SCHEMA
-        cols = ", ".join(
-            (
-                f"{_literal(source.name)} AS source"
-                if f.name == "source"
-                else f"{ident('f__' + f.name)} AS {ident(f.name)}"
-            )
-            for f in schema
-        )
-        accepted = con.sql(
-            f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row"
-        ).to_arrow_table()
-        accepted = accepted.cast(schema)
+        accepted = _accepted(con, source)
         quarantine = _quarantine(con, source, raw)
         failures = count_failures(con, "__checked", plan.checks)
         counts = dict(
@@ -193,6 +163,61 @@ def map_source(
         raw.fallback_encoding,
         raw.fallback_lines,
     )
+
+
+def _checked_rows(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: RawSource, plan: MappingPlan
+) -> dict[str, float]:
+    """Run the mapping query into ``__checked``; return the seconds of mapping and standardising.
+
+    A query DuckDB refuses is explained by the first typed column it cannot read."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.register("__raw", raw.table)
+    t0 = time.perf_counter()
+    try:
+        std_seconds = _run_plan(con, plan)
+    except duckdb.Error as e:
+        probe = plan.sql.split(", canon AS")[0] + " SELECT * FROM typed"
+        con.execute(f"CREATE TEMP VIEW __typed_probe AS {probe}")
+        raise _explain_bad_sql(con, source, e) from e
+    return {"map": time.perf_counter() - t0, "standardize": std_seconds}
+
+
+def _measure(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    raw: RawSource,
+    plan: MappingPlan,
+    quality: QualityOptions,
+) -> SourceQuality:
+    """The data-quality measures of the checked rows."""
+    personal = frozenset(quality.config.personal_columns)
+    return profile_table(
+        con,
+        "__checked",
+        quality_columns(source, plan, raw.table.schema, personal),
+        ProfileOptions(quality.reference_date, quality.config.top_values),
+        source=source.name,
+        kind=source.kind,
+    )
+
+
+def _accepted(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> pa.Table:
+    """The rows without a quarantine reason, in the canonical schema, in source order."""
+    schema = CUSTOMERS_SCHEMA if source.kind == "customers" else EVENTS_SCHEMA
+    cols = ", ".join(
+        (
+            f"{_literal(source.name)} AS source"
+            if f.name == "source"
+            else f"{ident('f__' + f.name)} AS {ident(f.name)}"
+        )
+        for f in schema
+    )
+    accepted = con.sql(
+        f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row"
+    ).to_arrow_table()
+    return accepted.cast(schema)
 
 
 def _run_plan(con: duckdb.DuckDBPyConnection, plan: MappingPlan) -> float:

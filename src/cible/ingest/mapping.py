@@ -182,10 +182,51 @@ def build_plan(
 ) -> MappingPlan:
     """The whole query for one source whose raw Arrow schema is ``schema`` (``on_invalid``: the
     project default, ``standardize.on_invalid``)."""
-    standardized = {s.field: s for s in standardizers}
     specs = specs_for(source.kind)
     types = {f.name: f.type for f in schema if f.name != "__row"}
-    raw_cols = list(types)
+    src, ranked = _content_stages(list(types))
+    typed_sql, checks_typed = _typed_stage(source, types)
+    fields, quarantine_checks, checks = _field_stage(
+        source, specs, types, {s.field: s for s in standardizers}, on_invalid
+    )
+    all_checks = (
+        _duplicate_check(source)
+        + checks_typed
+        + quarantine_checks
+        + _required_checks(source, specs)
+        + _allowed_checks(source, specs, checks)
+        + _semantic_checks(source)
+        + _rule_checks(source, list(types))
+    )
+    reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
+    key = _key_field(source)
+    head = (
+        f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
+        f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed)"
+    )
+    fails = "".join(", " + c.fail_sql() for c in checks)
+    nulls = [n for c in checks if (n := c.null_sql()) is not None]
+    star = f"* REPLACE ({', '.join(nulls)})" if nulls else "*"
+    tail = (
+        f"std AS ({std_stage(list(standardizers), 'canon')}), "
+        f"ruled AS ({_ruled_stage(source, specs)}), "
+        f"judged AS (SELECT *{fails} FROM ruled), "
+        f"checked AS (SELECT {star}, {raw_values_sql(tuple(checks))} AS {ident('f__' + RAW_VALUES)}, "
+        f"{reason} AS __reason FROM judged) " + _key_stage(key)
+    )
+    return MappingPlan(
+        sql=f"{head}, {tail}",
+        specs=specs,
+        key_field=key,
+        canon_sql=f"{head} SELECT * FROM canon",
+        rest_sql=f"WITH canon AS (SELECT * FROM __canon), {tail}",
+        standardizers=tuple(standardizers),
+        checks=tuple(checks),
+    )
+
+
+def _content_stages(raw_cols: list[str]) -> tuple[str, str]:
+    """The raw rows with a hash of their content, then ranked among identical rows."""
     content = (
         "md5(concat_ws(chr(31), "
         + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in raw_cols)
@@ -196,27 +237,31 @@ def build_plan(
         "SELECT *, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
         "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0"
     )
-    typed_sql, checks_typed = _typed_stage(source, types)
+    return src, ranked
 
-    fields, quarantine_checks, checks = [], [], []
+
+def _field_stage(
+    source: SourceConfig,
+    specs: tuple[FieldSpec, ...],
+    types: dict[str, pa.DataType],
+    standardized: dict[str, FieldStandardizer],
+    on_invalid: OnInvalid,
+) -> tuple[list[str], list[str], list[FieldChecks]]:
+    """Per canonical field: its typed and given columns, its quarantine checks, its checks."""
+    fields: list[str] = []
+    quarantine_checks: list[str] = []
+    checks: list[FieldChecks] = []
     for spec in specs:
         if spec.name in ("source", RAW_VALUES):
             continue
         m = source.fields.get(spec.name)
-        fname = ident("f__" + spec.name)
-        vname = ident("v__" + spec.name)
+        fname, vname = ident("f__" + spec.name), ident("v__" + spec.name)
         if m is None:
-            if spec.name == "event_id":
-                fields.append(
-                    f"md5({lit(source.name)} || ':' || __content || ':' || __dup_rank) AS {fname}"
-                )
-            else:
-                fields.append(f"CAST(NULL AS {spec.sql_type}) AS {fname}")
+            fields.append(_unmapped_field(source, spec, fname))
             fields.append(f"NULL::VARCHAR AS {vname}")
             continue
         value, inp = _field_sql(spec, m, types)
-        fields.append(f"{value} AS {fname}")
-        fields.append(f"{inp} AS {vname}")
+        fields += [f"{value} AS {fname}", f"{inp} AS {vname}"]
         std = standardized.get(spec.name)
         fc = field_checks(
             spec,
@@ -231,19 +276,29 @@ def build_plan(
             if std.on_invalid == "quarantine":
                 quarantine_checks.append(_std_check(spec.name, m))
         elif fc is not None and (typed := fc.rule(f"invalid:{spec.name}")) and typed.quarantines:
-            fmt = f" in format {' or '.join(m.format)}" if m.format else ""
-            msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
-            quarantine_checks.append(
-                f"CASE WHEN {vname} IS NOT NULL AND {fname} IS NULL THEN "
-                + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg)
-                + " END"
-            )
+            quarantine_checks.append(_invalid_check(spec, m, fname, vname))
+    return fields, quarantine_checks, checks
 
-    ruled = _ruled_stage(source, specs)
-    soft_allowed = {
-        c.field for c in checks if (a := c.rule(f"allowed:{c.field}")) and not a.quarantines
-    }
-    required = [
+
+def _unmapped_field(source: SourceConfig, spec: FieldSpec, fname: str) -> str:
+    """A field the source does not map: NULL, but ``event_id`` is a hash of the row's content."""
+    if spec.name == "event_id":
+        return f"md5({lit(source.name)} || ':' || __content || ':' || __dup_rank) AS {fname}"
+    return f"CAST(NULL AS {spec.sql_type}) AS {fname}"
+
+
+def _invalid_check(spec: FieldSpec, m: FieldMapping, fname: str, vname: str) -> str:
+    fmt = f" in format {' or '.join(m.format)}" if m.format else ""
+    msg = f"'''' || {vname} || ''' is not {_KIND_WORDS[spec.kind]}{fmt}'"
+    return (
+        f"CASE WHEN {vname} IS NOT NULL AND {fname} IS NULL THEN "
+        + _reason(_origin(spec.name, m), vname, f"invalid:{spec.name}", msg)
+        + " END"
+    )
+
+
+def _required_checks(source: SourceConfig, specs: tuple[FieldSpec, ...]) -> list[str]:
+    return [
         f"CASE WHEN {ident('f__' + s.name)} IS NULL THEN "
         + _reason(
             _origin(s.name, source.fields.get(s.name)),
@@ -255,7 +310,16 @@ def build_plan(
         for s in specs
         if s.required and s.name != "source"
     ]
-    allowed = [
+
+
+def _allowed_checks(
+    source: SourceConfig, specs: tuple[FieldSpec, ...], checks: list[FieldChecks]
+) -> list[str]:
+    """Values outside a field's allowed list quarantine the row, unless its check only flags."""
+    soft_allowed = {
+        c.field for c in checks if (a := c.rule(f"allowed:{c.field}")) and not a.quarantines
+    }
+    return [
         f"CASE WHEN {ident('f__' + s.name)} IS NOT NULL AND {ident('f__' + s.name)} NOT IN "
         f"({', '.join(lit(a) for a in s.allowed)}) THEN "
         + _reason(
@@ -268,8 +332,11 @@ def build_plan(
         for s in specs
         if s.allowed and s.name not in soft_allowed
     ]
-    semantic = _semantic_checks(source)
-    quarantine_rules = []
+
+
+def _rule_checks(source: SourceConfig, raw_cols: list[str]) -> list[str]:
+    """The user's ``rules:`` that quarantine, each naming the columns its condition reads."""
+    out = []
     for r in source.rules:
         if r.quarantine is None:
             continue
@@ -284,56 +351,28 @@ def build_plan(
             if cols
             else "NULL"
         )
-        quarantine_rules.append(
+        out.append(
             f"CASE WHEN coalesce(({r.when}), FALSE) THEN "
             + _reason(col, val, r.name, lit(r.quarantine))
             + " END"
         )
-    dup_check = []
-    if source.on_duplicate_rows == "quarantine":
-        dup_check.append(
-            "CASE WHEN __dup_rank > 1 THEN "
-            + _reason(None, "NULL", "duplicate_row", "'identical to row ' || __dup_first")
-            + " END"
-        )
-    all_checks = (
-        dup_check
-        + checks_typed
-        + quarantine_checks
-        + required
-        + allowed
-        + semantic
-        + quarantine_rules
-    )
-    reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
-    key = (
-        "customer_id"
-        if source.kind == "customers"
-        else ("event_id" if "event_id" in source.fields else None)
-    )
-    head = (
-        f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
-        f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed)"
-    )
-    fails = "".join(", " + c.fail_sql() for c in checks)
-    nulls = [n for c in checks if (n := c.null_sql()) is not None]
-    star = f"* REPLACE ({', '.join(nulls)})" if nulls else "*"
-    tail = (
-        f"std AS ({std_stage(list(standardizers), 'canon')}), ruled AS ({ruled}), "
-        f"judged AS (SELECT *{fails} FROM ruled), "
-        f"checked AS (SELECT {star}, {raw_values_sql(tuple(checks))} AS {ident('f__' + RAW_VALUES)}, "
-        f"{reason} AS __reason FROM judged) " + _key_stage(key)
-    )
+    return out
 
-    return MappingPlan(
-        sql=f"{head}, {tail}",
-        specs=specs,
-        key_field=key,
-        canon_sql=f"{head} SELECT * FROM canon",
-        rest_sql=f"WITH canon AS (SELECT * FROM __canon), {tail}",
-        standardizers=tuple(standardizers),
-        checks=tuple(checks),
-    )
+
+def _duplicate_check(source: SourceConfig) -> list[str]:
+    if source.on_duplicate_rows != "quarantine":
+        return []
+    return [
+        "CASE WHEN __dup_rank > 1 THEN "
+        + _reason(None, "NULL", "duplicate_row", "'identical to row ' || __dup_first")
+        + " END"
+    ]
+
+
+def _key_field(source: SourceConfig) -> str | None:
+    if source.kind == "customers":
+        return "customer_id"
+    return "event_id" if "event_id" in source.fields else None
 
 
 def _std_check(field: str, m: FieldMapping) -> str:

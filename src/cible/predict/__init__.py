@@ -8,18 +8,18 @@ in :mod:`cible.predict.clv`.
 """
 
 from cible.predict.balance import BalancedClassifier
-from cible.predict.engine import train_models
-from cible.predict.features import (
+from cible.predict.labels import LabelledSet, build_scoring_set, build_training_set
+from cible.predict.metrics import compute_metrics, max_f1_threshold
+from cible.predict.pointintime import PointInTimeView
+from cible.predict.predict_features import (
     PREDICT_FEATURE_NAMES,
     build_predict_features,
     point_in_time_features,
 )
-from cible.predict.labels import LabelledSet, build_scoring_set, build_training_set
-from cible.predict.metrics import compute_metrics, max_f1_threshold
-from cible.predict.pointintime import PointInTimeView
-from cible.predict.result import ModelMetrics, ModelReport, TrainingResult
 from cible.predict.scores import join_scores, score_customers
 from cible.predict.table import table_labelled_set
+from cible.predict.training import train_models
+from cible.predict.training_result import ModelMetrics, ModelReport, TrainingResult
 
 __all__ = [
     "PREDICT_FEATURE_NAMES",

@@ -20,8 +20,8 @@ import pandas as pd
 
 from cible.config.predict import PredictConfig
 from cible.exceptions import PredictError
-from cible.predict.features import point_in_time_features
 from cible.predict.pointintime import midnight_utc
+from cible.predict.predict_features import point_in_time_features
 from cible.warehouse.base import WarehouseReader
 
 LABEL_NAME = "label"

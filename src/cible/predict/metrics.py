@@ -23,7 +23,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from cible.predict.result import CalibrationBin, Curve, DecileRow, ModelMetrics
+from cible.predict.training_result import CalibrationBin, Curve, DecileRow, ModelMetrics
 
 CALIBRATION_BINS = 10
 DECILES = 10

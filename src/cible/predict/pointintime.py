@@ -21,7 +21,7 @@ The private engine is DuckDB whatever the warehouse backend: queries sent to the
 in DuckDB's dialect (:attr:`PointInTimeView.dialect`); only the three copy queries are written in
 the warehouse's own dialect. The copy costs memory and time proportional to the events before the
 cutoff (measured in docs/predict.md). The training entry point is
-:func:`cible.predict.features.point_in_time_features`: it closes the view when done and, asked
+:func:`cible.predict.predict_features.point_in_time_features`: it closes the view when done and, asked
 for features at a date after the cutoff, raises :class:`~cible.exceptions.LeakageError`.
 
 Known limits: a customer record is a snapshot (the warehouse keeps the latest version of each

@@ -7,7 +7,7 @@ by ``customer_id``:
 * ``s_flag``: ``s >= threshold`` (the threshold chosen on out-of-fold training data);
 * ``s_decile``: 1 for the 10% highest scores ... 10 for the lowest;
 * ``s_reason_1`` .. ``s_reason_k``: the features raising this customer's score most (occlusion,
-  see :mod:`cible.predict.explain`), empty when none does.
+  see :mod:`cible.predict.model_explanations`), empty when none does.
 
 :func:`join_scores` joins several such tables (propensity, churn risk, CLV...) into the one
 ``scores`` table stored with the profile.
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from cible.predict.explain import occlusion_reasons, reason_candidates
-from cible.predict.preprocess import model_frame
-from cible.predict.result import TrainingResult
+from cible.predict.model_explanations import occlusion_reasons, reason_candidates
+from cible.predict.model_inputs import model_frame
+from cible.predict.training_result import TrainingResult
 
 
 def score_customers(

@@ -5,7 +5,7 @@
   values (patterns only for personal data), numeric outliers (robust z-score and IQR), impossible
   dates, and consistency findings (:mod:`cible.quality.consistency`).
 * Ingestion measures each source the same way inside its DuckDB query
-  (:func:`cible.quality.profile.profile_table`); :func:`build_report` assembles the sources, checks
+  (:func:`cible.quality.report_measures.profile_table`); :func:`build_report` assembles the sources, checks
   the thresholds (:func:`find_breaches`) and :func:`with_imputation` adds the share of each
   segmentation feature filled by the preprocessor's imputer.
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cible.quality.profile import ColumnSpec, ProfileOptions, profile_table
+from cible.quality.report_measures import ColumnSpec, ProfileOptions, profile_table
 from cible.quality.results import (
     Breach,
     ColumnKind,

@@ -1,4 +1,4 @@
-"""Typed results of the data-quality report (computed in :mod:`cible.quality.profile` and
+"""Typed results of the data-quality report (computed in :mod:`cible.quality.report_measures` and
 :mod:`cible.quality.consistency`, assembled in :mod:`cible.quality.report`, rendered by
 :mod:`cible.reporting.quality`).
 
@@ -78,7 +78,7 @@ class ColumnQuality:
     """Quality measures of one column of one source.
 
     ``n_missing`` counts empty values; ``n_missing_like`` counts texts that stand for a missing
-    value (``"n/a"``, ``"null"``, ``"-"``...: :data:`cible.quality.profile.MISSING_LIKE`), which
+    value (``"n/a"``, ``"null"``, ``"-"``...: :data:`cible.quality.report_measures.MISSING_LIKE`), which
     are not in ``n_missing``; ``n_invalid`` counts values that could not be read or standardised
     or are not allowed.
     """

@@ -1,4 +1,4 @@
-"""Plotly figures drawn from a :class:`~cible.segmentation.result.SegmentationResult`.
+"""Plotly figures drawn from a :class:`~cible.segmentation.segmentation_result.SegmentationResult`.
 
 Every function reads values already computed by the segmentation and only lays them out: no
 statistic is computed here. Colours follow the segment id so that a segment has the same colour
@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from cible.segmentation.result import PROSPECT_SEGMENT_ID, SegmentationResult
+from cible.segmentation.segmentation_result import PROSPECT_SEGMENT_ID, SegmentationResult
 
 TEMPLATE = "plotly_white"
 PROSPECT_COLOR = "#9e9e9e"

@@ -1,7 +1,7 @@
-"""Plotly figures of the prediction report, drawn from a :class:`~cible.predict.result.TrainingResult`.
+"""Plotly figures of the prediction report, drawn from a :class:`~cible.predict.training_result.TrainingResult`.
 
 Only layout here: every number was computed by :mod:`cible.predict.metrics` and
-:mod:`cible.predict.explain`. A model keeps the same colour in every chart.
+:mod:`cible.predict.model_explanations`. A model keeps the same colour in every chart.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from cible.predict.result import Importance, ModelReport, TrainingResult
+from cible.predict.training_result import Importance, ModelReport, TrainingResult
 from cible.reporting.charts import TEMPLATE, feature_label
 
 _PALETTE: tuple[str, ...] = tuple(qualitative.D3)

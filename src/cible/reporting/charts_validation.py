@@ -1,7 +1,7 @@
 """Plotly figures and display rows drawn from the validation, explanation and map results.
 
 Like :mod:`cible.reporting.charts`, these functions only lay out values already computed
-(:mod:`cible.segmentation.validation`, :mod:`cible.segmentation.explain`,
+(:mod:`cible.segmentation.validation`, :mod:`cible.segmentation.segment_explanations`,
 :mod:`cible.segmentation.maps`). Segments are coloured by id with
 :func:`~cible.reporting.charts.segment_color`, so pass the report's segment ids (``1..k``) for the
 colours to match the other charts. ``names`` maps a segment id to its display name (default
@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from cible.reporting.charts import TEMPLATE, feature_label, segment_color
-from cible.segmentation.explain import RulesResult
+from cible.segmentation.segment_explanations import RulesResult
 from cible.segmentation.validation.anova import AnovaResult
 from cible.segmentation.validation.kruskal import KruskalResult
 from cible.segmentation.validation.silhouette import SilhouetteResult

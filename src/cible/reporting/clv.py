@@ -1,4 +1,4 @@
-"""The CLV section of a report, rendered from a :class:`~cible.predict.clv.result.CLVResult`.
+"""The CLV section of a report, rendered from a :class:`~cible.predict.clv.clv_result.CLVResult`.
 
 Figures lay out values already in the result (no statistic is computed here):
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from cible.predict.clv.result import CLVResult, ModelFit
+from cible.predict.clv.clv_result import CLVResult, ModelFit
 from cible.reporting.render import chart_div as default_chart_div
 from cible.reporting.render import template_environment
 

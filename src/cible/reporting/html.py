@@ -23,7 +23,7 @@ from cible.reporting import charts
 from cible.reporting.quality import COLUMN_HEADERS, quality_section
 from cible.reporting.render import chart_div, template_environment
 from cible.reporting.science import SELECTION_HEADERS, science_sections
-from cible.segmentation.result import SegmentationResult
+from cible.segmentation.segmentation_result import SegmentationResult
 
 TEMPLATE_NAME = "report.html.j2"
 INGEST_KEYS: tuple[str, ...] = (

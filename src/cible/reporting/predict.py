@@ -1,5 +1,5 @@
 """The prediction report: one self-contained HTML page (plotly.js inlined once, as in the
-segmentation report), rendered from a :class:`~cible.predict.result.TrainingResult` and the
+segmentation report), rendered from a :class:`~cible.predict.training_result.TrainingResult` and the
 scores table. Formatting only: no statistic is computed here.
 """
 
@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from cible.predict.clv import CLVResult
-from cible.predict.result import TrainingResult
 from cible.predict.scores import score_histogram
+from cible.predict.training_result import TrainingResult
 from cible.reporting import charts_predict as cp
 from cible.reporting.charts import feature_label
 from cible.reporting.clv import render_clv_section
 from cible.reporting.render import chart_div, template_environment
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 TEMPLATE_NAME = "predict.html.j2"
 TOP_CUSTOMERS = 20
@@ -102,8 +106,46 @@ def render_predict_report(
 ) -> Path:
     """Write the report to ``path`` and return it. ``meta`` is listed in the header (target,
     cutoff, ...); ``scores`` is the table from :func:`cible.predict.score_customers`."""
-    env = template_environment()
     best = result.report()
+    tree = next((r for r in result.reports if r.rules), None)
+    rules = (tree.rules or "").splitlines() if tree else []
+    headers, top_rows = top_customer_rows(scores, score_name)
+    html = (
+        template_environment()
+        .get_template(TEMPLATE_NAME)
+        .render(
+            clv_section=render_clv_section(clv, chart_div) if clv is not None else None,
+            clv_skipped=clv_skipped,
+            title=str(meta.get("project", "cible")),
+            plotly_js=Markup(get_plotlyjs()),
+            summary=_summary(result, meta, scores),
+            charts={
+                k: chart_div(f"predict-{k}", fig)
+                for k, fig in _figures(result, scores, score_name).items()
+            },
+            comparison_headers=COMPARISON_HEADERS,
+            comparison_rows=comparison_rows(result),
+            chosen_row=[r.name for r in result.reports].index(result.best),
+            scoring=result.scoring,
+            class_weight=result.class_weight,
+            best_label=best.label,
+            decile_headers=DECILE_HEADERS,
+            decile_rows=decile_rows(result),
+            rules=rules[:RULES_SHOWN],
+            n_rules=len(rules),
+            selected={r.label: r.selected_features for r in result.reports if r.selected_features},
+            top_headers=headers,
+            top_rows=top_rows,
+            score_name=score_name,
+        )
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _figures(result: TrainingResult, scores: pd.DataFrame, score_name: str) -> dict[str, go.Figure]:
     figures = {
         "roc": cp.roc_figure(result),
         "pr": cp.pr_figure(result),
@@ -119,43 +161,21 @@ def render_predict_report(
     forest = next((r for r in result.reports if r.importances and r.name == "random_forest"), None)
     if forest is not None and forest.importances:
         figures["forest"] = cp.importance_figure(forest.importances, "Impurity importance (share)")
-    tree = next((r for r in result.reports if r.rules), None)
-    rules = (tree.rules or "").splitlines() if tree else []
-    headers, top_rows = top_customer_rows(scores, score_name)
-    clv_section = render_clv_section(clv, chart_div) if clv is not None else None
-    html = env.get_template(TEMPLATE_NAME).render(
-        clv_section=clv_section,
-        clv_skipped=clv_skipped,
-        title=str(meta.get("project", "cible")),
-        plotly_js=Markup(get_plotlyjs()),
-        summary=[
-            (k.replace("_", " ").capitalize(), str(v)) for k, v in meta.items() if k != "project"
-        ]
-        + [
-            ("Training / test rows", f"{result.n_train:,} / {result.n_test:,}"),
-            ("Positive rate", f"{result.positive_rate:.1%}"),
-            ("Chosen model", best.label),
-            ("Test ROC AUC", _f(best.test.roc_auc)),
-            ("Threshold", _f(best.threshold)),
-            ("Customers scored", f"{len(scores):,}"),
-        ],
-        charts={k: chart_div(f"predict-{k}", fig) for k, fig in figures.items()},
-        comparison_headers=COMPARISON_HEADERS,
-        comparison_rows=comparison_rows(result),
-        chosen_row=[r.name for r in result.reports].index(result.best),
-        scoring=result.scoring,
-        class_weight=result.class_weight,
-        best_label=best.label,
-        decile_headers=DECILE_HEADERS,
-        decile_rows=decile_rows(result),
-        rules=rules[:RULES_SHOWN],
-        n_rules=len(rules),
-        selected={r.label: r.selected_features for r in result.reports if r.selected_features},
-        top_headers=headers,
-        top_rows=top_rows,
-        score_name=score_name,
-    )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return figures
+
+
+def _summary(
+    result: TrainingResult, meta: dict[str, str], scores: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """The header lines: the run metadata (but the project, the title), then the headline figures."""
+    best = result.report()
+    return [
+        (k.replace("_", " ").capitalize(), str(v)) for k, v in meta.items() if k != "project"
+    ] + [
+        ("Training / test rows", f"{result.n_train:,} / {result.n_test:,}"),
+        ("Positive rate", f"{result.positive_rate:.1%}"),
+        ("Chosen model", best.label),
+        ("Test ROC AUC", _f(best.test.roc_auc)),
+        ("Threshold", _f(best.threshold)),
+        ("Customers scored", f"{len(scores):,}"),
+    ]

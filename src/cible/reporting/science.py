@@ -1,7 +1,7 @@
 """Report sections of the segmentation science: selection, validation, explanation, weights, maps.
 
 Everything here is read from the typed results (:class:`~cible.segmentation.science.ScienceResult`
-through :class:`~cible.segmentation.result.SegmentationResult`); no statistic is computed.
+through :class:`~cible.segmentation.segmentation_result.SegmentationResult`); no statistic is computed.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from markupsafe import Markup
 
 from cible.reporting import charts_algorithms as ca
 from cible.reporting import charts_validation as cv
-from cible.segmentation.result import SegmentationResult
-from cible.segmentation.selection import SELECTION_RULE
+from cible.segmentation.science import ScienceResult
+from cible.segmentation.segmentation_result import SegmentationResult
+from cible.segmentation.selection import SELECTION_RULE, SelectionResult
+from cible.segmentation.validation.stability import StabilityResult
+from cible.segmentation.weighting import WeightsResult
 
 SELECTION_HEADERS = (
     "Candidate",
@@ -71,7 +74,51 @@ def science_sections(
         return None
     names_by_id = dict(zip(r.profiles["segment_id"], r.profiles["segment_name"], strict=True))
     names = {raw: str(names_by_id.get(sid, sid)) for raw, sid in r.label_map.items()}
-    sel, val = s.selection, s.validation
+    val, pca = s.validation, s.pca
+    figs = _validation_figures(r, s, names) | _algorithm_figures(r, s.selection)
+    rows, chosen_row = _selection_rows(s.selection)
+    return ScienceSections(
+        charts={k: chart_div(k, f) for k, f in figs.items()},
+        selection_rows=rows,
+        chosen_row=chosen_row,
+        selection_rule=SELECTION_RULE,
+        anova_headers=cv.ANOVA_HEADERS,
+        anova_rows=cv.anova_table_rows(val.anova, val.kruskal),
+        rules_headers=cv.RULES_HEADERS,
+        rules_rows=cv.rules_rows(s.rules, names),
+        fidelity=f"{s.rules.fidelity:.1%}",
+        stability=_stability_text(val.stability),
+        composition_rows=[
+            [c.column, _f(c.chi2, 1), str(c.dof), _f(c.p_value, 4), _f(c.cramers_v)]
+            for c in val.composition.values()
+        ],
+        weight_rows=[
+            [
+                c,
+                f"{v:.3f}",
+                ", ".join(f for f, cc in s.weights.feature_criterion.items() if cc == c),
+            ]
+            for c, v in s.weights.criterion_weights.items()
+        ],
+        consistency=_consistency_text(s.weights),
+        sensitivity_rows=[
+            [str(row["criterion"]), str(row["change"]), _f(row["ari"])]
+            for row in s.sensitivity.to_dict(orient="records")
+        ],
+        warnings=list(val.warnings),
+        pca_note=(
+            f"{pca.n_components} principal components keep {pca.variance:.0%} of the variance "
+            f"of the {len(s.prepared_columns)} prepared columns"
+        ),
+        notes=list(s.notes),
+    )
+
+
+def _validation_figures(
+    r: SegmentationResult, s: ScienceResult, names: dict[int, str]
+) -> dict[str, go.Figure]:
+    """Silhouettes, importance, stability and the maps of the chosen segmentation."""
+    val = s.validation
     figs: dict[str, go.Figure] = {
         "seg_silhouette": cv.silhouette_bars_figure(val.silhouette, names),
         "importance": cv.importance_figure(s.importance),
@@ -80,13 +127,19 @@ def science_sections(
         figs["stability"] = cv.stability_figure(val.stability, names)
     for m in (s.tsne, s.umap, s.autoencoder):
         if m is not None:
-            raw = sel.labels[m.sample_indices]
+            raw = s.selection.labels[m.sample_indices]
             figs[f"map_{m.method}"] = cv.map_figure(
                 m.coords,
                 [names.get(int(x), str(x)) for x in raw],
                 f"{m.method} map",
                 [r.label_map.get(int(x), 0) for x in raw],
             )
+    return figs
+
+
+def _algorithm_figures(r: SegmentationResult, sel: SelectionResult) -> dict[str, go.Figure]:
+    """The figures an algorithm leaves in ``extras``: BIC curve, k-distances, dendrogram."""
+    figs: dict[str, go.Figure] = {}
     extras = sel.extras
     if extras.get("bic"):
         bic = pd.DataFrame(extras["bic"], columns=["k", "bic"])
@@ -98,6 +151,11 @@ def science_sections(
     if "linkage_matrix" in extras:
         cut = extras.get("cut_heights", {}).get(r.chosen_k)
         figs["dendrogram"] = ca.dendrogram_figure(extras["linkage_matrix"], cut)
+    return figs
+
+
+def _selection_rows(sel: SelectionResult) -> tuple[list[list[str]], int]:
+    """One row per candidate of the grid, and the index of the chosen one (-1: none)."""
     rows, chosen_row = [], -1
     for i, c in enumerate(sel.candidates):
         failed = [g for g, ok in c.gates.items() if not ok]
@@ -122,53 +180,19 @@ def science_sections(
         )
         if c is sel.chosen:
             chosen_row = i
-    stab = val.stability
-    stability = (
-        "not run (validation.bootstrap = 0)"
-        if stab is None
-        else (
-            f"{stab.n_boot} bootstrap resamples of {stab.resample_size:,} customers: mean ARI "
-            f"{_f(stab.mean_ari)}; per-segment mean Jaccard below (Hennig: < 0.6 unstable, > 0.75 stable)"
-        )
+    return rows, chosen_row
+
+
+def _stability_text(stab: StabilityResult | None) -> str:
+    if stab is None:
+        return "not run (validation.bootstrap = 0)"
+    return (
+        f"{stab.n_boot} bootstrap resamples of {stab.resample_size:,} customers: mean ARI "
+        f"{_f(stab.mean_ari)}; per-segment mean Jaccard below (Hennig: < 0.6 unstable, > 0.75 stable)"
     )
-    comp_rows = [
-        [c.column, _f(c.chi2, 1), str(c.dof), _f(c.p_value, 4), _f(c.cramers_v)]
-        for c in val.composition.values()
-    ]
-    w = s.weights
-    weight_rows = [
-        [c, f"{v:.3f}", ", ".join(f for f, cc in w.feature_criterion.items() if cc == c)]
-        for c, v in w.criterion_weights.items()
-    ]
-    consistency = (
-        "no AHP matrix: criteria weigh equally"
-        if w.ahp is None
-        else (f"AHP consistency ratio {w.ahp.consistency_ratio:.3f} (λmax {w.ahp.lambda_max:.3f})")
-    )
-    sens_rows = [
-        [str(row["criterion"]), str(row["change"]), _f(row["ari"])]
-        for row in s.sensitivity.to_dict(orient="records")
-    ]
-    pca = s.pca
-    return ScienceSections(
-        charts={k: chart_div(k, f) for k, f in figs.items()},
-        selection_rows=rows,
-        chosen_row=chosen_row,
-        selection_rule=SELECTION_RULE,
-        anova_headers=cv.ANOVA_HEADERS,
-        anova_rows=cv.anova_table_rows(val.anova, val.kruskal),
-        rules_headers=cv.RULES_HEADERS,
-        rules_rows=cv.rules_rows(s.rules, names),
-        fidelity=f"{s.rules.fidelity:.1%}",
-        stability=stability,
-        composition_rows=comp_rows,
-        weight_rows=weight_rows,
-        consistency=consistency,
-        sensitivity_rows=sens_rows,
-        warnings=list(val.warnings),
-        pca_note=(
-            f"{pca.n_components} principal components keep {pca.variance:.0%} of the variance "
-            f"of the {len(s.prepared_columns)} prepared columns"
-        ),
-        notes=list(s.notes),
-    )
+
+
+def _consistency_text(w: WeightsResult) -> str:
+    if w.ahp is None:
+        return "no AHP matrix: criteria weigh equally"
+    return f"AHP consistency ratio {w.ahp.consistency_ratio:.3f} (λmax {w.ahp.lambda_max:.3f})"

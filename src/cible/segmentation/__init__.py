@@ -3,16 +3,16 @@
 :func:`segment_customers` is the entry point; the pieces are public for reuse and testing.
 """
 
+from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
-from cible.segmentation.preprocess import FeatureTransformer
-from cible.segmentation.profile import profile_segments
-from cible.segmentation.result import (
+from cible.segmentation.profiles import profile_segments
+from cible.segmentation.scaling import FeatureTransformer
+from cible.segmentation.segmentation_result import (
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.service import segment_customers
 
 __all__ = [
     "PROSPECT_SEGMENT_ID",

@@ -3,7 +3,7 @@
 Every map is drawn for a seeded random sample of at most ``sample`` rows of the prepared matrix
 ``X`` (the scaled, weighted features the clustering used); results carry the sample's row indices
 so that callers can attach customer ids and segments. The same ``random_state`` and ``sample``
-give the same rows as :func:`cible.segmentation.service.segment_customers`'s PCA map
+give the same rows as :func:`cible.segmentation.customer_segments.segment_customers`'s PCA map
 (``numpy.random.default_rng(random_state).choice``, sorted).
 
 * :func:`pca_summary`: how many principal components reach a share of the variance, their

@@ -2,7 +2,7 @@
 
 A segment is named by the first archetype whose pattern it matches (the order of
 :data:`ARCHETYPES` is the priority). Patterns compare the segment to the whole base through the
-``<feature>_lift`` columns of :func:`cible.segmentation.profile.profile_segments` (segment mean /
+``<feature>_lift`` columns of :func:`cible.segmentation.profiles.profile_segments` (segment mean /
 base mean) and, for "Champions", through its rank among segments. A segment that matches no
 archetype is described by its two most distinctive features, e.g. "High frequency, low basket".
 
@@ -123,7 +123,7 @@ ARCHETYPES: tuple[tuple[str, Callable[[_Segment], bool]], ...] = (
 def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
     """A unique, deterministic name for every ``segment_id`` of ``profiles``.
 
-    ``profiles`` is the output of :func:`~cible.segmentation.profile.profile_segments` (any subset
+    ``profiles`` is the output of :func:`~cible.segmentation.profiles.profile_segments` (any subset
     of the features); it is not modified.
     """
     if "segment_id" not in profiles.columns:

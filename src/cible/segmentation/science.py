@@ -4,10 +4,10 @@
 :mod:`cible.segmentation.transformers`), weights them by criterion (AHP:
 :mod:`cible.segmentation.weighting`), selects a segmentation over the grid of algorithms
 (:mod:`cible.segmentation.selection`), validates it (:mod:`cible.segmentation.validation`),
-explains it (surrogate rules, permutation importance: :mod:`cible.segmentation.explain`), measures
-how much it depends on the criterion weights (sensitivity), and projects it (PCA, t-SNE, UMAP,
-autoencoder: :mod:`cible.segmentation.maps`). Every step returns a typed result; nothing is
-rendered here.
+explains it (surrogate rules, permutation importance:
+:mod:`cible.segmentation.segment_explanations`), measures how much it depends on the criterion
+weights (sensitivity), and projects it (PCA, t-SNE, UMAP, autoencoder:
+:mod:`cible.segmentation.maps`). Every step returns a typed result; nothing is rendered here.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ from sklearn.base import BaseEstimator, clone
 
 from cible.config import SegmentationConfig
 from cible.exceptions import OptionalDependencyError
-from cible.segmentation.explain import (
-    RulesResult,
-    permutation_importance_by_feature,
-    surrogate_rules,
-)
 from cible.segmentation.imputation import missing_report
 from cible.segmentation.maps import (
     AutoencoderMapResult,
@@ -37,6 +32,11 @@ from cible.segmentation.maps import (
     pca_summary,
     tsne_map,
     umap_map,
+)
+from cible.segmentation.segment_explanations import (
+    RulesResult,
+    permutation_importance_by_feature,
+    surrogate_rules,
 )
 from cible.segmentation.selection import Candidate, SelectionResult, select_segmentation
 from cible.segmentation.transformers import (
@@ -174,53 +174,14 @@ def run_science(
         prep.weighted, config, categorical=prep.categorical, on_candidate=on_candidate
     )
     step("selected")
-    labels = sel.labels
-    originals = frame.loc[:, list(config.features)]
-    numeric_originals = originals.select_dtypes(include="number")
+    numeric_originals = frame.loc[:, list(config.features)].select_dtypes(include="number")
     fit_labels = _refit(sel.estimator, config.selection.fit_sample, config.random_state)
-    validation = validate(
-        prep.weighted,
-        labels,
-        numeric_originals,
-        fit_labels,
-        config.validation,
-        categories=categories,
-        random_state=config.random_state,
-        silhouette_sample=config.silhouette_sample,
-        stability_sample=STABILITY_SAMPLE,
-        min_share=config.selection.gates.min_segment_share,
-    )
+    validation = _validate(prep, sel.labels, numeric_originals, fit_labels, config, categories)
     step("validated")
-    rules = surrogate_rules(numeric_originals, labels, random_state=config.random_state)
-    importance = permutation_importance_by_feature(
-        numeric_originals, labels, random_state=config.random_state, sample=IMPORTANCE_SAMPLE
-    )
-    sens = sensitivity(
-        prep.unweighted,
-        labels,
-        fit_labels,
-        prep.weights.feature_criterion,
-        prep.weights.criterion_weights,
-    )
+    rules, importance, sens = _explain(prep, sel.labels, numeric_originals, fit_labels, config)
     step("explained")
-    maps_cfg = config.maps
     cols = [str(c) for c in prep.unweighted.columns]
-    pca = pca_summary(
-        prep.weighted, maps_cfg.pca_variance, cols, maps_cfg.sample, config.random_state
-    )
-    notes: list[str] = []
-    tsne = tsne_map(prep.weighted, maps_cfg.sample, config.random_state) if maps_cfg.tsne else None
-    umap = None
-    if maps_cfg.umap:
-        try:
-            umap = umap_map(prep.weighted, maps_cfg.sample, config.random_state)
-        except OptionalDependencyError as e:
-            notes.append(str(e))
-    auto = (
-        autoencoder_map(prep.weighted, maps_cfg.sample, random_state=config.random_state)
-        if (maps_cfg.autoencoder)
-        else None
-    )
+    pca, tsne, umap, auto, notes = _maps(prep, cols, config)
     step("mapped")
     return ScienceResult(
         prepared=prep.weighted,
@@ -238,3 +199,71 @@ def run_science(
         autoencoder=auto,
         notes=notes,
     )
+
+
+def _validate(
+    prep: Prepared,
+    labels: NDArray[np.int64],
+    numeric_originals: pd.DataFrame,
+    fit_labels: Callable[[NDArray[np.float64]], NDArray[np.int64]],
+    config: SegmentationConfig,
+    categories: Mapping[str, pd.Series] | None,
+) -> ValidationResult:
+    return validate(
+        prep.weighted,
+        labels,
+        numeric_originals,
+        fit_labels,
+        config.validation,
+        categories=categories,
+        random_state=config.random_state,
+        silhouette_sample=config.silhouette_sample,
+        stability_sample=STABILITY_SAMPLE,
+        min_share=config.selection.gates.min_segment_share,
+    )
+
+
+def _explain(
+    prep: Prepared,
+    labels: NDArray[np.int64],
+    numeric_originals: pd.DataFrame,
+    fit_labels: Callable[[NDArray[np.float64]], NDArray[np.int64]],
+    config: SegmentationConfig,
+) -> tuple[RulesResult, pd.DataFrame, pd.DataFrame]:
+    """Surrogate rules, permutation importance and sensitivity to the criterion weights."""
+    rules = surrogate_rules(numeric_originals, labels, random_state=config.random_state)
+    importance = permutation_importance_by_feature(
+        numeric_originals, labels, random_state=config.random_state, sample=IMPORTANCE_SAMPLE
+    )
+    sens = sensitivity(
+        prep.unweighted,
+        labels,
+        fit_labels,
+        prep.weights.feature_criterion,
+        prep.weights.criterion_weights,
+    )
+    return rules, importance, sens
+
+
+def _maps(
+    prep: Prepared, cols: list[str], config: SegmentationConfig
+) -> tuple[PCAResult, MapResult | None, MapResult | None, AutoencoderMapResult | None, list[str]]:
+    """The PCA summary and the configured maps; a map whose extra is missing becomes a note."""
+    maps_cfg = config.maps
+    pca = pca_summary(
+        prep.weighted, maps_cfg.pca_variance, cols, maps_cfg.sample, config.random_state
+    )
+    notes: list[str] = []
+    tsne = tsne_map(prep.weighted, maps_cfg.sample, config.random_state) if maps_cfg.tsne else None
+    umap = None
+    if maps_cfg.umap:
+        try:
+            umap = umap_map(prep.weighted, maps_cfg.sample, config.random_state)
+        except OptionalDependencyError as e:
+            notes.append(str(e))
+    auto = (
+        autoencoder_map(prep.weighted, maps_cfg.sample, random_state=config.random_state)
+        if (maps_cfg.autoencoder)
+        else None
+    )
+    return pca, tsne, umap, auto, notes

@@ -243,28 +243,49 @@ def sensitivity(
             {c: np.float64 for c in [*weight_columns, "ari"]}
         )
     values = X_prepared_unweighted.to_numpy(dtype=np.float64, copy=True)
-    total = _checked_total(criterion_weights)
-    rows: list[dict[str, Any]] = []
-    for criterion in criteria:
-        for sign in (1.0, -1.0):
-            moved = {c: w / total for c, w in criterion_weights.items()}
-            moved[criterion] *= 1.0 + sign * delta
-            new_total = sum(moved.values())
-            moved = {c: w / new_total for c, w in moved.items()}
-            by_feature = spread_weights(moved, feature_criterion)
-            factors = np.array(
-                [math.sqrt(len(features) * by_feature[f]) for f in owners], dtype=np.float64
-            )
-            found = np.asarray(fit_labels(values * factors))
-            rows.append(
-                {
-                    "criterion": criterion,
-                    "change": f"{'+' if sign > 0 else '-'}{delta * 100:g}%",
-                    **{f"weight_{c}": moved[c] for c in criteria},
-                    "ari": float(adjusted_rand_score(labels, found)),
-                }
-            )
+    rows = [
+        _perturbed_row(
+            values,
+            labels,
+            fit_labels,
+            feature_criterion,
+            criterion_weights,
+            owners,
+            criterion,
+            sign * delta,
+        )
+        for criterion in criteria
+        for sign in (1.0, -1.0)
+    ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _perturbed_row(
+    values: NDArray[np.float64],
+    labels: NDArray[Any],
+    fit_labels: Callable[[NDArray[np.float64]], ArrayLike],
+    feature_criterion: dict[str, str],
+    criterion_weights: dict[str, float],
+    owners: list[str],
+    criterion: str,
+    change: float,
+) -> dict[str, Any]:
+    """Move the weight of ``criterion`` by ``change`` (renormalised), refit, compare by ARI."""
+    total = _checked_total(criterion_weights)
+    moved = {c: w / total for c, w in criterion_weights.items()}
+    moved[criterion] *= 1.0 + change
+    new_total = sum(moved.values())
+    moved = {c: w / new_total for c, w in moved.items()}
+    by_feature = spread_weights(moved, feature_criterion)
+    n_features = len(feature_criterion)
+    factors = np.array([math.sqrt(n_features * by_feature[f]) for f in owners], dtype=np.float64)
+    found = np.asarray(fit_labels(values * factors))
+    return {
+        "criterion": criterion,
+        "change": f"{'+' if change > 0 else '-'}{abs(change) * 100:g}%",
+        **{f"weight_{c}": moved[c] for c in criterion_weights},
+        "ari": float(adjusted_rand_score(labels, found)),
+    }
 
 
 def _checked_total(weights: Mapping[str, float]) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from cible.config import load_config
-from cible.services.dedup import duplicate_agreement
+from cible.services.identity import duplicate_agreement
 from cible.services.pipeline import PipelineResult, persona_agreement, run_pipeline
 from cible.services.progress import NullProgress, Progress
 from cible.synth.generate import GenerateSummary, generate_world

@@ -89,9 +89,19 @@ def _load(warehouse: Warehouse, results: list[SourceResult]) -> list[LoadCounts]
 
 
 def ingest(
-    config: CibleConfig, warehouse: Warehouse, out_dir: Path, progress: Progress | None = None
+    config: CibleConfig,
+    warehouse: Warehouse,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    write_quality_files: bool = True,
 ) -> IngestSummary:
-    """Read, validate, load; write ``quarantine.csv`` and ``ingest_summary.json`` in ``out_dir``."""
+    """Read, validate, load; write ``quarantine.csv`` and ``ingest_summary.json`` in ``out_dir``.
+
+    ``quality.json``/``quality.html`` are written too, unless ``write_quality_files`` is false:
+    the pipeline writes them once, at the end, with the imputed shares of the segmentation (a
+    breached gate writes them here in any case, before it stops the run).
+    """
     progress = progress or NullProgress()
     results = map_all(config, progress, quality_options(config))
     report = assess(config, results)
@@ -132,5 +142,6 @@ def ingest(
         )
         pacsv.write_csv(quarantine, path("quarantine.csv"))
         write_json(path("ingest_summary.json"), summary.as_dict())
-    write_quality(config, report, out_dir)
+    if write_quality_files:
+        write_quality(config, report, out_dir)
     return summary

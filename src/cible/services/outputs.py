@@ -8,9 +8,22 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from cible import __version__
 from cible.exceptions import CibleError
+
+
+def run_meta(project: str, **facts: str) -> dict[str, str]:
+    """The metadata every output of a run carries (``run.json``, the reports): the project, the
+    facts of the run given by the caller (``as_of``, ``mode``...), when and by which version."""
+    return {
+        "project": project,
+        **facts,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cible_version": __version__,
+    }
 
 
 @contextmanager

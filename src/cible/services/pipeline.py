@@ -1,37 +1,31 @@
-"""Use case: the whole batch pipeline, ingest -> features -> segment -> report."""
+"""Use case: the whole batch pipeline, ingest -> identity -> features -> predict -> segment ->
+outputs, as the list of its steps (:mod:`cible.services.steps`)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from cible import __version__
 from cible.config import CibleConfig
-from cible.exceptions import FeatureError
-from cible.features import build_context, build_features, default_as_of
-from cible.predict.clv.result import SCORE_COLUMNS as ALL_CLV_COLUMNS
-from cible.quality.report import with_imputation
-from cible.reporting.html import render_report
-from cible.reporting.quality import render_quality_page, write_quality_json
-from cible.segmentation.result import SegmentationResult
-from cible.segmentation.selection import candidate_grid
-from cible.segmentation.service import segment_customers
-from cible.services.dedup import (
-    IdentityOutcome,
-    resolve_identities,
-    write_identity,
-)
-from cible.services.ingest import IngestSummary, ingest
-from cible.services.outputs import staged, write_json
-from cible.services.predict import predict_in_warehouse, write_predict_outputs
+from cible.segmentation.segmentation_result import SegmentationResult
+from cible.services.identity import IdentityOutcome
+from cible.services.ingest import IngestSummary
 from cible.services.progress import NullProgress, Progress
+from cible.services.steps import (
+    Run,
+    RunOutputs,
+    check_segmentation_features,
+    features_step,
+    identity_step,
+    ingest_step,
+    predict_step,
+    segment_step,
+    write_outputs_step,
+)
 from cible.warehouse.registry import open_warehouse
-
-CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
 
 
 @dataclass(frozen=True)
@@ -53,124 +47,30 @@ class PipelineResult:
 def run_pipeline(
     config: CibleConfig, out_dir: Path, progress: Progress | None = None
 ) -> PipelineResult:
-    """Run every step; results land in ``out_dir`` (warehouse path relative to it)."""
-    progress = progress or NullProgress()
-    out_dir = out_dir.resolve()
-    seconds: dict[str, float] = {}
-    wh = open_warehouse(config.warehouse, out_dir)
+    """Run every step (:mod:`cible.services.steps`); results land in ``out_dir`` (a relative
+    warehouse path is relative to it)."""
+    run = Run(config, out_dir.resolve(), progress or NullProgress())
+    wh = open_warehouse(config.warehouse, run.out_dir)
     try:
-        t0 = time.perf_counter()
-        summary = ingest(config, wh, out_dir, progress)
-        seconds["ingest"] = time.perf_counter() - t0
-
-        identity: IdentityOutcome | None = None
-        if config.dedup is not None and config.dedup.enabled:
-            t0 = time.perf_counter()
-            identity = resolve_identities(config.dedup, wh, progress)
-            seconds["dedup"] = time.perf_counter() - t0
-        else:
-            wh.clear_identity()
-
-        t0 = time.perf_counter()
-        as_of = config.as_of or default_as_of(wh)
-        progress.start(f"Computing features at {as_of.isoformat()}")
-        features = build_features(wh, as_of)
-        progress.done(f"{len(features):,} customers")
-        prediction = None
-        if config.predict is not None and config.predict.table is None:
-            t1 = time.perf_counter()
-            prediction = predict_in_warehouse(config, wh, as_of, progress)
-            # the score and, when computed, the lifetime value become features too
-            score_columns = [prediction.score_name] + [
-                c for c in CLV_SCORE_COLUMNS if c in prediction.scores.columns
-            ]
-            features = features.join(prediction.scores[score_columns])
-            seconds["predict"] = time.perf_counter() - t1
-        missing = sorted(set(config.segmentation.features) - set(features.columns))
-        if missing:
-            raise FeatureError(
-                f"segmentation.features {missing} are not computed features; "
-                f"available: {list(features.columns)}"
-            )
-        context = build_context(wh, as_of).reindex(features.index)
-        seconds["features"] = time.perf_counter() - t0 - seconds.get("predict", 0.0)
+        summary = ingest_step(run, wh)
+        identity = identity_step(run, wh)
+        features = features_step(run, wh)
+        features, prediction = predict_step(run, wh, features)
+        check_segmentation_features(config, features)
     finally:
         wh.close()
-
-    t0 = time.perf_counter()
-    n_buyers = int((features["frequency"] > 0).sum())
-    progress.start(
-        "Selecting a segmentation (algorithms x parameters)",
-        total=len(candidate_grid(config.segmentation, n_buyers)),
-    )
-    categories = {
-        col: context[col] for col in ("country", "channel") if context[col].nunique(dropna=True) > 1
-    }
-
-    def on_step(name: str) -> None:
-        if name == "selected":
-            progress.done()
-            progress.start("Validating, explaining and mapping the segments")
-
-    seg = segment_customers(
-        features,
-        config.segmentation,
-        on_k=lambda _i: progress.advance(),
-        categories=categories,
-        on_step=on_step,
-    )
-    progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
-    seconds["segment"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    progress.start("Writing results and report")
-    meta = {
-        "project": config.project,
-        "as_of": as_of.isoformat(),
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cible_version": __version__,
-    }
-    quality = None
-    if summary.quality is not None:  # the data-quality report, with the imputed shares
-        quality = with_imputation(summary.quality, seg.science.missing if seg.science else None)
-    with staged(out_dir) as path:
-        if quality is not None:
-            write_quality_json(path("quality.json"), quality)
-            render_quality_page(path("quality.html"), quality, meta)
-        features.reset_index().to_parquet(path("features.parquet"), index=False)
-        seg.assignments.to_parquet(path("segments.parquet"), index=False)
-        seg.profiles.to_csv(path("profiles.csv"), index=False)
-        if prediction is not None:
-            write_predict_outputs(path, prediction)
-        if seg.science is not None:
-            write_json(path("selection.json"), seg.science.selection.to_dict())
-            write_json(path("validation.json"), seg.science.validation_dict())
-        if identity is not None and config.dedup is not None:
-            write_identity(identity, path, config=config.dedup)
-        report = render_report(
-            path("report.html"),
-            segmentation=seg,
-            ingest=[s.as_dict() for s in summary.sources],
-            meta=meta,
-            identity=identity.summary() if identity is not None else None,
-            quality=quality,
-        )
-        write_json(
-            path("run.json"),
-            {
-                **meta,
-                "seconds": seconds,
-                "chosen_k": seg.chosen_k,
-                "algorithm": seg.algorithm,
-                "silhouette": seg.silhouette,
-                "customers": len(features),
-                "dedup": identity.golden.summary() if identity is not None else None,
-            },
-        )
-    seconds["report"] = time.perf_counter() - t0
-    progress.done()
+    seg = segment_step(run, features)
+    outputs = RunOutputs(summary, features, seg, identity, prediction)
+    report = write_outputs_step(run, outputs)
     return PipelineResult(
-        out_dir, summary, as_of, len(features), seg, out_dir / report.name, seconds, identity
+        run.out_dir,
+        summary,
+        features.as_of,
+        len(features.table),
+        seg,
+        report,
+        run.seconds,
+        identity,
     )
 
 

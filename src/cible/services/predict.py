@@ -16,30 +16,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from cible import __version__
 from cible.config import CibleConfig
 from cible.config.predict import PredictConfig
 from cible.exceptions import CLVError, ConfigError
 from cible.features import default_as_of
 from cible.predict.clv import CLVResult, fit_clv
-from cible.predict.engine import train_models
 from cible.predict.labels import (
     LabelledSet,
     build_scoring_set,
     build_training_set,
     default_cutoff,
 )
-from cible.predict.result import TrainingResult
 from cible.predict.scores import join_scores, score_customers
 from cible.predict.table import read_table, table_labelled_set
+from cible.predict.training import train_models
+from cible.predict.training_result import TrainingResult
 from cible.reporting.predict import render_predict_report
 from cible.services.ingest import IngestSummary, ingest
-from cible.services.outputs import staged, write_json
+from cible.services.outputs import run_meta, staged, write_json
 from cible.services.progress import NullProgress, Progress
 from cible.warehouse.base import Warehouse
 from cible.warehouse.registry import open_warehouse
@@ -120,15 +119,13 @@ def predict_in_warehouse(
     to_score = build_scoring_set(warehouse, spec, as_of)
     progress.done(f"{len(labelled.y):,} customers, {labelled.positive_rate:.1%} positive")
     seconds = {"label": time.perf_counter() - t0}
-    meta = {
-        "project": config.project,
-        "mode": "event history",
-        "target": labelled.description,
-        "cutoff": cutoff.isoformat(),
-        "scored_at": as_of.isoformat(),
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cible_version": __version__,
-    }
+    meta = run_meta(
+        config.project,
+        mode="event history",
+        target=labelled.description,
+        cutoff=cutoff.isoformat(),
+        scored_at=as_of.isoformat(),
+    )
     outcome = _train_and_score(spec, labelled, to_score, meta, progress)
     seconds |= outcome.seconds
     if not spec.clv.enabled:
@@ -161,14 +158,7 @@ def predict_from_table(config: CibleConfig, progress: Progress | None = None) ->
     )
     progress.done(f"{len(labelled.y):,} rows, {labelled.positive_rate:.1%} positive")
     seconds = {"read": time.perf_counter() - t0}
-    meta = {
-        "project": config.project,
-        "mode": "table",
-        "table": path.name,
-        "target": labelled.description,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cible_version": __version__,
-    }
+    meta = run_meta(config.project, mode="table", table=path.name, target=labelled.description)
     outcome = _train_and_score(spec, labelled, labelled.X, meta, progress)
     return replace(outcome, seconds={**seconds, **outcome.seconds})
 

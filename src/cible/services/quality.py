@@ -17,14 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from cible import __version__
 from cible.config import CibleConfig, QualityThresholds
 from cible.exceptions import DataQualityError
 from cible.ingest.engine import QualityOptions, SourceResult
 from cible.quality.report import build_report
 from cible.quality.results import Breach, QualityReport
 from cible.reporting.quality import render_quality_page, write_quality_json
-from cible.services.outputs import staged
+from cible.services.outputs import run_meta, staged
 from cible.services.progress import NullProgress, Progress
 from cible.services.sources import map_all
 
@@ -145,19 +144,11 @@ def failure_warnings(result: SourceResult, thresholds: QualityThresholds) -> lis
     return out
 
 
-def _meta(config: CibleConfig) -> dict[str, str]:
-    return {
-        "project": config.project,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cible_version": __version__,
-    }
-
-
 def write_quality(config: CibleConfig, report: QualityReport, out_dir: Path) -> list[Path]:
     """Write ``quality.json`` and ``quality.html`` into ``out_dir`` (atomically)."""
     with staged(out_dir) as path:
         write_quality_json(path("quality.json"), report)
-        render_quality_page(path("quality.html"), report, _meta(config))
+        render_quality_page(path("quality.html"), report, run_meta(config.project))
     return [out_dir / name for name in QUALITY_FILES]
 
 

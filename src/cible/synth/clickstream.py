@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cible.synth import render
-from cible.synth.behaviour import DEVICES, WebEvents
+from cible.synth import text_arrays
+from cible.synth.activity import DEVICES, WebEvents
 from cible.synth.catalogue import CATEGORIES, Catalogue
 from cible.synth.engagement import WEB_CHANNELS, WEB_TYPES
 
@@ -90,31 +90,35 @@ def event_lines(
     """JSON lines of ``web_events.jsonl`` (without line feeds), ids numbered from ``first_id``."""
     n = len(rows)
     has_sku = rows.sku >= 0
-    sku = render.identifiers("SKU-", catalogue.sku_number[np.where(has_sku, rows.sku, 0)], 4)
-    user = render.join(['"user": "', render.identifiers("C", rows.customer, 7), '", '], "")
+    sku = text_arrays.identifiers("SKU-", catalogue.sku_number[np.where(has_sku, rows.sku, 0)], 4)
+    user = text_arrays.join(
+        ['"user": "', text_arrays.identifiers("C", rows.customer, 7), '", '], ""
+    )
     user = pc.if_else(pa.array(rows.defect == 3), "", user)
     user = pc.if_else(pa.array(rows.defect == 4), '"user": null, ', user)
-    kind = pc.if_else(pa.array(rows.defect == 2), "pageview??", render.labels(WEB_TYPES, rows.kind))
+    kind = pc.if_else(
+        pa.array(rows.defect == 2), "pageview??", text_arrays.labels(WEB_TYPES, rows.kind)
+    )
     parts = [
         '{"id": "',
-        render.identifiers("W", first_id + np.arange(n), 9),
+        text_arrays.identifiers("W", first_id + np.arange(n), 9),
         '", ',
         user,
         '"type": "',
         kind,
         '", "ts": "',
-        render.timestamps(rows.seconds, iso=True),
+        text_arrays.timestamps(rows.seconds, iso=True),
         '", "channel": "',
-        render.labels(WEB_CHANNELS, rows.channel),
+        text_arrays.labels(WEB_CHANNELS, rows.channel),
         '", "device": "',
-        render.labels(DEVICES, rows.device),
+        text_arrays.labels(DEVICES, rows.device),
         '", "product": ',
         _quoted_or_null(pc.if_else(pa.array(has_sku), sku, pa.nulls(n, pa.string()))),
         ', "category": ',
-        _quoted_or_null(render.labels(CATEGORIES, rows.category)),
+        _quoted_or_null(text_arrays.labels(CATEGORIES, rows.category)),
         "}",
     ]
-    lines = render.join(parts, "")
+    lines = text_arrays.join(parts, "")
     truncated = np.flatnonzero(rows.defect == 1)
     if truncated.shape[0] == 0:
         return lines

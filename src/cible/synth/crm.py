@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cible.synth import render
+from cible.synth import text_arrays
 from cible.synth.names import CITIES, FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAMES, ascii_fold
 from cible.synth.personas import WINDOW_DAYS
 
@@ -82,13 +82,13 @@ def phones(digits: np.ndarray, style: np.ndarray) -> pa.Array:
     pairs = [(rest // 10 ** (6 - 2 * i)) % 100 for i in range(4)]
 
     def grouped(sep: str) -> pa.Array:
-        parts: list[render.Part] = ["0", (lead, 1)]
+        parts: list[text_arrays.Part] = ["0", (lead, 1)]
         for pair in pairs:
             parts += [sep, (pair, 2)]
-        return render.fixed_width(n, parts)
+        return text_arrays.fixed_width(n, parts)
 
-    international = render.fixed_width(n, ["+33", (digits, 9)])
-    compact = render.fixed_width(n, ["0", (digits, 9)])
+    international = text_arrays.fixed_width(n, ["+33", (digits, 9)])
+    compact = text_arrays.fixed_width(n, ["0", (digits, 9)])
     return pc.choose(
         pa.array(style.astype(np.int8)), grouped(" "), international, compact, grouped(".")
     )
@@ -100,14 +100,14 @@ def _emails(
     """``prenom.nom<number>@example.com`` folded to ASCII; a few capitalised or padded."""
     folded_first = [ascii_fold(x) for x in FIRST_NAMES]
     folded_last = [ascii_fold(x) for x in SURNAMES]
-    local = [render.labels(folded_first, first), ".", render.labels(folded_last, last)]
-    tail = [render.integers(number), "@example.com"]
-    plain = render.join([*local, *tail], "")
-    capital = render.join(
+    local = [text_arrays.labels(folded_first, first), ".", text_arrays.labels(folded_last, last)]
+    tail = [text_arrays.integers(number), "@example.com"]
+    plain = text_arrays.join([*local, *tail], "")
+    capital = text_arrays.join(
         [
-            render.labels([x.capitalize() for x in folded_first], first),
+            text_arrays.labels([x.capitalize() for x in folded_first], first),
             ".",
-            render.labels([x.capitalize() for x in folded_last], last),
+            text_arrays.labels([x.capitalize() for x in folded_last], last),
             *tail,
         ],
         "",
@@ -117,14 +117,14 @@ def _emails(
         u < _CAPITALISED_EMAIL, 1, np.where(u < _CAPITALISED_EMAIL + _SPACED_EMAIL, 2, 0)
     )
     return pc.choose(
-        pa.array(style.astype(np.int8)), plain, capital, render.join([" ", plain, " "], "")
+        pa.array(style.astype(np.int8)), plain, capital, text_arrays.join([" ", plain, " "], "")
     )
 
 
 def creation_days(rng: np.random.Generator, first_event_day: np.ndarray) -> np.ndarray:
     """Epoch day the account was created, strictly before the day of its first event: up to a
     week before for customers who appear in the second year, years before for the others."""
-    first_epoch_day = render.window_day_to_epoch_day(first_event_day)
+    first_epoch_day = text_arrays.window_day_to_epoch_day(first_event_day)
     recent = first_event_day >= WINDOW_DAYS / 2
     back = np.where(
         recent,
@@ -155,21 +155,23 @@ def draw_identities(
     digits = digits // 10**8 * 10**8 + 4 * 10**7 + digits % (5 * 10**7)
     phone_format = rng.integers(0, 4, size=n)
     optins = tuple(
-        render.labels(["non", "oui"], (rng.uniform(size=n) < rate).astype(np.int64))
+        text_arrays.labels(["non", "oui"], (rng.uniform(size=n) < rate).astype(np.int64))
         for rate in _OPTIN_RATES
     )
     return Identities(
-        civility=render.labels(["Mme", "M."], civility),
-        first_name=render.labels(FIRST_NAMES, first),
-        last_name=render.labels(SURNAMES, last),
+        civility=text_arrays.labels(["Mme", "M."], civility),
+        first_name=text_arrays.labels(FIRST_NAMES, first),
+        last_name=text_arrays.labels(SURNAMES, last),
         email=_emails(rng, first, last, number),
         phone=_masked(phones(digits, phone_format), rng.uniform(size=n) < MISSING_PHONE),
-        birth_date=_masked(render.french_dates(birth), rng.uniform(size=n) < MISSING_BIRTH_DATE),
-        city=_masked(
-            render.labels([c for c, _ in CITIES], city), rng.uniform(size=n) < MISSING_CITY
+        birth_date=_masked(
+            text_arrays.french_dates(birth), rng.uniform(size=n) < MISSING_BIRTH_DATE
         ),
-        postal_code=render.labels([p for _, p in CITIES], city),
-        created=render.french_dates(created_day),
+        city=_masked(
+            text_arrays.labels([c for c, _ in CITIES], city), rng.uniform(size=n) < MISSING_CITY
+        ),
+        postal_code=text_arrays.labels([p for _, p in CITIES], city),
+        created=text_arrays.french_dates(created_day),
         optins=(optins[0], optins[1], optins[2]),
         phone_digits=digits,
         phone_format=phone_format,
@@ -208,7 +210,7 @@ def customer_lines(ids: pa.Array, identities: Identities) -> pa.Array:
         identities.created,
         *identities.optins,
     ]
-    return render.join(fields, ";")
+    return text_arrays.join(fields, ";")
 
 
 def typo(name: str, kind: int, where: float) -> str:
@@ -245,7 +247,7 @@ def duplicate_identities(rng: np.random.Generator, originals: Identities) -> Ide
     phone_changed = pa.array(variant == 2)
     phone = pc.if_else(phone_changed, phones(originals.phone_digits, other_format), originals.phone)
     email = pc.if_else(pa.array(variant == 3), pc.utf8_upper(originals.email), originals.email)
-    end_day = render.window_day_to_epoch_day(np.array([WINDOW_DAYS - 10]))[0]
+    end_day = text_arrays.window_day_to_epoch_day(np.array([WINDOW_DAYS - 10]))[0]
     room = np.maximum(end_day - originals.created_day - 1, 1)
     created_day = originals.created_day + 1 + (rng.uniform(size=n) * room).astype(np.int64)
     return dataclasses.replace(
@@ -254,7 +256,7 @@ def duplicate_identities(rng: np.random.Generator, originals: Identities) -> Ide
         last_name=pa.array(new_last, pa.string()),
         phone=phone,
         email=email,
-        created=render.french_dates(created_day),
+        created=text_arrays.french_dates(created_day),
         phone_format=np.where(variant == 2, other_format, originals.phone_format),
         created_day=created_day,
     )
@@ -272,9 +274,9 @@ def junk_customer_lines(rng: np.random.Generator, number: np.ndarray) -> pa.Arra
     kind = np.arange(n) % len(JUNK_KINDS)
     first_event = rng.uniform(0.0, WINDOW_DAYS, size=n)
     identities = draw_identities(rng, number, creation_days(rng, first_event))
-    ids = _masked(render.identifiers("C", number, 7), kind == 0)
-    bad_date = render.labels(_BAD_DATES, rng.integers(0, len(_BAD_DATES), size=n))
+    ids = _masked(text_arrays.identifiers("C", number, 7), kind == 0)
+    bad_date = text_arrays.labels(_BAD_DATES, rng.integers(0, len(_BAD_DATES), size=n))
     created = pc.if_else(pa.array(kind == 1), bad_date, identities.created)
     lines = customer_lines(ids, dataclasses.replace(identities, created=created))
-    extra = render.join([lines, "client fidèle"], ";")
+    extra = text_arrays.join([lines, "client fidèle"], ";")
     return pc.if_else(pa.array(kind == 2), extra, lines)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cible.synth.behaviour import OrderLines, Population, WebEvents, devices
+from cible.synth.activity import OrderLines, Population, WebEvents, devices
 from cible.synth.catalogue import Catalogue
 from cible.synth.personas import PERSONAS, WINDOW_DAYS
 

@@ -19,8 +19,8 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from cible.synth import clickstream, crm, render, shop
-from cible.synth.behaviour import WebEvents, draw_population, simulate_orders
+from cible.synth import clickstream, crm, shop, text_arrays
+from cible.synth.activity import WebEvents, draw_population, simulate_orders
 from cible.synth.catalogue import CATEGORIES, Catalogue, build_catalogue
 from cible.synth.engagement import EMAIL_OPEN, concat_events, email_events, simulate_engagement
 from cible.synth.personas import (
@@ -161,8 +161,8 @@ def generate_world(
             if progress is not None:
                 progress(plan.first_customer + plan.size - 1, n_customers)
         for written in pending:
-            render.write_lines(files.customers, written.duplicate_lines)
-            render.write_lines(files.truth, written.duplicate_truth)
+            text_arrays.write_lines(files.customers, written.duplicate_lines)
+            text_arrays.write_lines(files.truth, written.duplicate_truth)
     n_duplicates = sum(p.n_duplicates for p in plans)
     return GenerateSummary(
         out_dir=out_dir,
@@ -210,16 +210,18 @@ def _write_chunk(
     duplicates = crm.duplicate_identities(rng, crm.subset(identities, originals))
     dup_numbers = plan.first_duplicate + np.arange(plan.n_duplicates)
     junk_numbers = plan.first_junk + np.arange(plan.n_junk)
-    customer_lines = crm.customer_lines(render.identifiers("C", numbers, 7), identities)
+    customer_lines = crm.customer_lines(text_arrays.identifiers("C", numbers, 7), identities)
     junk_lines = crm.junk_customer_lines(rng, junk_numbers)
-    render.write_lines(files.customers, render.interleave(rng, customer_lines, junk_lines))
-    render.write_lines(files.truth, _truth_lines(numbers, persona, None))
+    text_arrays.write_lines(
+        files.customers, text_arrays.interleave(rng, customer_lines, junk_lines)
+    )
+    text_arrays.write_lines(files.truth, _truth_lines(numbers, persona, None))
 
     orders = shop.order_rows(lines, returns, first_order, plan.first_customer)
     n_orders = int(lines.order.max()) + 1
     n_order_junk = _junk_count(len(orders))
     orders = shop.with_junk(rng, orders, n_order_junk, first_order + n_orders)
-    render.write_lines(files.orders, shop.order_lines(orders, catalogue))
+    text_arrays.write_lines(files.orders, shop.order_lines(orders, catalogue))
 
     opens = _duplicate_opens(rng, duplicates.created_day, offset=plan.size)
     events = clickstream.event_rows(
@@ -227,13 +229,17 @@ def _write_chunk(
     )
     n_event_junk = _junk_count(len(events))
     events = clickstream.with_junk(rng, events, n_event_junk)
-    render.write_lines(files.events, clickstream.event_lines(rng, events, first_event, catalogue))
+    text_arrays.write_lines(
+        files.events, clickstream.event_lines(rng, events, first_event, catalogue)
+    )
     return _Written(
         orders=n_orders + n_order_junk,
         order_rows=len(orders),
         event_rows=len(events),
         malformed=plan.n_junk + n_order_junk + n_event_junk,
-        duplicate_lines=crm.customer_lines(render.identifiers("C", dup_numbers, 7), duplicates),
+        duplicate_lines=crm.customer_lines(
+            text_arrays.identifiers("C", dup_numbers, 7), duplicates
+        ),
         duplicate_truth=_truth_lines(dup_numbers, persona[originals], numbers[originals]),
     )
 
@@ -243,7 +249,7 @@ def _duplicate_opens(rng: np.random.Generator, created_day: np.ndarray, offset: 
     numbered from ``offset`` (after the chunk's true customers)."""
     counts = rng.integers(1, _MAX_DUPLICATE_OPENS + 1, size=len(created_day))
     account = np.repeat(np.arange(created_day.shape[0]), counts)
-    window_day = created_day - render.window_day_to_epoch_day(np.zeros(1))[0]
+    window_day = created_day - text_arrays.window_day_to_epoch_day(np.zeros(1))[0]
     start = np.clip(window_day[account] + 1.0, 0.0, WINDOW_DAYS - 1.0)
     day = start + rng.uniform(size=len(account)) * (WINDOW_DAYS - start)
     kind = np.full(account.shape[0], EMAIL_OPEN, dtype=np.int8)
@@ -252,6 +258,6 @@ def _duplicate_opens(rng: np.random.Generator, created_day: np.ndarray, offset: 
 
 def _truth_lines(numbers: np.ndarray, persona: np.ndarray, original: np.ndarray | None) -> pa.Array:
     """Lines of ``truth.csv``: account, persona key, original account for duplicates."""
-    duplicate_of = "" if original is None else render.identifiers("C", original, 7)
-    ids = render.identifiers("C", numbers, 7)
-    return render.join([ids, render.labels(persona_keys(), persona), duplicate_of], ",")
+    duplicate_of = "" if original is None else text_arrays.identifiers("C", original, 7)
+    ids = text_arrays.identifiers("C", numbers, 7)
+    return text_arrays.join([ids, text_arrays.labels(persona_keys(), persona), duplicate_of], ",")

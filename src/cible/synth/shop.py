@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cible.synth import render
-from cible.synth.behaviour import DEVICES, OrderLines, Returns
+from cible.synth import text_arrays
+from cible.synth.activity import DEVICES, OrderLines, Returns
 from cible.synth.catalogue import CATEGORIES, Catalogue
 from cible.synth.personas import ORDER_CHANNELS
 
@@ -128,23 +128,23 @@ def order_lines(rows: OrderRows, catalogue: Catalogue) -> pa.Array:
     """``,``-separated lines of ``orders.csv`` (without header)."""
     n = len(rows)
     defect = rows.defect
-    customer = render.identifiers("C", rows.customer_number, 7)
-    quantity = render.integers(rows.quantity)
+    customer = text_arrays.identifiers("C", rows.customer_number, 7)
+    quantity = text_arrays.integers(rows.quantity)
     quantity = pc.if_else(pa.array(defect == 1), "two", quantity)
     quantity = pc.if_else(pa.array(defect == 2), '"1,5"', quantity)
-    date = render.timestamps(rows.seconds, iso=False)
-    bad_date = render.labels(_BAD_DATES, np.arange(n) % len(_BAD_DATES))
+    date = text_arrays.timestamps(rows.seconds, iso=False)
+    bad_date = text_arrays.labels(_BAD_DATES, np.arange(n) % len(_BAD_DATES))
     fields = [
-        render.identifiers("O", rows.order_number, 8),
-        render.integers(rows.line_no),
+        text_arrays.identifiers("O", rows.order_number, 8),
+        text_arrays.integers(rows.line_no),
         pc.if_else(pa.array(defect == 5), pa.nulls(n, pa.string()), customer),
         pc.if_else(pa.array(defect == 4), bad_date, date),
-        render.identifiers("SKU-", catalogue.sku_number[rows.sku], 4),
-        render.labels(CATEGORIES, catalogue.category[rows.sku]),
+        text_arrays.identifiers("SKU-", catalogue.sku_number[rows.sku], 4),
+        text_arrays.labels(CATEGORIES, catalogue.category[rows.sku]),
         quantity,
-        render.decimals(rows.price_cents),
-        render.labels(["completed", "returned"], rows.returned.astype(np.int64)),
-        render.labels(ORDER_CHANNELS, rows.channel),
-        render.labels(DEVICES, rows.device),
+        text_arrays.decimals(rows.price_cents),
+        text_arrays.labels(["completed", "returned"], rows.returned.astype(np.int64)),
+        text_arrays.labels(ORDER_CHANNELS, rows.channel),
+        text_arrays.labels(DEVICES, rows.device),
     ]
-    return render.join(fields, ",")
+    return text_arrays.join(fields, ",")

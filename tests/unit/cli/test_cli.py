@@ -77,7 +77,7 @@ def test_unknown_segmentation_feature_exits_2(tmp_path: Path, write_config: Writ
 
 
 def test_dedup_and_undo_commands(tmp_path: Path, write_config: WriteConfig) -> None:
-    from tests.unit.services.test_dedup import _config
+    from tests.unit.services.test_identity import _config
 
     cfg = _config(write_config, tmp_path)
     out = tmp_path / "out"
@@ -144,7 +144,7 @@ def test_calibrate_command(tmp_path: Path) -> None:
 
 
 def test_dedup_incremental_flag(tmp_path: Path, write_config: WriteConfig) -> None:
-    from tests.unit.services.test_dedup import _config
+    from tests.unit.services.test_identity import _config
 
     cfg = _config(write_config, tmp_path)
     out = tmp_path / "out"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cible.exceptions import LeakageError, WarehouseError
 from cible.predict import PointInTimeView, point_in_time_features
-from cible.predict.features import PREDICT_FEATURE_NAMES
+from cible.predict.predict_features import PREDICT_FEATURE_NAMES
 from cible.warehouse.base import WarehouseReader
 from cible.warehouse.duckdb import DuckDBWarehouse
 from tests.unit.predict.data import events_table, planted_events, purchase

@@ -12,7 +12,7 @@ import pytest
 
 from cible.exceptions import LeakageError, WarehouseError
 from cible.predict import PointInTimeView, point_in_time_features
-from cible.predict.features import PREDICT_EVENT_COLUMNS, build_predict_features
+from cible.predict.predict_features import PREDICT_EVENT_COLUMNS, build_predict_features
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
 from cible.warehouse.base import Warehouse, WarehouseReader

@@ -8,7 +8,7 @@ import pytest
 
 from cible.config.predict import TrainingSpec
 from cible.predict import TrainingResult, join_scores, score_customers, train_models
-from cible.predict.explain import background_values, occlusion_effects, occlusion_reasons
+from cible.predict.model_explanations import background_values, occlusion_effects, occlusion_reasons
 from cible.predict.scores import score_deciles
 from tests.unit.predict.data import planted_table
 

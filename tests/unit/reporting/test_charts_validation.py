@@ -10,7 +10,7 @@ import pytest
 
 from cible.reporting import charts_validation as cv
 from cible.reporting.charts import segment_color
-from cible.segmentation.explain import surrogate_rules
+from cible.segmentation.segment_explanations import surrogate_rules
 from cible.segmentation.validation import (
     SilhouetteResult,
     StabilityResult,

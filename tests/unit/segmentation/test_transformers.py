@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import check_estimator
 from cible.config import FEATURE_NAMES, FeaturePrep, SegmentationConfig
 from cible.exceptions import ConfigError
 from cible.segmentation.imputation import MultivariateImputer, missing_report
-from cible.segmentation.preprocess import FeatureTransformer
+from cible.segmentation.scaling import FeatureTransformer
 from cible.segmentation.transformers import (
     Log1pTransformer,
     Winsorizer,

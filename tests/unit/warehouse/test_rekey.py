@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 
 from cible.exceptions import IdentityResolutionError
-from cible.quality.golden import build_golden, undo_merge
+from cible.identity import build_golden, undo_merge
 from cible.warehouse.duckdb import DuckDBWarehouse
-from tests.unit.quality.golden.frames import family, family_clusters, family_pairs
+from tests.unit.identity.frames import family, family_clusters, family_pairs
 from tests.unit.warehouse.test_duckdb import _events
 
 

@@ -16,11 +16,11 @@ See docs/clv.md for the formulas and the parameter-recovery check.
 """
 
 from cible.predict.clv.bgnbd import BetaGeoModel, bgnbd_log_likelihood
+from cible.predict.clv.clv_fit import CLVConfig, fit_clv, score_clv
+from cible.predict.clv.clv_result import CLVResult, ModelFit
 from cible.predict.clv.diagnostics import frequency_fit, holdout_fit
 from cible.predict.clv.gamma_gamma import GammaGammaModel, gamma_gamma_log_likelihood
-from cible.predict.clv.result import CLVResult, ModelFit
 from cible.predict.clv.rfm import clv_summary, holdout_purchases, rfm_summary
-from cible.predict.clv.service import CLVConfig, fit_clv, score_clv
 from cible.predict.clv.simulate import (
     CDNOW_BGNBD,
     CDNOW_GAMMA_GAMMA,

@@ -12,9 +12,9 @@ from cible.segmentation.validation.representativeness import (
     CompositionResult,
     composition_test,
 )
-from cible.segmentation.validation.result import ValidationResult, validate
 from cible.segmentation.validation.silhouette import SilhouetteResult, segment_silhouettes
 from cible.segmentation.validation.stability import StabilityResult, bootstrap_stability
+from cible.segmentation.validation.suite import ValidationResult, validate
 from cible.segmentation.validation.warnings import segmentation_warnings
 
 __all__ = [

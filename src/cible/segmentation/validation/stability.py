@@ -142,16 +142,7 @@ def bootstrap_stability(
         jaccards[b] = _best_jaccards(lab[rows], boot[first], segments)
         clustered = lab[rows] != NOISE
         aris.append(float(adjusted_rand_score(lab[rows][clustered], boot[first][clustered])))
-    with np.errstate(invalid="ignore"):
-        present = ~np.isnan(jaccards)
-        counts = present.sum(axis=0)
-        means = np.where(counts > 0, np.nansum(jaccards, axis=0) / np.maximum(counts, 1), np.nan)
-        recovered = np.where(
-            counts > 0,
-            np.sum(np.nan_to_num(jaccards, nan=0.0) > RECOVERED_JACCARD, axis=0)
-            / np.maximum(counts, 1),
-            np.nan,
-        )
+    means, recovered = _per_segment(jaccards)
     return StabilityResult(
         segments=tuple(int(s) for s in segments),
         jaccards=jaccards,
@@ -162,6 +153,24 @@ def bootstrap_stability(
         n_boot=n_boot,
         resample_size=m,
     )
+
+
+def _per_segment(
+    jaccards: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per segment, over the resamples where it could be matched: the mean Jaccard and the share
+    of resamples that recovered it (Jaccard > ``RECOVERED_JACCARD``); NaN when never matched."""
+    with np.errstate(invalid="ignore"):
+        present = ~np.isnan(jaccards)
+        counts = present.sum(axis=0)
+        means = np.where(counts > 0, np.nansum(jaccards, axis=0) / np.maximum(counts, 1), np.nan)
+        recovered = np.where(
+            counts > 0,
+            np.sum(np.nan_to_num(jaccards, nan=0.0) > RECOVERED_JACCARD, axis=0)
+            / np.maximum(counts, 1),
+            np.nan,
+        )
+    return means, recovered
 
 
 def _best_jaccards(

@@ -49,30 +49,9 @@ def segmentation_warnings(
     ``"segment <id>"``).
     """
     n = sum(sizes.values()) + n_noise
-    out: list[str] = []
     if n == 0:
         return ["no customer to segment"]
-
-    def label(segment: int) -> str:
-        return f"'{names[segment]}'" if names and segment in names else f"segment {segment}"
-
-    for s, size in sorted(sizes.items()):
-        if size / n < min_share:
-            out.append(
-                f"{label(s)} is tiny: {size:,} customers ({size / n:.1%}, below {min_share:.0%})"
-            )
-    for s, value in sorted((jaccards or {}).items()):
-        if not math.isnan(value) and value < config.unstable_jaccard:
-            out.append(
-                f"{label(s)} is unstable: mean bootstrap Jaccard {value:.2f} "
-                f"(below {config.unstable_jaccard:.2f})"
-            )
-    for s, value in sorted((silhouettes or {}).items()):
-        if not math.isnan(value) and value < 0:
-            out.append(
-                f"{label(s)} is badly separated: mean silhouette {value:.2f} "
-                "(its customers are closer to another segment)"
-            )
+    out = _segment_warnings(sizes, jaccards, silhouettes, config, min_share, n, names)
     limit = math.sqrt(n / 2)
     if len(sizes) > limit:
         out.append(
@@ -90,4 +69,39 @@ def segmentation_warnings(
             f"{n_noise:,} customers ({n_noise / n:.1%}) are noise, in no segment "
             f"(above {max_noise_share:.0%})"
         )
+    return out
+
+
+def _segment_warnings(
+    sizes: Mapping[int, int],
+    jaccards: Mapping[int, float] | None,
+    silhouettes: Mapping[int, float] | None,
+    config: ValidationConfig,
+    min_share: float,
+    n: int,
+    names: Mapping[int, str] | None,
+) -> list[str]:
+    """The warnings about single segments: tiny, unstable, badly separated."""
+
+    def label(segment: int) -> str:
+        return f"'{names[segment]}'" if names and segment in names else f"segment {segment}"
+
+    out: list[str] = []
+    for s, size in sorted(sizes.items()):
+        if size / n < min_share:
+            out.append(
+                f"{label(s)} is tiny: {size:,} customers ({size / n:.1%}, below {min_share:.0%})"
+            )
+    for s, value in sorted((jaccards or {}).items()):
+        if not math.isnan(value) and value < config.unstable_jaccard:
+            out.append(
+                f"{label(s)} is unstable: mean bootstrap Jaccard {value:.2f} "
+                f"(below {config.unstable_jaccard:.2f})"
+            )
+    for s, value in sorted((silhouettes or {}).items()):
+        if not math.isnan(value) and value < 0:
+            out.append(
+                f"{label(s)} is badly separated: mean silhouette {value:.2f} "
+                "(its customers are closer to another segment)"
+            )
     return out

@@ -1,0 +1,89 @@
+"""Scores of candidate pairs: weighted similarity (``threshold``) or Fellegi-Sunter probability.
+
+* ``threshold``: the weighted mean of the field similarities of a pair, over the fields present
+  on both sides (a missing field neither helps nor hurts); 0 when no field can be compared.
+* ``fellegi_sunter``: similarities become agreement levels through each field's cut-offs, and the
+  :class:`~cible.identity.fellegi_sunter.FellegiSunter` model (EM on the candidate pairs, u
+  optionally from random pairs) gives the match probability.
+A pair is a match when its score reaches the threshold, or when it satisfies an exact key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from cible.config.matching import FieldComparison, MatchingConfig
+from cible.identity.compare import compare_pairs
+from cible.identity.fellegi_sunter import FellegiSunter, level_frequencies
+from cible.identity.prepare import Prepared
+
+_EPS = 1e-9
+
+
+def n_levels(fields: Sequence[FieldComparison]) -> list[int]:
+    """Agreement levels of each field: one per cut-off plus "below every cut-off"."""
+    return [len(f.cut_offs) + 1 for f in fields]
+
+
+def to_levels(sims: Mapping[str, np.ndarray], fields: Sequence[FieldComparison]) -> np.ndarray:
+    """Similarities -> comparison vectors: level 0 = at or above the first cut-off, ...;
+    ``-1`` where the similarity is NaN (a side missing)."""
+    n = len(next(iter(sims.values()))) if sims else 0
+    gamma = np.empty((n, len(fields)), dtype=np.int64)
+    for f, field in enumerate(fields):
+        sim = sims[field.label]
+        cut = np.asarray(field.cut_offs)
+        below = (sim[:, None] < cut[None, :] - _EPS).sum(axis=1)
+        gamma[:, f] = np.where(np.isnan(sim), -1, below)
+    return gamma
+
+
+def weighted_score(sims: Mapping[str, np.ndarray], fields: Sequence[FieldComparison]) -> np.ndarray:
+    """Weighted mean similarity over the fields present on both sides (0 if none is)."""
+    n = len(next(iter(sims.values()))) if sims else 0
+    total, weight = np.zeros(n), np.zeros(n)
+    for field in fields:
+        sim = sims[field.label]
+        present = ~np.isnan(sim)
+        total[present] += field.weight * sim[present]
+        weight[present] += field.weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weight > 0, total / np.maximum(weight, _EPS), 0.0)
+
+
+def random_pair_levels(prepared: Prepared, config: MatchingConfig) -> np.ndarray:
+    """Comparison vectors of seeded random record pairs (almost all non-matches)."""
+    n = len(prepared)
+    rng = np.random.default_rng(config.em.random_state)
+    size = min(config.em.random_pairs, n * (n - 1) // 2)
+    a = rng.integers(0, n, size=size)
+    b = (a + rng.integers(1, n, size=size)) % n
+    left, right = np.minimum(a, b), np.maximum(a, b)
+    return to_levels(compare_pairs(prepared, config.fields, left, right), config.fields)
+
+
+def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -> FellegiSunter:
+    """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors."""
+    levels = n_levels(config.fields)
+    u_fixed = None
+    if config.em.u_from_random_pairs and len(prepared) > 1:
+        u_fixed = [
+            p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)
+        ]
+    model = FellegiSunter(
+        n_levels=levels, u_fixed=u_fixed, max_iter=config.em.max_iter, tol=config.em.tol
+    )
+    return model.fit(gamma)
+
+
+def score_pairs(
+    sims: Mapping[str, np.ndarray], config: MatchingConfig, model: FellegiSunter | None
+) -> np.ndarray:
+    """The score in [0, 1] of every pair under the configured method."""
+    if config.method == "threshold":
+        return weighted_score(sims, config.fields)
+    if model is None:
+        raise ValueError("the fellegi_sunter method needs a fitted model")
+    return model.predict_proba(to_levels(sims, config.fields))[:, 1]

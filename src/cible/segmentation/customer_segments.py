@@ -1,0 +1,235 @@
+"""Segment customers: scale, cluster with automatic k, order, profile, name, project in 2D.
+
+Only purchasing customers (``frequency > 0``) are clustered; the others form segment 0,
+"Prospects - no purchase yet", and take no part in fitting or in the silhouette. k-means segments
+get ids ``1..k`` in order of decreasing mean monetary value, so the same data always gives the same
+ids whatever order k-means found the clusters in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from sklearn.decomposition import PCA
+
+from cible.config import FEATURE_NAMES, SegmentationConfig
+from cible.exceptions import SegmentationError
+from cible.segmentation.naming import name_segments
+from cible.segmentation.profiles import profile_segments
+from cible.segmentation.science import ScienceResult, run_science
+from cible.segmentation.segmentation_result import (
+    NOISE_SEGMENT_NAME,
+    PROSPECT_SEGMENT_ID,
+    PROSPECT_SEGMENT_NAME,
+    SegmentationResult,
+)
+from cible.segmentation.selection import SelectionResult
+
+MAP_SAMPLE_SIZE = 5000
+
+
+def segment_customers(
+    features: pd.DataFrame,
+    config: SegmentationConfig,
+    on_k: Callable[[int], None] | None = None,
+    *,
+    categories: Mapping[str, pd.Series] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> SegmentationResult:
+    """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
+
+    The purchasing customers go through :func:`~cible.segmentation.science.run_science`
+    (preparation, AHP weights, automatic selection over the algorithm grid, validation,
+    explanation, maps). Noise points of a density method form their own segment,
+    "Atypical - no clear segment", numbered after the others. ``on_k(i)`` is called after each
+    candidate of the grid (progress); ``categories`` (aligned with ``features``) feed the
+    representativeness tests.
+
+    Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
+    repeat, or there are fewer than ``k_min + 1`` purchasing customers.
+    """
+    buyers = _buyers(features, config)
+    science = _fit_buyers(features, buyers, config, on_k, categories, on_step)
+    sel = science.selection
+    buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
+    all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
+    all_ids[buyers] = buyer_ids
+    segment_ids = pd.Series(all_ids, index=features.index)
+    noise_id = int(buyer_ids.max()) if (sel.labels < 0).any() else None
+    profiles, names = _named_profiles(features, buyers, segment_ids, noise_id)
+    customer_ids = features.index.astype(str).to_numpy()
+    assignments = pd.DataFrame(
+        {
+            "customer_id": customer_ids,
+            "segment_id": segment_ids.to_numpy(dtype=np.int64),
+            "segment_name": segment_ids.map(names).astype(str).to_numpy(),
+        }
+    )
+    map_2d, explained = _pca_map(
+        science.prepared, customer_ids[buyers], buyer_ids, names, config.random_state
+    )
+    return SegmentationResult(
+        assignments=assignments,
+        profiles=profiles,
+        k_scores=_k_scores(sel),
+        chosen_k=int(sel.chosen.n_segments),
+        silhouette=float(sel.chosen.silhouette),
+        map_2d=map_2d,
+        pca_explained=explained,
+        feature_names=list(config.features),
+        n_prospects=int(len(features) - buyers.sum()),
+        algorithm=sel.chosen.candidate.name,
+        science=science,
+        label_map={int(a): int(b) for a, b in zip(sel.labels, buyer_ids, strict=True)},
+    )
+
+
+def _buyers(features: pd.DataFrame, config: SegmentationConfig) -> NDArray[np.bool_]:
+    """The mask of purchasing customers, after checking the input and that there are enough."""
+    _check_input(features, config)
+    buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
+    n_buyers = int(buyers.sum())
+    if n_buyers < config.k_min + 1:
+        raise SegmentationError(
+            f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
+            f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
+        )
+    _check_complete(features.loc[buyers, list(config.features)])
+    return buyers
+
+
+def _fit_buyers(
+    features: pd.DataFrame,
+    buyers: NDArray[np.bool_],
+    config: SegmentationConfig,
+    on_k: Callable[[int], None] | None,
+    categories: Mapping[str, pd.Series] | None,
+    on_step: Callable[[str], None] | None,
+) -> ScienceResult:
+    """Run the science on the purchasing customers (a fitting failure is a SegmentationError)."""
+    counter = iter(range(1, 10_000))
+    buyer_categories = (
+        {k: v[buyers].reset_index(drop=True) for k, v in categories.items()} if categories else None
+    )
+    try:
+        return run_science(
+            features.loc[buyers],
+            config,
+            categories=buyer_categories,
+            on_step=on_step,
+            on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
+        )
+    except ValueError as e:
+        raise SegmentationError(f"segmentation could not be fitted: {e}") from e
+
+
+def _named_profiles(
+    features: pd.DataFrame, buyers: NDArray[np.bool_], segment_ids: pd.Series, noise_id: int | None
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Segment profiles (lift against the buyers) and the name of every segment."""
+    profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
+    profiles = profile_segments(
+        features.loc[:, profile_columns],
+        segment_ids,
+        reference=features.loc[buyers, profile_columns],
+    )
+    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
+    names = name_segments(clustered)
+    names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
+    if noise_id is not None:
+        names[noise_id] = NOISE_SEGMENT_NAME
+    return profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str)), names
+
+
+def _k_scores(sel: SelectionResult) -> pd.DataFrame:
+    """Elbow and silhouette by k: the k-means candidates (the best candidate per k otherwise)."""
+    rows = [
+        {"k": c.n_segments, "inertia": c.inertia, "silhouette": c.silhouette}
+        for c in sel.candidates
+        if c.candidate.algorithm == "kmeans" and c.error is None
+    ]
+    if not rows:
+        best: dict[int, float] = {}
+        for c in sel.candidates:
+            if c.error is None and np.isfinite(c.silhouette):
+                best[c.n_segments] = max(best.get(c.n_segments, -1.0), c.silhouette)
+        rows = [{"k": k, "inertia": float("nan"), "silhouette": v} for k, v in sorted(best.items())]
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"]).astype(
+        {"k": "int64", "inertia": "float64", "silhouette": "float64"}
+    )
+
+
+def _check_input(features: pd.DataFrame, config: SegmentationConfig) -> None:
+    needed = list(dict.fromkeys([*config.features, "frequency", "monetary"]))
+    missing = [c for c in needed if c not in features.columns]
+    if missing:
+        raise SegmentationError(f"features lack column(s) {missing}; segmentation needs {needed}")
+    if features.index.has_duplicates:
+        n_dup = int(features.index.duplicated().sum())
+        raise SegmentationError(f"features have {n_dup:,} repeated customer_id value(s)")
+    n_missing_freq = int(features["frequency"].isna().sum())
+    if n_missing_freq:
+        raise SegmentationError(
+            f"column 'frequency' has {n_missing_freq:,} missing value(s); it must be 0 for "
+            "customers without purchase"
+        )
+
+
+def _check_complete(buyer_frame: pd.DataFrame) -> None:
+    """Purchasing customers must have every clustering feature (guard against upstream bugs)."""
+    problems = []
+    for col in buyer_frame.columns:
+        values = pd.to_numeric(buyer_frame[col], errors="coerce").to_numpy(dtype=np.float64)
+        n_bad = int((~np.isfinite(values)).sum())
+        if n_bad:
+            problems.append(f"'{col}' ({n_bad:,})")
+    if problems:
+        raise SegmentationError(
+            "purchasing customers have missing, infinite or non-numeric values in column(s) "
+            + ", ".join(problems)
+            + "; every clustering feature must be set when frequency > 0"
+        )
+
+
+def _ids_by_monetary(labels: NDArray[np.int64], monetary: pd.Series) -> NDArray[np.int64]:
+    """Relabel clusters 1..k by decreasing mean monetary (ties: label order); noise (-1) gets k+1."""
+    means = pd.Series(monetary.to_numpy(dtype=np.float64)).groupby(labels).mean()
+    order = sorted((lab for lab in means.index if lab >= 0), key=lambda lab: (-means[lab], lab))
+    mapping = {int(label): rank for rank, label in enumerate(order, start=1)}
+    mapping[-1] = len(order) + 1
+    return np.asarray([mapping[int(label)] for label in labels], dtype=np.int64)
+
+
+def _pca_map(
+    scaled: NDArray[np.float64],
+    customer_ids: NDArray[np.object_],
+    segment_ids: NDArray[np.int64],
+    names: dict[int, str],
+    random_state: int,
+) -> tuple[pd.DataFrame, tuple[float, float]]:
+    """First two principal components of the scaled features for a seeded customer sample."""
+    n_rows, n_features = scaled.shape
+    n_components = min(2, n_features, n_rows)
+    pca = PCA(n_components=n_components, svd_solver="full").fit(scaled)
+    if n_rows > MAP_SAMPLE_SIZE:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(n_rows, size=MAP_SAMPLE_SIZE, replace=False))
+    else:
+        rows = np.arange(n_rows)
+    coords = np.zeros((len(rows), 2))
+    coords[:, :n_components] = pca.transform(scaled[rows])
+    ratios = [float(r) for r in pca.explained_variance_ratio_] + [0.0, 0.0]
+    sample_ids = segment_ids[rows]
+    frame = pd.DataFrame(
+        {
+            "customer_id": customer_ids[rows],
+            "pc1": coords[:, 0],
+            "pc2": coords[:, 1],
+            "segment_id": sample_ids,
+            "segment_name": [names[int(i)] for i in sample_ids],
+        }
+    )
+    return frame, (ratios[0], ratios[1])

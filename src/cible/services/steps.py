@@ -1,0 +1,233 @@
+"""The steps of the batch pipeline, each a function with a typed input and a typed result.
+
+``cible run`` (:func:`cible.services.pipeline.run_pipeline`) is the list of them, in order::
+
+    ingest_step -> identity_step -> features_step -> predict_step -> segment_step
+    -> write_outputs_step
+
+Every step takes the :class:`Run` it belongs to (configuration, output folder, progress, the
+seconds spent per step) and what the previous steps produced; the warehouse steps take the open
+warehouse too. A caller that needs one step (a service that re-segments, a scheduler that only
+refreshes the features) calls that step alone. Only :func:`write_outputs_step` writes result
+files, each once, through one staging folder (:func:`cible.services.outputs.staged`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from cible.config import CibleConfig
+from cible.exceptions import FeatureError
+from cible.features import build_context, build_features, default_as_of
+from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
+from cible.quality.report import with_imputation
+from cible.quality.results import QualityReport
+from cible.reporting.html import render_report
+from cible.reporting.quality import render_quality_page, write_quality_json
+from cible.segmentation.customer_segments import segment_customers
+from cible.segmentation.segmentation_result import SegmentationResult
+from cible.segmentation.selection import candidate_grid
+from cible.services.identity import IdentityOutcome, resolve_identities, write_identity
+from cible.services.ingest import IngestSummary, ingest
+from cible.services.outputs import run_meta, staged, write_json
+from cible.services.predict import PredictOutcome, predict_in_warehouse, write_predict_outputs
+from cible.services.progress import Progress
+from cible.warehouse.base import Warehouse
+
+CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
+CONTEXT_CATEGORIES = ("country", "channel")
+
+
+@dataclass
+class Run:
+    """What every step of one run shares; ``seconds`` collects the time of each step."""
+
+    config: CibleConfig
+    out_dir: Path
+    progress: Progress
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the time spent in the block to ``seconds[step]``."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """The customer features at ``as_of`` and the context columns (country, channel) beside them."""
+
+    as_of: date
+    table: pd.DataFrame
+    context: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """Everything :func:`write_outputs_step` writes."""
+
+    ingest: IngestSummary
+    features: FeatureSet
+    segmentation: SegmentationResult
+    identity: IdentityOutcome | None = None
+    prediction: PredictOutcome | None = None
+
+
+def ingest_step(run: Run, wh: Warehouse) -> IngestSummary:
+    """Read, check and load every source (the quality files wait for :func:`write_outputs_step`)."""
+    with run.timed("ingest"):
+        return ingest(run.config, wh, run.out_dir, run.progress, write_quality_files=False)
+
+
+def identity_step(run: Run, wh: Warehouse) -> IdentityOutcome | None:
+    """Resolve identities when ``dedup:`` is enabled; otherwise clear a previous resolution."""
+    dedup = run.config.dedup
+    if dedup is None or not dedup.enabled:
+        wh.clear_identity()
+        return None
+    with run.timed("dedup"):
+        return resolve_identities(dedup, wh, run.progress)
+
+
+def features_step(run: Run, wh: Warehouse) -> FeatureSet:
+    """The behaviour features of every customer at ``as_of`` (configured, else the last event)."""
+    with run.timed("features"):
+        as_of = run.config.as_of or default_as_of(wh)
+        run.progress.start(f"Computing features at {as_of.isoformat()}")
+        table = build_features(wh, as_of)
+        run.progress.done(f"{len(table):,} customers")
+        context = build_context(wh, as_of).reindex(table.index)
+    return FeatureSet(as_of, table, context)
+
+
+def predict_step(
+    run: Run, wh: Warehouse, features: FeatureSet
+) -> tuple[FeatureSet, PredictOutcome | None]:
+    """Score customers when ``predict:`` reads the event history; the score (and the lifetime
+    value, when computed) become features too."""
+    if run.config.predict is None or run.config.predict.table is not None:
+        return features, None
+    with run.timed("predict"):
+        prediction = predict_in_warehouse(run.config, wh, features.as_of, run.progress)
+    columns = [prediction.score_name] + [
+        c for c in CLV_SCORE_COLUMNS if c in prediction.scores.columns
+    ]
+    with run.timed("features"):
+        table = features.table.join(prediction.scores[columns])
+    return replace(features, table=table), prediction
+
+
+def check_segmentation_features(config: CibleConfig, features: FeatureSet) -> None:
+    """Raise :class:`FeatureError` when ``segmentation.features`` names a column not computed."""
+    missing = sorted(set(config.segmentation.features) - set(features.table.columns))
+    if missing:
+        raise FeatureError(
+            f"segmentation.features {missing} are not computed features; "
+            f"available: {list(features.table.columns)}"
+        )
+
+
+def segment_step(run: Run, features: FeatureSet) -> SegmentationResult:
+    """Select, fit, validate, explain and map the segments of the buying customers."""
+    progress, table = run.progress, features.table
+    with run.timed("segment"):
+        n_buyers = int((table["frequency"] > 0).sum())
+        progress.start(
+            "Selecting a segmentation (algorithms x parameters)",
+            total=len(candidate_grid(run.config.segmentation, n_buyers)),
+        )
+        categories = {
+            col: features.context[col]
+            for col in CONTEXT_CATEGORIES
+            if features.context[col].nunique(dropna=True) > 1
+        }
+        seg = segment_customers(
+            table,
+            run.config.segmentation,
+            on_k=lambda _i: progress.advance(),
+            categories=categories,
+            on_step=_on_segment_step(progress),
+        )
+        progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
+    return seg
+
+
+def _on_segment_step(progress: Progress) -> Callable[[str], None]:
+    def on_step(name: str) -> None:
+        if name == "selected":
+            progress.done()
+            progress.start("Validating, explaining and mapping the segments")
+
+    return on_step
+
+
+def run_quality_report(outputs: RunOutputs) -> QualityReport | None:
+    """The data-quality report of the sources, with the shares the segmentation imputed."""
+    if outputs.ingest.quality is None:
+        return None
+    science = outputs.segmentation.science
+    return with_imputation(outputs.ingest.quality, science.missing if science else None)
+
+
+def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
+    """Write every result file of the run, each once, in one staging folder; return the report."""
+    with run.timed("report"):
+        run.progress.start("Writing results and report")
+        meta = run_meta(run.config.project, as_of=outputs.features.as_of.isoformat())
+        quality = run_quality_report(outputs)
+        with staged(run.out_dir) as path:
+            if quality is not None:
+                write_quality_json(path("quality.json"), quality)
+                render_quality_page(path("quality.html"), quality, meta)
+            _write_tables(run, outputs, path)
+            report = render_report(
+                path("report.html"),
+                segmentation=outputs.segmentation,
+                ingest=[s.as_dict() for s in outputs.ingest.sources],
+                meta=meta,
+                identity=outputs.identity.summary() if outputs.identity is not None else None,
+                quality=quality,
+            )
+            write_json(path("run.json"), _run_record(run, outputs, meta))
+    run.progress.done()
+    return run.out_dir / report.name
+
+
+def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) -> None:
+    seg = outputs.segmentation
+    outputs.features.table.reset_index().to_parquet(path("features.parquet"), index=False)
+    seg.assignments.to_parquet(path("segments.parquet"), index=False)
+    seg.profiles.to_csv(path("profiles.csv"), index=False)
+    if outputs.prediction is not None:
+        write_predict_outputs(path, outputs.prediction)
+    if seg.science is not None:
+        write_json(path("selection.json"), seg.science.selection.to_dict())
+        write_json(path("validation.json"), seg.science.validation_dict())
+    if outputs.identity is not None and run.config.dedup is not None:
+        write_identity(outputs.identity, path, config=run.config.dedup)
+
+
+def _run_record(run: Run, outputs: RunOutputs, meta: dict[str, str]) -> dict[str, object]:
+    """The content of ``run.json``: the run metadata, the seconds of every step before the
+    writing, and the headline figures."""
+    seg, identity = outputs.segmentation, outputs.identity
+    return {
+        **meta,
+        "seconds": dict(run.seconds),
+        "chosen_k": seg.chosen_k,
+        "algorithm": seg.algorithm,
+        "silhouette": seg.silhouette,
+        "customers": len(outputs.features.table),
+        "dedup": identity.golden.summary() if identity is not None else None,
+    }

@@ -1,0 +1,85 @@
+"""Comparators: specific similarities on hand-made values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cible.identity import FieldComparison
+from cible.identity.compare import compare_field
+from cible.identity.prepare import Prepared
+
+
+def similarities(left: list[str | None], right: list[str | None], **field: object) -> list[float]:
+    values = np.array([*left, *right], dtype=object)
+    prepared = Prepared(ids=np.arange(len(values)).astype(object), values={"v": values})
+    n = len(left)
+    spec = FieldComparison.model_validate({"column": "v", **field})
+    sims = compare_field(prepared, spec, np.arange(n), np.arange(n, 2 * n))
+    return [round(float(s), 4) for s in sims]
+
+
+def test_exact() -> None:
+    assert similarities(["a", "a"], ["a", "b"], comparator="exact") == [1.0, 0.0]
+    sims = similarities(["a", None], ["a", "a"], comparator="exact")
+    assert sims[0] == 1.0 and np.isnan(sims[1])
+
+
+def test_string_comparators() -> None:
+    assert similarities(["martha", "kitten"], ["marhta", "sitting"], comparator="jaro_winkler") == [
+        0.9611,
+        0.7460,
+    ]
+    assert similarities(["kitten", "abc"], ["sitting", "abc"], comparator="levenshtein") == [
+        0.5714,
+        1.0,
+    ]
+    # a swap of adjacent letters is one edit for Damerau-Levenshtein, two for Levenshtein
+    assert similarities(["martha"], ["marhta"], comparator="damerau_levenshtein") == [0.8333]
+    assert similarities(["martha"], ["marhta"], comparator="levenshtein") == [0.6667]
+    assert similarities(["rue de la paix"], ["la paix rue"], comparator="token_set") == [1.0]
+
+
+def test_repeated_value_pairs_are_computed_once_but_returned_everywhere() -> None:
+    sims = similarities(
+        ["ab", "ab", "ab", None], ["ab", "ac", "ab", "ab"], comparator="levenshtein"
+    )
+    assert sims[:3] == [1.0, 0.5, 1.0]
+    assert np.isnan(sims[3])
+
+
+def test_date_levels() -> None:
+    left = ["1980-03-12", "1980-03-12", "1980-03-12", "1980-03-12", "1980-03-12", "1980-03-12"]
+    right = ["1980-03-12", "1980-12-03", "1980-03-13", "1980-03-21", "1981-03-13", "1999-09-09"]
+    assert similarities(left, right, comparator="date") == [1.0, 0.9, 0.8, 0.8, 0.6, 0.0]
+
+
+def test_date_falls_back_to_exact_text() -> None:
+    assert similarities(
+        ["1980", "1980", "1980-03-12"], ["1980", "1981", "n/a"], comparator="date"
+    ) == [
+        1.0,
+        0.0,
+        0.0,
+    ]
+
+
+def test_numeric() -> None:
+    assert similarities(["100", "0", "10"], ["90", "0", "x"], comparator="numeric")[:2] == [
+        0.9,
+        1.0,
+    ]
+    assert np.isnan(similarities(["10"], ["x"], comparator="numeric")[0])
+    assert similarities(["100", "100"], ["97", "120"], comparator="numeric", scale=10) == [0.7, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("code", "left", "right", "expected"),
+    [
+        ("soundex", "robert", "rupert", 1.0),
+        ("metaphone", "smith", "smyth", 1.0),
+        ("nysiis", "smith", "jones", 0.0),
+    ],
+)
+def test_phonetic(code: str, left: str, right: str, expected: float) -> None:
+    assert similarities([left], [right], comparator="phonetic", phonetic=code) == [expected]
