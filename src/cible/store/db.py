@@ -3,6 +3,7 @@ PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic mi
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
@@ -140,16 +141,7 @@ def upsert_rows(
         out = conn.execute(stmt.returning(key), list(rows)).scalars().all()
         return list(out) if returning is not None else []
     columns = list(rows[0])
-    arrays = [
-        sa.func.unnest(
-            sa.bindparam(
-                f"rows_{c}",
-                value=[r[c] for r in rows],
-                type_=postgresql.ARRAY(_array_item(table.c[c].type)),
-            )
-        )
-        for c in columns
-    ]
+    arrays = [_unnest(table.c[c], [r[c] for r in rows]) for c in columns]
     ins = postgresql.insert(table).from_select(columns, sa.select(*arrays))
     stmt = conflict(ins) if conflict else ins
     if returning is not None:
@@ -158,6 +150,12 @@ def upsert_rows(
     return []
 
 
-def _array_item(kind: Any) -> Any:
-    """Array element type: JSON travels as JSONB (json[] has no equality; the column casts)."""
-    return postgresql.JSONB() if isinstance(kind, sa.JSON) else kind
+def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:
+    """``unnest(:array)`` of one column's values; JSON goes as text[] cast back per element
+    (psycopg adapts a text array several times faster than a json array)."""
+    if isinstance(column.type, sa.JSON):
+        texts = [None if v is None else json.dumps(v, separators=(",", ":")) for v in values]
+        param = sa.bindparam(f"rows_{column.name}", value=texts, type_=postgresql.ARRAY(sa.Text))
+        return sa.cast(sa.func.unnest(param), column.type)
+    param = sa.bindparam(f"rows_{column.name}", value=values, type_=postgresql.ARRAY(column.type))
+    return sa.func.unnest(param)
