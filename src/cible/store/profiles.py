@@ -4,7 +4,7 @@ per-order rows (one query for a batch of customers), and store them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,46 +24,7 @@ def aggregates_for(
     days before ``as_of``: ONE query, the profiles joined to the grouped order and day rows."""
     day = as_of.date()
     ids = list(customer_ids)
-    o = t.orders.c
-    per_order = (
-        sa.select(
-            o.customer_id,
-            sa.func.min(o.first_ts).label("ts"),
-            sa.func.sum(o.amount_micros).label("amount"),
-        )
-        .where(o.customer_id.in_(ids), o.day < day)
-        .group_by(o.customer_id, o.order_id)
-        .subquery()
-    )
-    orders = (
-        sa.select(
-            per_order.c.customer_id,
-            sa.func.count().label("freq"),
-            sa.func.sum(per_order.c.amount).label("gross"),
-            sa.func.min(per_order.c.ts).label("first_o"),
-            sa.func.max(per_order.c.ts).label("last_o"),
-        )
-        .group_by(per_order.c.customer_id)
-        .subquery()
-    )
-    d = t.daily_events.c
-
-    def window(n: int) -> Any:
-        since = day - timedelta(days=n)
-        return sa.func.sum(sa.case((d.day >= since, d.events), else_=0))
-
-    days = (
-        sa.select(
-            d.customer_id,
-            sa.func.min(d.first_ts).label("first_ts"),
-            window(30).label("e30"),
-            window(90).label("e90"),
-            sa.func.sum(d.refunded_micros).label("refunded"),
-        )
-        .where(d.customer_id.in_(ids), d.day < day)
-        .group_by(d.customer_id)
-        .subquery()
-    )
+    orders, days = _orders_of(ids, day), _days_of(ids, day)
     p, c = t.profiles.c, t.customers
     created = sa.case((c.c.created_at < as_of, c.c.created_at), else_=None)
     query = (
@@ -100,6 +61,54 @@ def aggregates_for(
             events_90d=int(r.e90 or 0),
         )
     return out
+
+
+def _orders_of(ids: Sequence[str], day: date) -> Any:
+    """Per customer: distinct orders before ``day``, their gross, first and last order time."""
+    o = t.orders.c
+    per_order = (
+        sa.select(
+            o.customer_id,
+            sa.func.min(o.first_ts).label("ts"),
+            sa.func.sum(o.amount_micros).label("amount"),
+        )
+        .where(o.customer_id.in_(ids), o.day < day)
+        .group_by(o.customer_id, o.order_id)
+        .subquery()
+    )
+    return (
+        sa.select(
+            per_order.c.customer_id,
+            sa.func.count().label("freq"),
+            sa.func.sum(per_order.c.amount).label("gross"),
+            sa.func.min(per_order.c.ts).label("first_o"),
+            sa.func.max(per_order.c.ts).label("last_o"),
+        )
+        .group_by(per_order.c.customer_id)
+        .subquery()
+    )
+
+
+def _days_of(ids: Sequence[str], day: date) -> Any:
+    """Per customer: first event, events in the 30 / 90 days, refunded amount, before ``day``."""
+    d = t.daily_events.c
+
+    def window(n: int) -> Any:
+        since = day - timedelta(days=n)
+        return sa.func.sum(sa.case((d.day >= since, d.events), else_=0))
+
+    return (
+        sa.select(
+            d.customer_id,
+            sa.func.min(d.first_ts).label("first_ts"),
+            window(30).label("e30"),
+            window(90).label("e90"),
+            sa.func.sum(d.refunded_micros).label("refunded"),
+        )
+        .where(d.customer_id.in_(ids), d.day < day)
+        .group_by(d.customer_id)
+        .subquery()
+    )
 
 
 def refresh(
