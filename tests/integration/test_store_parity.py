@@ -143,3 +143,20 @@ def test_publish_loads_the_run_like_the_batch(run: Run, store: ProfileStore) -> 
     again = publish_run(run.out, url, schema=schema)
     assert again.version == 2 and again.differ_from_batch == 0
     assert store.apply_events(run.events[:BATCH]).applied == 0  # the run's events: processed
+
+
+def test_cible_publish_command(run: Run, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cible.cli.main import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    done = CliRunner().invoke(app, ["publish", "--out", str(run.out), "--store", url])
+    assert done.exit_code == 0, done.output
+    assert "Published model version 1" in done.output
+    assert "0 differ from the batch segments" in done.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    failed = CliRunner().invoke(app, ["publish", "--out", str(empty), "--store", url])
+    assert failed.exit_code == 2
+    assert "segment_model.joblib does not exist" in " ".join(failed.output.split())
