@@ -148,10 +148,28 @@ def test_domain_packages_import_no_driver_cli_or_service(package: str) -> None:
         bad = sorted(top & set(FRONTS))
         if m not in COMPUTE_ENGINE:
             bad += sorted(top & set(DRIVERS))
-        bad += sorted(d for d in _internal(m) if d.startswith(("cible.cli", "cible.services")))
+        bad += sorted(
+            d for d in _internal(m) if d.startswith(("cible.cli", "cible.services", "cible.store"))
+        )
         if bad:
             offenders[m] = bad
     assert offenders == {}
+
+
+def test_the_store_stands_on_the_floor_only() -> None:
+    """``cible.store`` may use SQLAlchemy and the drivers, but no domain package, service or
+    front: domain code reaches it through the services (docs/architecture.md)."""
+    allowed = ("cible.store", "cible.config", "cible.schemas", "cible.exceptions")
+    offenders = {}
+    for m in _modules():
+        if not m.startswith("cible.store"):
+            continue
+        bad = sorted(d for d in _internal(m) if d != "cible" and not d.startswith(allowed))
+        bad += sorted({i.split(".")[0] for i in _imports(m)} & set(FRONTS))
+        if bad:
+            offenders[m] = bad
+    assert offenders == {}
+    assert "sqlalchemy" in {i.split(".")[0] for i in _imports("cible.store.db")}
 
 
 def _fresh(code: str) -> tuple[str, float]:
@@ -232,8 +250,9 @@ def test_no_module_over_500_lines_and_no_function_over_60() -> None:
 
 
 # Packages whose modules are named after the subject they serve (config/quality.py is the
-# ``quality:`` section, services/quality.py its use case, reporting/quality.py its rendering).
-LAYERS = ("cible.config", "cible.services", "cible.reporting", "cible.cli")
+# ``quality:`` section, services/quality.py its use case, reporting/quality.py its rendering,
+# store/customers.py its repository).
+LAYERS = ("cible.config", "cible.services", "cible.reporting", "cible.cli", "cible.store")
 
 
 def test_a_module_name_means_one_thing() -> None:

@@ -187,3 +187,26 @@ def test_old_identity_paths_keep_their_names_with_a_warning(old: str, names: set
         with pytest.warns(DeprecationWarning, match=rf"{old}\.{name} moved to cible\.identity"):
             value = getattr(module, name)
         assert value is getattr(cible.identity, name)
+
+
+def test_store() -> None:
+    import cible.store
+
+    assert sorted(cible.store.__all__) == [
+        "Aggregates",
+        "ApplyResult",
+        "CustomerRecord",
+        "InvalidEvent",
+        "LiveEvent",
+        "MembershipChange",
+        "Notification",
+        "Profile",
+        "ProfileStore",
+        "ScoringModel",
+        "SegmentInfo",
+        "StoreError",
+        "features_at",
+        "live_as_of",
+    ]
+    for name in cible.store.__all__:
+        assert hasattr(cible.store, name), name

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cible import __version__
 from cible.config import CibleConfig
 from cible.exceptions import FeatureError
 from cible.features import build_context, build_features, default_as_of
@@ -32,6 +33,7 @@ from cible.quality.results import QualityReport
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.customer_segments import segment_customers
+from cible.segmentation.model_artifact import write_segment_model
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.services.identity import IdentityOutcome, resolve_identities, write_identity
@@ -214,6 +216,8 @@ def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) ->
     if seg.science is not None:
         write_json(path("selection.json"), seg.science.selection.to_dict())
         write_json(path("validation.json"), seg.science.validation_dict())
+        model, digest = path("segment_model.joblib"), path("segment_model.joblib.sha256")
+        write_segment_model(seg, model, digest, __version__)
     if outputs.identity is not None and run.config.dedup is not None:
         write_identity(outputs.identity, path, config=run.config.dedup)
 
