@@ -168,3 +168,20 @@ def test_import_cible_and_help_load_no_heavy_package() -> None:
     )
     assert loaded.splitlines()[-1] == "[]"
     print(f"cible --help in a fresh interpreter: {seconds:.2f} s")
+
+
+def test_only_the_cli_imports_the_web_service_and_services_import_no_web_framework() -> None:
+    """``cible.api`` is a front like the CLI: the services under it never import FastAPI,
+    Starlette or uvicorn, and nothing but ``cible.cli`` (and ``cible.api`` itself) imports it."""
+    web = {"fastapi", "starlette", "uvicorn"}
+    offenders = {}
+    for m in _modules():
+        if m.startswith("cible.services"):
+            bad = sorted({i.split(".")[0] for i in _imports(m)} & web)
+            if bad:
+                offenders[m] = bad
+        elif not m.startswith(("cible.cli", "cible.api")):
+            bad = sorted(d for d in _internal(m) if d.startswith("cible.api"))
+            if bad:
+                offenders[m] = bad
+    assert offenders == {}

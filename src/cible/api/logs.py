@@ -35,6 +35,7 @@ PHONE = re.compile(
 )
 FIELDS = ("method", "route", "status", "duration_ms", "key")
 HANDLER_NAME = "cible-json"
+STATIC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
 
 
 def scrub(text: str) -> str:
@@ -93,6 +94,17 @@ def configure_logging(level: str = "info", stream: IO[str] | None = None) -> log
     return handler
 
 
+def _route_template(scope: Scope) -> str:
+    """The matched route's template; the raw path only for the app's fixed documentation
+    pages (no ids in them); ``(unmatched)`` otherwise."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    path = scope.get("path", "")
+    return path if path in STATIC_PATHS else "(unmatched)"
+
+
 def _presented_key(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"x-api-key":
@@ -125,13 +137,12 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
             key = _presented_key(scope)
             self.log.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    "route": getattr(route, "path", None) or "(no route)",
+                    "route": _route_template(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - start) * 1000, 3),
                     "key": key_digest(key)[:8] if key else None,

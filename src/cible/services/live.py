@@ -182,9 +182,9 @@ class LiveService:
     # -- models -------------------------------------------------------------------------------
     def publish_run(self, run_dir: str) -> int:
         """Publish the batch run in ``run_dir`` (relative to, and confined in, ``models_dir``)."""
+        path = self.resolve_run_dir(run_dir)
         from cible.services.publish import publish_run
 
-        path = self.resolve_run_dir(run_dir)
         version = publish_run(path, self.store)
         self.profiles.clear()
         return version
