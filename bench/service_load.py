@@ -135,6 +135,37 @@ def _figures(latencies: np.ndarray, wall: float) -> dict[str, float]:
     }
 
 
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client (one socket, GET only): a load generator that costs
+    a tenth of httpx per request, so that 16 client threads do not starve the server of CPU on
+    a small machine. Used for the ``client=raw`` lines; ``client=httpx`` is the default."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.head = f"Host: {host}:{port}\r\n{extra}\r\n"
+        self.buf = b""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\n{self.head}".encode())
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buf += chunk
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = next(
+            int(x.split(b":", 1)[1]) for x in lines[1:] if x.lower().startswith(b"content-length:")
+        )
+        while len(rest) < length:
+            rest += self.sock.recv(65536)
+        self.buf = rest[length:]
+        return int(lines[0].split()[1]), rest[:length]
+
+
 def _read_key(store_url: str) -> str:
     from cible.store import ProfileStore
 
@@ -153,34 +184,58 @@ def measure_profile_get(
     requests: int = 5000,
     workers: int = 1,
     cache_ttl_s: float = 1.0,
+    warm: bool = False,
+    client: str = "httpx",
 ) -> dict[str, Any]:
     """GET /v1/customers/{id}/profile on a live ``cible serve`` over ``store_url``:
-    ``{"clients", "requests", "p50_ms", "p99_ms", "max_ms", "rps", "workers", "cache_ttl_s"}``.
+    ``{"clients", "requests", "p50_ms", "p99_ms", "max_ms", "rps", "workers", "cache_ttl_s",
+    "warm", "client"}``.
 
     Ids are drawn at random from ``customer_ids`` (every answer must be 200). A first pass of
-    ``requests // 5`` calls warms the connections (and the cache, as a live service would be).
+    ``requests // 5`` calls opens the connections; with ``warm`` every profile is read once
+    before (the steady state of a service whose cache holds the working set: give a
+    ``cache_ttl_s`` longer than the run); without it most reads of 20,000 ids go to the store.
     """
     key = _read_key(store_url)
     env = {"CIBLE_PROFILE_CACHE_TTL_S": str(cache_ttl_s)}
     with live_service(store_url, workers=workers, env=env) as base:
 
         def make_call() -> Callable[[int], None]:
-            client = httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=10)
+            headers = {"X-API-Key": key}
+            if client == "raw":
+                raw = RawClient(base, headers)
+
+                def get(path: str) -> tuple[int, bytes]:
+                    return raw.get(path)
+            else:
+                session = httpx.Client(base_url=base, headers=headers, timeout=10)
+
+                def get(path: str) -> tuple[int, bytes]:
+                    r = session.get(path)
+                    return r.status_code, r.content
 
             def call(n: int) -> None:
                 cid = customer_ids[n % len(customer_ids)]
-                r = client.get(f"/v1/customers/{cid}/profile")
-                if r.status_code != 200:
-                    raise RuntimeError(f"GET profile {cid}: {r.status_code} {r.text[:200]}")
+                status, body = get(f"/v1/customers/{cid}/profile")
+                if status != 200:
+                    raise RuntimeError(f"GET profile {cid}: {status} {body[:200]!r}")
 
             return call
 
+        if warm:
+            for w in range(workers * 2):  # each worker process has its own cache
+                sweep = make_call()
+                for n in range(len(customer_ids)):
+                    sweep(n)
+                del sweep, w
         _run_threads(clients, max(requests // 5, clients), make_call)
         latencies, wall = _run_threads(clients, requests, make_call)
     return {
         "clients": clients,
         "workers": workers,
         "cache_ttl_s": cache_ttl_s,
+        "warm": warm,
+        "client": client,
         **_figures(latencies, wall),
     }
 
@@ -270,9 +325,25 @@ def bench_store(name: str, store_url: str, requests: int, clients: int) -> None:
     ids = _customer_ids(store_url, 1_000_000)
     print(f"# {name}: {len(ids):,} profiles", file=sys.stderr)
     common = {"store": name, "profiles": len(ids)}
-    for workers, ttl in ((1, 0.0), (1, 1.0), (2, 0.0), (2, 1.0)):
+    configs = [  # (workers, cache_ttl_s, warm, client)
+        (1, 0.0, False, "httpx"),
+        (1, 1.0, False, "httpx"),
+        (1, 600.0, True, "httpx"),
+        (1, 0.0, False, "raw"),
+        (1, 600.0, True, "raw"),
+        (2, 0.0, False, "raw"),
+        (2, 600.0, True, "raw"),
+    ]
+    for workers, ttl, warm, client in configs:
         figures = measure_profile_get(
-            store_url, ids, clients=clients, requests=requests, workers=workers, cache_ttl_s=ttl
+            store_url,
+            ids,
+            clients=clients,
+            requests=requests,
+            workers=workers,
+            cache_ttl_s=ttl,
+            warm=warm,
+            client=client,
         )
         emit("service_load", **common, path="http", **figures)
     emit(

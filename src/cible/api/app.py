@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from cible import __version__
 from cible.api.errors import install_error_handlers
+from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.logs import AccessLogMiddleware, configure_logging
 from cible.api.routes import customers, events, health, models, segments
 from cible.config.service import ServiceSettings, load_service_settings
@@ -47,7 +48,7 @@ def create_app(
         from cible.store import ProfileStore
 
         store = ProfileStore.open(settings.store_connect_url(), migrate=settings.store_migrate)
-    service = LiveService.from_settings(store, settings)
+    service = LiveService.from_settings(store, settings, render=customers.render_profile)
     opened = store
 
     @asynccontextmanager
@@ -72,6 +73,7 @@ def create_app(
     install_error_handlers(app)
     for module in (health, events, customers, segments, models):
         app.include_router(module.router)
+    app.add_middleware(CachedProfileMiddleware, service=service)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,6 +8,7 @@ declares its scope with ``dependencies=[require("read")]``; :func:`route_scope` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -68,6 +69,18 @@ def require(needed: Scope) -> Any:
 
     check.required_scope = needed  # type: ignore[attr-defined]
     return Depends(check)
+
+
+def api_routes(routes: Iterable[Any]) -> list[APIRoute]:
+    """Every APIRoute under ``routes`` (``app.routes``), included routers walked (FastAPI keeps
+    them as included-router entries whose ``original_router`` holds the routes, prefixed)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif getattr(route, "original_router", None) is not None:
+            found += api_routes(route.original_router.routes)
+    return found
 
 
 def route_scope(route: APIRoute) -> Scope | None:

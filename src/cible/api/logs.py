@@ -105,7 +105,8 @@ def _route_template(scope: Scope) -> str:
     return path if path in STATIC_PATHS else "(unmatched)"
 
 
-def _presented_key(scope: Scope) -> str | None:
+def presented_key(scope: Scope) -> str | None:
+    """The API key of a request (``X-API-Key`` or ``Authorization: Bearer``), if any."""
     for name, value in scope.get("headers", ()):
         if name == b"x-api-key":
             return str(value.decode("latin-1"))
@@ -137,7 +138,7 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            key = _presented_key(scope)
+            key = presented_key(scope)
             self.log.info(
                 "request",
                 extra={

@@ -8,7 +8,7 @@ made by another process (the stream consumer) are seen after at most ``profile_c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -51,6 +51,14 @@ class BatchOutcome:
         return sum(1 for r in self.results if r.status == status)
 
 
+def _same(profile: Profile) -> Profile:
+    return profile
+
+
+def _not_found(customer_id: str) -> NotFoundError:
+    return NotFoundError(f"customer {customer_id!r} has no profile in the store")
+
+
 def key_digest(key: str) -> str:
     """The SHA-256 of an API key (hex): what caches and logs may hold, never the key itself."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -63,25 +71,39 @@ class LiveService:
         self,
         store: ProfileStore,
         *,
-        profile_cache: TTLCache[str, Profile | None] | None = None,
+        profile_cache: TTLCache[str, Any] | None = None,
         key_cache: TTLCache[str, frozenset[str] | None] | None = None,
         batch_max: int = 1000,
         models_dir: Path | None = None,
+        render: Callable[[Profile], Any] | None = None,
     ) -> None:
         self.store = store
-        self.profiles: TTLCache[str, Profile | None] = profile_cache or TTLCache(0, 0)
-        self.keys: TTLCache[str, frozenset[str] | None] = key_cache or TTLCache(0, 0)
+        # what the cache keeps: render(profile), e.g. the JSON bytes of the API's answer
+        self.render: Callable[[Profile], Any] = render or _same
+        # (an empty cache is falsy: `x or default` would throw the given one away)
+        self.profiles: TTLCache[str, Any] = (
+            profile_cache if profile_cache is not None else TTLCache(0, 0)
+        )
+        self.keys: TTLCache[str, frozenset[str] | None] = (
+            key_cache if key_cache is not None else TTLCache(0, 0)
+        )
         self.batch_max = batch_max
         self.models_dir = models_dir
 
     @classmethod
-    def from_settings(cls, store: ProfileStore, settings: ServiceSettings) -> LiveService:
+    def from_settings(
+        cls,
+        store: ProfileStore,
+        settings: ServiceSettings,
+        render: Callable[[Profile], Any] | None = None,
+    ) -> LiveService:
         return cls(
             store,
             profile_cache=TTLCache(settings.profile_cache_size, settings.profile_cache_ttl_s),
             key_cache=TTLCache(10_000, settings.key_cache_ttl_s),
             batch_max=settings.batch_max,
             models_dir=settings.models_dir,
+            render=render,
         )
 
     # -- health -------------------------------------------------------------------------------
@@ -101,22 +123,25 @@ class LiveService:
         return scopes
 
     # -- reads --------------------------------------------------------------------------------
-    def peek_profile(self, customer_id: str) -> tuple[bool, Profile | None]:
-        """A cached profile without touching the store: ``(hit, profile)``."""
-        return self.profiles.get(customer_id)
+    def peek_profile_view(self, customer_id: str) -> tuple[bool, Any]:
+        """The cached ``render(profile)`` without touching the store: ``(hit, view)``; a hit
+        on ``None`` is a customer known to have no profile (NotFoundError)."""
+        hit, view = self.profiles.get(customer_id)
+        if hit and view is None:
+            raise _not_found(customer_id)
+        return hit, view
 
-    def get_profile(self, customer_id: str) -> Profile:
-        hit, profile = self.profiles.get(customer_id)
-        if not hit:
-            profile = self.store.get_profile(customer_id)
-            self.profiles.put(customer_id, profile)
-        return self.found(customer_id, profile)
-
-    @staticmethod
-    def found(customer_id: str, profile: Profile | None) -> Profile:
-        if profile is None:
-            raise NotFoundError(f"customer {customer_id!r} has no profile in the store")
-        return profile
+    def profile_view(self, customer_id: str) -> Any:
+        """``render(profile)``, from the cache or the store (then cached)."""
+        hit, view = self.peek_profile_view(customer_id)
+        if hit:
+            return view
+        profile = self.store.get_profile(customer_id)
+        view = None if profile is None else self.render(profile)
+        self.profiles.put(customer_id, view)
+        if view is None:
+            raise _not_found(customer_id)
+        return view
 
     def list_segments(self) -> list[SegmentInfo]:
         return list(self.store.list_segments())

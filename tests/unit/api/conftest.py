@@ -110,3 +110,38 @@ def make_app(store: ProfileStore, **settings: object) -> FastAPI:
 def client(store: ProfileStore) -> Iterator[TestClient]:
     with TestClient(make_app(store)) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def batch_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small batch run (the demo's generated world, 1,000 customers) for the session."""
+    from cible.services.demo import run_demo
+
+    out = tmp_path_factory.mktemp("batch-run")
+    run_demo(out, customers=1000)
+    return out
+
+
+@dataclass(frozen=True)
+class Published:
+    store: ProfileStore
+    customer_ids: list[str]  # every customer with a profile, ascending
+    sizes: dict[int, int]  # segment id -> members
+
+
+@pytest.fixture
+def published(store: ProfileStore, batch_run: Path) -> Published:
+    """``store`` with the batch run's segmentation published (version 1)."""
+    from cible.services.publish import publish_run
+
+    publish_run(batch_run, store)
+    sizes = {s.segment_id: s.size for s in store.list_segments()}
+    ids: list[str] = []
+    for segment_id in sizes:
+        cursor = None
+        while True:
+            page, cursor = store.segment_members(segment_id, cursor=cursor, limit=1000)
+            ids += page
+            if cursor is None:
+                break
+    return Published(store, sorted(ids), sizes)

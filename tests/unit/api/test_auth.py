@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from cible.api.auth import route_scope
+from cible.api.auth import api_routes, route_scope
 from tests.unit.api.conftest import Keys
 
 OPEN = {"/health", "/ready"}
@@ -29,8 +28,8 @@ EXPECTED_SCOPES = {
 
 def protected_routes(client: TestClient) -> list[tuple[str, str, str | None]]:
     rows = []
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute) and route.path not in OPEN:
+    for route in api_routes(client.app.routes):  # type: ignore[attr-defined]
+        if route.path not in OPEN:
             for method in sorted(route.methods):
                 rows.append((method, route.path, route_scope(route)))
     return rows

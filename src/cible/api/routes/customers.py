@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
@@ -20,7 +20,6 @@ from cible.api.models import (
     finite,
     jsonable,
 )
-from cible.services.live import LiveService
 
 if TYPE_CHECKING:
     from cible.store import CustomerRecord, Profile
@@ -90,9 +89,15 @@ def profile_out(profile: Profile) -> ProfileOut:
     responses=NOT_FOUND,
     dependencies=[require("read")],
 )
-async def get_profile(request: Request, customer_id: CustomerId) -> ProfileOut:
+async def get_profile(request: Request, customer_id: CustomerId) -> Response:
+    # the cache holds the rendered JSON (render_profile): a hit costs no validation nor encoding
     service = service_of(request)
-    hit, profile = service.peek_profile(customer_id)
-    if hit:
-        return profile_out(LiveService.found(customer_id, profile))
-    return profile_out(await run_in_threadpool(service.get_profile, customer_id))
+    hit, body = service.peek_profile_view(customer_id)
+    if not hit:
+        body = await run_in_threadpool(service.profile_view, customer_id)
+    return Response(content=body, media_type="application/json")
+
+
+def render_profile(profile: Profile) -> bytes:
+    """The JSON body of GET profile (what the service's profile cache keeps)."""
+    return profile_out(profile).model_dump_json().encode("utf-8")
