@@ -221,11 +221,15 @@ class LiveService:
                 "holding the batch runs (or use `cible publish --out DIR --store URL`)"
             )
         root = self.models_dir.resolve()
-        path = (root / run_dir).resolve()
+        try:
+            path = (root / run_dir).resolve()
+            is_dir = path.is_dir()
+        except (OSError, ValueError) as e:  # a NUL byte, a name too long, a symlink loop
+            raise InvalidInputError("run_dir", f"not a usable path ({type(e).__name__})") from None
         if path != root and root not in path.parents:
             raise ConflictError(
                 f"run directory {run_dir!r} is outside CIBLE_MODELS_DIR; give a path relative to it"
             )
-        if not path.is_dir():
+        if not is_dir:
             raise NotFoundError(f"run directory {run_dir!r} does not exist under CIBLE_MODELS_DIR")
         return path
