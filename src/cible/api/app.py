@@ -47,7 +47,11 @@ def create_app(
     if store is None:
         from cible.store import ProfileStore
 
-        store = ProfileStore.open(settings.store_connect_url(), migrate=settings.store_migrate)
+        store = ProfileStore.open(
+            settings.store_connect_url(),
+            migrate=settings.store_migrate,
+            schema=settings.store_schema,
+        )
     service = LiveService.from_settings(store, settings, render=customers.render_profile)
     opened = store
 

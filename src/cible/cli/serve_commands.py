@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from cible.exceptions import CibleError
+
+if TYPE_CHECKING:
+    from cible.store import ProfileStore
 
 StoreOpt = Annotated[
     str,
@@ -67,7 +70,11 @@ def serve(
     with _errors(console):
         settings = load_service_settings(store_url=store)
         # migrate once here, so that the workers do not race to run the migrations
-        ProfileStore.open(settings.store_connect_url(), migrate=settings.store_migrate).close()
+        ProfileStore.open(
+            settings.store_connect_url(),
+            migrate=settings.store_migrate,
+            schema=settings.store_schema,
+        ).close()
         console.print(
             f"cible serve: store {settings.safe_url()}, http://{host}:{port}, "
             f"{workers} worker(s), environment={settings.environment}",
@@ -87,6 +94,15 @@ def serve(
     )
 
 
+def _open(store: str) -> ProfileStore:
+    """The store at ``store`` with the CIBLE_STORE_* settings (password, schema) applied."""
+    from cible.config.service import load_service_settings
+    from cible.store import ProfileStore
+
+    settings = load_service_settings(store_url=store)
+    return ProfileStore.open(settings.store_connect_url(), schema=settings.store_schema)
+
+
 def _scope(value: list[str]) -> list[str]:
     bad = [s for s in value if s not in SCOPE_NAMES]
     if bad:
@@ -104,11 +120,9 @@ def keys_create(
     name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
 ) -> None:
     """Create an API key and print it once (the store keeps only its hash)."""
-    from cible.store import ProfileStore
-
     console = _console()
     with _errors(console):
-        opened = ProfileStore.open(store)
+        opened = _open(store)
         try:
             key = opened.create_api_key(sorted(set(scope)), name=name)
         finally:

@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     store_password: SecretStr | None = Field(
         default=None, description="password of the store's database user (kept out of the URL)"
     )
+    store_schema: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL only: the schema holding the store's tables (default: public)",
+    )
     store_migrate: bool = Field(
         default=True, description="run the store's migrations when the service opens it"
     )
