@@ -45,3 +45,24 @@ def test_email_and_phone_never_reach_the_logs(
     assert all(isinstance(x["duration_ms"], float) for x in requests)
     for needle in (EMAIL, "ann.martin", PHONE, PHONE[1:], "612345678", "Martin", customer_id):
         assert needle not in err, needle
+
+
+def test_an_unmatched_path_is_logged_without_its_text(
+    store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TestClient(make_app(store)) as c:
+        assert c.get("/v2/ann.martin@example.org").status_code == 404
+        assert c.get("/v1/customers/ann.martin@example.org").status_code == 405  # PUT only
+        assert c.get("/openapi.json").status_code == 200
+    err = capsys.readouterr().err
+    routes = [
+        (x["route"], x["status"])
+        for x in map(json.loads, (line for line in err.splitlines() if line.startswith("{")))
+        if x.get("logger") == "cible.api.access"
+    ]
+    assert routes == [
+        ("(unmatched)", 404),
+        ("/v1/customers/{customer_id}", 405),
+        ("/openapi.json", 200),
+    ]
+    assert "ann.martin" not in err
