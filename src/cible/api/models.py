@@ -42,7 +42,7 @@ class MembershipChangeOut(_Out):
     segment_name: str
     model_version: int
     at: datetime
-    event_id: str
+    event_id: str | None = Field(description="the event that caused it (null: a publish did)")
 
 
 class EventOut(_Out):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
@@ -16,6 +16,7 @@ from cible.api.models import (
     EventResultOut,
     MembershipChangeOut,
 )
+from cible.store import LiveEvent
 
 if TYPE_CHECKING:
     from cible.store import MembershipChange
@@ -44,15 +45,10 @@ def change_out(change: MembershipChange) -> MembershipChangeOut:
     response_model=EventOut,
     dependencies=[require("write")],
 )
-async def post_event(
-    request: Request, event: Annotated[dict[str, Any], Body(description="one event object")]
-) -> EventOut:
-    from cible.store import LiveEvent
-
-    parsed = LiveEvent.parse(event)
-    result = await run_in_threadpool(service_of(request).ingest, parsed)
+async def post_event(request: Request, event: LiveEvent) -> EventOut:
+    result = await run_in_threadpool(service_of(request).ingest, event)
     return EventOut(
-        event_id=parsed.event_id,
+        event_id=event.event_id,
         status="applied" if result.applied else "duplicate",
         changes=[change_out(c) for c in result.changes],
     )
