@@ -134,7 +134,10 @@ class ProfileStore:
                     causes=causes,
                 )
         return ApplyResult(
-            applied=len(claimed), duplicates=len(events) - len(claimed), changes=changes
+            applied=len(claimed),
+            duplicates=len(events) - len(claimed),
+            changes=changes,
+            applied_event_ids=tuple(e.event_id for e in claimed),
         )
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
