@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from cible.services.live import LiveService, key_digest
+from cible.services.live import LiveService, key_digest, key_id
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
@@ -31,7 +31,7 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="Bearer", description="the sa
 
 @dataclass(frozen=True)
 class Principal:
-    key_id: str  # the first 8 hex digits of the key's SHA-256: safe to log
+    key_id: str  # the key's public id (cible_<id>_<secret>): safe to log
     scopes: frozenset[str]
 
 
@@ -65,7 +65,7 @@ def require(needed: Scope) -> Any:
             raise HTTPException(
                 403, f"this key's scopes {sorted(scopes)} do not include '{needed}'"
             )
-        return Principal(key_digest(key)[:8], scopes)
+        return Principal(key_id(key), scopes)
 
     check.required_scope = needed  # type: ignore[attr-defined]
     return Depends(check)

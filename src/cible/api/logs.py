@@ -4,10 +4,10 @@ Each request gives one line on the ``cible.api.access`` logger::
 
     {"ts": "...", "level": "info", "logger": "cible.api.access", "msg": "request",
      "method": "GET", "route": "/v1/customers/{customer_id}/profile", "status": 200,
-     "duration_ms": 0.41, "key": "3f2a9c1b"}
+     "duration_ms": 0.41, "key": "3f2a9c1b04de"}
 
 ``route`` is the route template, never the raw path (ids and query strings stay out); ``key`` is
-the first 8 hex digits of the SHA-256 of the presented key (never the key). Bodies are never
+the public id of the presented key (``<id>`` in ``cible_<id>_<secret>``; never the secret). Bodies are never
 logged. :class:`ScrubFilter` also replaces anything shaped like an e-mail address or a phone
 number in any message (and in exception text) by ``<email>`` / ``<phone>``, as a second net.
 """
@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cible.services.live import key_digest
+from cible.services.live import key_id
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(
@@ -146,6 +146,6 @@ class AccessLogMiddleware:
                     "route": _route_template(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - start) * 1000, 3),
-                    "key": key_digest(key)[:8] if key else None,
+                    "key": key_id(key) if key else None,
                 },
             )

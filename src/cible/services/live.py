@@ -59,6 +59,15 @@ def _not_found(customer_id: str) -> NotFoundError:
     return NotFoundError(f"customer {customer_id!r} has no profile in the store")
 
 
+def key_id(key: str) -> str:
+    """What logs may say of a presented key: the store's public id inside
+    ``cible_<id>_<secret>`` (as listed by the store), ``(malformed)`` for anything else."""
+    parts = key.split("_", 2)
+    if len(parts) == 3 and parts[0] == "cible" and 0 < len(parts[1]) <= 32 and parts[1].isalnum():
+        return parts[1]
+    return "(malformed)"
+
+
 def key_digest(key: str) -> str:
     """The SHA-256 of an API key (hex): what caches and logs may hold, never the key itself."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -155,7 +164,10 @@ class LiveService:
                 f"segment {segment_id} is not a segment of the current model "
                 f"(known: {sorted(known)})"
             )
-        return self.store.segment_members(segment_id, cursor=cursor, limit=limit)
+        try:
+            return self.store.segment_members(segment_id, cursor=cursor, limit=limit)
+        except ValueError as e:  # a cursor this store did not return
+            raise InvalidInputError("cursor", str(e)) from None
 
     # -- writes -------------------------------------------------------------------------------
     def ingest(self, event: LiveEvent) -> ApplyResult:
@@ -187,9 +199,10 @@ class LiveService:
         if valid:
             result = self.store.apply_events([ev for _, ev in valid])
             changes = list(result.changes)
-            fresh = set(getattr(result, "applied_event_ids", ()) or ())
+            fresh = set(result.applied_event_ids)  # a repeated id: its first occurrence only
             for i, ev in valid:
                 status: EventStatus = "applied" if ev.event_id in fresh else "duplicate"
+                fresh.discard(ev.event_id)
                 outcomes[i] = EventOutcome(i, ev.event_id, status)
             self.profiles.invalidate({ev.customer_id for _, ev in valid})
         return BatchOutcome([outcomes[i] for i in range(len(raw))], changes)

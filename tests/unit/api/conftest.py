@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
@@ -15,10 +16,8 @@ from fastapi.testclient import TestClient
 
 from cible.api import create_app
 from cible.config.service import ServiceSettings
+from cible.store import LiveEvent, ProfileStore
 from tests.conftest import POSTGRES_URL, fresh_schema_name
-
-if TYPE_CHECKING:
-    from cible.store import ProfileStore
 
 STORE_PG_URL = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
@@ -44,7 +43,7 @@ def _restore_logging() -> Iterator[None]:
 def open_store(backend: str, tmp_path: Path) -> tuple[ProfileStore, str | None]:
     """A migrated store; for PostgreSQL also the schema to drop (fails, never skips, when the
     server is unreachable)."""
-    from cible.store import ProfileStore, StoreError
+    from cible.store import StoreError
 
     if backend == "sqlite":
         return ProfileStore.open(f"sqlite:///{tmp_path / 'store.db'}"), None
@@ -112,14 +111,33 @@ def client(store: ProfileStore) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture(scope="session")
-def batch_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One small batch run (the demo's generated world, 1,000 customers) for the session."""
-    from cible.services.demo import run_demo
+AS_OF = datetime(2024, 4, 1, tzinfo=UTC)
 
-    out = tmp_path_factory.mktemp("batch-run")
-    run_demo(out, customers=1000)
-    return out
+
+def world_events(n: int) -> list[LiveEvent]:
+    """``n`` customers C00000...: every fifth only viewed a page (segment 0, Prospects), the
+    next fifth bought for 50 (1, Small), the other three fifths for 500 (2, Big)."""
+    events = []
+    for i in range(n):
+        cid, kind = f"C{i:05d}", i % 5
+        ts = datetime(2024, 3, 1 + i % 28, 12, tzinfo=UTC)
+        if kind == 0:
+            events.append(
+                LiveEvent(event_id=f"w{i}", customer_id=cid, event_type="page_view", timestamp=ts)
+            )
+        else:
+            amount = Decimal("50") if kind == 1 else Decimal("500")
+            events.append(
+                LiveEvent(
+                    event_id=f"w{i}",
+                    customer_id=cid,
+                    event_type="purchase",
+                    timestamp=ts,
+                    amount=amount,
+                    order_id=f"O{i}",
+                )
+            )
+    return events
 
 
 @dataclass(frozen=True)
@@ -129,19 +147,24 @@ class Published:
     sizes: dict[int, int]  # segment id -> members
 
 
-@pytest.fixture
-def published(store: ProfileStore, batch_run: Path) -> Published:
-    """``store`` with the batch run's segmentation published (version 1)."""
-    from cible.services.publish import publish_run
+def publish_world(store: ProfileStore, n: int) -> Published:
+    """``n`` customers' events applied at :data:`AS_OF`, then the threshold model of the store
+    tests published (version 1): segments 0, 1, 2 of sizes n/5, n/5, 3n/5."""
+    from tests.unit.store.fakes import ThresholdModel
 
-    publish_run(batch_run, store)
+    store.apply_events(world_events(n), as_of=AS_OF)
+    assert store.publish(ThresholdModel()) == 1
     sizes = {s.segment_id: s.size for s in store.list_segments()}
-    ids: list[str] = []
-    for segment_id in sizes:
-        cursor = None
-        while True:
-            page, cursor = store.segment_members(segment_id, cursor=cursor, limit=1000)
-            ids += page
-            if cursor is None:
-                break
-    return Published(store, sorted(ids), sizes)
+    return Published(store, [f"C{i:05d}" for i in range(n)], sizes)
+
+
+@pytest.fixture
+def published(store: ProfileStore) -> Published:
+    """``store`` with 300 customers and a published model (segments of 60, 60, 180)."""
+    return publish_world(store, 300)
+
+
+@pytest.fixture
+def published_big(store: ProfileStore) -> Published:
+    """2,100 customers: segment 2 has 1,260 members (two pages of 1,000)."""
+    return publish_world(store, 2100)

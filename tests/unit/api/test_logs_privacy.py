@@ -39,9 +39,7 @@ def test_email_and_phone_never_reach_the_logs(
         ("PUT", "/v1/customers/{customer_id}", 422),
         ("GET", "/v1/customers/{customer_id}/profile", 200),
     ]
-    assert {x["key"] for x in requests} == {
-        __import__("hashlib").sha256(k.encode()).hexdigest()[:8] for k in (keys.write, keys.read)
-    }
+    assert {x["key"] for x in requests} == {k.split("_")[1] for k in (keys.write, keys.read)}
     assert all(isinstance(x["duration_ms"], float) for x in requests)
     for needle in (EMAIL, "ann.martin", PHONE, PHONE[1:], "612345678", "Martin", customer_id):
         assert needle not in err, needle

@@ -27,10 +27,12 @@ def fields(body: dict[str, Any]) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
-        ({"event_id": None}, "event_id", ""),
-        ({"event_type": "teleport"}, "event_type", ""),
-        ({"timestamp": "2026-06-01T10:00:00"}, "timestamp", ""),
-        ({"timestamp": "yesterday"}, "timestamp", ""),
+        ({"event_id": None}, "body.event_id", "Field required"),
+        ({"event_type": "teleport"}, "body.event_type", "'teleport' is not one of purchase, "),
+        ({"timestamp": "2026-06-01T10:00:00"}, "body.timestamp", "a naive timestamp is refused"),
+        ({"timestamp": "yesterday"}, "body.timestamp", "Input should be a valid datetime"),
+        ({"amount": "12,5"}, "body.amount", "str is not a finite decimal amount"),
+        ({"colour": "red"}, "body.colour", "Extra inputs are not permitted"),
     ],
 )
 def test_a_bad_event_is_422_naming_the_field(
