@@ -7,9 +7,34 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from cible.store import LiveEvent
 
 ID_MAX = 200
+
+
+def clean_text(value: Any) -> Any:
+    """``value`` when every string in it is storable text: no NUL character (PostgreSQL refuses
+    it) and no lone surrogate (not UTF-8); a ValueError naming the rule otherwise."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("is not valid Unicode text (a lone surrogate)") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            clean_text(k)
+            clean_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            clean_text(v)
+    return value
+
+
+Text = AfterValidator(clean_text)  # for path and query parameters
 
 
 class _Out(BaseModel):
@@ -18,6 +43,20 @@ class _Out(BaseModel):
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return clean_text(value)
+
+
+class EventIn(LiveEvent):
+    """One event (the store's LiveEvent), its strings checked to be storable text."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return clean_text(value)
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -51,7 +90,10 @@ class EventOut(_Out):
     changes: list[MembershipChangeOut]
 
 
-class EventBatchIn(_In):
+class EventBatchIn(BaseModel):
+    # not _In: each event is checked on its own (a bad one is rejected, not the batch)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     events: list[dict[str, Any]] = Field(
         description="event objects (the fields of POST /v1/events); each is checked on its own"
     )

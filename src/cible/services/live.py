@@ -175,17 +175,22 @@ class LiveService:
         self.profiles.invalidate([event.customer_id])
         return result
 
-    def ingest_batch(self, raw: Sequence[Mapping[str, Any]]) -> BatchOutcome:
-        """Parse each event on its own (a bad one is rejected with its field and reason, the
-        others go on), then apply the valid ones in one store transaction."""
+    def ingest_batch(
+        self, raw: Sequence[Mapping[str, Any]], parser: type[LiveEvent] | None = None
+    ) -> BatchOutcome:
+        """Parse each event on its own with ``parser`` (LiveEvent or a subclass: a bad one is
+        rejected with its field and reason, the others go on), then apply the valid ones in one
+        store transaction."""
         from cible.store import InvalidEvent, LiveEvent
+
+        parse = (parser or LiveEvent).parse
 
         self._check_batch_size(len(raw), "events")
         outcomes: dict[int, EventOutcome] = {}
         valid: list[tuple[int, LiveEvent]] = []
         for i, obj in enumerate(raw):
             try:
-                valid.append((i, LiveEvent.parse(obj)))
+                valid.append((i, parse(obj)))
             except InvalidEvent as e:
                 event_id = obj.get("event_id") if isinstance(obj, Mapping) else None
                 outcomes[i] = EventOutcome(

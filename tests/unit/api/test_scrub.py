@@ -69,3 +69,13 @@ def test_configuring_twice_does_not_double_lines() -> None:
     configure_logging("info", stream)
     logging.getLogger("cible").info("once")
     assert stream.getvalue().count('"once"') == 1
+
+
+def test_clean_text_refuses_nul_and_lone_surrogates_anywhere() -> None:
+    from cible.api.models import clean_text
+
+    assert clean_text({"a": ["b", {"c": "d"}]}) == {"a": ["b", {"c": "d"}]}
+    with pytest.raises(ValueError, match="contains a NUL character"):
+        clean_text({"a": ["ok", "x\x00"]})
+    with pytest.raises(ValueError, match="a lone surrogate"):
+        clean_text({"k\udaa1": 1})

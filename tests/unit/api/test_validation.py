@@ -110,3 +110,29 @@ def test_a_body_that_is_not_json_is_422(client: TestClient, keys: Keys) -> None:
     )
     assert r.status_code == 422
     assert r.json()["error"] == "invalid"
+
+
+def test_text_that_no_database_can_store_is_422(client: TestClient, keys: Keys) -> None:
+    """A NUL character or a lone surrogate (PostgreSQL refuses both) is a client error naming
+    the field, never a 503 from the store."""
+    w = {"X-API-Key": keys.write}
+    r = client.put("/v1/customers/C1", json={"city": "Ly\x00on"}, headers=w)
+    assert fields(r.json()) == {"body.city": "Value error, contains a NUL character"}
+    lone = b'{"last_name": "\\udaa1x"}'  # JSON escape of a lone surrogate
+    r = client.put(
+        "/v1/customers/C1", content=lone, headers={**w, "Content-Type": "application/json"}
+    )
+    assert fields(r.json()) == {  # pydantic's JSON parser refuses it first
+        "body.last_name": "Input should be a valid string, unable to parse raw data as a unicode "
+        "string"
+    }
+    r = client.post("/v1/events", json={**EVENT, "event_id": "e\x00"}, headers=w)
+    assert r.status_code == 422 and list(fields(r.json())) == ["body.event_id"]
+    r = client.get("/v1/customers/a%00b/profile", headers={"X-API-Key": keys.read})
+    assert fields(r.json()) == {"path.customer_id": "Value error, contains a NUL character"}
+    batch = {"events": [{**EVENT, "event_id": "ok-1"}, {**EVENT, "event_id": "bad\x00"}]}
+    r = client.post("/v1/events/batch", json=batch, headers=w)
+    assert [(x["status"], x["field"], x["reason"]) for x in r.json()["results"]] == [
+        ("applied", None, None),
+        ("rejected", "event_id", "Value error, contains a NUL character"),
+    ]

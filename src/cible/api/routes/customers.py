@@ -16,6 +16,7 @@ from cible.api.models import (
     HistoryOut,
     ProfileOut,
     SegmentRef,
+    Text,
     UpsertOut,
     finite,
     jsonable,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from cible.store import CustomerRecord, Profile
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=AUTH_ERRORS)
-CustomerId = Annotated[str, Path(min_length=1, max_length=ID_MAX, description="customer id")]
+CustomerId = Annotated[str, Path(min_length=1, max_length=ID_MAX, description="customer id"), Text]
 
 
 def record(customer_id: str, body: CustomerIn) -> CustomerRecord:

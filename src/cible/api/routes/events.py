@@ -12,11 +12,11 @@ from cible.api.errors import AUTH_ERRORS
 from cible.api.models import (
     EventBatchIn,
     EventBatchOut,
+    EventIn,
     EventOut,
     EventResultOut,
     MembershipChangeOut,
 )
-from cible.store import LiveEvent
 
 if TYPE_CHECKING:
     from cible.store import MembershipChange
@@ -45,7 +45,7 @@ def change_out(change: MembershipChange) -> MembershipChangeOut:
     response_model=EventOut,
     dependencies=[require("write")],
 )
-async def post_event(request: Request, event: LiveEvent) -> EventOut:
+async def post_event(request: Request, event: EventIn) -> EventOut:
     result = await run_in_threadpool(service_of(request).ingest, event)
     return EventOut(
         event_id=event.event_id,
@@ -64,7 +64,7 @@ async def post_event(request: Request, event: LiveEvent) -> EventOut:
     dependencies=[require("write")],
 )
 async def post_events(request: Request, batch: EventBatchIn) -> EventBatchOut:
-    outcome = await run_in_threadpool(service_of(request).ingest_batch, batch.events)
+    outcome = await run_in_threadpool(service_of(request).ingest_batch, batch.events, EventIn)
     return EventBatchOut(
         applied=outcome.count("applied"),
         duplicates=outcome.count("duplicate"),

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
 from cible.api.errors import AUTH_ERRORS, NOT_FOUND
-from cible.api.models import MembersOut, SegmentOut, SegmentsOut
+from cible.api.models import MembersOut, SegmentOut, SegmentsOut, Text
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"], responses=AUTH_ERRORS)
 MAX_LIMIT = 1000
@@ -49,7 +49,7 @@ async def list_segments(request: Request) -> SegmentsOut:
 async def segment_members(
     request: Request,
     segment_id: Annotated[int, Path(ge=-(2**31), le=2**31 - 1)],
-    cursor: Annotated[str | None, Query(max_length=1000, description="opaque")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000, description="opaque"), Text] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 100,
 ) -> MembersOut:
     members, next_cursor = await run_in_threadpool(
