@@ -22,7 +22,7 @@ from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.logs import AccessLogMiddleware, configure_logging
 from cible.api.routes import customers, events, health, models, segments
 from cible.config.service import ServiceSettings, load_service_settings
-from cible.services.live import LiveService
+from cible.services.live import LiveService, run_publisher
 
 if TYPE_CHECKING:
     from cible.store import ProfileStore
@@ -35,6 +35,14 @@ Every /v1 route needs an API key (`X-API-Key: <key>` or `Authorization: Bearer <
 route's scope: `read`, `write` or `admin` (admin implies the others). Keys are created with
 `cible keys create --scope S --store URL`. Errors have one shape: `{error, message, fields}`.
 """
+
+
+def _publish_url(settings: ServiceSettings, store: ProfileStore) -> str:
+    """The URL ``POST /v1/models`` publishes to: the settings' (password added), else the
+    injected store's own engine URL (``store.url`` is masked)."""
+    if settings.store_url:
+        return settings.store_connect_url()
+    return str(store.engine.url.render_as_string(hide_password=False))
 
 
 def create_app(
@@ -52,7 +60,12 @@ def create_app(
             migrate=settings.store_migrate,
             schema=settings.store_schema,
         )
-    service = LiveService.from_settings(store, settings, render=customers.render_profile)
+    service = LiveService.from_settings(
+        store,
+        settings,
+        render=customers.render_profile,
+        publisher=run_publisher(_publish_url(settings, store), settings.store_schema),
+    )
     opened = store
 
     @asynccontextmanager

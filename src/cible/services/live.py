@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
 
 EventStatus = Literal["applied", "duplicate", "rejected"]
+RUN_FILES = ("segment_model.joblib", "run.json", "segments.parquet")  # what services.publish reads
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,10 @@ class LiveService:
         batch_max: int = 1000,
         models_dir: Path | None = None,
         render: Callable[[Profile], Any] | None = None,
+        publisher: Callable[[Path], int] | None = None,
     ) -> None:
         self.store = store
+        self.publisher = publisher
         # what the cache keeps: render(profile), e.g. the JSON bytes of the API's answer
         self.render: Callable[[Profile], Any] = render or _same
         # (an empty cache is falsy: `x or default` would throw the given one away)
@@ -105,6 +108,7 @@ class LiveService:
         store: ProfileStore,
         settings: ServiceSettings,
         render: Callable[[Profile], Any] | None = None,
+        publisher: Callable[[Path], int] | None = None,
     ) -> LiveService:
         return cls(
             store,
@@ -113,6 +117,7 @@ class LiveService:
             batch_max=settings.batch_max,
             models_dir=settings.models_dir,
             render=render,
+            publisher=publisher,
         )
 
     # -- health -------------------------------------------------------------------------------
@@ -226,9 +231,15 @@ class LiveService:
     def publish_run(self, run_dir: str) -> int:
         """Publish the batch run in ``run_dir`` (relative to, and confined in, ``models_dir``)."""
         path = self.resolve_run_dir(run_dir)
-        from cible.services.publish import publish_run
-
-        version = publish_run(path, self.store)
+        for needed in RUN_FILES:
+            if not (path / needed).is_file():
+                raise NotFoundError(
+                    f"run directory {run_dir!r} is not a batch run: it has no {needed} "
+                    "(write one with `cible run --out DIR`)"
+                )
+        if self.publisher is None:
+            raise ConflictError("this service was built without a publisher")
+        version = self.publisher(path)
         self.profiles.clear()
         return version
 
@@ -251,3 +262,18 @@ class LiveService:
         if not is_dir:
             raise NotFoundError(f"run directory {run_dir!r} does not exist under CIBLE_MODELS_DIR")
         return path
+
+
+def run_publisher(store_url: str, schema: str | None) -> Callable[[Path], int]:
+    """Publishing a run folder to the store at ``store_url`` (``services.publish``), reading the
+    run's own ``cible.yaml`` for its warehouse when the folder has one."""
+
+    def publish(path: Path) -> int:
+        from cible.config import load_config
+        from cible.services.publish import publish_run
+
+        config_path = path / "cible.yaml"
+        config = load_config(config_path) if config_path.is_file() else None
+        return publish_run(path, store_url, config=config, schema=schema).version
+
+    return publish

@@ -66,14 +66,31 @@ def drop_schema(schema: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProfileStore]:
+def store_and_schema(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[ProfileStore, str | None]]:
     opened, schema = open_store(request.param, tmp_path)
     try:
-        yield opened
+        yield opened, schema
     finally:
         opened.close()
         if schema is not None:
             drop_schema(schema)
+
+
+@pytest.fixture
+def store(store_and_schema: tuple[ProfileStore, str | None]) -> ProfileStore:
+    return store_and_schema[0]
+
+
+@pytest.fixture(scope="session")
+def batch_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small batch run (the demo's generated world, 1,000 customers) for the session."""
+    from cible.services.demo import run_demo
+
+    out = tmp_path_factory.mktemp("runs") / "demo-1000"
+    run_demo(out, customers=1000)
+    return out
 
 
 @dataclass(frozen=True)
