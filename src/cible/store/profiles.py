@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
 from cible.store.aggregates import Aggregates, features_at
+from cible.store.db import upsert_rows
 
 Features = dict[str, float | None]
 
@@ -90,22 +92,12 @@ def refresh(
     aggs = aggregates_for(conn, customer_ids, as_of)
     feats = {cid: features_at(agg, as_of) for cid, agg in aggs.items()}
     if aggs:
-        c = t.profiles.c
-        stmt = (
-            sa.update(t.profiles)
-            .where(c.customer_id == sa.bindparam("cid"))
-            .values(
-                as_of=sa.bindparam("as_of"),
-                features=sa.bindparam("features"),
-                aggregates=sa.bindparam("aggregates"),
-                updated_at=sa.bindparam("updated_at"),
-            )
-        )
-        conn.execute(
-            stmt,
+        upsert_rows(
+            conn,
+            t.profiles,
             [
                 {
-                    "cid": cid,
+                    "customer_id": cid,
                     "as_of": as_of,
                     "features": feats[cid],
                     "aggregates": agg.to_json(),
@@ -113,5 +105,13 @@ def refresh(
                 }
                 for cid, agg in aggs.items()
             ],
+            _replace_profile,
         )
     return feats
+
+
+def _replace_profile(ins: Any) -> Any:
+    return ins.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={c: ins.excluded[c] for c in ("as_of", "features", "aggregates", "updated_at")},
+    )
