@@ -378,20 +378,16 @@ def main() -> None:
 
 
 def _postgresql_copy(run: Path) -> str:
-    """Publish the demo run into a fresh schema of the local PostgreSQL (left for inspection
-    under the printed name)."""
+    """Publish the demo run into a fresh schema of the local PostgreSQL (dropped after the
+    bench); the URL returned selects the schema through libpq's search_path option."""
     import uuid
 
+    from cible.config import load_config
     from cible.services.publish import publish_run
-    from cible.store import ProfileStore
 
     schema = f"cible_bench_{uuid.uuid4().hex[:8]}"
     url = os.environ.get("CIBLE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    store = ProfileStore.open(url, schema=schema)
-    try:
-        publish_run(run, store)
-    finally:
-        store.close()
+    publish_run(run, url, config=load_config(run / "cible.yaml"), schema=schema)
     print(f"# postgresql schema {schema}", file=sys.stderr)
     return f"{url}?options=-csearch_path%3D{schema}"
 

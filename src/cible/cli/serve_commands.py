@@ -129,3 +129,22 @@ def keys_create(
             opened.close()
     console.print(f"scopes: {', '.join(sorted(set(scope)))}  (shown once; keep it secret)")
     print(key)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    store: StoreOpt,
+    key: Annotated[str, typer.Argument(help="The key to revoke (as printed by `keys create`).")],
+) -> None:
+    """Revoke an API key: running services refuse it within CIBLE_KEY_CACHE_TTL_S seconds."""
+    console = _console()
+    with _errors(console):
+        opened = _open(store)
+        try:
+            done = opened.revoke_api_key(key)
+        finally:
+            opened.close()
+    if not done:
+        console.print("[bold red]error:[/bold red] no such key in this store (nothing revoked)")
+        raise typer.Exit(code=2)
+    console.print("revoked")

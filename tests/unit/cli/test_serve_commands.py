@@ -88,3 +88,20 @@ def test_serve_answers_health_and_ready(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=15)
     access = [line for line in err.splitlines() if '"cible.api.access"' in line]
     assert len(access) == 3 and '"route": "/v1/segments"' in access[2]
+
+
+def test_keys_revoke(tmp_path: Path) -> None:
+    from cible.store import ProfileStore
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    created = runner.invoke(app, ["keys", "create", "--scope", "admin", "--store", url])
+    key = created.output.strip().splitlines()[-1]
+    result = runner.invoke(app, ["keys", "revoke", "--store", url, key])
+    assert (result.exit_code, result.output.strip()) == (0, "revoked")
+    store = ProfileStore.open(url)
+    try:
+        assert store.verify_api_key(key) is None
+    finally:
+        store.close()
+    again = runner.invoke(app, ["keys", "revoke", "--store", url, "cible_nope_x"])
+    assert again.exit_code == 2 and "no such key in this store" in again.output
