@@ -170,3 +170,10 @@ def test_quality_dedup() -> None:
         "pairwise_metrics",
         "parse_matching_config",
     ]
+
+
+def test_api() -> None:
+    import cible.api
+
+    assert cible.api.__all__ == ["create_app"]
+    assert callable(cible.api.create_app)
