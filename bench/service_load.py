@@ -378,8 +378,8 @@ def main() -> None:
 
 
 def _postgresql_copy(run: Path) -> str:
-    """Publish the demo run into a fresh schema of the local PostgreSQL (dropped after the
-    bench); the URL returned selects the schema through libpq's search_path option."""
+    """Publish the demo run into a fresh schema of the local PostgreSQL (its name is printed;
+    drop it after the bench); the URL returned selects it through libpq's search_path."""
     import uuid
 
     from cible.config import load_config
