@@ -16,6 +16,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -72,8 +73,10 @@ def make_events(n: int, customers: int, seed: int) -> list[LiveEvent]:
     return out
 
 
-def measure(store: ProfileStore, events: list[LiveEvent], batch: int) -> dict[str, float]:
-    store.publish(NearestCentroid())  # type: ignore[arg-type]
+def measure(
+    store: ProfileStore, events: list[LiveEvent], batch: int, model: object
+) -> dict[str, float]:
+    store.publish(model)  # type: ignore[arg-type]
     warm = events[:batch]
     store.apply_events(warm, as_of=AS_OF)
     rest = events[batch:]
@@ -95,19 +98,27 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--customers", type=int, default=5_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--model", type=Path, help="a run's segment_model.joblib instead of the toy scorer"
+    )
     args = parser.parse_args()
+    model: object = NearestCentroid()
+    if args.model is not None:
+        from cible.segmentation.model_artifact import SegmentModel
+
+        model = SegmentModel.load(args.model)
     events = make_events(args.events, args.customers, 1)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = ProfileStore.open(f"sqlite:///{tmp}/bench.db")
         try:
-            results["sqlite"] = measure(store, events, args.batch)
+            results["sqlite"] = measure(store, events, args.batch, model)
         finally:
             store.close()
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     store = ProfileStore.open(PG, schema=schema)
     try:
-        results["postgresql"] = measure(store, events, args.batch)
+        results["postgresql"] = measure(store, events, args.batch, model)
     finally:
         with store.engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
@@ -117,7 +128,14 @@ def main() -> None:
             f"{name}: {r['events']:,} events in {r['seconds']:.1f} s = {r['events_per_s']:,.0f}/s"
         )
     for name, r in results.items():
-        emit("store_apply", store=name, batch=args.batch, customers=args.customers, **r)
+        emit(
+            "store_apply",
+            store=name,
+            batch=args.batch,
+            customers=args.customers,
+            model="segment_model" if args.model else "nearest_centroid",
+            **r,
+        )
 
 
 if __name__ == "__main__":

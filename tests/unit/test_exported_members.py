@@ -177,3 +177,26 @@ def test_api() -> None:
 
     assert cible.api.__all__ == ["create_app"]
     assert callable(cible.api.create_app)
+
+
+def test_store() -> None:
+    import cible.store
+
+    assert sorted(cible.store.__all__) == [
+        "Aggregates",
+        "ApplyResult",
+        "CustomerRecord",
+        "InvalidEvent",
+        "LiveEvent",
+        "MembershipChange",
+        "Notification",
+        "Profile",
+        "ProfileStore",
+        "ScoringModel",
+        "SegmentInfo",
+        "StoreError",
+        "features_at",
+        "live_as_of",
+    ]
+    for name in cible.store.__all__:
+        assert hasattr(cible.store, name), name

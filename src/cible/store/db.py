@@ -130,16 +130,18 @@ def upsert_rows(
     """INSERT ``rows`` into ``table``; ``conflict(insert)`` adds the ON CONFLICT clause (it may
     use ``insert.excluded``). PostgreSQL gets ONE statement whatever the number of rows:
     ``INSERT ... SELECT unnest(:col1), unnest(:col2) ...`` with one array parameter per column
-    (a multi-row VALUES list costs psycopg a client-side parse of thousands of placeholders).
+    (a multi-row VALUES list costs psycopg a client-side parse of thousands of placeholders);
+    SQLite gets the driver's executemany (multi-row VALUES when something is returned).
     Returns the ``returning`` column of the inserted/updated rows (empty without it)."""
     if not rows:
         return []
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql":  # sqlite3's executemany loops in C
         stmt = insert_for(conn, table)
         stmt = conflict(stmt) if conflict else stmt
-        key = returning if returning is not None else next(iter(table.primary_key.columns))
-        out = conn.execute(stmt.returning(key), list(rows)).scalars().all()
-        return list(out) if returning is not None else []
+        if returning is None:
+            conn.execute(stmt, list(rows))
+            return []
+        return list(conn.execute(stmt.returning(returning), list(rows)).scalars().all())
     columns = list(rows[0])
     arrays = [_unnest(table.c[c], [r[c] for r in rows]) for c in columns]
     ins = postgresql.insert(table).from_select(columns, sa.select(*arrays))
