@@ -7,6 +7,9 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
 
     CibleError
     ├── ConfigError            cible.yaml is unreadable, has an unknown key or an invalid value
+    ├── NotFoundError          a customer, segment or run asked for by id does not exist
+    ├── ConflictError          the request is valid but the current state refuses it
+    ├── InvalidInputError      one field of a request is invalid (field, reason)
     ├── SourceError            an input file cannot be used as a whole
     │   ├── SourceNotFoundError    the file does not exist
     │   ├── EmptySourceError       the file has no data rows
@@ -39,6 +42,24 @@ class CibleError(Exception):
 
 class ConfigError(CibleError):
     """The configuration file is unreadable or invalid."""
+
+
+class NotFoundError(CibleError):
+    """A customer, segment or run asked for by its id does not exist (HTTP 404)."""
+
+
+class ConflictError(CibleError):
+    """The request is well formed but the current state refuses it, e.g. no published model
+    or publishing through the API disabled (HTTP 409)."""
+
+
+class InvalidInputError(CibleError):
+    """One field of a request is invalid: ``field`` names it, ``reason`` says the rule (HTTP 422)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 class SourceError(CibleError):

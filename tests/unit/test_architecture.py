@@ -252,7 +252,13 @@ def test_no_module_over_500_lines_and_no_function_over_60() -> None:
 # Packages whose modules are named after the subject they serve (config/quality.py is the
 # ``quality:`` section, services/quality.py its use case, reporting/quality.py its rendering,
 # store/customers.py its repository).
-LAYERS = ("cible.config", "cible.services", "cible.reporting", "cible.cli", "cible.store")
+LAYERS = (
+    "cible.config",
+    "cible.services",
+    "cible.reporting",
+    "cible.cli",
+    "cible.store",
+)
 
 
 def test_a_module_name_means_one_thing() -> None:
@@ -268,3 +274,20 @@ def test_a_module_name_means_one_thing() -> None:
         if len([m for m in ms if not m.startswith(LAYERS)]) > 1
     }
     assert repeated == {}
+
+
+def test_only_the_cli_imports_the_web_service_and_services_import_no_web_framework() -> None:
+    """``cible.api`` is a front like the CLI: the services under it never import FastAPI,
+    Starlette or uvicorn, and nothing but ``cible.cli`` (and ``cible.api`` itself) imports it."""
+    web = {"fastapi", "starlette", "uvicorn"}
+    offenders = {}
+    for m in _modules():
+        if m.startswith("cible.services"):
+            bad = sorted({i.split(".")[0] for i in _imports(m)} & web)
+            if bad:
+                offenders[m] = bad
+        elif not m.startswith(("cible.cli", "cible.api")):
+            bad = sorted(d for d in _internal(m) if d.startswith("cible.api"))
+            if bad:
+                offenders[m] = bad
+    assert offenders == {}

@@ -189,6 +189,13 @@ def test_old_identity_paths_keep_their_names_with_a_warning(old: str, names: set
         assert value is getattr(cible.identity, name)
 
 
+def test_api() -> None:
+    import cible.api
+
+    assert cible.api.__all__ == ["create_app"]
+    assert callable(cible.api.create_app)
+
+
 def test_store() -> None:
     import cible.store
 

@@ -135,7 +135,10 @@ class ProfileStore:
                     causes=causes,
                 )
         return ApplyResult(
-            applied=len(claimed), duplicates=len(events) - len(claimed), changes=changes
+            applied=len(claimed),
+            duplicates=len(events) - len(claimed),
+            changes=changes,
+            applied_event_ids=tuple(e.event_id for e in claimed),
         )
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
@@ -311,7 +314,10 @@ def _encode_cursor(customer_id: str) -> str:
 
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+        after = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+        if "\x00" in after:  # PostgreSQL text cannot hold it: a crafted cursor, not ours
+            raise ValueError("NUL character")
+        return after
     except (ValueError, UnicodeError) as e:
         raise ValueError(f"cursor {cursor!r} is not one this store returned") from e
 

@@ -107,6 +107,9 @@ class ApplyResult:
     applied: int
     duplicates: int
     changes: list[MembershipChange] = field(default_factory=list)
+    # the event ids applied by this call (the others were duplicates): per-event answers of
+    # POST /v1/events/batch
+    applied_event_ids: tuple[str, ...] = ()
 
 
 NotificationKind = Literal["segment.entered", "segment.exited"]

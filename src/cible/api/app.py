@@ -1,0 +1,102 @@
+"""The FastAPI app factory: ``create_app(settings, store=...)``.
+
+Nothing is built at import time: settings are read (``CIBLE_*``) and checked, the store opened and
+the caches created when the factory is called (``uvicorn --factory cible.api:create_app`` or
+``cible serve``). A store passed in is the caller's to close; a store the factory opens is closed
+when the app shuts down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cible import __version__
+from cible.api.errors import install_error_handlers
+from cible.api.fastpath import CachedProfileMiddleware
+from cible.api.logs import AccessLogMiddleware, configure_logging
+from cible.api.routes import customers, events, health, models, segments
+from cible.config.service import ServiceSettings, load_service_settings
+from cible.services.live import LiveService, run_publisher
+
+if TYPE_CHECKING:
+    from cible.store import ProfileStore
+
+log = logging.getLogger("cible.api")
+
+DESCRIPTION = """Live profiles and segments of cible.
+
+Every /v1 route needs an API key (`X-API-Key: <key>` or `Authorization: Bearer <key>`) with the
+route's scope: `read`, `write` or `admin` (admin implies the others). Keys are created with
+`cible keys create --scope S --store URL`. Errors have one shape: `{error, message, fields}`.
+"""
+
+
+def _publish_url(settings: ServiceSettings, store: ProfileStore) -> str:
+    """The URL ``POST /v1/models`` publishes to: the settings' (password added), else the
+    injected store's own engine URL (``store.url`` is masked)."""
+    if settings.store_url:
+        return settings.store_connect_url()
+    return str(store.engine.url.render_as_string(hide_password=False))
+
+
+def create_app(
+    settings: ServiceSettings | None = None, *, store: ProfileStore | None = None
+) -> FastAPI:
+    """The REST service over ``store`` (or the store at ``settings.store_url``)."""
+    settings = (settings or load_service_settings()).check_safe()
+    configure_logging(settings.log_level)
+    owned = store is None
+    if store is None:
+        from cible.store import ProfileStore
+
+        store = ProfileStore.open(
+            settings.store_connect_url(),
+            migrate=settings.store_migrate,
+            schema=settings.store_schema,
+        )
+    service = LiveService.from_settings(
+        store,
+        settings,
+        render=customers.render_profile,
+        publisher=run_publisher(_publish_url(settings, store), settings.store_schema),
+    )
+    opened = store
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("service started on store %s (%s)", opened.url, settings.environment)
+        try:
+            yield
+        finally:
+            if owned:
+                opened.close()
+
+    app = FastAPI(
+        title="cible",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (health, events, customers, segments, models):
+        app.include_router(module.router)
+    app.add_middleware(CachedProfileMiddleware, service=service)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type"],
+        )
+    app.add_middleware(AccessLogMiddleware)
+    return app

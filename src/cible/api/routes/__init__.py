@@ -1,0 +1,1 @@
+"""The routers of the REST service, one module per resource."""

@@ -1,0 +1,150 @@
+"""``cible serve`` (the REST service under uvicorn) and ``cible keys ...`` (API keys).
+
+``cli/main.py`` merges :data:`serve_app` into the ``cible`` command (``app.add_typer``); this
+module does not import ``cli.main`` (no import cycle).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from cible.exceptions import CibleError
+
+if TYPE_CHECKING:
+    from cible.store import ProfileStore
+
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        envvar="CIBLE_STORE_URL",
+        help="Profile store: sqlite:///path/store.db or postgresql+psycopg://host:5432/db.",
+    ),
+]
+SCOPE_NAMES = ("read", "write", "admin")
+
+serve_app = typer.Typer()
+keys_app = typer.Typer(
+    help="API keys of the REST service (only a hash is stored).", no_args_is_help=True
+)
+serve_app.add_typer(keys_app, name="keys")
+
+
+def _console() -> Console:
+    return Console(stderr=False, highlight=False)
+
+
+@contextmanager
+def _errors(console: Console) -> Iterator[None]:
+    """A cible error becomes its message and exit code 2 (as in ``cli.main``)."""
+    try:
+        yield
+    except CibleError as e:
+        console.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(code=2) from e
+
+
+@serve_app.command("serve")
+def serve(
+    store: StoreOpt,
+    host: Annotated[str, typer.Option(help="Interface to bind (0.0.0.0: every one).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Run the REST service (settings from CIBLE_* variables, see docs/api.md)."""
+    import uvicorn
+
+    from cible.config.service import load_service_settings
+    from cible.store import ProfileStore
+
+    console = _console()
+    with _errors(console):
+        settings = load_service_settings(store_url=store)
+        # migrate once here, so that the workers do not race to run the migrations
+        ProfileStore.open(
+            settings.store_connect_url(),
+            migrate=settings.store_migrate,
+            schema=settings.store_schema,
+        ).close()
+        console.print(
+            f"cible serve: store {settings.safe_url()}, http://{host}:{port}, "
+            f"{workers} worker(s), environment={settings.environment}",
+            soft_wrap=True,
+        )
+    os.environ["CIBLE_STORE_URL"] = store
+    os.environ["CIBLE_STORE_MIGRATE"] = "false"
+    uvicorn.run(
+        "cible.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        log_level=settings.log_level,
+    )
+
+
+def _open(store: str) -> ProfileStore:
+    """The store at ``store`` with the CIBLE_STORE_* settings (password, schema) applied."""
+    from cible.config.service import load_service_settings
+    from cible.store import ProfileStore
+
+    settings = load_service_settings(store_url=store)
+    return ProfileStore.open(settings.store_connect_url(), schema=settings.store_schema)
+
+
+def _scope(value: list[str]) -> list[str]:
+    bad = [s for s in value if s not in SCOPE_NAMES]
+    if bad:
+        raise typer.BadParameter(f"unknown scope(s) {bad}; allowed: {', '.join(SCOPE_NAMES)}")
+    return value
+
+
+@keys_app.command("create")
+def keys_create(
+    store: StoreOpt,
+    scope: Annotated[
+        list[str],
+        typer.Option("--scope", callback=_scope, help="read, write or admin; repeat for several."),
+    ],
+    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
+) -> None:
+    """Create an API key and print it once (the store keeps only its hash)."""
+    console = _console()
+    with _errors(console):
+        opened = _open(store)
+        try:
+            key = opened.create_api_key(sorted(set(scope)), name=name)
+        finally:
+            opened.close()
+    console.print(f"scopes: {', '.join(sorted(set(scope)))}  (shown once; keep it secret)")
+    print(key)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    store: StoreOpt,
+    key: Annotated[str, typer.Argument(help="The key to revoke (as printed by `keys create`).")],
+) -> None:
+    """Revoke an API key: running services refuse it within CIBLE_KEY_CACHE_TTL_S seconds."""
+    console = _console()
+    with _errors(console):
+        opened = _open(store)
+        try:
+            done = opened.revoke_api_key(key)
+        finally:
+            opened.close()
+    if not done:
+        console.print("[bold red]error:[/bold red] no such key in this store (nothing revoked)")
+        raise typer.Exit(code=2)
+    console.print("revoked")
