@@ -20,7 +20,7 @@ from cible import __version__
 from cible.api.errors import install_error_handlers
 from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.logs import AccessLogMiddleware, configure_logging
-from cible.api.routes import customers, events, health, models, segments
+from cible.api.routes import customers, events, health, segment_models, segments
 from cible.config.service import ServiceSettings, load_service_settings
 from cible.services.live import LiveService, run_publisher
 
@@ -88,7 +88,7 @@ def create_app(
     app.state.service = service
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, events, customers, segments, models):
+    for module in (health, events, customers, segments, segment_models):
         app.include_router(module.router)
     app.add_middleware(CachedProfileMiddleware, service=service)
     if settings.cors_origins:

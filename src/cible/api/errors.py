@@ -26,7 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cible.api.models import ErrorBody, FieldProblem
+from cible.api.payloads import ErrorBody, FieldProblem
 from cible.exceptions import (
     CibleError,
     ConflictError,

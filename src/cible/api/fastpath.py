@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cible.api.auth import allows
 from cible.api.logs import presented_key
-from cible.api.models import ID_MAX
+from cible.api.payloads import ID_MAX
 from cible.services.live import LiveService, key_digest
 
 PREFIX, SUFFIX = "/v1/customers/", "/profile"

@@ -72,7 +72,7 @@ def test_configuring_twice_does_not_double_lines() -> None:
 
 
 def test_clean_text_refuses_nul_and_lone_surrogates_anywhere() -> None:
-    from cible.api.models import clean_text
+    from cible.api.payloads import clean_text
 
     assert clean_text({"a": ["b", {"c": "d"}]}) == {"a": ["b", {"c": "d"}]}
     with pytest.raises(ValueError, match="contains a NUL character"):

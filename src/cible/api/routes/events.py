@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
 from cible.api.errors import AUTH_ERRORS
-from cible.api.models import (
+from cible.api.payloads import (
     EventBatchIn,
     EventBatchOut,
     EventIn,

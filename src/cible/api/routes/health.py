@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from cible.api.auth import service_of
-from cible.api.models import HealthOut, ReadyOut
+from cible.api.payloads import HealthOut, ReadyOut
 from cible.exceptions import CibleError
 
 router = APIRouter(tags=["health"])

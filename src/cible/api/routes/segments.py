@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
 from cible.api.errors import AUTH_ERRORS, NOT_FOUND
-from cible.api.models import MembersOut, SegmentOut, SegmentsOut, Text
+from cible.api.payloads import MembersOut, SegmentOut, SegmentsOut, Text
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"], responses=AUTH_ERRORS)
 MAX_LIMIT = 1000

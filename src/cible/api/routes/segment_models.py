@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cible.api.auth import require, service_of
 from cible.api.errors import AUTH_ERRORS, CONFLICT, NOT_FOUND
-from cible.api.models import PublishIn, PublishOut
+from cible.api.payloads import PublishIn, PublishOut
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=AUTH_ERRORS)
 
