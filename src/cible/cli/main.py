@@ -15,6 +15,7 @@ from rich.table import Table
 
 from cible import __version__
 from cible.cli.progress import RichProgress
+from cible.cli.stream_commands import stream_app
 from cible.exceptions import CibleError
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(stream_app)  # cible consume (cli/stream_commands.py)
 
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")

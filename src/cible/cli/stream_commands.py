@@ -1,0 +1,127 @@
+"""``cible consume``: live events from a bus into the profile store (thin: see
+:mod:`cible.stream.consumer` and :mod:`cible.services.consume`)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+stream_app = typer.Typer()
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise typer.BadParameter(
+            f"'{value}' is not an ISO date-time (e.g. 2024-03-01T00:00:00+00:00)"
+        ) from e
+    if parsed.tzinfo is None:
+        raise typer.BadParameter(f"'{value}' has no time zone: add +00:00 for UTC")
+    return parsed
+
+
+@stream_app.command("consume")
+def consume_cmd(
+    store: Annotated[
+        str,
+        typer.Option(
+            help="Profile store URL (sqlite:///store.db, postgresql+psycopg://...).",
+            envvar="CIBLE_STORE_URL",
+        ),
+    ],
+    bus: Annotated[
+        str,
+        typer.Option(
+            help="inprocess (JSON lines file or stdin), rabbitmq, kafka or redis.",
+            envvar="CIBLE_BUS",
+        ),
+    ] = "inprocess",
+    bus_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Broker URL; for inprocess a JSON-lines file or '-' (stdin).",
+            envvar="CIBLE_BUS_URL",
+        ),
+    ] = None,
+    queue: Annotated[
+        str,
+        typer.Option(
+            "--queue",
+            "--topic",
+            "--stream",
+            help="Queue/topic/stream the events come from.",
+            envvar="CIBLE_QUEUE",
+        ),
+    ] = "cible.events",
+    output: Annotated[
+        str,
+        typer.Option(
+            help="Queue/topic/stream for segment.entered/exited ('' for none).",
+            envvar="CIBLE_OUTPUT",
+        ),
+    ] = "cible.segments",
+    group: Annotated[
+        str, typer.Option(help="Consumer group (Kafka, Redis).", envvar="CIBLE_GROUP")
+    ] = "cible-consume",
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Most events per commit.")
+    ] = 500,
+    max_wait_ms: Annotated[float, typer.Option(min=0, help="Longest wait to fill a batch.")] = 20.0,
+    webhook: Annotated[
+        str | None,
+        typer.Option(help="Also POST notifications to this URL.", envvar="CIBLE_WEBHOOK"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Fix the live clock (ISO date-time with zone); default: live."),
+    ] = None,
+    idle_exit_s: Annotated[
+        float | None, typer.Option(help="Exit after this long without a message (default: never).")
+    ] = None,
+) -> None:
+    """Consume events: update profiles, re-score, write memberships, notify segment changes."""
+    from cible.exceptions import CibleError
+    from cible.services.consume import bus_notifier, combine, webhook_notifier
+    from cible.store import ProfileStore
+    from cible.stream.consumer import JsonFormatter, run_consumer
+    from cible.stream.factory import open_bus
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("cible").addHandler(handler)
+    logging.getLogger("cible").setLevel(logging.INFO)
+    clock = _as_of(as_of)
+    try:
+        profile_store = ProfileStore.open(store)
+        source = open_bus(
+            bus, bus_url, queue=queue, output=output or None, batch_size=batch_size, group=group
+        )
+    except CibleError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=2) from e
+    notifiers = [bus_notifier(source)] if output else []
+    if webhook:
+        notifiers.append(webhook_notifier(webhook))
+    try:
+        run_consumer(
+            source,
+            profile_store,
+            batch_size=batch_size,
+            max_wait_s=max_wait_ms / 1000,
+            notify=combine(notifiers),
+            as_of=clock,
+            idle_exit_s=idle_exit_s,
+        )
+    except CibleError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=2) from e
+    finally:
+        source.close()
+        profile_store.close()
