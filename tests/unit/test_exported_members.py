@@ -170,3 +170,21 @@ def test_quality_dedup() -> None:
         "pairwise_metrics",
         "parse_matching_config",
     ]
+
+
+def test_stream() -> None:
+    import cible.stream
+
+    assert sorted(cible.stream.__all__) == [
+        "BUSES",
+        "BatchReport",
+        "Bus",
+        "ConsumerStats",
+        "InProcessBus",
+        "JsonLinesBus",
+        "Message",
+        "open_bus",
+        "run_consumer",
+    ]
+    for name in cible.stream.__all__:
+        assert hasattr(cible.stream, name), name

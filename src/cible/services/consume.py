@@ -103,18 +103,32 @@ class BatchReport:
         }
 
 
-def parse_messages(messages: Sequence[Message], bus: Bus) -> tuple[list[Any], int]:
-    """The valid events of ``messages``; every malformed one is dead-lettered as
-    ``"<field>: <reason>"``. Returns (events, number dead-lettered)."""
-    from cible.store import InvalidEvent, LiveEvent
+Parse = Callable[[bytes], Any]
 
+
+def live_event_parser() -> Parse:
+    """:meth:`cible.store.LiveEvent.parse` (imported when the consumer starts)."""
+    from cible.store import LiveEvent
+
+    return LiveEvent.parse
+
+
+def parse_messages(
+    messages: Sequence[Message], bus: Bus, parse: Parse | None = None
+) -> tuple[list[Any], int]:
+    """The valid events of ``messages``; every malformed one (``parse`` raised a
+    :class:`~cible.exceptions.CibleError`, such as ``InvalidEvent``) is dead-lettered as
+    ``"<field>: <reason>"``. Returns (events, number dead-lettered)."""
+    parse = parse or live_event_parser()
     events = []
     bad = 0
     for message in messages:
         try:
-            events.append(LiveEvent.parse(message.body))
-        except InvalidEvent as e:
-            bus.dead_letter(message, f"{e.field}: {e.reason}")
+            events.append(parse(message.body))
+        except CibleError as e:
+            field_name = getattr(e, "field", "message")
+            reason = getattr(e, "reason", str(e))
+            bus.dead_letter(message, f"{field_name}: {reason}")
             bad += 1
     return events, bad
 
@@ -126,11 +140,12 @@ def process_batch(
     *,
     notify: Notifier | None = None,
     as_of: datetime | None = None,
+    parse: Parse | None = None,
 ) -> BatchReport:
     """Parse, apply (one transaction), ack after the commit, then relay the outbox when the
     batch changed a membership (what a crashed run left pending is relayed at start)."""
     report = BatchReport(received=len(messages))
-    events, report.dead_lettered = parse_messages(messages, bus)
+    events, report.dead_lettered = parse_messages(messages, bus, parse)
     if events:
         result = store.apply_events(events, as_of=as_of)
         report.applied, report.duplicates = result.applied, result.duplicates
@@ -172,20 +187,20 @@ class WebhookError(CibleError):
 
 
 def webhook_notifier(
-    url: str, *, attempts: int = 5, timeout_s: float = 5.0, post: Callable[..., Any] | None = None
+    url: str,
+    *,
+    attempts: int = 5,
+    timeout_s: float = 5.0,
+    backoff_s: float = 0.2,
+    client: Any = None,
 ) -> Notifier:
     """POST each page of notifications as a JSON array to ``url``, retried with exponential
-    backoff (tenacity) on a connection error or a 5xx/429 answer; a 4xx is not retried."""
+    backoff (tenacity, ``backoff_s`` then doubling, at most 5 s) on a connection error or a
+    5xx/429 answer; any other 4xx is not retried. ``client``: an ``httpx.Client`` (tests)."""
     import httpx
-    from tenacity import (
-        retry,
-        retry_if_exception,
-        stop_after_attempt,
-        wait_exponential,
-    )
+    from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-    client = httpx.Client(timeout=timeout_s)
-    send_post = post or client.post
+    http = client if client is not None else httpx.Client(timeout=timeout_s)
 
     def retryable(e: BaseException) -> bool:
         if isinstance(e, httpx.HTTPStatusError):
@@ -195,11 +210,11 @@ def webhook_notifier(
     @retry(
         retry=retry_if_exception(retryable),
         stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=0.2, max=5),
+        wait=wait_exponential(multiplier=backoff_s, max=5),
         reraise=True,
     )
     def deliver(body: bytes) -> None:
-        response = send_post(url, content=body, headers={"content-type": "application/json"})
+        response = http.post(url, content=body, headers={"content-type": "application/json"})
         response.raise_for_status()
 
     def send(notifications: Sequence[Notification]) -> None:
@@ -208,8 +223,9 @@ def webhook_notifier(
             deliver(body)
         except httpx.HTTPError as e:
             raise WebhookError(
-                f"webhook {_mask(url)} refused {len(notifications)} notifications after "
-                f"{attempts} attempts: {type(e).__name__}"
+                f"webhook {_mask(url)} refused {len(notifications)} notifications "
+                f"({type(e).__name__}); retried {attempts} times at most, 4xx other than 429 "
+                "never"
             ) from e
 
     return send

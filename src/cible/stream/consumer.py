@@ -14,7 +14,15 @@ from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from cible.services.consume import BatchReport, Bus, Notifier, process_batch, relay_outbox
+from cible.services.consume import (
+    BatchReport,
+    Bus,
+    Notifier,
+    Parse,
+    live_event_parser,
+    process_batch,
+    relay_outbox,
+)
 
 if TYPE_CHECKING:
     from cible.store import ProfileStore
@@ -87,12 +95,14 @@ def run_consumer(
     stop: threading.Event | None = None,
     on_batch: Callable[[BatchReport], None] | None = None,
     idle_exit_s: float | None = None,
+    parse: Parse | None = None,
 ) -> ConsumerStats:
     """Consume until ``stop`` is set (or a signal, or the source is finished, or nothing came
     for ``idle_exit_s``). Every batch is committed, then acknowledged, then notified."""
     stop = stop or threading.Event()
     undo = _stop_on_signals(stop)
     stats = ConsumerStats()
+    parse = parse or live_event_parser()
     last_summary = last_message = time.monotonic()
     _log("consumer started", batch_size=batch_size, max_wait_ms=round(max_wait_s * 1000, 3))
     try:
@@ -105,7 +115,7 @@ def run_consumer(
                 last_message = now
             elif idle_exit_s is not None and now - last_message >= idle_exit_s:
                 break
-            report = process_batch(store, bus, messages, notify=notify, as_of=as_of)
+            report = process_batch(store, bus, messages, notify=notify, as_of=as_of, parse=parse)
             if messages:
                 stats.add(report)
                 if on_batch is not None:
