@@ -36,6 +36,12 @@ def consume_cmd(
             envvar="CIBLE_STORE_URL",
         ),
     ],
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL schema of the store (default: the URL's).", envvar="CIBLE_STORE_SCHEMA"
+        ),
+    ] = None,
     bus: Annotated[
         str,
         typer.Option(
@@ -99,7 +105,7 @@ def consume_cmd(
     logging.getLogger("cible").setLevel(logging.INFO)
     clock = _as_of(as_of)
     try:
-        profile_store = ProfileStore.open(store)
+        profile_store = ProfileStore.open(store, schema=schema)
         source = open_bus(
             bus, bus_url, queue=queue, output=output or None, batch_size=batch_size, group=group
         )
