@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,6 +76,13 @@ def consume_cmd(
     group: Annotated[
         str, typer.Option(help="Consumer group (Kafka, Redis).", envvar="CIBLE_GROUP")
     ] = "cible-consume",
+    consumer: Annotated[
+        str | None,
+        typer.Option(
+            help="Stable name of this consumer in a Redis group (default cible-<hostname>).",
+            envvar="CIBLE_CONSUMER_NAME",
+        ),
+    ] = None,
     batch_size: Annotated[
         int, typer.Option(min=1, max=100_000, help="Most events per commit.")
     ] = 500,
@@ -93,41 +100,74 @@ def consume_cmd(
     ] = None,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
-    from cible.exceptions import CibleError
-    from cible.services.consume import bus_notifier, combine, webhook_notifier
-    from cible.store import ProfileStore
-    from cible.stream.consumer import JsonFormatter, run_consumer
-    from cible.stream.factory import open_bus
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    logging.getLogger("cible").addHandler(handler)
-    logging.getLogger("cible").setLevel(logging.INFO)
+    _setup_logs()
     clock = _as_of(as_of)
+    from cible.exceptions import CibleError
+
     try:
-        profile_store = ProfileStore.open(store, schema=schema)
-        source = open_bus(
-            bus, bus_url, queue=queue, output=output or None, batch_size=batch_size, group=group
-        )
-    except CibleError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(code=2) from e
-    notifiers = [bus_notifier(source)] if output else []
-    if webhook:
-        notifiers.append(webhook_notifier(webhook))
-    try:
-        run_consumer(
-            source,
-            profile_store,
-            batch_size=batch_size,
+        _consume(
+            store,
+            schema,
+            {
+                "kind": bus,
+                "url": bus_url,
+                "queue": queue,
+                "output": output or None,
+                "batch_size": batch_size,
+                "group": group,
+                "consumer": consumer,
+            },
+            webhook=webhook,
             max_wait_s=max_wait_ms / 1000,
-            notify=combine(notifiers),
             as_of=clock,
             idle_exit_s=idle_exit_s,
         )
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(code=2) from e
+
+
+def _setup_logs() -> None:
+    from cible.stream.consumer import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("cible").addHandler(handler)
+    logging.getLogger("cible").setLevel(logging.INFO)
+
+
+def _consume(
+    store_url: str,
+    schema: str | None,
+    bus_options: dict[str, Any],
+    *,
+    webhook: str | None,
+    max_wait_s: float,
+    as_of: datetime | None,
+    idle_exit_s: float | None,
+) -> None:
+    from cible.services.consume import bus_notifier, combine, webhook_notifier
+    from cible.store import ProfileStore
+    from cible.stream.consumer import run_consumer
+    from cible.stream.factory import open_bus
+
+    profile_store = ProfileStore.open(store_url, schema=schema)
+    try:
+        source = open_bus(**bus_options)
+        try:
+            notifiers = [bus_notifier(source)] if bus_options["output"] else []
+            if webhook:
+                notifiers.append(webhook_notifier(webhook))
+            run_consumer(
+                source,
+                profile_store,
+                batch_size=bus_options["batch_size"],
+                max_wait_s=max_wait_s,
+                notify=combine(notifiers),
+                as_of=as_of,
+                idle_exit_s=idle_exit_s,
+            )
+        finally:
+            source.close()
     finally:
-        source.close()
         profile_store.close()

@@ -20,9 +20,11 @@ def open_bus(
     output: str | None = DEFAULT_OUTPUT,
     batch_size: int = 500,
     group: str = "cible-consume",
+    consumer: str | None = None,
 ) -> Bus:
     """The adapter for ``kind``; ``queue`` is the queue, topic or stream the events come from,
-    ``output`` where notifications go (None: nowhere on the bus)."""
+    ``output`` where notifications go (None: nowhere on the bus), ``consumer`` the stable name
+    of this consumer in a Redis group (default ``cible-<hostname>``)."""
     if kind == "rabbitmq":
         from cible.stream.rabbitmq import DEFAULT_URL, RabbitMQBus
 
@@ -36,7 +38,9 @@ def open_bus(
         from cible.stream.redis_streams import DEFAULT_URL as REDIS_URL
         from cible.stream.redis_streams import RedisStreamBus
 
-        return RedisStreamBus(url or REDIS_URL, stream=queue, output=output, group=group)
+        return RedisStreamBus(
+            url or REDIS_URL, stream=queue, output=output, group=group, consumer=consumer
+        )
     if kind == "inprocess":
         return _jsonl(url)
     raise ConfigError(f"--bus '{kind}' is not a bus: use one of {', '.join(BUSES)}")
