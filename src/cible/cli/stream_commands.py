@@ -100,8 +100,14 @@ def consume_cmd(
     ] = None,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
-    _setup_logs()
+    from cible.stream.factory import BUSES
+
+    if bus not in BUSES:
+        raise typer.BadParameter(
+            f"'{bus}' is not a bus: use one of {', '.join(BUSES)}", param_hint="--bus"
+        )
     clock = _as_of(as_of)
+    _setup_logs()
     from cible.exceptions import CibleError
 
     try:
