@@ -139,10 +139,28 @@ def test_domain_packages_import_no_driver_cli_or_service(package: str) -> None:
         bad = sorted(top & set(FRONTS))
         if m not in COMPUTE_ENGINE:
             bad += sorted(top & set(DRIVERS))
-        bad += sorted(d for d in _internal(m) if d.startswith(("cible.cli", "cible.services")))
+        bad += sorted(
+            d for d in _internal(m) if d.startswith(("cible.cli", "cible.services", "cible.store"))
+        )
         if bad:
             offenders[m] = bad
     assert offenders == {}
+
+
+def test_the_store_stands_on_the_floor_only() -> None:
+    """``cible.store`` may use SQLAlchemy and the drivers, but no domain package, service or
+    front: domain code reaches it through the services (docs/architecture.md)."""
+    allowed = ("cible.store", "cible.config", "cible.schemas", "cible.exceptions")
+    offenders = {}
+    for m in _modules():
+        if not m.startswith("cible.store"):
+            continue
+        bad = sorted(d for d in _internal(m) if d != "cible" and not d.startswith(allowed))
+        bad += sorted({i.split(".")[0] for i in _imports(m)} & set(FRONTS))
+        if bad:
+            offenders[m] = bad
+    assert offenders == {}
+    assert "sqlalchemy" in {i.split(".")[0] for i in _imports("cible.store.db")}
 
 
 def _fresh(code: str) -> tuple[str, float]:

@@ -1,0 +1,166 @@
+"""apply_events in one transaction: claim event ids, fold them into the per-day and per-order
+rows in bulk, recompute the touched customers' aggregates in SQL, re-score them in one predict
+call and record the membership changes (current, history, outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cible.store import tables as t
+from cible.store.aggregates import to_micros
+from cible.store.db import greatest, insert_for, least
+from cible.store.values import LiveEvent
+
+
+@dataclass
+class DayRow:
+    events: int
+    refunded: int
+    first_ts: datetime
+    last_ts: datetime
+
+
+@dataclass
+class OrderRow:
+    first_ts: datetime
+    amount: int
+
+
+@dataclass
+class Deltas:
+    """The claimed events of a batch, folded per (customer, day) and (customer, order, day)."""
+
+    days: dict[tuple[str, date], DayRow] = field(default_factory=dict)
+    orders: dict[tuple[str, str, date], OrderRow] = field(default_factory=dict)
+    last_event: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+
+    def add(self, e: LiveEvent) -> None:
+        day = e.timestamp.date()
+        refund = to_micros(e.amount) if e.event_type == "refund" else 0
+        row = self.days.get((e.customer_id, day))
+        if row is None:
+            self.days[(e.customer_id, day)] = DayRow(1, refund, e.timestamp, e.timestamp)
+        else:
+            row.events += 1
+            row.refunded += refund
+            row.first_ts = min(row.first_ts, e.timestamp)
+            row.last_ts = max(row.last_ts, e.timestamp)
+        if e.event_type == "purchase":
+            key = (e.customer_id, e.order_id if e.order_id is not None else e.event_id, day)
+            order = self.orders.get(key)
+            if order is None:
+                self.orders[key] = OrderRow(e.timestamp, to_micros(e.amount))
+            else:
+                order.first_ts = min(order.first_ts, e.timestamp)
+                order.amount += to_micros(e.amount)
+        last = self.last_event.get(e.customer_id)
+        if last is None or (e.timestamp, e.event_id) > last:
+            self.last_event[e.customer_id] = (e.timestamp, e.event_id)
+
+
+def resolve_aliases(conn: Connection, events: Sequence[LiveEvent]) -> list[LiveEvent]:
+    """Events with merged-away customer ids rewritten to their surviving (golden) id."""
+    ids = sorted({e.customer_id for e in events})
+    rows = conn.execute(
+        sa.select(t.customer_aliases.c.record_id, t.customer_aliases.c.customer_id).where(
+            t.customer_aliases.c.record_id.in_(ids)
+        )
+    ).all()
+    alias = {r: c for r, c in rows}
+    if not alias:
+        return list(events)
+    return [
+        e.model_copy(update={"customer_id": alias[e.customer_id]}) if e.customer_id in alias else e
+        for e in events
+    ]
+
+
+def claim(conn: Connection, events: Sequence[LiveEvent], now: datetime) -> list[LiveEvent]:
+    """The events of the batch not processed before (first occurrence of each id), their ids
+    recorded in ``processed_events``: INSERT ... ON CONFLICT DO NOTHING RETURNING, so two
+    consumers never both claim an id."""
+    unique: dict[str, LiveEvent] = {}
+    for e in events:
+        unique.setdefault(e.event_id, e)
+    if not unique:
+        return []
+    stmt = insert_for(conn, t.processed_events).on_conflict_do_nothing(index_elements=["event_id"])
+    params = [
+        {"event_id": k, "customer_id": unique[k].customer_id, "processed_at": now}
+        for k in sorted(unique)
+    ]
+    claimed = {r[0] for r in conn.execute(stmt.returning(t.processed_events.c.event_id), params)}
+    return [e for k, e in unique.items() if k in claimed]
+
+
+def lock_profiles(conn: Connection, customer_ids: Sequence[str]) -> None:
+    """Create the missing profile rows, then lock them all (PostgreSQL: FOR UPDATE, in id order
+    so that two consumers never deadlock; SQLite holds the database write lock already)."""
+    stmt = insert_for(conn, t.profiles).on_conflict_do_nothing(index_elements=["customer_id"])
+    conn.execute(stmt, [{"customer_id": c} for c in customer_ids])
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.select(t.profiles.c.customer_id)
+            .where(t.profiles.c.customer_id.in_(customer_ids))
+            .order_by(t.profiles.c.customer_id)
+            .with_for_update()
+        ).all()
+
+
+def write_deltas(conn: Connection, deltas: Deltas) -> None:
+    """Add the batch's rows to ``daily_events`` and ``orders`` (bulk upserts, in key order)."""
+    if deltas.days:
+        ins = insert_for(conn, t.daily_events)
+        ex = ins.excluded
+        c = t.daily_events.c
+        stmt = ins.on_conflict_do_update(
+            index_elements=["customer_id", "day"],
+            set_={
+                "events": c.events + ex.events,
+                "refunded_micros": c.refunded_micros + ex.refunded_micros,
+                "first_ts": least(conn, c.first_ts, ex.first_ts),
+                "last_ts": greatest(conn, c.last_ts, ex.last_ts),
+            },
+        )
+        conn.execute(stmt, [_day_params(k, v) for k, v in sorted(deltas.days.items())])
+    if deltas.orders:
+        ins = insert_for(conn, t.orders)
+        ex = ins.excluded
+        c = t.orders.c
+        stmt = ins.on_conflict_do_update(
+            index_elements=["customer_id", "order_id", "day"],
+            set_={
+                "first_ts": least(conn, c.first_ts, ex.first_ts),
+                "amount_micros": c.amount_micros + ex.amount_micros,
+            },
+        )
+        conn.execute(
+            stmt,
+            [
+                {
+                    "customer_id": cid,
+                    "order_id": oid,
+                    "day": day,
+                    "first_ts": o.first_ts,
+                    "amount_micros": o.amount,
+                }
+                for (cid, oid, day), o in sorted(deltas.orders.items())
+            ],
+        )
+
+
+def _day_params(key: tuple[str, date], row: DayRow) -> dict[str, Any]:
+    return {
+        "customer_id": key[0],
+        "day": key[1],
+        "events": row.events,
+        "refunded_micros": row.refunded,
+        "first_ts": row.first_ts,
+        "last_ts": row.last_ts,
+    }

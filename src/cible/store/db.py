@@ -1,0 +1,115 @@
+"""Engines of the profile store: SQLite (WAL, busy timeout, ``BEGIN IMMEDIATE`` for writes) and
+PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic migrations."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from cible.store.errors import StoreError
+
+SQLITE_BUSY_MS = 30_000
+_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def make_engine(url: str, schema: str | None) -> Engine:
+    """An engine for ``url``; ``schema`` (PostgreSQL) is created if needed and searched first."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as e:
+        raise StoreError(
+            f"store URL {mask_url(url)!r} is not a database URL: use sqlite:///path/store.db "
+            "or postgresql+psycopg://host:5432/db",
+            mask_url(url),
+        ) from e
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if schema is not None:
+            raise StoreError("schema= is for PostgreSQL only; SQLite has one schema per file")
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return _postgresql_engine(parsed, schema)
+    raise StoreError(
+        f"store URL {mask_url(url)!r}: backend {backend!r} is not supported (sqlite, postgresql)",
+        mask_url(url),
+    )
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi.cursor()
+        if url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
+    if schema is not None and not _SCHEMA.match(schema):
+        raise StoreError(
+            f"schema {schema!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        )
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    if schema is not None:
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi: Any, _record: Any) -> None:
+            with dbapi.cursor() as cursor:
+                cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                cursor.execute(f'SET search_path TO "{schema}"')
+            dbapi.commit()
+
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Run the migrations shipped in :mod:`cible.store.migrations` up to head."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(files("cible.store") / "migrations"))
+    with engine.connect().execution_options(immediate=True) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+
+
+def insert_for(conn: Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT (with ``on_conflict_do_*`` and ``excluded``)."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def least(conn: Connection, a: Any, b: Any) -> Any:
+    return sa.func.least(a, b) if conn.dialect.name == "postgresql" else sa.func.min(a, b)
+
+
+def greatest(conn: Connection, a: Any, b: Any) -> Any:
+    return sa.func.greatest(a, b) if conn.dialect.name == "postgresql" else sa.func.max(a, b)

@@ -1,0 +1,72 @@
+"""API keys: ``cible_<prefix>_<secret>`` with a 256-bit random secret; only the prefix (for the
+lookup) and the sha256 of the whole key are stored, compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cible.store import tables as t
+
+SCOPES = ("read", "write", "admin")
+KEY_PREFIX = "cible"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create(conn: Connection, scopes: Sequence[str], name: str, now: datetime) -> str:
+    bad = sorted(set(scopes) - set(SCOPES))
+    if bad or not scopes:
+        raise ValueError(f"API key scopes {bad or '[]'} refused: give one or more of {SCOPES}")
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    conn.execute(
+        sa.insert(t.api_keys).values(
+            prefix=prefix,
+            key_hash=_digest(key),
+            scopes=sorted(set(scopes)),
+            name=name,
+            created_at=now,
+            revoked=False,
+        )
+    )
+    return key
+
+
+def _prefix(key: str) -> str | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1]
+
+
+def verify(conn: Connection, key: str) -> frozenset[str] | None:
+    prefix = _prefix(key)
+    if prefix is None:
+        return None
+    c = t.api_keys.c
+    row = conn.execute(sa.select(c.key_hash, c.scopes, c.revoked).where(c.prefix == prefix)).first()
+    if row is None or row.revoked or not hmac.compare_digest(row.key_hash, _digest(key)):
+        return None
+    return frozenset(row.scopes)
+
+
+def revoke(conn: Connection, key: str) -> bool:
+    prefix = _prefix(key)
+    if prefix is None:
+        return False
+    c = t.api_keys.c
+    done = conn.execute(
+        sa.update(t.api_keys)
+        .where(c.prefix == prefix, c.key_hash == _digest(key))
+        .values(revoked=True)
+    )
+    return bool(done.rowcount)

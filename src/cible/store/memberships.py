@@ -1,0 +1,148 @@
+"""Score customers with the published model and record membership changes: the current row,
+a history row (the previous one closed) and, for live changes, one outbox row each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cible.store import tables as t
+from cible.store.db import insert_for
+from cible.store.model import ScoringModel
+from cible.store.values import MembershipChange
+
+Features = dict[str, float | None]
+
+
+def score(model: ScoringModel, features: Mapping[str, Features]) -> dict[str, int]:
+    """Segment id of each customer: ONE predict call over the whole batch."""
+    import pandas as pd
+
+    if not features:
+        return {}
+    ids = list(features)
+    frame = pd.DataFrame.from_records([features[c] for c in ids], index=ids).astype("float64")
+    frame.index.name = "customer_id"
+    labels = model.predict(frame)
+    return {cid: int(label) for cid, label in zip(ids, labels, strict=True)}
+
+
+def current(conn: Connection, customer_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """customer id -> (segment id, model version) of the current memberships."""
+    m = t.memberships.c
+    rows = conn.execute(
+        sa.select(m.customer_id, m.segment_id, m.model_version).where(
+            m.customer_id.in_(customer_ids)
+        )
+    ).all()
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def record(
+    conn: Connection,
+    segments: Mapping[str, int],
+    *,
+    version: int,
+    names: Mapping[int, str],
+    at: datetime,
+    causes: Mapping[str, str] | None = None,
+    outbox: bool = True,
+) -> list[MembershipChange]:
+    """Write the memberships of ``segments`` under model ``version``; history rows and (with
+    ``outbox``) notifications for the customers whose segment changed. ``causes``: customer
+    id -> the event id that caused the update."""
+    ids = sorted(segments)
+    before = current(conn, ids)
+    changed = [c for c in ids if before.get(c, (None, None))[0] != segments[c]]
+    moved = [c for c in ids if c not in changed and before[c][1] != version]
+    causes = causes or {}
+    changes = [
+        MembershipChange(
+            customer_id=c,
+            previous_segment_id=before[c][0] if c in before else None,
+            segment_id=segments[c],
+            segment_name=names.get(segments[c], f"Segment {segments[c]}"),
+            model_version=version,
+            at=at,
+            event_id=causes.get(c),
+        )
+        for c in changed
+    ]
+    if changed:
+        _upsert_current(conn, changes)
+        _write_history(conn, changes)
+    if moved:
+        c = t.memberships.c
+        conn.execute(
+            sa.update(t.memberships).where(c.customer_id.in_(moved)).values(model_version=version)
+        )
+    if outbox and changes:
+        conn.execute(sa.insert(t.notifications), [_notification(ch) for ch in changes])
+    return changes
+
+
+def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> None:
+    ins = insert_for(conn, t.memberships)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={
+            "segment_id": ins.excluded.segment_id,
+            "model_version": ins.excluded.model_version,
+            "valid_from": ins.excluded.valid_from,
+        },
+    )
+    conn.execute(
+        stmt,
+        [
+            {
+                "customer_id": ch.customer_id,
+                "segment_id": ch.segment_id,
+                "model_version": ch.model_version,
+                "valid_from": ch.at,
+            }
+            for ch in changes
+        ],
+    )
+
+
+def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> None:
+    h = t.membership_history.c
+    previous = [ch.customer_id for ch in changes if ch.previous_segment_id is not None]
+    at = changes[0].at
+    for start in range(0, len(previous), 5000):
+        conn.execute(
+            sa.update(t.membership_history)
+            .where(h.customer_id.in_(previous[start : start + 5000]), h.valid_to.is_(None))
+            .values(valid_to=at)
+        )
+    conn.execute(
+        sa.insert(t.membership_history),
+        [
+            {
+                "customer_id": ch.customer_id,
+                "segment_id": ch.segment_id,
+                "model_version": ch.model_version,
+                "valid_from": ch.at,
+                "valid_to": None,
+                "event_id": ch.event_id,
+            }
+            for ch in changes
+        ],
+    )
+
+
+def _notification(ch: MembershipChange) -> dict[str, object]:
+    return {
+        "kind": "segment.entered",
+        "customer_id": ch.customer_id,
+        "segment_id": ch.segment_id,
+        "segment_name": ch.segment_name,
+        "previous_segment_id": ch.previous_segment_id,
+        "model_version": ch.model_version,
+        "at": ch.at,
+        "event_id": ch.event_id,
+        "sent_at": None,
+    }

@@ -1,0 +1,351 @@
+"""The profile store facade: one object over an engine, each call one transaction."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cible.store import apply, bulk, customers, keys, memberships, profiles
+from cible.store import tables as t
+from cible.store.aggregates import as_of_midnight, live_as_of
+from cible.store.db import make_engine, mask_url, upgrade
+from cible.store.errors import StoreError
+from cible.store.model import ScoringModel, load_model
+from cible.store.values import (
+    ApplyResult,
+    CustomerRecord,
+    LiveEvent,
+    Notification,
+    Profile,
+    SegmentInfo,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProfileStore:
+    """Customers, incremental aggregates, features, published models and memberships."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._model: tuple[int, ScoringModel, dict[int, str]] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True, schema: str | None = None) -> ProfileStore:
+        """Open ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``); ``migrate`` runs
+        the Alembic migrations up to head; ``schema`` (PostgreSQL) is created and used."""
+        masked = mask_url(url)
+        engine = make_engine(url, schema)
+        try:
+            if migrate:
+                upgrade(engine)
+            else:
+                with engine.connect() as conn:
+                    conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as e:
+            engine.dispose()
+            raise StoreError(
+                f"profile store {masked} cannot be opened{' and migrated' if migrate else ''}: "
+                f"{e.__class__.__name__}: {getattr(e, 'orig', e)}",
+                masked,
+            ) from e
+        return cls(engine, masked)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ProfileStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
+                yield conn
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"profile store {self.url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}",
+                self.url,
+            ) from e
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(
+                f"profile store {self.url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}",
+                self.url,
+            ) from e
+
+    def health(self) -> dict[str, Any]:
+        with self._read() as conn:
+            version = conn.execute(sa.select(sa.func.max(t.segment_models.c.version))).scalar()
+        return {"database": "ok", "model_version": version}
+
+    # -- events ---------------------------------------------------------------------------
+    def apply_events(
+        self, events: Sequence[LiveEvent], *, as_of: datetime | None = None
+    ) -> ApplyResult:
+        """Apply a batch in ONE transaction: new event ids only, aggregates, features,
+        re-score, memberships, outbox. ``as_of`` None: the UTC midnight after now."""
+        now = _now()
+        at = as_of_midnight(as_of) if as_of is not None else live_as_of(now)
+        if not events:
+            return ApplyResult(applied=0, duplicates=0)
+        with self._write() as conn:
+            resolved = apply.resolve_aliases(conn, events)
+            claimed = apply.claim(conn, resolved, now)
+            if not claimed:
+                return ApplyResult(applied=0, duplicates=len(events))
+            deltas = apply.Deltas()
+            for e in claimed:
+                deltas.add(e)
+            touched = sorted(deltas.last_event)
+            apply.lock_profiles(conn, touched)
+            apply.write_deltas(conn, deltas)
+            feats = profiles.refresh(conn, touched, at, now)
+            changes = []
+            model = self._current(conn)
+            if model is not None:
+                version, scorer, names = model
+                causes = {c: deltas.last_event[c][1] for c in touched}
+                changes = memberships.record(
+                    conn,
+                    memberships.score(scorer, feats),
+                    version=version,
+                    names=names,
+                    at=now,
+                    causes=causes,
+                )
+        return ApplyResult(
+            applied=len(claimed), duplicates=len(events) - len(claimed), changes=changes
+        )
+
+    def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
+        if not records:
+            return 0
+        with self._write() as conn:
+            return customers.upsert(conn, records, _now())
+
+    # -- reads ----------------------------------------------------------------------------
+    def get_profile(self, customer_id: str) -> Profile | None:
+        with self._read() as conn:
+            alias = conn.execute(
+                sa.select(t.customer_aliases.c.customer_id).where(
+                    t.customer_aliases.c.record_id == customer_id
+                )
+            ).scalar()
+            cid = alias or customer_id
+            row = conn.execute(sa.select(t.profiles).where(t.profiles.c.customer_id == cid)).first()
+            known = (
+                row is not None
+                or conn.execute(
+                    sa.select(t.customers.c.customer_id).where(t.customers.c.customer_id == cid)
+                ).first()
+            )
+            if not known:
+                return None
+            return _profile(conn, cid, row)
+
+    def list_segments(self) -> list[SegmentInfo]:
+        with self._read() as conn:
+            version = conn.execute(sa.select(sa.func.max(t.segment_models.c.version))).scalar()
+            if version is None:
+                return []
+            m = t.memberships.c
+            sizes: dict[int, int] = dict(
+                conn.execute(
+                    sa.select(m.segment_id, sa.func.count())
+                    .where(m.model_version == version)
+                    .group_by(m.segment_id)
+                ).all()
+            )
+            rows = conn.execute(
+                sa.select(t.segments.c.segment_id, t.segments.c.name)
+                .where(t.segments.c.model_version == version)
+                .order_by(t.segments.c.segment_id)
+            ).all()
+        return [SegmentInfo(int(s), n, int(sizes.get(s, 0)), int(version)) for s, n in rows]
+
+    def segment_members(
+        self, segment_id: int, *, cursor: str | None = None, limit: int = 100
+    ) -> tuple[list[str], str | None]:
+        """Customer ids of ``segment_id`` in id order, ``limit`` per page; the next cursor."""
+        if limit < 1:
+            raise ValueError(f"limit {limit} refused: give 1 or more")
+        after = _decode_cursor(cursor) if cursor else None
+        m = t.memberships.c
+        query = sa.select(m.customer_id).where(m.segment_id == segment_id)
+        if after is not None:
+            query = query.where(m.customer_id > after)
+        with self._read() as conn:
+            ids = list(conn.execute(query.order_by(m.customer_id).limit(limit + 1)).scalars())
+        if len(ids) > limit:
+            return ids[:limit], _encode_cursor(ids[limit - 1])
+        return ids, None
+
+    # -- models ---------------------------------------------------------------------------
+    def publish(
+        self,
+        model: ScoringModel,
+        *,
+        profiles: Any = None,
+        memberships: Mapping[str, int] | None = None,
+        cible_version: str = "",
+    ) -> int:
+        """Store ``model`` as a new version and give every profiled customer its membership:
+        ``memberships`` (customer id -> segment id) when given, else the model's predict over
+        the stored features. ``profiles`` is accepted for the contract and unused: profiles
+        come from the stored aggregates (see :mod:`cible.store.bulk`). Returns the version."""
+        with self._write() as conn:
+            return bulk.publish(conn, model, memberships=memberships, cible_version=cible_version)
+
+    def load_history(self, **rows: Any) -> dict[str, int]:
+        """Bulk load of a batch run (see :func:`cible.store.bulk.load_history`), one transaction."""
+        with self._write() as conn:
+            return bulk.load_history(conn, **rows)
+
+    def refresh_profiles(self, as_of: datetime, customer_ids: Sequence[str] = ()) -> int:
+        """Recompute the stored features of every customer (or of ``customer_ids``) at
+        ``as_of``; returns how many."""
+        with self._write() as conn:
+            return bulk.refresh_all(conn, as_of, customer_ids)
+
+    def current_model(self) -> ScoringModel | None:
+        with self._read() as conn:
+            current = self._current(conn)
+        return current[1] if current else None
+
+    def _current(self, conn: Connection) -> tuple[int, ScoringModel, dict[int, str]] | None:
+        sm = t.segment_models.c
+        version = conn.execute(sa.select(sa.func.max(sm.version))).scalar()
+        if version is None:
+            return None
+        with self._lock:
+            if self._model is not None and self._model[0] == version:
+                return self._model
+        row = conn.execute(
+            sa.select(sm.artifact, sm.sha256, sm.names).where(sm.version == version)
+        ).one()
+        scorer = load_model(row.artifact, row.sha256, int(version))
+        names = {int(k): str(v) for k, v in row.names.items()}
+        with self._lock:
+            self._model = (int(version), scorer, names)
+        return self._model
+
+    # -- notifications --------------------------------------------------------------------
+    def pending_notifications(self, limit: int = 1000) -> list[Notification]:
+        n = t.notifications.c
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(t.notifications).where(n.sent_at.is_(None)).order_by(n.id).limit(limit)
+            ).all()
+        return [
+            Notification(
+                id=int(r.id),
+                kind=r.kind,
+                customer_id=r.customer_id,
+                segment_id=int(r.segment_id),
+                segment_name=r.segment_name,
+                model_version=int(r.model_version),
+                at=r.at,
+                event_id=r.event_id,
+                previous_segment_id=r.previous_segment_id,
+            )
+            for r in rows
+        ]
+
+    def mark_notified(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        n = t.notifications.c
+        with self._write() as conn:
+            for part in customers.chunks(sorted(set(ids))):
+                conn.execute(
+                    sa.update(t.notifications)
+                    .where(n.id.in_(part), n.sent_at.is_(None))
+                    .values(sent_at=_now())
+                )
+
+    # -- API keys -------------------------------------------------------------------------
+    def create_api_key(self, scopes: Sequence[str], *, name: str = "") -> str:
+        """A new key with ``scopes`` (read, write, admin); the plaintext is returned once."""
+        with self._write() as conn:
+            return keys.create(conn, scopes, name, _now())
+
+    def verify_api_key(self, key: str) -> frozenset[str] | None:
+        with self._read() as conn:
+            return keys.verify(conn, key)
+
+    def revoke_api_key(self, key: str) -> bool:
+        with self._write() as conn:
+            return keys.revoke(conn, key)
+
+
+def _encode_cursor(customer_id: str) -> str:
+    return base64.urlsafe_b64encode(customer_id.encode("utf-8")).decode("ascii")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError) as e:
+        raise ValueError(f"cursor {cursor!r} is not one this store returned") from e
+
+
+def _profile(conn: Connection, cid: str, row: Any) -> Profile:
+    m = t.memberships.c
+    h = t.membership_history.c
+    current = conn.execute(
+        sa.select(m.segment_id, m.model_version).where(m.customer_id == cid)
+    ).first()
+    names = _names(conn)
+    history = [
+        {
+            "segment_id": int(r.segment_id),
+            "segment_name": names.get((int(r.model_version), int(r.segment_id)), ""),
+            "model_version": int(r.model_version),
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+        }
+        for r in conn.execute(
+            sa.select(h.segment_id, h.model_version, h.valid_from, h.valid_to)
+            .where(h.customer_id == cid)
+            .order_by(h.valid_from, h.id)
+        )
+    ]
+    seg = (int(current.segment_id), int(current.model_version)) if current else None
+    return Profile(
+        customer_id=cid,
+        features=dict(row.features) if row is not None and row.features else {},
+        aggregates=dict(row.aggregates) if row is not None and row.aggregates else {},
+        segment_id=seg[0] if seg else None,
+        segment_name=names.get((seg[1], seg[0])) if seg else None,
+        model_version=seg[1] if seg else None,
+        updated_at=row.updated_at if row is not None else None,
+        history=history,
+    )
+
+
+def _names(conn: Connection) -> dict[tuple[int, int], str]:
+    s = t.segments.c
+    return {
+        (int(v), int(i)): n
+        for v, i, n in conn.execute(sa.select(s.model_version, s.segment_id, s.name))
+    }
