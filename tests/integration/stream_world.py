@@ -77,6 +77,7 @@ def live_world(folder: Path, *, customers: int, seed: int, limit: int) -> LiveWo
     from cible.warehouse import open_warehouse
 
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "warehouse.duckdb").unlink(missing_ok=True)  # from an earlier call
     generate_world(customers, seed, folder / "data")
     config = load_config(write_demo_config(folder))
     wh = open_warehouse(config.warehouse, folder)

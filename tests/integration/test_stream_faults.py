@@ -84,46 +84,64 @@ def _consumer(args: list[str], schema: str, log: Path) -> subprocess.Popen[bytes
         )
 
 
-def _wait_started(log: Path, starts: int, timeout: float = 60) -> None:
+def _wait_for(log: Path, marker: str, count: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if log.read_text(encoding="utf-8").count('"consumer started"') >= starts:
+        if log.read_text(encoding="utf-8").count(marker) >= count:
             return
-        time.sleep(0.05)
-    pytest.fail(f"the consumer did not start within {timeout} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.01)
+    pytest.fail(f"no {count} {marker} lines within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-def _kill_and_restart(
-    args: list[str], schema: str, log: Path, seed: int, window: tuple[float, float] = (0.05, 2.0)
-) -> None:
-    """Start, kill -9 at a random moment after start, ``KILLS`` times; then run to the end."""
+def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int) -> list[int]:
+    """``KILLS`` times: start, let it commit a seeded random number of batches (1 to 30), wait a
+    random fraction of a batch more (the kill lands while receiving, applying, committing,
+    acknowledging or relaying), SIGKILL. Then one last run to the end of the stream. Returns
+    the number of batches each killed run was given."""
     rng = random.Random(seed)
+    args = [*args, "--log-level", "debug"]
+    committed = 0
+    plan = []
     for k in range(1, KILLS + 1):
         proc = _consumer(args, schema, log)
-        _wait_started(log, k)
-        time.sleep(rng.uniform(*window))
+        _wait_for(log, '"consumer started"', k)
+        batches = rng.randint(1, 30)
+        plan.append(batches)
+        committed += batches
+        _wait_for(log, '"batch committed"', committed)
+        time.sleep(rng.uniform(0, 0.3))
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(30) == -signal.SIGKILL
-    last = _consumer([*args, "--idle-exit-s", "6"], schema, log)
+        committed = log.read_text(encoding="utf-8").count('"batch committed"')
+    last = _consumer([*args, "--idle-exit-s", "5"], schema, log)
     assert last.wait(170) == 0, log.read_text()[-3000:]
+    return plan
 
 
 def _assert_parity(store: Any, world: LiveWorld) -> None:
-    """Every streamed customer's profile equals the batch features at as_of, and its segment is
-    the published model's prediction from them."""
+    """Every streamed customer's profile (get_profile) equals the batch features at as_of, and
+    its segment is the published model's prediction from them."""
+    from concurrent.futures import ThreadPoolExecutor
+
     model = store.current_model()
-    expected_segments = model.predict(world.features)
+    expected = pd.Series(model.predict(world.features), index=world.features.index)
+    ids = [str(c) for c in world.features.index]
+    with ThreadPoolExecutor(4) as pool:
+        profiles = dict(zip(ids, pool.map(store.get_profile, ids), strict=True))
     mismatched: list[str] = []
     for cid, row in world.features.iterrows():
-        profile = store.get_profile(str(cid))
+        profile = profiles[str(cid)]
         assert profile is not None, f"no profile for streamed customer {cid}"
-        got = pd.Series({k: profile.features.get(k) for k in row.index}, dtype="float64")
-        if not np.allclose(got.to_numpy(), row.to_numpy(), rtol=1e-9, atol=1e-6, equal_nan=True):
-            mismatched.append(f"{cid}: store {got.to_dict()} != batch {row.to_dict()}")
-        if profile.segment_id != int(expected_segments.loc[cid]):
+        got = np.array(
+            [np.nan if profile.features[k] is None else profile.features[k] for k in row.index],
+            dtype=float,
+        )
+        if not np.allclose(got, row.to_numpy(), rtol=1e-9, atol=1e-6, equal_nan=True):
             mismatched.append(
-                f"{cid}: segment {profile.segment_id} != {expected_segments.loc[cid]}"
+                f"{cid}: store {dict(zip(row.index, got, strict=True))} != batch {row.to_dict()}"
             )
+        if profile.segment_id != int(expected.loc[cid]):
+            mismatched.append(f"{cid}: segment {profile.segment_id} != {expected.loc[cid]}")
     assert mismatched[:5] == []
 
 
@@ -227,9 +245,7 @@ def test_kafka_into_postgresql_survives_sigkill(
         unique("faults"),
         *_as_of_option(world),
     ]
-    # a Kafka consumer first joins its group (3 s, more after a kill: the dead member's session
-    # of 6 s must expire): kill later so that most kills land mid-stream
-    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027, window=(2.0, 9.0))
+    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027)
     reader = Consumer(
         {
             "bootstrap.servers": kafka_url,

@@ -95,6 +95,13 @@ def consume_cmd(
         str | None,
         typer.Option(help="Fix the live clock (ISO date-time with zone); default: live."),
     ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option(
+            help="info (counts every 10 s) or debug (counts of every batch).",
+            envvar="CIBLE_LOG_LEVEL",
+        ),
+    ] = "info",
     idle_exit_s: Annotated[
         float | None, typer.Option(help="Exit after this long without a message (default: never).")
     ] = None,
@@ -106,8 +113,12 @@ def consume_cmd(
         raise typer.BadParameter(
             f"'{bus}' is not a bus: use one of {', '.join(BUSES)}", param_hint="--bus"
         )
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter(
+            f"'{log_level}' is not one of debug, info, warning, error", param_hint="--log-level"
+        )
     clock = _as_of(as_of)
-    _setup_logs()
+    _setup_logs(log_level)
     from cible.exceptions import CibleError
 
     try:
@@ -133,13 +144,13 @@ def consume_cmd(
         raise typer.Exit(code=2) from e
 
 
-def _setup_logs() -> None:
+def _setup_logs(level: str) -> None:
     from cible.stream.consumer import JsonFormatter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     logging.getLogger("cible").addHandler(handler)
-    logging.getLogger("cible").setLevel(logging.INFO)
+    logging.getLogger("cible").setLevel(level.upper())
 
 
 def _consume(

@@ -62,8 +62,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def _log(message: str, **fields: object) -> None:
-    LOG.info(message, extra={"fields": fields})
+def _log(message: str, level: int = logging.INFO, **fields: object) -> None:
+    LOG.log(level, message, extra={"fields": fields})
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
@@ -118,6 +118,7 @@ def run_consumer(
             report = process_batch(store, bus, messages, notify=notify, as_of=as_of, parse=parse)
             if messages:
                 stats.add(report)
+                _log("batch committed", logging.DEBUG, **report.counts())
                 if on_batch is not None:
                     on_batch(report)
             if now - last_summary >= SUMMARY_EVERY_S:

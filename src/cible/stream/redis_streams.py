@@ -60,7 +60,7 @@ class RedisStreamBus:
         """Own pending entries first, then those a dead consumer left behind."""
         own = self._client.xreadgroup(self.group, self.consumer, {self.stream: "0"})
         for _name, entries in own or []:
-            self._backlog.extend(self._message(i, f, True) for i, f in entries)
+            self._backlog.extend(self._message(i, f, True) for i, f in entries if f)
         start = "0-0"
         while True:
             start, entries, *_ = self._client.xautoclaim(
