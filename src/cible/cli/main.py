@@ -384,6 +384,16 @@ def demo(
             f"Planted duplicate accounts found: precision {d['precision']:.3f}, "
             f"recall {d['recall']:.3f}, F1 {d['f1']:.3f}"
         )
+    if result.store is not None:
+        console.print(
+            f"Profile store: {escape(result.store.store_url)} (model version "
+            f"{result.store.version}); next: cible serve --store {escape(result.store.store_url)}"
+        )
+
+
+from cible.cli.store_commands import register as _register_store  # noqa: E402
+
+_register_store(app, _errors, _console)
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

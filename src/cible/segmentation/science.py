@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import Pipeline
 
 from cible.config import SegmentationConfig
 from cible.exceptions import OptionalDependencyError
@@ -65,6 +66,7 @@ class Prepared:
     weights: WeightsResult
     missing: pd.DataFrame
     categorical: tuple[int, ...]
+    preparation: Any = None  # the fitted preprocessor + FeatureWeighter (a Pipeline): live scoring
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class ScienceResult:
     umap: MapResult | None
     autoencoder: AutoencoderMapResult | None
     notes: list[str]
+    preparation: Any = None  # Prepared.preparation, kept for the published segment model
 
     def weights_dict(self) -> dict[str, Any]:
         ahp = self.weights.ahp
@@ -122,7 +125,8 @@ def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
     pipe = build_preprocessor(config, data).set_output(transform="pandas")
     unweighted = pipe.fit_transform(data)
     weights = weights_from_config(config)
-    weighted = FeatureWeighter(weights.feature_weights).fit_transform(unweighted)
+    weighter = FeatureWeighter(weights.feature_weights)
+    weighted = weighter.fit_transform(unweighted)
     methods = imputation_methods(pipe)
     categorical = tuple(
         i
@@ -137,6 +141,7 @@ def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
         weights=weights,
         missing=missing_report(data, imputed_columns=list(methods), methods=methods),
         categorical=categorical,
+        preparation=Pipeline([("prepare", pipe), ("weight", weighter)]),
     )
 
 
@@ -237,4 +242,5 @@ def run_science(
         umap=umap,
         autoencoder=auto,
         notes=notes,
+        preparation=prep.preparation,
     )

@@ -14,6 +14,7 @@ from cible.config import load_config
 from cible.services.dedup import duplicate_agreement
 from cible.services.pipeline import PipelineResult, persona_agreement, run_pipeline
 from cible.services.progress import NullProgress, Progress
+from cible.services.publish import PublishResult, publish_run
 from cible.synth.generate import GenerateSummary, generate_world
 
 
@@ -24,6 +25,7 @@ class DemoResult:
     config_path: Path
     persona_ari: float
     duplicates: dict[str, float] | None = None
+    store: PublishResult | None = None  # the segmentation published to DIR/store.db
 
 
 def write_demo_config(out_dir: Path) -> Path:
@@ -46,9 +48,10 @@ def run_demo(
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     world = generate_world(customers, seed, out_dir / "data", progress=on_generate)
-    stale = out_dir / "warehouse.duckdb"
-    if stale.exists():  # the demo starts from an empty warehouse every time
-        stale.unlink()
+    for name in ("warehouse.duckdb", "store.db", "store.db-wal", "store.db-shm"):
+        stale = out_dir / name
+        if stale.exists():  # the demo starts from an empty warehouse and store every time
+            stale.unlink()
     config_path = write_demo_config(out_dir)
     result = run_pipeline(load_config(config_path), out_dir, progress)
     truth = pd.read_csv(out_dir / "data" / "truth.csv", dtype=str, keep_default_na=False)
@@ -59,4 +62,5 @@ def run_demo(
         if result.identity is not None
         else None
     )
-    return DemoResult(world, result, config_path, ari, duplicates)
+    store = publish_run(out_dir, f"sqlite:///{out_dir / 'store.db'}", progress=progress)
+    return DemoResult(world, result, config_path, ari, duplicates, store)

@@ -17,6 +17,7 @@ from cible.predict.clv.result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
+from cible.segmentation.model_artifact import write_segment_model
 from cible.segmentation.result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.segmentation.service import segment_customers
@@ -145,6 +146,8 @@ def run_pipeline(
         if seg.science is not None:
             write_json(path("selection.json"), seg.science.selection.to_dict())
             write_json(path("validation.json"), seg.science.validation_dict())
+            model, digest = path("segment_model.joblib"), path("segment_model.joblib.sha256")
+            write_segment_model(seg, model, digest, __version__)
         if identity is not None and config.dedup is not None:
             write_identity(identity, path, config=config.dedup)
         report = render_report(

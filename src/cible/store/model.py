@@ -17,8 +17,15 @@ from cible.store.errors import StoreError
 class ScoringModel(Protocol):
     """A fitted segmentation that scores behavioural features."""
 
-    feature_names: tuple[str, ...]  # the behavioural features predict reads
-    segment_names: Mapping[int, str]  # segment id -> name
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The behavioural features predict reads."""
+        ...
+
+    @property
+    def segment_names(self) -> Mapping[int, str]:
+        """Segment id -> name."""
+        ...
 
     def predict(self, features: Any) -> Any:
         """Segment ids (one per row of the ``features`` DataFrame, index customer_id)."""

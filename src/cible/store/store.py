@@ -163,6 +163,12 @@ class ProfileStore:
                 return None
             return _profile(conn, cid, row)
 
+    def memberships(self) -> dict[str, int]:
+        """Every customer's current segment id (bulk read, for publish reports and tests)."""
+        m = t.memberships.c
+        with self._read() as conn:
+            return {c: int(s) for c, s in conn.execute(sa.select(m.customer_id, m.segment_id))}
+
     def list_segments(self) -> list[SegmentInfo]:
         with self._read() as conn:
             version = conn.execute(sa.select(sa.func.max(t.segment_models.c.version))).scalar()
