@@ -43,8 +43,9 @@ from _emit import emit  # bench/ is the script folder on sys.path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.integration.stream_world: the live world of the tests
 
-from cible.stream.rabbitmq import DEFAULT_URL, publish_events  # noqa: E402
 from tests.integration.stream_world import live_world, publish_world  # noqa: E402
+
+from cible.stream.rabbitmq import DEFAULT_URL, publish_events  # noqa: E402
 
 PG_URL = os.environ.get(
     "CIBLE_POSTGRES_STORE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,6 +60,13 @@ def _drop_queues(names: list[str]) -> None:
     for name in names:
         ch.queue_delete(name)
     conn.close()
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def bare_rabbitmq(bodies: list[bytes]) -> float:
@@ -177,10 +185,10 @@ def run_store(
 
     schema = f"bench_{uuid.uuid4().hex[:12]}" if kind == "postgresql" else None
     url = PG_URL if kind == "postgresql" else f"sqlite:///{folder / f'{kind}.db'}"
+    publish_world(folder / "published", url, schema=schema)
     store = ProfileStore.open(url, schema=schema)
     queue = f"bench.events.{uuid.uuid4().hex[:8]}"
     try:
-        publish_world(folder / "published", store)
         publish_events(DEFAULT_URL, queue, world.messages[:n])
         seconds, _ = _consume(store, queue, n, world.as_of_datetime)
         producer = multiprocessing.get_context("fork").Process(
@@ -193,9 +201,9 @@ def run_store(
         reads = profile_get(store, url, schema, ids, requests)
     finally:
         _drop_queues([queue, queue + ".dead", queue + ".segments"])
-        if schema:
-            store.drop_schema() if hasattr(store, "drop_schema") else None
         store.close()
+        if schema:
+            _drop_schema(schema)
     return {
         "store": kind,
         "bus": "rabbitmq",

@@ -118,12 +118,19 @@ def with_malformed(messages: list[bytes], count: int, seed: int) -> tuple[list[b
     return out, planted
 
 
-def publish_world(folder: Path, store: object, *, customers: int = 1000, seed: int = 42) -> int:
-    """Run the batch pipeline on a generated world (``cible demo``) and publish its segmentation
-    in ``store``; returns the model version."""
+def publish_world(
+    folder: Path,
+    store_url: str,
+    *,
+    schema: str | None = None,
+    customers: int = 1000,
+    seed: int = 42,
+) -> int:
+    """Run the batch pipeline on a generated world (``cible demo``) and publish its segmentation,
+    with its customers' profiles, to the store at ``store_url``; returns the model version."""
     from cible.services.demo import run_demo
     from cible.services.publish import publish_run
 
-    if not (folder / "run.json").exists():
+    if not (folder / "segment_model.joblib").exists():
         run_demo(folder, customers=customers, seed=seed)
-    return int(publish_run(folder, store))
+    return publish_run(folder, store_url, schema=schema).version

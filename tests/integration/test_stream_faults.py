@@ -58,7 +58,7 @@ def pg_store(published_run: Path) -> Iterator[tuple[Any, str]]:
     except CibleError as e:
         pytest.fail(f"the PostgreSQL store at {PG_STORE_URL} cannot be opened: {e}", pytrace=False)
     try:
-        publish_world(published_run, store)
+        publish_world(published_run, PG_STORE_URL, schema=schema)
         yield store, schema
     finally:
         _drop_schema(schema)

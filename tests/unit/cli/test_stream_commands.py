@@ -15,7 +15,9 @@ def _text(output: str) -> str:
 def test_an_unknown_bus_is_refused_with_the_choices() -> None:
     result = CliRunner().invoke(app, ["consume", "--store", "sqlite:///x.db", "--bus", "nats"])
     assert result.exit_code == 2
-    assert "'nats' is not a bus: use one of inprocess, rabbitmq, kafka, redis" in _text(result.output)
+    assert "'nats' is not a bus: use one of inprocess, rabbitmq, kafka, redis" in _text(
+        result.output
+    )
 
 
 def test_a_naive_or_malformed_as_of_is_refused() -> None:
