@@ -93,8 +93,9 @@ def _wait_for(log: Path, marker: str, count: int, timeout: float = 90) -> None:
     pytest.fail(f"no {count} {marker} lines within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int) -> list[int]:
-    """``KILLS`` times: start, let it commit a seeded random number of batches (1 to 30), wait a
+def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int, most: int) -> list[int]:
+    """``KILLS`` times: start, let it commit a seeded random number of batches (1 to ``most``:
+    ``KILLS * most`` must stay under the batches of the stream), wait a
     random fraction of a batch more (the kill lands while receiving, applying, committing,
     acknowledging or relaying), SIGKILL. Then one last run to the end of the stream. Returns
     the number of batches each killed run was given."""
@@ -105,7 +106,7 @@ def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int) -> lis
     for k in range(1, KILLS + 1):
         proc = _consumer(args, schema, log)
         _wait_for(log, '"consumer started"', k)
-        batches = rng.randint(1, 30)
+        batches = rng.randint(1, most)
         plan.append(batches)
         committed += batches
         _wait_for(log, '"batch committed"', committed)
@@ -177,7 +178,7 @@ def test_rabbitmq_into_postgresql_survives_sigkill(
         *_as_of_option(world),
     ]
     try:
-        _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2026)
+        _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2026, most=25)
         conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
         ch = conn.channel()
         assert ch.queue_declare(queue, durable=True, passive=True).method.message_count == 0
@@ -243,9 +244,11 @@ def test_kafka_into_postgresql_survives_sigkill(
         output,
         "--group",
         unique("faults"),
+        "--batch-size",
+        "200",  # 100 batches for 20,000 events: room for 6 kills of up to 10 batches each
         *_as_of_option(world),
     ]
-    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027)
+    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027, most=10)
     reader = Consumer(
         {
             "bootstrap.servers": kafka_url,
@@ -256,8 +259,9 @@ def test_kafka_into_postgresql_survives_sigkill(
     )
     reader.subscribe([topic + ".dead"])
     dead: list[bytes] = []
+    deadline = time.monotonic() + 60  # the reader's group join takes a few seconds
     idle = 0
-    while idle < 5:
+    while time.monotonic() < deadline and (not set(planted) <= set(dead) or idle < 2):
         got = [m for m in reader.consume(100, 1.0) if m.error() is None]
         idle = 0 if got else idle + 1
         dead.extend(m.value() for m in got)

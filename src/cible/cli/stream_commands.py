@@ -147,10 +147,13 @@ def consume_cmd(
 def _setup_logs(level: str) -> None:
     from cible.stream.consumer import JsonFormatter
 
+    logger = logging.getLogger("cible")
+    for old in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logger.removeHandler(old)  # from an earlier command in the same process (tests)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    logging.getLogger("cible").addHandler(handler)
-    logging.getLogger("cible").setLevel(level.upper())
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
 
 
 def _consume(
