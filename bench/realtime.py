@@ -127,6 +127,7 @@ def _consume(store: Any, queue: str, count: int, as_of: Any) -> tuple[float, lis
             as_of=as_of,
             stop=stop,
             on_batch=on_batch,
+            idle_exit_s=30,  # never hang on a short stream
         )
     finally:
         bus.close()
@@ -189,13 +190,14 @@ def run_store(
     store = ProfileStore.open(url, schema=schema)
     queue = f"bench.events.{uuid.uuid4().hex[:8]}"
     try:
-        publish_events(DEFAULT_URL, queue, world.messages[:n])
-        seconds, _ = _consume(store, queue, n, world.as_of_datetime)
+        bulk, paced = world.messages[:n], world.messages[n : n + m]
+        publish_events(DEFAULT_URL, queue, bulk)
+        seconds, _ = _consume(store, queue, len(bulk), world.as_of_datetime)
         producer = multiprocessing.get_context("fork").Process(
-            target=_paced, args=(queue, world.messages[n : n + m], rate)
+            target=_paced, args=(queue, paced, rate)
         )
         producer.start()
-        _, latencies = _consume(store, queue, m, world.as_of_datetime)
+        _, latencies = _consume(store, queue, len(paced), world.as_of_datetime)
         producer.join()
         ids = sorted({cid for cid in world.features.index})
         reads = profile_get(store, url, schema, ids, requests)
@@ -207,8 +209,8 @@ def run_store(
     return {
         "store": kind,
         "bus": "rabbitmq",
-        "events": n,
-        "events_per_s": n / seconds,
+        "events": len(bulk),
+        "events_per_s": len(bulk) / seconds,
         "p50_ms": float(np.percentile(latencies, 50)),
         "p99_ms": float(np.percentile(latencies, 99)),
         "latency_events": len(latencies),
@@ -228,7 +230,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cible-realtime-") as tmp:
         folder = Path(tmp)
         total = args.events + args.latency_events
-        customers = max(1000, total // 50)
+        customers = max(1000, total // 40)  # about 57 events per customer
         t0 = time.perf_counter()
         world = live_world(folder / "live", customers=customers, seed=7, limit=total)
         print(

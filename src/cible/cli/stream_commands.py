@@ -27,84 +27,109 @@ def _as_of(value: str | None) -> datetime | None:
     return parsed
 
 
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        help="Profile store URL (sqlite:///store.db, postgresql+psycopg://...).",
+        envvar="CIBLE_STORE_URL",
+    ),
+]
+
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="PostgreSQL schema of the store (default: the URL's).", envvar="CIBLE_STORE_SCHEMA"
+    ),
+]
+
+BusOpt = Annotated[
+    str,
+    typer.Option(
+        help="inprocess (JSON lines file or stdin), rabbitmq, kafka or redis.",
+        envvar="CIBLE_BUS",
+    ),
+]
+
+BusUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Broker URL; for inprocess a JSON-lines file or '-' (stdin).",
+        envvar="CIBLE_BUS_URL",
+    ),
+]
+
+QueueOpt = Annotated[
+    str,
+    typer.Option(
+        "--queue",
+        "--topic",
+        "--stream",
+        help="Queue/topic/stream the events come from.",
+        envvar="CIBLE_QUEUE",
+    ),
+]
+
+OutputOpt = Annotated[
+    str,
+    typer.Option(
+        help="Queue/topic/stream for segment.entered/exited ('' for none).",
+        envvar="CIBLE_OUTPUT",
+    ),
+]
+
+GroupOpt = Annotated[str, typer.Option(help="Consumer group (Kafka, Redis).", envvar="CIBLE_GROUP")]
+
+ConsumerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Stable name of this consumer in a Redis group (default cible-<hostname>).",
+        envvar="CIBLE_CONSUMER_NAME",
+    ),
+]
+
+BatchSizeOpt = Annotated[int, typer.Option(min=1, max=100_000, help="Most events per commit.")]
+
+MaxWaitMsOpt = Annotated[float, typer.Option(min=0, help="Longest wait to fill a batch.")]
+
+WebhookOpt = Annotated[
+    str | None,
+    typer.Option(help="Also POST notifications to this URL.", envvar="CIBLE_WEBHOOK"),
+]
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(help="Fix the live clock (ISO date-time with zone); default: live."),
+]
+
+LogLevelOpt = Annotated[
+    str,
+    typer.Option(
+        help="info (counts every 10 s) or debug (counts of every batch).",
+        envvar="CIBLE_LOG_LEVEL",
+    ),
+]
+
+IdleExitSOpt = Annotated[
+    float | None, typer.Option(help="Exit after this long without a message (default: never).")
+]
+
+
 @stream_app.command("consume")
 def consume_cmd(
-    store: Annotated[
-        str,
-        typer.Option(
-            help="Profile store URL (sqlite:///store.db, postgresql+psycopg://...).",
-            envvar="CIBLE_STORE_URL",
-        ),
-    ],
-    schema: Annotated[
-        str | None,
-        typer.Option(
-            help="PostgreSQL schema of the store (default: the URL's).", envvar="CIBLE_STORE_SCHEMA"
-        ),
-    ] = None,
-    bus: Annotated[
-        str,
-        typer.Option(
-            help="inprocess (JSON lines file or stdin), rabbitmq, kafka or redis.",
-            envvar="CIBLE_BUS",
-        ),
-    ] = "inprocess",
-    bus_url: Annotated[
-        str | None,
-        typer.Option(
-            help="Broker URL; for inprocess a JSON-lines file or '-' (stdin).",
-            envvar="CIBLE_BUS_URL",
-        ),
-    ] = None,
-    queue: Annotated[
-        str,
-        typer.Option(
-            "--queue",
-            "--topic",
-            "--stream",
-            help="Queue/topic/stream the events come from.",
-            envvar="CIBLE_QUEUE",
-        ),
-    ] = "cible.events",
-    output: Annotated[
-        str,
-        typer.Option(
-            help="Queue/topic/stream for segment.entered/exited ('' for none).",
-            envvar="CIBLE_OUTPUT",
-        ),
-    ] = "cible.segments",
-    group: Annotated[
-        str, typer.Option(help="Consumer group (Kafka, Redis).", envvar="CIBLE_GROUP")
-    ] = "cible-consume",
-    consumer: Annotated[
-        str | None,
-        typer.Option(
-            help="Stable name of this consumer in a Redis group (default cible-<hostname>).",
-            envvar="CIBLE_CONSUMER_NAME",
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Most events per commit.")
-    ] = 500,
-    max_wait_ms: Annotated[float, typer.Option(min=0, help="Longest wait to fill a batch.")] = 20.0,
-    webhook: Annotated[
-        str | None,
-        typer.Option(help="Also POST notifications to this URL.", envvar="CIBLE_WEBHOOK"),
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Fix the live clock (ISO date-time with zone); default: live."),
-    ] = None,
-    log_level: Annotated[
-        str,
-        typer.Option(
-            help="info (counts every 10 s) or debug (counts of every batch).",
-            envvar="CIBLE_LOG_LEVEL",
-        ),
-    ] = "info",
-    idle_exit_s: Annotated[
-        float | None, typer.Option(help="Exit after this long without a message (default: never).")
-    ] = None,
+    store: StoreOpt,
+    schema: SchemaOpt = None,
+    bus: BusOpt = "inprocess",
+    bus_url: BusUrlOpt = None,
+    queue: QueueOpt = "cible.events",
+    output: OutputOpt = "cible.segments",
+    group: GroupOpt = "cible-consume",
+    consumer: ConsumerOpt = None,
+    batch_size: BatchSizeOpt = 500,
+    max_wait_ms: MaxWaitMsOpt = 20.0,
+    webhook: WebhookOpt = None,
+    as_of: AsOfOpt = None,
+    log_level: LogLevelOpt = "info",
+    idle_exit_s: IdleExitSOpt = None,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
     from cible.stream.factory import BUSES

@@ -126,7 +126,7 @@ def publish_events(
                 wait = start + i / rate - time.monotonic()
                 if wait > 0:
                     time.sleep(wait)
-            headers = {"sent_at": time.time()} if stamp else None
+            headers = {"sent_at": repr(time.time())} if stamp else None  # AMQP has no float
             props = pika.BasicProperties(delivery_mode=PERSISTENT, headers=headers)
             channel.basic_publish("", queue, body, props)
     finally:
