@@ -266,3 +266,49 @@ def test_api_keys_hash_scopes_and_revocation(store: ProfileStore) -> None:
     assert store.verify_api_key(key) is None
     with pytest.raises(ValueError, match="scopes \\['root'\\] refused"):
         store.create_api_key(["root"])
+
+
+def test_two_consumers_at_once_lose_and_double_nothing(store: ProfileStore) -> None:
+    """Two threads apply interleaved batches concurrently: customers they share and event ids
+    delivered to both (at-least-once redelivery) still give the in-memory reference."""
+    import threading
+
+    store.publish(ThresholdModel())
+    rng = random.Random(5)
+    events = [
+        ev(
+            f"k{i}",
+            f"c{rng.randrange(12)}",
+            AS_OF - timedelta(hours=rng.randint(1, 2000)),
+            "purchase",
+            f"{rng.randint(1, 500)}.25",
+            f"o{rng.randrange(40)}",
+        )
+        for i in range(600)
+    ]
+    # every event goes to one consumer, a third of them to both
+    lanes: list[list] = [[], []]
+    for i, e in enumerate(events):
+        lanes[i % 2].append(e)
+        if i % 3 == 0:
+            lanes[(i + 1) % 2].append(e)
+    errors: list[BaseException] = []
+
+    def consume(lane: list) -> None:
+        try:
+            for start in range(0, len(lane), 50):
+                store.apply_events(lane[start : start + 50], as_of=AS_OF)
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=consume, args=(lane,)) for lane in lanes]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    for c in range(12):
+        mine = [e for e in events if e.customer_id == f"c{c}"]
+        expected = features_at(fold(mine, AS_OF), AS_OF)
+        assert store.get_profile(f"c{c}").features == expected  # type: ignore[union-attr]
+    assert len(store.memberships()) == 12

@@ -30,7 +30,7 @@ from tests.contract.test_store import BACKENDS, dispose, open_store
 
 pytestmark = pytest.mark.integration
 COUNTS = ("frequency", "events_30d", "events_90d")
-BATCH = 500
+BATCH = 1000  # a predict call costs ~0.15 s whatever the batch size: fewer, larger batches
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,21 @@ def test_publish_loads_the_run_like_the_batch(run: Run, store: ProfileStore) -> 
     again = publish_run(run.out, url, schema=schema)
     assert again.version == 2 and again.differ_from_batch == 0
     assert store.apply_events(run.events[:BATCH]).applied == 0  # the run's events: processed
+
+
+def test_cible_publish_command(run: Run, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cible.cli.main import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    done = CliRunner().invoke(app, ["publish", "--out", str(run.out), "--store", url])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())  # the console wraps long lines
+    assert "Published model version 1" in text
+    assert f"{len(run.features):,} memberships at {run.as_of.isoformat()}; 0 differ" in text
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    failed = CliRunner().invoke(app, ["publish", "--out", str(empty), "--store", url])
+    assert failed.exit_code == 2
+    assert "segment_model.joblib does not exist" in " ".join(failed.output.split())

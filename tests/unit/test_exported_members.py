@@ -188,3 +188,26 @@ def test_stream() -> None:
     ]
     for name in cible.stream.__all__:
         assert hasattr(cible.stream, name), name
+
+
+def test_store() -> None:
+    import cible.store
+
+    assert sorted(cible.store.__all__) == [
+        "Aggregates",
+        "ApplyResult",
+        "CustomerRecord",
+        "InvalidEvent",
+        "LiveEvent",
+        "MembershipChange",
+        "Notification",
+        "Profile",
+        "ProfileStore",
+        "ScoringModel",
+        "SegmentInfo",
+        "StoreError",
+        "features_at",
+        "live_as_of",
+    ]
+    for name in cible.store.__all__:
+        assert hasattr(cible.store, name), name

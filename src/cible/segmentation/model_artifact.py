@@ -12,11 +12,13 @@ carry a sha256 checked on load.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -98,7 +100,7 @@ class SegmentModel:
         if not buyers.any():
             return out
         data = features.loc[buyers, list(self.features)]
-        prepared = np.asarray(self.preparation.transform(data), dtype=np.float64)
+        prepared = self._prepare(data)
         labels = np.asarray(self.estimator.predict(prepared), dtype=np.int64)
         unknown = sorted(set(labels.tolist()) - set(self.label_map))
         if unknown:
@@ -108,6 +110,27 @@ class SegmentModel:
             )
         out[buyers] = np.vectorize(self.label_map.__getitem__, otypes=[np.int64])(labels)
         return out
+
+    def _prepare(self, data: pd.DataFrame) -> NDArray[np.float64]:
+        """The fitted preparation of ``data``. The per-feature pipelines run with numpy output
+        (twice as fast as the pandas output they were fitted with, same numbers: the live store
+        calls this once per batch); the weighter still sees the column names it needs."""
+        fast = getattr(self, "_fast", None)
+        if fast is None:
+            fast = self._fast = _numpy_preparation(self.preparation)
+        if fast is False:
+            return np.asarray(self.preparation.transform(data), dtype=np.float64)
+        prepare, weight = fast
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            values = prepare.transform(data)
+        named = pd.DataFrame(values, columns=prepare.get_feature_names_out(), index=data.index)
+        return np.asarray(weight.transform(named), dtype=np.float64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_fast", None)  # rebuilt on first use
+        return state
 
     def to_bytes(self) -> bytes:
         """The joblib bytes of the model (the store records their sha256 at publish)."""
@@ -149,6 +172,16 @@ class SegmentModel:
         digest = Path(f"{path}.sha256")
         expected = digest.read_text("utf-8").strip() if digest.is_file() else None
         return cls.from_bytes(path.read_bytes(), expected)
+
+
+def _numpy_preparation(preparation: Any) -> tuple[Any, Any] | Literal[False]:
+    """(preprocessor with numpy output, weighter) of a ``Pipeline([prepare, weight])``; False
+    for any other shape (then the preparation runs as fitted)."""
+    steps = getattr(preparation, "steps", None)
+    if not steps or len(steps) != 2 or not hasattr(steps[0][1], "set_output"):
+        return False
+    prepare = copy.deepcopy(steps[0][1]).set_output(transform="default")
+    return prepare, steps[1][1]
 
 
 def write_segment_model(

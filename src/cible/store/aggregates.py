@@ -12,7 +12,7 @@ days are seconds / 86400, amounts are exact until the final conversion to float.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -35,11 +35,15 @@ class Aggregates:
     events_90d: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, datetime):
-                out[key] = value.isoformat()
+        """The fields as JSON values (timestamps in ISO 8601)."""
+        out: dict[str, Any] = {}
+        for key in _FIELDS:
+            value = getattr(self, key)
+            out[key] = value.isoformat() if isinstance(value, datetime) else value
         return out
+
+
+_FIELDS = tuple(f.name for f in fields(Aggregates))
 
 
 def as_of_midnight(value: date | datetime) -> datetime:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
 from cible.store.aggregates import to_micros
-from cible.store.db import greatest, insert_for, least
+from cible.store.db import greatest, least, upsert_rows
 from cible.store.values import LiveEvent
 
 
@@ -90,68 +90,81 @@ def claim(conn: Connection, events: Sequence[LiveEvent], now: datetime) -> list[
         unique.setdefault(e.event_id, e)
     if not unique:
         return []
-    stmt = insert_for(conn, t.processed_events).on_conflict_do_nothing(index_elements=["event_id"])
     params = [
         {"event_id": k, "customer_id": unique[k].customer_id, "processed_at": now}
         for k in sorted(unique)
     ]
-    claimed = {r[0] for r in conn.execute(stmt.returning(t.processed_events.c.event_id), params)}
+    claimed = set(
+        upsert_rows(
+            conn,
+            t.processed_events,
+            params,
+            lambda ins: ins.on_conflict_do_nothing(index_elements=["event_id"]),
+            returning=t.processed_events.c.event_id,
+        )
+    )
     return [e for k, e in unique.items() if k in claimed]
 
 
 def lock_profiles(conn: Connection, customer_ids: Sequence[str]) -> None:
-    """Create the missing profile rows, then lock them all (PostgreSQL: FOR UPDATE, in id order
-    so that two consumers never deadlock; SQLite holds the database write lock already)."""
-    stmt = insert_for(conn, t.profiles).on_conflict_do_nothing(index_elements=["customer_id"])
-    conn.execute(stmt, [{"customer_id": c} for c in customer_ids])
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            sa.select(t.profiles.c.customer_id)
-            .where(t.profiles.c.customer_id.in_(customer_ids))
-            .order_by(t.profiles.c.customer_id)
-            .with_for_update()
-        ).all()
+    """Create the missing profile rows and lock them all in ONE statement: INSERT ... ON
+    CONFLICT DO UPDATE takes the row lock of every existing row (PostgreSQL), in id order so
+    that two consumers never deadlock; SQLite holds the database write lock already."""
+    upsert_rows(
+        conn,
+        t.profiles,
+        [{"customer_id": c} for c in sorted(customer_ids)],
+        lambda ins: ins.on_conflict_do_update(
+            index_elements=["customer_id"], set_={"customer_id": ins.excluded.customer_id}
+        ),
+    )
 
 
 def write_deltas(conn: Connection, deltas: Deltas) -> None:
     """Add the batch's rows to ``daily_events`` and ``orders`` (bulk upserts, in key order)."""
-    if deltas.days:
-        ins = insert_for(conn, t.daily_events)
+    d = t.daily_events.c
+
+    def add_days(ins: Any) -> Any:
         ex = ins.excluded
-        c = t.daily_events.c
-        stmt = ins.on_conflict_do_update(
+        return ins.on_conflict_do_update(
             index_elements=["customer_id", "day"],
             set_={
-                "events": c.events + ex.events,
-                "refunded_micros": c.refunded_micros + ex.refunded_micros,
-                "first_ts": least(conn, c.first_ts, ex.first_ts),
-                "last_ts": greatest(conn, c.last_ts, ex.last_ts),
+                "events": d.events + ex.events,
+                "refunded_micros": d.refunded_micros + ex.refunded_micros,
+                "first_ts": least(conn, d.first_ts, ex.first_ts),
+                "last_ts": greatest(conn, d.last_ts, ex.last_ts),
             },
         )
-        conn.execute(stmt, [_day_params(k, v) for k, v in sorted(deltas.days.items())])
-    if deltas.orders:
-        ins = insert_for(conn, t.orders)
+
+    o = t.orders.c
+
+    def add_orders(ins: Any) -> Any:
         ex = ins.excluded
-        c = t.orders.c
-        stmt = ins.on_conflict_do_update(
+        return ins.on_conflict_do_update(
             index_elements=["customer_id", "order_id", "day"],
             set_={
-                "first_ts": least(conn, c.first_ts, ex.first_ts),
-                "amount_micros": c.amount_micros + ex.amount_micros,
+                "first_ts": least(conn, o.first_ts, ex.first_ts),
+                "amount_micros": o.amount_micros + ex.amount_micros,
             },
         )
-        conn.execute(
-            stmt,
+
+    days = [_day_params(k, v) for k, v in sorted(deltas.days.items())]
+    upsert_rows(conn, t.daily_events, days, add_days)
+    if deltas.orders:
+        upsert_rows(
+            conn,
+            t.orders,
             [
                 {
                     "customer_id": cid,
                     "order_id": oid,
                     "day": day,
-                    "first_ts": o.first_ts,
-                    "amount_micros": o.amount,
+                    "first_ts": row.first_ts,
+                    "amount_micros": row.amount,
                 }
-                for (cid, oid, day), o in sorted(deltas.orders.items())
+                for (cid, oid, day), row in sorted(deltas.orders.items())
             ],
+            add_orders,
         )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from cible.store import customers, memberships, profiles
 from cible.store import tables as t
 from cible.store.aggregates import as_of_midnight
-from cible.store.db import insert_for
+from cible.store.db import upsert_rows
 from cible.store.model import ScoringModel, sha256
 
 CHUNK = 5000
@@ -94,23 +94,25 @@ def _score_all(conn: Connection, model: ScoringModel) -> dict[str, int]:
 def _insert_many(conn: Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
     """Upsert ``rows`` into ``table`` by its primary key (a later row replaces an earlier)."""
     keys = [c.name for c in table.primary_key.columns]
-    ins = insert_for(conn, table)
     others = [c.name for c in table.columns if c.name not in keys]
-    stmt = (
-        ins.on_conflict_do_update(index_elements=keys, set_={c: ins.excluded[c] for c in others})
-        if others
-        else ins.on_conflict_do_nothing(index_elements=keys)
-    )
+
+    def replace(ins: Any) -> Any:
+        if not others:
+            return ins.on_conflict_do_nothing(index_elements=keys)
+        return ins.on_conflict_do_update(
+            index_elements=keys, set_={c: ins.excluded[c] for c in others}
+        )
+
     total = 0
     batch: list[Mapping[str, Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= CHUNK:
-            conn.execute(stmt, batch)
+            upsert_rows(conn, table, batch, replace)
             total += len(batch)
             batch = []
     if batch:
-        conn.execute(stmt, batch)
+        upsert_rows(conn, table, batch, replace)
         total += len(batch)
     return total
 
@@ -152,8 +154,12 @@ def refresh_all(conn: Connection, as_of: datetime, customer_ids: Sequence[str] =
     ids = list(customer_ids) or _all_ids(conn)
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        stmt = insert_for(conn, t.profiles).on_conflict_do_nothing(index_elements=["customer_id"])
-        conn.execute(stmt, [{"customer_id": c} for c in part])
+        upsert_rows(
+            conn,
+            t.profiles,
+            [{"customer_id": c} for c in part],
+            lambda ins: ins.on_conflict_do_nothing(index_elements=["customer_id"]),
+        )
         profiles.refresh(conn, part, at, now)
     return len(ids)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
-from cible.store.db import insert_for, least
+from cible.store.db import least, upsert_rows
 from cible.store.values import CustomerRecord
 
 CONSENT_CHANNELS = {"consent_email": "email", "consent_sms": "sms", "consent_push": "push"}
@@ -71,23 +71,26 @@ def upsert(conn: Connection, records: Sequence[CustomerRecord], now: datetime) -
 def write_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if not rows:
         return
-    ins = insert_for(conn, t.customers)
     c = t.customers.c
-    stmt = ins.on_conflict_do_update(
-        index_elements=["customer_id"],
-        set_={
-            "source": ins.excluded.source,
-            "record": ins.excluded.record,
-            "updated_at": ins.excluded.updated_at,
-            "created_at": sa.case(
-                (c.created_at.is_(None), ins.excluded.created_at),
-                (ins.excluded.created_at.is_(None), c.created_at),
-                else_=least(conn, c.created_at, ins.excluded.created_at),
-            ),
-        },
-    )
+
+    def merge(ins: Any) -> Any:
+        ex = ins.excluded
+        return ins.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={
+                "source": ex.source,
+                "record": ex.record,
+                "updated_at": ex.updated_at,
+                "created_at": sa.case(
+                    (c.created_at.is_(None), ex.created_at),
+                    (ex.created_at.is_(None), c.created_at),
+                    else_=least(conn, c.created_at, ex.created_at),
+                ),
+            },
+        )
+
     for part in chunks(rows):
-        conn.execute(stmt, list(part))
+        upsert_rows(conn, t.customers, part, merge)
 
 
 def write_consents(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -95,17 +98,15 @@ def write_consents(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     latest = {(r["customer_id"], r["channel"]): r for r in rows}
     if not latest:
         return
-    ins = insert_for(conn, t.consents)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["customer_id", "channel"],
-        set_={
-            "granted": ins.excluded.granted,
-            "at": ins.excluded.at,
-            "source": ins.excluded.source,
-        },
-    )
+
+    def replace(ins: Any) -> Any:
+        return ins.on_conflict_do_update(
+            index_elements=["customer_id", "channel"],
+            set_={c: ins.excluded[c] for c in ("granted", "at", "source")},
+        )
+
     for part in chunks([latest[k] for k in sorted(latest)]):
-        conn.execute(stmt, list(part))
+        upsert_rows(conn, t.consents, part, replace)
 
 
 def write_aliases(conn: Connection, pairs: Sequence[tuple[str, str]]) -> int:
@@ -113,10 +114,12 @@ def write_aliases(conn: Connection, pairs: Sequence[tuple[str, str]]) -> int:
     rows = [{"record_id": r, "customer_id": s} for r, s in sorted(set(pairs)) if r != s]
     if not rows:
         return 0
-    ins = insert_for(conn, t.customer_aliases)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["record_id"], set_={"customer_id": ins.excluded.customer_id}
-    )
+
+    def replace(ins: Any) -> Any:
+        return ins.on_conflict_do_update(
+            index_elements=["record_id"], set_={"customer_id": ins.excluded.customer_id}
+        )
+
     for part in chunks(rows):
-        conn.execute(stmt, list(part))
+        upsert_rows(conn, t.customer_aliases, part, replace)
     return len(rows)

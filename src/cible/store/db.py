@@ -3,7 +3,9 @@ PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic mi
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from typing import Any
 
@@ -113,3 +115,49 @@ def least(conn: Connection, a: Any, b: Any) -> Any:
 
 def greatest(conn: Connection, a: Any, b: Any) -> Any:
     return sa.func.greatest(a, b) if conn.dialect.name == "postgresql" else sa.func.max(a, b)
+
+
+Conflict = Callable[[Any], Any]
+
+
+def upsert_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict: Conflict | None = None,
+    returning: sa.Column[Any] | None = None,
+) -> list[Any]:
+    """INSERT ``rows`` into ``table``; ``conflict(insert)`` adds the ON CONFLICT clause (it may
+    use ``insert.excluded``). PostgreSQL gets ONE statement whatever the number of rows:
+    ``INSERT ... SELECT unnest(:col1), unnest(:col2) ...`` with one array parameter per column
+    (a multi-row VALUES list costs psycopg a client-side parse of thousands of placeholders);
+    SQLite gets the driver's executemany (multi-row VALUES when something is returned).
+    Returns the ``returning`` column of the inserted/updated rows (empty without it)."""
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql":  # sqlite3's executemany loops in C
+        stmt = insert_for(conn, table)
+        stmt = conflict(stmt) if conflict else stmt
+        if returning is None:
+            conn.execute(stmt, list(rows))
+            return []
+        return list(conn.execute(stmt.returning(returning), list(rows)).scalars().all())
+    columns = list(rows[0])
+    arrays = [_unnest(table.c[c], [r[c] for r in rows]) for c in columns]
+    ins = postgresql.insert(table).from_select(columns, sa.select(*arrays))
+    stmt = conflict(ins) if conflict else ins
+    if returning is not None:
+        return list(conn.execute(stmt.returning(returning)).scalars().all())
+    conn.execute(stmt)
+    return []
+
+
+def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:
+    """``unnest(:array)`` of one column's values; JSON goes as text[] cast back per element
+    (psycopg adapts a text array several times faster than a json array)."""
+    if isinstance(column.type, sa.JSON):
+        texts = [None if v is None else json.dumps(v, separators=(",", ":")) for v in values]
+        param = sa.bindparam(f"rows_{column.name}", value=texts, type_=postgresql.ARRAY(sa.Text))
+        return sa.cast(sa.func.unnest(param), column.type)
+    param = sa.bindparam(f"rows_{column.name}", value=values, type_=postgresql.ARRAY(column.type))
+    return sa.func.unnest(param)

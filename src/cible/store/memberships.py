@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
-from cible.store.db import insert_for
+from cible.store.db import upsert_rows
 from cible.store.model import ScoringModel
 from cible.store.values import MembershipChange
 
@@ -80,22 +81,20 @@ def record(
             sa.update(t.memberships).where(c.customer_id.in_(moved)).values(model_version=version)
         )
     if outbox and changes:
-        conn.execute(sa.insert(t.notifications), [_notification(ch) for ch in changes])
+        upsert_rows(conn, t.notifications, [_notification(ch) for ch in changes])
     return changes
 
 
 def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> None:
-    ins = insert_for(conn, t.memberships)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["customer_id"],
-        set_={
-            "segment_id": ins.excluded.segment_id,
-            "model_version": ins.excluded.model_version,
-            "valid_from": ins.excluded.valid_from,
-        },
-    )
-    conn.execute(
-        stmt,
+    def replace(ins: Any) -> Any:
+        return ins.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={c: ins.excluded[c] for c in ("segment_id", "model_version", "valid_from")},
+        )
+
+    upsert_rows(
+        conn,
+        t.memberships,
         [
             {
                 "customer_id": ch.customer_id,
@@ -105,6 +104,7 @@ def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> No
             }
             for ch in changes
         ],
+        replace,
     )
 
 
@@ -118,8 +118,9 @@ def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> Non
             .where(h.customer_id.in_(previous[start : start + 5000]), h.valid_to.is_(None))
             .values(valid_to=at)
         )
-    conn.execute(
-        sa.insert(t.membership_history),
+    upsert_rows(
+        conn,
+        t.membership_history,
         [
             {
                 "customer_id": ch.customer_id,

@@ -1,16 +1,18 @@
 """Recompute the aggregates and features of customers at an as_of, in SQL over the per-day and
-per-order rows (one grouped query each, for a batch of customers), and store them."""
+per-order rows (one query for a batch of customers), and store them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
 from cible.store.aggregates import Aggregates, features_at
+from cible.store.db import upsert_rows
 
 Features = dict[str, float | None]
 
@@ -18,8 +20,51 @@ Features = dict[str, float | None]
 def aggregates_for(
     conn: Connection, customer_ids: Sequence[str], as_of: datetime
 ) -> dict[str, Aggregates]:
-    """The :class:`Aggregates` of each of ``customer_ids`` over the days before ``as_of``."""
+    """The :class:`Aggregates` of each of ``customer_ids`` (which have a profile row) over the
+    days before ``as_of``: ONE query, the profiles joined to the grouped order and day rows."""
     day = as_of.date()
+    ids = list(customer_ids)
+    orders, days = _orders_of(ids, day), _days_of(ids, day)
+    p, c = t.profiles.c, t.customers
+    created = sa.case((c.c.created_at < as_of, c.c.created_at), else_=None)
+    query = (
+        sa.select(
+            p.customer_id,
+            orders.c.freq,
+            orders.c.gross,
+            orders.c.first_o,
+            orders.c.last_o,
+            days.c.first_ts,
+            days.c.e30,
+            days.c.e90,
+            days.c.refunded,
+            sa.type_coerce(created, t.UTCDateTime()).label("created"),
+        )
+        .select_from(
+            t.profiles.outerjoin(orders, orders.c.customer_id == p.customer_id)
+            .outerjoin(days, days.c.customer_id == p.customer_id)
+            .outerjoin(c, c.c.customer_id == p.customer_id)
+        )
+        .where(p.customer_id.in_(ids))
+    )
+    out = {cid: Aggregates() for cid in ids}
+    for r in conn.execute(query):
+        out[r.customer_id] = Aggregates(
+            frequency=int(r.freq or 0),
+            gross_micros=int(r.gross or 0),
+            refunded_micros=int(r.refunded or 0),
+            first_order=r.first_o,
+            last_order=r.last_o,
+            first_event=r.first_ts,
+            created_at=r.created,
+            events_30d=int(r.e30 or 0),
+            events_90d=int(r.e90 or 0),
+        )
+    return out
+
+
+def _orders_of(ids: Sequence[str], day: date) -> Any:
+    """Per customer: distinct orders before ``day``, their gross, first and last order time."""
     o = t.orders.c
     per_order = (
         sa.select(
@@ -27,60 +72,43 @@ def aggregates_for(
             sa.func.min(o.first_ts).label("ts"),
             sa.func.sum(o.amount_micros).label("amount"),
         )
-        .where(o.customer_id.in_(customer_ids), o.day < day)
+        .where(o.customer_id.in_(ids), o.day < day)
         .group_by(o.customer_id, o.order_id)
         .subquery()
     )
-    order_rows = conn.execute(
+    return (
         sa.select(
             per_order.c.customer_id,
-            sa.func.count(),
-            sa.func.sum(per_order.c.amount),
+            sa.func.count().label("freq"),
+            sa.func.sum(per_order.c.amount).label("gross"),
             sa.func.min(per_order.c.ts).label("first_o"),
             sa.func.max(per_order.c.ts).label("last_o"),
-        ).group_by(per_order.c.customer_id)
-    ).all()
+        )
+        .group_by(per_order.c.customer_id)
+        .subquery()
+    )
+
+
+def _days_of(ids: Sequence[str], day: date) -> Any:
+    """Per customer: first event, events in the 30 / 90 days, refunded amount, before ``day``."""
     d = t.daily_events.c
 
-    def window(n: int) -> sa.ColumnElement[int]:
+    def window(n: int) -> Any:
         since = day - timedelta(days=n)
         return sa.func.sum(sa.case((d.day >= since, d.events), else_=0))
 
-    day_rows = conn.execute(
+    return (
         sa.select(
             d.customer_id,
             sa.func.min(d.first_ts).label("first_ts"),
-            window(30),
-            window(90),
-            sa.func.sum(d.refunded_micros),
+            window(30).label("e30"),
+            window(90).label("e90"),
+            sa.func.sum(d.refunded_micros).label("refunded"),
         )
-        .where(d.customer_id.in_(customer_ids), d.day < day)
+        .where(d.customer_id.in_(ids), d.day < day)
         .group_by(d.customer_id)
-    ).all()
-    created = dict(
-        conn.execute(
-            sa.select(t.customers.c.customer_id, t.customers.c.created_at).where(
-                t.customers.c.customer_id.in_(customer_ids), t.customers.c.created_at < as_of
-            )
-        ).all()
+        .subquery()
     )
-    orders = {r[0]: r for r in order_rows}
-    days = {r[0]: r for r in day_rows}
-    out = {}
-    for cid in customer_ids:
-        orow, drow = orders.get(cid), days.get(cid)
-        out[cid] = Aggregates(
-            frequency=int(orow[1]) if orow else 0,
-            gross_micros=int(orow[2]) if orow else 0,
-            refunded_micros=int(drow[4] or 0) if drow else 0,
-            first_order=orow[3] if orow else None,
-            last_order=orow[4] if orow else None,
-            first_event=drow[1] if drow else None,
-            created_at=created.get(cid),
-            events_30d=int(drow[2] or 0) if drow else 0,
-            events_90d=int(drow[3] or 0) if drow else 0,
-        )
-    return out
 
 
 def refresh(
@@ -90,22 +118,12 @@ def refresh(
     aggs = aggregates_for(conn, customer_ids, as_of)
     feats = {cid: features_at(agg, as_of) for cid, agg in aggs.items()}
     if aggs:
-        c = t.profiles.c
-        stmt = (
-            sa.update(t.profiles)
-            .where(c.customer_id == sa.bindparam("cid"))
-            .values(
-                as_of=sa.bindparam("as_of"),
-                features=sa.bindparam("features"),
-                aggregates=sa.bindparam("aggregates"),
-                updated_at=sa.bindparam("updated_at"),
-            )
-        )
-        conn.execute(
-            stmt,
+        upsert_rows(
+            conn,
+            t.profiles,
             [
                 {
-                    "cid": cid,
+                    "customer_id": cid,
                     "as_of": as_of,
                     "features": feats[cid],
                     "aggregates": agg.to_json(),
@@ -113,5 +131,13 @@ def refresh(
                 }
                 for cid, agg in aggs.items()
             ],
+            _replace_profile,
         )
     return feats
+
+
+def _replace_profile(ins: Any) -> Any:
+    return ins.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={c: ins.excluded[c] for c in ("as_of", "features", "aggregates", "updated_at")},
+    )

@@ -83,6 +83,13 @@ class CustomerRecord(Customer):
 
     source: str = Field(default="api", min_length=1)
 
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("a naive created_at is refused: give a time zone (e.g. +00:00 or Z)")
+        return None if value is None else value.astimezone(UTC)
+
 
 @dataclass(frozen=True)
 class MembershipChange:

@@ -153,3 +153,14 @@ def test_live_event_parse() -> None:
         assert info.value.field == field, message
     with pytest.raises(InvalidEvent, match="naive timestamp is refused"):
         LiveEvent.parse(bad[4][0])
+
+
+def test_customer_record_timestamps_carry_a_zone() -> None:
+    from pydantic import ValidationError
+
+    from cible.store import CustomerRecord
+
+    ok = CustomerRecord(customer_id="c", created_at="2024-03-01T01:00:00+01:00")  # type: ignore[arg-type]
+    assert ok.created_at == datetime(2024, 3, 1, tzinfo=UTC) and ok.source == "api"
+    with pytest.raises(ValidationError, match="naive created_at is refused"):
+        CustomerRecord(customer_id="c", created_at=datetime(2024, 3, 1))
