@@ -114,7 +114,7 @@ def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int, most: 
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(30) == -signal.SIGKILL
         committed = log.read_text(encoding="utf-8").count('"batch committed"')
-    last = _consumer([*args, "--idle-exit-s", "5"], schema, log)
+    last = _consumer([*args, "--idle-exit-s", str(idle_exit_s)], schema, log)
     assert last.wait(170) == 0, log.read_text()[-3000:]
     return plan
 
@@ -248,7 +248,8 @@ def test_kafka_into_postgresql_survives_sigkill(
         "200",  # 100 batches for 20,000 events: room for 6 kills of up to 10 batches each
         *_as_of_option(world),
     ]
-    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027, most=10)
+    # the last consumer must outwait the group rebalance (the dead member's 6 s session + join)
+    _kill_and_restart(args, schema, tmp_path / "consumer.log", seed=2027, most=10, idle_exit_s=25)
     reader = Consumer(
         {
             "bootstrap.servers": kafka_url,
