@@ -93,7 +93,9 @@ def _wait_for(log: Path, marker: str, count: int, timeout: float = 90) -> None:
     pytest.fail(f"no {count} {marker} lines within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-def _kill_and_restart(args: list[str], schema: str, log: Path, seed: int, most: int) -> list[int]:
+def _kill_and_restart(
+    args: list[str], schema: str, log: Path, seed: int, most: int, idle_exit_s: int = 5
+) -> list[int]:
     """``KILLS`` times: start, let it commit a seeded random number of batches (1 to ``most``:
     ``KILLS * most`` must stay under the batches of the stream), wait a
     random fraction of a batch more (the kill lands while receiving, applying, committing,
