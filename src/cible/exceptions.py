@@ -25,6 +25,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
     ├── PredictError           a predictive model cannot be trained or applied
     │   └── LeakageError           features would see events at or after the label cutoff
+    ├── BusError               a message bus (RabbitMQ, Kafka, Redis) is unreachable or refused
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -131,6 +132,11 @@ class PredictError(CibleError):
 
 class LeakageError(PredictError):
     """Features were asked for at a date after the cutoff: they would see the label window."""
+
+
+class BusError(CibleError):
+    """A message bus is unreachable or refused an operation (the URL is shown with its password
+    masked, with the queue/topic/stream concerned)."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

@@ -291,4 +291,21 @@ def test_only_the_cli_imports_the_web_service_and_services_import_no_web_framewo
             bad = sorted(d for d in _internal(m) if d.startswith("cible.api"))
             if bad:
                 offenders[m] = bad
+
+
+def test_stream_adapters_import_no_store_driver_or_web_framework_and_services_no_adapter() -> None:
+    """cli/api/stream -> services -> store: the bus adapters talk to the store only through the
+    consume use case, and the use case sees the bus only through its port (services.consume.Bus)."""
+    offenders = {}
+    for m in _modules():
+        if m.startswith("cible.stream"):
+            top = {i.split(".")[0] for i in _imports(m)}
+            bad = sorted(top & {"sqlalchemy", "psycopg", *FRONTS})
+            bad += sorted(d for d in _internal(m) if d.startswith(("cible.cli", "cible.api")))
+        elif m.startswith("cible.services"):
+            bad = sorted(d for d in _internal(m) if d.startswith("cible.stream"))
+        else:
+            continue
+        if bad:
+            offenders[m] = bad
     assert offenders == {}

@@ -196,6 +196,24 @@ def test_api() -> None:
     assert callable(cible.api.create_app)
 
 
+def test_stream() -> None:
+    import cible.stream
+
+    assert sorted(cible.stream.__all__) == [
+        "BUSES",
+        "BatchReport",
+        "Bus",
+        "ConsumerStats",
+        "InProcessBus",
+        "JsonLinesBus",
+        "Message",
+        "open_bus",
+        "run_consumer",
+    ]
+    for name in cible.stream.__all__:
+        assert hasattr(cible.stream, name), name
+
+
 def test_store() -> None:
     import cible.store
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from cible import __version__
 from cible.cli.progress import RichProgress
 from cible.cli.serve_commands import serve_app
+from cible.cli.stream_commands import stream_app
 from cible.exceptions import CibleError
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(serve_app)  # cible serve, cible keys (cli/serve_commands.py)
+app.add_typer(stream_app)  # cible consume (cli/stream_commands.py)
 
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")

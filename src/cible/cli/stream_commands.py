@@ -1,0 +1,218 @@
+"""``cible consume``: live events from a bus into the profile store (thin: see
+:mod:`cible.stream.consumer` and :mod:`cible.services.consume`)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+stream_app = typer.Typer()
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise typer.BadParameter(
+            f"'{value}' is not an ISO date-time (e.g. 2024-03-01T00:00:00+00:00)"
+        ) from e
+    if parsed.tzinfo is None:
+        raise typer.BadParameter(f"'{value}' has no time zone: add +00:00 for UTC")
+    return parsed
+
+
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        help="Profile store URL (sqlite:///store.db, postgresql+psycopg://...).",
+        envvar="CIBLE_STORE_URL",
+    ),
+]
+
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="PostgreSQL schema of the store (default: the URL's).", envvar="CIBLE_STORE_SCHEMA"
+    ),
+]
+
+BusOpt = Annotated[
+    str,
+    typer.Option(
+        help="inprocess (JSON lines file or stdin), rabbitmq, kafka or redis.",
+        envvar="CIBLE_BUS",
+    ),
+]
+
+BusUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Broker URL; for inprocess a JSON-lines file or '-' (stdin).",
+        envvar="CIBLE_BUS_URL",
+    ),
+]
+
+QueueOpt = Annotated[
+    str,
+    typer.Option(
+        "--queue",
+        "--topic",
+        "--stream",
+        help="Queue/topic/stream the events come from.",
+        envvar="CIBLE_QUEUE",
+    ),
+]
+
+OutputOpt = Annotated[
+    str,
+    typer.Option(
+        help="Queue/topic/stream for segment.entered/exited ('' for none).",
+        envvar="CIBLE_OUTPUT",
+    ),
+]
+
+GroupOpt = Annotated[str, typer.Option(help="Consumer group (Kafka, Redis).", envvar="CIBLE_GROUP")]
+
+ConsumerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Stable name of this consumer in a Redis group (default cible-<hostname>).",
+        envvar="CIBLE_CONSUMER_NAME",
+    ),
+]
+
+BatchSizeOpt = Annotated[int, typer.Option(min=1, max=100_000, help="Most events per commit.")]
+
+MaxWaitMsOpt = Annotated[float, typer.Option(min=0, help="Longest wait to fill a batch.")]
+
+WebhookOpt = Annotated[
+    str | None,
+    typer.Option(help="Also POST notifications to this URL.", envvar="CIBLE_WEBHOOK"),
+]
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(help="Fix the live clock (ISO date-time with zone); default: live."),
+]
+
+LogLevelOpt = Annotated[
+    str,
+    typer.Option(
+        help="info (counts every 10 s) or debug (counts of every batch).",
+        envvar="CIBLE_LOG_LEVEL",
+    ),
+]
+
+IdleExitSOpt = Annotated[
+    float | None, typer.Option(help="Exit after this long without a message (default: never).")
+]
+
+
+@stream_app.command("consume")
+def consume_cmd(
+    store: StoreOpt,
+    schema: SchemaOpt = None,
+    bus: BusOpt = "inprocess",
+    bus_url: BusUrlOpt = None,
+    queue: QueueOpt = "cible.events",
+    output: OutputOpt = "cible.segments",
+    group: GroupOpt = "cible-consume",
+    consumer: ConsumerOpt = None,
+    batch_size: BatchSizeOpt = 500,
+    max_wait_ms: MaxWaitMsOpt = 20.0,
+    webhook: WebhookOpt = None,
+    as_of: AsOfOpt = None,
+    log_level: LogLevelOpt = "info",
+    idle_exit_s: IdleExitSOpt = None,
+) -> None:
+    """Consume events: update profiles, re-score, write memberships, notify segment changes."""
+    from cible.stream.factory import BUSES
+
+    if bus not in BUSES:
+        raise typer.BadParameter(
+            f"'{bus}' is not a bus: use one of {', '.join(BUSES)}", param_hint="--bus"
+        )
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter(
+            f"'{log_level}' is not one of debug, info, warning, error", param_hint="--log-level"
+        )
+    clock = _as_of(as_of)
+    _setup_logs(log_level)
+    from cible.exceptions import CibleError
+
+    try:
+        _consume(
+            store,
+            schema,
+            {
+                "kind": bus,
+                "url": bus_url,
+                "queue": queue,
+                "output": output or None,
+                "batch_size": batch_size,
+                "group": group,
+                "consumer": consumer,
+            },
+            webhook=webhook,
+            max_wait_s=max_wait_ms / 1000,
+            as_of=clock,
+            idle_exit_s=idle_exit_s,
+        )
+    except CibleError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=2) from e
+
+
+def _setup_logs(level: str) -> None:
+    from cible.stream.consumer import JsonFormatter
+
+    logger = logging.getLogger("cible")
+    for old in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logger.removeHandler(old)  # from an earlier command in the same process (tests)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+
+
+def _consume(
+    store_url: str,
+    schema: str | None,
+    bus_options: dict[str, Any],
+    *,
+    webhook: str | None,
+    max_wait_s: float,
+    as_of: datetime | None,
+    idle_exit_s: float | None,
+) -> None:
+    from cible.services.consume import bus_notifier, combine, webhook_notifier
+    from cible.store import ProfileStore
+    from cible.stream.consumer import run_consumer
+    from cible.stream.factory import open_bus
+
+    profile_store = ProfileStore.open(store_url, schema=schema)
+    try:
+        source = open_bus(**bus_options)
+        try:
+            notifiers = [bus_notifier(source)] if bus_options["output"] else []
+            if webhook:
+                notifiers.append(webhook_notifier(webhook))
+            run_consumer(
+                source,
+                profile_store,
+                batch_size=bus_options["batch_size"],
+                max_wait_s=max_wait_s,
+                notify=combine(notifiers),
+                as_of=as_of,
+                idle_exit_s=idle_exit_s,
+            )
+        finally:
+            source.close()
+    finally:
+        profile_store.close()

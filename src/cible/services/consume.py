@@ -1,0 +1,251 @@
+"""Consume live events: the use case behind ``cible consume``, shared by every bus.
+
+One batch goes through four steps, in this order, so that nothing is lost and nothing is
+counted twice when the process dies at any point (at-least-once delivery, idempotent apply)::
+
+    parse      each message with LiveEvent.parse; a malformed one goes to the dead letters
+               (durable when dead_letter returns) with the field and the reason
+    apply      store.apply_events(batch): aggregates, re-scoring, memberships and outbox rows
+               in ONE transaction; event ids already processed are skipped
+    ack        the whole batch, only after the commit (a crash before it: redelivery, and the
+               store skips what it already applied)
+    relay      the store's outbox: publish "segment.entered"/"segment.exited" to the bus and/or
+               a webhook, then mark_notified (a crash before it: the notification is sent again)
+
+The bus is a port (:class:`Bus`) implemented by the adapters of :mod:`cible.stream`; this module
+imports no bus client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cible.exceptions import CibleError
+
+if TYPE_CHECKING:
+    from cible.store import Notification, ProfileStore
+
+OUTBOX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message received from a bus.
+
+    ``token`` is what the adapter needs to acknowledge it (a delivery tag, a partition and
+    offset, a stream entry id); ``sent_at`` is the producer's wall-clock time (seconds since the
+    epoch) when the bus carries it, for latency measurement only.
+    """
+
+    body: bytes
+    token: Any = None
+    sent_at: float | None = None
+    redelivered: bool = False
+
+
+class Bus(Protocol):
+    """What the consumer needs from a message bus."""
+
+    @property
+    def finished(self) -> bool:
+        """True when the source can deliver nothing more (end of a file); brokers never are."""
+        ...
+
+    def receive(self, max_count: int, max_wait_s: float) -> list[Message]:
+        """Up to ``max_count`` messages, waiting at most ``max_wait_s`` for the first ones."""
+        ...
+
+    def ack(self, messages: Sequence[Message]) -> None:
+        """Acknowledge a batch: none of them is delivered again."""
+        ...
+
+    def publish(self, bodies: Sequence[bytes]) -> None:
+        """Send notifications to the output queue/topic/stream; durable when it returns."""
+        ...
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        """Copy a message to the dead letters with ``reason``; durable when it returns (the
+        message itself is acknowledged with its batch)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Notifier(Protocol):
+    def __call__(self, notifications: Sequence[Notification]) -> None: ...
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """Counts of one batch (no personal data: ids are not kept, only numbers)."""
+
+    received: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    changes: int = 0
+    notified: int = 0
+    committed_at: float = 0.0
+    sent_at: list[float] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "dead_lettered": self.dead_lettered,
+            "changes": self.changes,
+            "notified": self.notified,
+        }
+
+
+Parse = Callable[[bytes], Any]
+
+
+def live_event_parser() -> Parse:
+    """:meth:`cible.store.LiveEvent.parse` (imported when the consumer starts)."""
+    from cible.store import LiveEvent
+
+    return LiveEvent.parse
+
+
+def parse_messages(
+    messages: Sequence[Message], bus: Bus, parse: Parse | None = None
+) -> tuple[list[Any], int]:
+    """The valid events of ``messages``; every malformed one (``parse`` raised a
+    :class:`~cible.exceptions.CibleError`, such as ``InvalidEvent``) is dead-lettered as
+    ``"<field>: <reason>"``. Returns (events, number dead-lettered)."""
+    parse = parse or live_event_parser()
+    events = []
+    bad = 0
+    for message in messages:
+        try:
+            events.append(parse(message.body))
+        except CibleError as e:
+            field_name = getattr(e, "field", "message")
+            reason = getattr(e, "reason", str(e))
+            bus.dead_letter(message, f"{field_name}: {reason}")
+            bad += 1
+    return events, bad
+
+
+def process_batch(
+    store: ProfileStore,
+    bus: Bus,
+    messages: Sequence[Message],
+    *,
+    notify: Notifier | None = None,
+    as_of: datetime | None = None,
+    parse: Parse | None = None,
+) -> BatchReport:
+    """Parse, apply (one transaction), ack after the commit, then relay the outbox when the
+    batch changed a membership (what a crashed run left pending is relayed at start)."""
+    report = BatchReport(received=len(messages))
+    events, report.dead_lettered = parse_messages(messages, bus, parse)
+    if events:
+        result = store.apply_events(events, as_of=as_of)
+        report.applied, report.duplicates = result.applied, result.duplicates
+        report.changes = len(result.changes)
+    report.committed_at = time.time()
+    report.sent_at = [m.sent_at for m in messages if m.sent_at is not None]
+    if messages:
+        bus.ack(messages)
+    if notify is not None and report.changes:
+        report.notified = relay_outbox(store, notify)
+    return report
+
+
+def relay_outbox(store: ProfileStore, notify: Notifier, *, page: int = OUTBOX_PAGE) -> int:
+    """Send every pending notification, oldest first, marking each page once it is sent."""
+    sent = 0
+    while True:
+        pending = store.pending_notifications(limit=page)
+        if not pending:
+            return sent
+        notify(pending)
+        store.mark_notified([n.id for n in pending])
+        sent += len(pending)
+        if len(pending) < page:
+            return sent
+
+
+def bus_notifier(bus: Bus) -> Notifier:
+    """Publish each notification as JSON to the bus's output queue/topic/stream."""
+
+    def send(notifications: Sequence[Notification]) -> None:
+        bus.publish([n.to_json() for n in notifications])
+
+    return send
+
+
+class WebhookError(CibleError):
+    """The webhook kept refusing notifications after every retry."""
+
+
+def webhook_notifier(
+    url: str,
+    *,
+    attempts: int = 5,
+    timeout_s: float = 5.0,
+    backoff_s: float = 0.2,
+    client: Any = None,
+) -> Notifier:
+    """POST each page of notifications as a JSON array to ``url``, retried with exponential
+    backoff (tenacity, ``backoff_s`` then doubling, at most 5 s) on a connection error or a
+    5xx/429 answer; any other 4xx is not retried. ``client``: an ``httpx.Client`` (tests)."""
+    import httpx
+    from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+    http = client if client is not None else httpx.Client(timeout=timeout_s)
+
+    def retryable(e: BaseException) -> bool:
+        if isinstance(e, httpx.HTTPStatusError):
+            return e.response.status_code >= 500 or e.response.status_code == 429
+        return isinstance(e, httpx.TransportError)
+
+    @retry(
+        retry=retry_if_exception(retryable),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=backoff_s, max=5),
+        reraise=True,
+    )
+    def deliver(body: bytes) -> None:
+        response = http.post(url, content=body, headers={"content-type": "application/json"})
+        response.raise_for_status()
+
+    def send(notifications: Sequence[Notification]) -> None:
+        body = b"[" + b",".join(n.to_json() for n in notifications) + b"]"
+        try:
+            deliver(body)
+        except httpx.HTTPError as e:
+            raise WebhookError(
+                f"webhook {_mask(url)} refused {len(notifications)} notifications "
+                f"({type(e).__name__}); retried {attempts} times at most, 4xx other than 429 "
+                "never"
+            ) from e
+
+    return send
+
+
+def combine(notifiers: Sequence[Notifier]) -> Notifier | None:
+    """One notifier calling each of ``notifiers`` in turn (None when there is none)."""
+    if not notifiers:
+        return None
+    if len(notifiers) == 1:
+        return notifiers[0]
+
+    def send(notifications: Sequence[Notification]) -> None:
+        for notifier in notifiers:
+            notifier(notifications)
+
+    return send
+
+
+def _mask(url: str) -> str:
+    import re
+
+    return re.sub(r"(//[^:/@]+:)[^@]+@", r"\1***@", url)
