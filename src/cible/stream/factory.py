@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cible.exceptions import ConfigError
 from cible.services.consume import Bus
-from cible.stream.base import DEFAULT_OUTPUT, DEFAULT_QUEUE
+from cible.stream.bus import DEFAULT_OUTPUT, DEFAULT_QUEUE
 
 BUSES = ("inprocess", "rabbitmq", "kafka", "redis")
 

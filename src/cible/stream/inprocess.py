@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from cible.services.consume import Message
-from cible.stream.base import Deadline
+from cible.stream.bus import Deadline
 
 
 class InProcessBus:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cible.exceptions import BusError
 from cible.services.consume import Message
-from cible.stream.base import DEFAULT_OUTPUT, DEFAULT_QUEUE, dead_name, require
+from cible.stream.bus import DEFAULT_OUTPUT, DEFAULT_QUEUE, dead_name, require
 
 DEFAULT_URL = "127.0.0.1:9092"
 FLUSH_TIMEOUT_S = 30.0

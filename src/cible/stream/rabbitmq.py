@@ -14,7 +14,7 @@ from typing import Any
 
 from cible.exceptions import BusError
 from cible.services.consume import Message
-from cible.stream.base import DEFAULT_OUTPUT, DEFAULT_QUEUE, Deadline, dead_name, mask, require
+from cible.stream.bus import DEFAULT_OUTPUT, DEFAULT_QUEUE, Deadline, dead_name, mask, require
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 PERSISTENT = 2

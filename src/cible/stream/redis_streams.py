@@ -15,7 +15,7 @@ from typing import Any
 
 from cible.exceptions import BusError
 from cible.services.consume import Message
-from cible.stream.base import DEFAULT_OUTPUT, DEFAULT_QUEUE, dead_name, mask, require
+from cible.stream.bus import DEFAULT_OUTPUT, DEFAULT_QUEUE, dead_name, mask, require
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 FIELD = b"event"

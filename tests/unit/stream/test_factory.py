@@ -9,7 +9,7 @@ import pytest
 
 from cible.exceptions import ConfigError, OptionalDependencyError
 from cible.stream import BUSES, JsonLinesBus, open_bus
-from cible.stream.base import Deadline, dead_name, mask
+from cible.stream.bus import Deadline, dead_name, mask
 
 
 def test_unknown_bus_names_the_choices() -> None:
