@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,21 +72,21 @@ class ProfileStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
-                yield conn
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(
-                f"profile store {self.url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}",
-                self.url,
-            ) from e
+    def _write(self) -> AbstractContextManager[Connection]:
+        """A write transaction (on SQLite, BEGIN IMMEDIATE: the write lock is taken at once)."""
+        return self._transaction(immediate=True)
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._transaction(immediate=False)
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
+        """One transaction; a driver error becomes a StoreError naming the (masked) URL."""
         try:
-            with self.engine.connect() as conn, conn.begin():
+            connection = self.engine.connect()
+            if immediate:
+                connection = connection.execution_options(immediate=True)
+            with connection as conn, conn.begin():
                 yield conn
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(
