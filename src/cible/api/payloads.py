@@ -10,28 +10,9 @@ from typing import Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cible.store import LiveEvent
+from cible.store.values import storable_text as clean_text
 
 ID_MAX = 200
-
-
-def clean_text(value: Any) -> Any:
-    """``value`` when every string in it is storable text: no NUL character (PostgreSQL refuses
-    it) and no lone surrogate (not UTF-8); a ValueError naming the rule otherwise."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("contains a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("is not valid Unicode text (a lone surrogate)") from None
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            clean_text(k)
-            clean_text(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            clean_text(v)
-    return value
 
 
 Text = AfterValidator(clean_text)  # for path and query parameters
@@ -51,12 +32,7 @@ class _In(BaseModel):
 
 
 class EventIn(LiveEvent):
-    """One event (the store's LiveEvent), its strings checked to be storable text."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        return clean_text(value)
+    """One event (the store's LiveEvent, whose strings are checked to be storable text)."""
 
 
 # -- errors -------------------------------------------------------------------------------------

@@ -18,6 +18,26 @@ from cible.store.errors import InvalidEvent
 AMOUNT_QUANTUM = Decimal("0.000001")  # DECIMAL(38, 6) of the batch features
 
 
+def storable_text(value: Any) -> Any:
+    """``value`` when every string in it is storable text: no NUL character (PostgreSQL refuses
+    it) and no lone surrogate (not UTF-8); a ValueError naming the rule otherwise."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("is not valid Unicode text (a lone surrogate)") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            storable_text(k)
+            storable_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            storable_text(v)
+    return value
+
+
 class LiveEvent(Event):
     """One event of the stream: the fields of :class:`cible.schemas.events.Event`, with an exact
     ``amount`` and a ``timestamp`` that must carry a time zone."""
@@ -26,6 +46,11 @@ class LiveEvent(Event):
 
     source: str = Field(default="stream", min_length=1)
     amount: Decimal | None = None  # type: ignore[assignment]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable_text(value)
 
     @field_validator("event_type")
     @classmethod
@@ -82,6 +107,11 @@ class CustomerRecord(Customer):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(default="api", min_length=1)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable_text(value)
 
     @field_validator("created_at")
     @classmethod

@@ -164,3 +164,26 @@ def test_customer_record_timestamps_carry_a_zone() -> None:
     assert ok.created_at == datetime(2024, 3, 1, tzinfo=UTC) and ok.source == "api"
     with pytest.raises(ValidationError, match="naive created_at is refused"):
         CustomerRecord(customer_id="c", created_at=datetime(2024, 3, 1))
+
+
+def test_text_no_database_can_store_is_an_invalid_event_not_a_store_error() -> None:
+    """A NUL character or a lone surrogate would make PostgreSQL fail the whole batch (a poison
+    message); the parser refuses it so the consumer dead-letters that one message."""
+    base = '{"event_id": "e", "customer_id": "%s", "event_type": "login", "timestamp": "2024-03-01T00:00:00Z"}'
+    with pytest.raises(InvalidEvent, match="NUL character") as info:
+        LiveEvent.parse(base % "c\\u0000")
+    assert info.value.field == "customer_id"
+    with pytest.raises(InvalidEvent, match="unicode string") as info:  # pydantic's own rule
+        LiveEvent.parse(base % "c\\udaa1")
+    assert info.value.field == "customer_id"
+    assert LiveEvent.parse(base % "c\\u00e9").customer_id == "c\u00e9"  # é is fine
+
+
+def test_customer_records_refuse_nul_characters() -> None:
+    from pydantic import ValidationError
+
+    from cible.store import CustomerRecord
+
+    with pytest.raises(ValidationError, match="NUL character"):
+        CustomerRecord(customer_id="c", city="Lyon\x00")
+    assert CustomerRecord(customer_id="c", city="Lyon").city == "Lyon"
