@@ -180,14 +180,17 @@ def test_memberships_history_and_outbox(store: ProfileStore) -> None:
     assert [h["valid_to"] is None for h in profile.history] == [False, False, True]
     assert profile.history[0]["valid_to"] == profile.history[1]["valid_from"]
     pending = store.pending_notifications()
-    assert [(n.kind, n.segment_id, n.previous_segment_id) for n in pending] == [
-        ("segment.entered", 0, None),
-        ("segment.entered", 1, 0),
-        ("segment.entered", 2, 1),
+    assert [(n.kind, n.segment_id, n.segment_name, n.previous_segment_id) for n in pending] == [
+        ("segment.entered", 0, "Prospects", None),
+        ("segment.exited", 0, "Prospects", 0),
+        ("segment.entered", 1, "Small", 0),
+        ("segment.exited", 1, "Small", 1),
+        ("segment.entered", 2, "Big", 1),
     ]
-    assert b'"segment_name":"Big"' in pending[2].to_json()
-    store.mark_notified([pending[0].id, pending[1].id])
-    assert [n.id for n in store.pending_notifications()] == [pending[2].id]
+    assert b'"segment_name":"Big"' in pending[4].to_json()
+    assert len({n.event_id for n in pending[3:]}) == 1  # exit and entry of one event
+    store.mark_notified([n.id for n in pending[:4]])
+    assert [n.id for n in store.pending_notifications()] == [pending[4].id]
     assert [n.id for n in store.pending_notifications(limit=0)] == []
 
 

@@ -81,7 +81,8 @@ def record(
             sa.update(t.memberships).where(c.customer_id.in_(moved)).values(model_version=version)
         )
     if outbox and changes:
-        upsert_rows(conn, t.notifications, [_notification(ch) for ch in changes])
+        rows = [row for ch in changes for row in _notifications(ch, names)]
+        upsert_rows(conn, t.notifications, rows)
     return changes
 
 
@@ -135,15 +136,31 @@ def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> Non
     )
 
 
-def _notification(ch: MembershipChange) -> dict[str, object]:
-    return {
-        "kind": "segment.entered",
+def _notifications(ch: MembershipChange, names: Mapping[int, str]) -> list[dict[str, object]]:
+    """The outbox rows of one change: ``segment.exited`` of the segment left (when there was
+    one), then ``segment.entered`` of the new one, in that order (ids increase)."""
+    common = {
         "customer_id": ch.customer_id,
-        "segment_id": ch.segment_id,
-        "segment_name": ch.segment_name,
-        "previous_segment_id": ch.previous_segment_id,
         "model_version": ch.model_version,
         "at": ch.at,
         "event_id": ch.event_id,
         "sent_at": None,
     }
+    entered = {
+        "kind": "segment.entered",
+        "segment_id": ch.segment_id,
+        "segment_name": ch.segment_name,
+        "previous_segment_id": ch.previous_segment_id,
+        **common,
+    }
+    if ch.previous_segment_id is None:
+        return [entered]
+    left = ch.previous_segment_id
+    exited = {
+        "kind": "segment.exited",
+        "segment_id": left,
+        "segment_name": names.get(left, f"Segment {left}"),
+        "previous_segment_id": left,
+        **common,
+    }
+    return [exited, entered]

@@ -147,7 +147,9 @@ NotificationKind = Literal["segment.entered", "segment.exited"]
 
 @dataclass(frozen=True)
 class Notification:
-    """One outbox row: a customer entered ``segment_id`` (leaving ``previous_segment_id``)."""
+    """One outbox row. ``segment.entered``: the customer entered ``segment_id`` (leaving
+    ``previous_segment_id``, None for a first membership); ``segment.exited``: the customer left
+    ``segment_id`` (the entered row of the same event follows it)."""
 
     id: int
     kind: NotificationKind
