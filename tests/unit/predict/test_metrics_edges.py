@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from cible.predict.result import CalibrationBin
+from cible.predict.training_result import CalibrationBin
 from sklearn.metrics import precision_recall_curve
 
 from cible.predict import compute_metrics, max_f1_threshold
