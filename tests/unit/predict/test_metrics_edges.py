@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 import pytest
-from cible.predict.training_result import CalibrationBin
 from sklearn.metrics import precision_recall_curve
 
 from cible.predict import compute_metrics, max_f1_threshold
 from cible.predict.metrics import calibration_bins, decile_table
+from cible.predict.training_result import CalibrationBin
 
 Y = np.array([1, 0, 1, 1, 0, 0, 1, 0, 0, 0])
 P = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
