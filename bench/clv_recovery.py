@@ -9,6 +9,7 @@ models and prints, per parameter, the estimate, its error, its standard error (i
 information) and how many standard errors the 5% tolerance of the recovery test is. With
 ``--replicates R``, draws R logs and compares the spread of the estimates with the mean standard
 error (they agree when the standard errors used to size the test are right).
+Last lines: one JSON object per measured configuration, {"bench": "clv_recovery", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

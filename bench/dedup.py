@@ -16,6 +16,7 @@ so the comparison is about blocking and scoring, not about Python loops.
 
 Both run in this process on the same data; pairwise precision / recall / F1 are counted against
 the planted truth.
+Last lines: one JSON object per measured configuration, {"bench": "dedup", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Runs :func:`cible.synth.generate_world` in a child process, so that the peak res
 read from ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the generator's own (interpreter and
 imports included), then prints the wall time, the peak RSS, the row counts of the summary and the
 size of each file. Without ``--out`` the files go to a temporary directory removed afterwards.
+Last lines: one JSON object per measured configuration, {"bench": "generate_memory", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@
 Records are synthetic canonical customers (random tokens, no real person); a share of them is
 grouped into entities of 2 to 5 records, linked by a random spanning chain of matching pairs in the
 shape of the matcher's result (plus as many non-matching pairs). Prints wall seconds per step.
+Last lines: one JSON object per measured configuration, {"bench": "golden_records", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ the code loop), "no tests" and "suspicious" count as survivors. Prints one line 
 the survivors that are not declared equivalent, then the total.
 
     python bench/mutation_score.py [--survivors]
+Last lines: one JSON object per measured configuration, {"bench": "mutation", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Prints the time of each step of `cible run` (ingest, features, segment, report) 
 then, in the same process and on the same files, the time of a textbook pandas script that reads
 the orders and web events and computes the same nine features with groupby (no validation, no
 quarantine, no report), and the ratio of the two for the read+features part.
+Last lines: one JSON object per measured configuration, {"bench": "pipeline", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

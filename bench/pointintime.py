@@ -13,6 +13,7 @@ Each measurement runs in a fresh child process, which reports its own peak resid
 
 Prints, per run, the wall time, the peak RSS, the copy time, the rows copied and the memory the
 private DuckDB holds (``duckdb_memory()``). Nothing else may have the warehouse file open.
+Last lines: one JSON object per measured configuration, {"bench": "pointintime", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

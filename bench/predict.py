@@ -10,6 +10,7 @@ with their reasons, and prints per-model fit seconds, cross-validated and test R
 and the peak RSS. In the same run and on the same test split it prints two baselines: a naive
 recency-only score (the more recent the last purchase, the likelier the next one) and the textbook
 single logistic regression (standardised features, no search, no class weights).
+Last lines: one JSON object per measured configuration, {"bench": "predict", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ same files, and prints the seconds of each (the best of ``--repeat`` runs, after
 without standardisation (``standardize.auto: false``) and without quality measures, with
 standardisation, and with standardisation plus the quality measures. Also prints the
 standardisation and quality seconds that ``map_source`` records, per source (best run).
+Last lines: one JSON object per measured configuration, {"bench": "quality", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

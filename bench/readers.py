@@ -5,6 +5,7 @@
 Generates the demo world (or reads ``--data``, a folder written by ``cible generate``), then reads
 every source of the demo configuration with :func:`cible.ingest.readers.read_source` and prints,
 per file, its rows read, rows malformed and the best seconds of ``--repeat`` runs.
+Last lines: one JSON object per measured configuration, {"bench": "readers", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ each (the recipe in most tutorials), best k by silhouette.
 Both are timed in this process on the same data; the quality of the two chosen segmentations is
 compared with the same measure (silhouette on a common seeded sample of 20,000 rows), and their
 agreement with the planted groups (ARI) is printed.
+Last lines: one JSON object per measured configuration, {"bench": "selection", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ same lookups as direct ``ProfileStore.get_profile`` calls and as a bare primary-
 same process, with the same 16 threads.
 
 :func:`measure_profile_get` is importable (``bench/realtime.py`` uses it).
+Last lines: one JSON object per measured configuration, {"bench": "service_load", ...} (bench/_emit.py).
 """
 
 from __future__ import annotations

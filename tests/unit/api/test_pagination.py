@@ -22,7 +22,11 @@ def walk(client: TestClient, key: str, segment_id: int, limit: int) -> tuple[lis
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["segment_id"] == segment_id
-        assert 1 <= len(body["members"]) <= limit or (pages == 0 and not body["members"])
+        if body["next_cursor"] is not None:  # every page but the last is full
+            assert len(body["members"]) == limit
+        else:  # the last: the remainder, empty only when the segment is
+            assert len(body["members"]) <= limit
+            assert len(body["members"]) >= 1 or pages == 0
         members += body["members"]
         pages += 1
         cursor = body["next_cursor"]
