@@ -134,17 +134,56 @@ def keys_create(
 @keys_app.command("revoke")
 def keys_revoke(
     store: StoreOpt,
-    key: Annotated[str, typer.Argument(help="The key to revoke (as printed by `keys create`).")],
+    key: Annotated[
+        str | None,
+        typer.Argument(help="The key to revoke (as printed by `keys create`)."),
+    ] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option("--prefix", help="Revoke by the prefix that `keys list` shows instead."),
+    ] = None,
 ) -> None:
     """Revoke an API key: running services refuse it within CIBLE_KEY_CACHE_TTL_S seconds."""
     console = _console()
+    if (key is None) == (prefix is None):
+        console.print("[bold red]error:[/bold red] give either the key or --prefix, not both")
+        raise typer.Exit(code=2)
     with _errors(console):
         opened = _open(store)
         try:
-            done = opened.revoke_api_key(key)
+            done = (
+                opened.revoke_api_key(key)
+                if key is not None
+                else opened.revoke_api_key_prefix(str(prefix))
+            )
         finally:
             opened.close()
     if not done:
         console.print("[bold red]error:[/bold red] no such key in this store (nothing revoked)")
         raise typer.Exit(code=2)
     console.print("revoked")
+
+
+@keys_app.command("list")
+def keys_list(store: StoreOpt) -> None:
+    """List the keys of a store: prefix, name, scopes, creation time, revoked (never the key)."""
+    from rich.table import Table
+
+    console = _console()
+    with _errors(console):
+        opened = _open(store)
+        try:
+            found = opened.list_api_keys()
+        finally:
+            opened.close()
+    table = Table("prefix", "name", "scopes", "created (UTC)", "status")
+    for info in found:
+        table.add_row(
+            info.prefix,
+            escape(info.name),
+            ", ".join(info.scopes),
+            info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "revoked" if info.revoked else "active",
+        )
+    console.print(table)
+    console.print(f"{len(found)} key(s)")

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -60,6 +61,7 @@ def verify(conn: Connection, key: str) -> frozenset[str] | None:
 
 
 def revoke(conn: Connection, key: str) -> bool:
+    """Revoke by the whole key (as printed once by ``create``)."""
     prefix = _prefix(key)
     if prefix is None:
         return False
@@ -70,3 +72,30 @@ def revoke(conn: Connection, key: str) -> bool:
         .values(revoked=True)
     )
     return bool(done.rowcount)
+
+
+def revoke_prefix(conn: Connection, prefix: str) -> bool:
+    """Revoke by the public prefix that ``list_keys`` shows (the key itself may be lost)."""
+    c = t.api_keys.c
+    done = conn.execute(sa.update(t.api_keys).where(c.prefix == prefix).values(revoked=True))
+    return bool(done.rowcount)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What may be shown of a key: never its hash, never its secret."""
+
+    prefix: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked: bool
+
+
+def list_keys(conn: Connection) -> list[KeyInfo]:
+    """Every key of the store, oldest first."""
+    c = t.api_keys.c
+    rows = conn.execute(
+        sa.select(c.prefix, c.name, c.scopes, c.created_at, c.revoked).order_by(c.id)
+    )
+    return [KeyInfo(r.prefix, r.name, tuple(r.scopes), r.created_at, bool(r.revoked)) for r in rows]

@@ -307,6 +307,14 @@ class ProfileStore:
         with self._write() as conn:
             return keys.revoke(conn, key)
 
+    def revoke_api_key_prefix(self, prefix: str) -> bool:
+        with self._write() as conn:
+            return keys.revoke_prefix(conn, prefix)
+
+    def list_api_keys(self) -> list[keys.KeyInfo]:
+        with self._read() as conn:
+            return keys.list_keys(conn)
+
 
 def _encode_cursor(customer_id: str) -> str:
     return base64.urlsafe_b64encode(customer_id.encode("utf-8")).decode("ascii")

@@ -36,6 +36,45 @@ def test_keys_create_prints_a_key_that_the_store_verifies(tmp_path: Path) -> Non
         store.close()
 
 
+def test_keys_list_shows_prefix_name_scopes_and_status_never_the_secret(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    made = runner.invoke(
+        app, ["keys", "create", "--scope", "admin", "--name", "ops", "--store", url]
+    )
+    key = made.output.strip().splitlines()[-1]
+    prefix = key.split("_")[1]
+    runner.invoke(app, ["keys", "create", "--scope", "read", "--name", "bi", "--store", url])
+    listed = runner.invoke(app, ["keys", "list", "--store", url], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "2 key(s)" in listed.output
+    line = next(row for row in listed.output.splitlines() if prefix in row)
+    assert "ops" in line and "admin" in line and "active" in line
+    assert key.split("_", 2)[2] not in listed.output  # the secret part is never shown
+
+
+def test_keys_revoke_by_prefix_and_refuses_key_and_prefix_together(tmp_path: Path) -> None:
+    from cible.store import ProfileStore
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    key = runner.invoke(app, ["keys", "create", "--scope", "read", "--store", url])
+    key_text = key.output.strip().splitlines()[-1]
+    prefix = key_text.split("_")[1]
+    both = runner.invoke(app, ["keys", "revoke", key_text, "--prefix", prefix, "--store", url])
+    assert both.exit_code == 2
+    assert "either the key or --prefix" in both.output
+    unknown = runner.invoke(app, ["keys", "revoke", "--prefix", "nope", "--store", url])
+    assert unknown.exit_code == 2
+    done = runner.invoke(app, ["keys", "revoke", "--prefix", prefix, "--store", url])
+    assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, ["keys", "list", "--store", url], env={"COLUMNS": "200"})
+    assert "revoked" in next(row for row in listed.output.splitlines() if prefix in row)
+    store = ProfileStore.open(url)
+    try:
+        assert store.verify_api_key(key_text) is None
+    finally:
+        store.close()
+
+
 def test_keys_create_refuses_an_unknown_scope(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     result = runner.invoke(app, ["keys", "create", "--scope", "root", "--store", url])
