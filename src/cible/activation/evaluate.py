@@ -1,0 +1,79 @@
+"""Evaluate an audience rule on one profile in Python: the path of each stream update.
+
+``evaluate(rule, profile, now)`` is pure. ``profile`` maps field names to values; an absent key,
+``None`` and NaN are *missing*, and a comparison with a missing value is false (module
+:mod:`cible.activation.rules`). Timestamps are timezone-aware datetimes (naive ones are read as
+UTC). :mod:`cible.activation.rule_sql` gives the same answer in SQL (tests/property).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cible.activation.rules import (
+    And,
+    Between,
+    Compare,
+    InList,
+    Missing,
+    Not,
+    Or,
+    Rule,
+    WithinDays,
+)
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def evaluate(rule: Rule, profile: Mapping[str, Any], now: datetime) -> bool:
+    """Whether ``profile`` satisfies ``rule`` at ``now``."""
+    if isinstance(rule, And):
+        return all(evaluate(r, profile, now) for r in rule.items)
+    if isinstance(rule, Or):
+        return any(evaluate(r, profile, now) for r in rule.items)
+    if isinstance(rule, Not):
+        return not evaluate(rule.item, profile, now)
+    value = value_of(profile, rule.field)
+    if isinstance(rule, Missing):
+        return (value is None) == rule.missing
+    if value is None:
+        return False
+    if isinstance(rule, Compare):
+        return _OPS[rule.op](value, rule.value)
+    if isinstance(rule, InList):
+        return value in rule.values
+    if isinstance(rule, Between):
+        return bool(rule.low <= value <= rule.high)
+    assert isinstance(rule, WithinDays)
+    now = _utc(now)
+    return now - timedelta(days=rule.days) <= value <= now
+
+
+def value_of(profile: Mapping[str, Any], field: str) -> Any:
+    """The comparable value of ``field`` in ``profile``: None when missing, numbers as float,
+    timestamps in UTC."""
+    value = profile.get(field)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
