@@ -145,7 +145,13 @@ def _check_references(plan: AudiencePlan) -> None:
             raise RuleError(
                 f"exports[{i}].channel", f"audience {e.audience!r} is not mapped to {e.channel}"
             )
-        needed = {"csv": "path", "parquet": "path", "webhook": "url", "hubspot": "list_id", "sfmc": "key"}
+        needed = {
+            "csv": "path",
+            "parquet": "path",
+            "webhook": "url",
+            "hubspot": "list_id",
+            "sfmc": "key",
+        }
         if getattr(e, needed[e.target]) is None:
             raise RuleError(f"exports[{i}]", f"target {e.target} needs '{needed[e.target]}'")
         if e.target in ("hubspot", "sfmc") and e.url is None:

@@ -43,7 +43,11 @@ _CMP: dict[str, type[exp.Expression]] = {
 
 
 def rule_sql(
-    rule: Rule, relation: str, now: datetime, dialect: SqlDialect = "duckdb", key: str = "customer_id"
+    rule: Rule,
+    relation: str,
+    now: datetime,
+    dialect: SqlDialect = "duckdb",
+    key: str = "customer_id",
 ) -> str:
     """``SELECT key FROM relation WHERE <rule>`` in ``dialect``, at ``now``."""
     query = (

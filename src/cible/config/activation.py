@@ -48,5 +48,7 @@ class ActivationSettings(BaseSettings):
     def token(self, target: str) -> str:
         value = (self.hubspot_token if target == "hubspot" else self.sfmc_token).get_secret_value()
         if not value and self.environment != "dev":
-            raise ConfigError(f"CIBLE_{target.upper()}_TOKEN is empty outside CIBLE_ENVIRONMENT=dev")
+            raise ConfigError(
+                f"CIBLE_{target.upper()}_TOKEN is empty outside CIBLE_ENVIRONMENT=dev"
+            )
         return value

@@ -56,31 +56,41 @@ def contact_counts(engine: Engine, channel: str, since: datetime) -> dict[str, i
 def record_run(
     engine: Engine,
     run: ExportRun,
-    current: Collection[str],
-    entered: Collection[str],
-    left: Collection[str],
+    added: Collection[str],
+    removed: Collection[str],
+    contacted: Collection[str],
 ) -> None:
-    """After a successful delivery, in ONE transaction: the export's members become
-    ``current``, the run is logged and each entered customer counts one contact."""
+    """After a successful delivery, in ONE write transaction: ``added`` join and ``removed``
+    leave the export's members, the run is logged and each of ``contacted`` counts one contact
+    on the run's channel."""
     m = t.export_members
-    with engine.begin() as conn:
-        if left:
+    with engine.connect().execution_options(immediate=True) as conn, conn.begin():
+        for part in _parts(sorted(removed)):
             conn.execute(
-                m.delete().where(m.c.export_name == run.export_name, m.c.customer_id.in_(left))
+                m.delete().where(m.c.export_name == run.export_name, m.c.customer_id.in_(part))
             )
-        if entered:
+        if added:
             rows = [
                 {"export_name": run.export_name, "customer_id": cid, "since": run.at}
-                for cid in sorted(entered)
+                for cid in sorted(added)
             ]
             conn.execute(m.insert(), rows)
+        if contacted:
             contact_rows = [
-                {"customer_id": cid, "channel": run.channel, "export_name": run.export_name,
-                 "at": run.at}
-                for cid in sorted(entered)
+                {
+                    "customer_id": cid,
+                    "channel": run.channel,
+                    "export_name": run.export_name,
+                    "at": run.at,
+                }
+                for cid in sorted(contacted)
             ]
             conn.execute(t.contacts.insert(), contact_rows)
         conn.execute(t.export_runs.insert(), [run.__dict__])
+
+
+def _parts(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def runs(engine: Engine, export_name: str) -> list[ExportRun]:
@@ -116,7 +126,7 @@ def erase_customer(engine: Engine, customer_ids: Collection[str]) -> dict[str, i
     every store table, in one transaction; rows deleted per table."""
     ids = list(customer_ids)
     out: dict[str, int] = {}
-    with engine.begin() as conn:
+    with engine.connect().execution_options(immediate=True) as conn, conn.begin():
         for table, column in _CUSTOMER_COLUMNS:
             n = conn.execute(table.delete().where(table.c[column].in_(ids))).rowcount
             out[table.name] = out.get(table.name, 0) + int(n or 0)
