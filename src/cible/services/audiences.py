@@ -88,7 +88,9 @@ def run_profiles(out_dir: Path, config: CibleConfig | None = None) -> tuple[Any,
         wh.close()
     key = pa.string()
     features, segments, times = (
-        t.set_column(t.schema.get_field_index("customer_id"), "customer_id", t["customer_id"].cast(key))
+        t.set_column(
+            t.schema.get_field_index("customer_id"), "customer_id", t["customer_id"].cast(key)
+        )
         for t in (features, segments, times)
     )
     table = features.join(segments, "customer_id", join_type="left outer")
