@@ -150,7 +150,9 @@ def engines() -> Iterator[Engines]:
 
 
 @pytest.mark.postgresql
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(raw=RULES, profiles=st.lists(PROFILE, min_size=1, max_size=12))
 def test_sql_and_python_select_the_same_members(
     engines: Engines, raw: dict[str, Any], profiles: list[dict[str, Any]]
@@ -167,7 +169,12 @@ def test_boundaries_on_every_engine(engines: Engines) -> None:
     excluded, a future timestamp excluded, a missing value false under any comparison and true
     under its negation."""
     profiles = [
-        {"monetary": 5.0, "frequency": None, "segment": None, "last_order": NOW - timedelta(days=7)},
+        {
+            "monetary": 5.0,
+            "frequency": None,
+            "segment": None,
+            "last_order": NOW - timedelta(days=7),
+        },
         {
             "monetary": 10.0,
             "frequency": 1.0,

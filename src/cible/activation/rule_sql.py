@@ -83,9 +83,9 @@ def condition(rule: Rule, now: datetime, dialect: SqlDialect) -> exp.Expression:
         assert isinstance(rule, WithinDays)
         end = now.astimezone(UTC)
         start = end - timedelta(days=rule.days)
-        test = exp.and_(
-            exp.GTE(this=column, expression=_literal(start, dialect)),
-            exp.LTE(this=column, expression=_literal(end, dialect)),
+        test = exp.And(
+            this=exp.GTE(this=column, expression=_literal(start, dialect)),
+            expression=exp.LTE(this=column, expression=_literal(end, dialect)),
         )
     return exp.Coalesce(this=exp.Paren(this=test), expressions=[exp.false()])
 

@@ -20,15 +20,24 @@ Errors = Callable[[Console], AbstractContextManager[None]]
 PlanOpt = Annotated[Path, typer.Option("--plan", "-p", help="The audience plan (YAML).")]
 RunOpt = Annotated[Path, typer.Option("--out", "-o", help="The folder of a `cible run` (or demo).")]
 StoreOpt = Annotated[
-    str, typer.Option("--store", help="Profile store URL (consents, export state).", envvar="CIBLE_STORE_URL")
+    str,
+    typer.Option(
+        "--store", help="Profile store URL (consents, export state).", envvar="CIBLE_STORE_URL"
+    ),
 ]
 NowOpt = Annotated[
-    datetime | None, typer.Option("--now", help="Evaluate at this UTC time (default: the run's as_of).")
+    datetime | None,
+    typer.Option("--now", help="Evaluate at this UTC time (default: the run's as_of)."),
 ]
 
 
 def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
-    @app.command("audience")
+    app.command("audience")(_audience(errors, console))
+    app.command("export")(_export(errors, console))
+    app.command("erase")(_erase(errors, console))
+
+
+def _audience(errors: Errors, console: Callable[[], Console]) -> Callable[..., None]:
     def audience(plan: PlanOpt, out: RunOpt, now: NowOpt = None) -> None:
         """Members of every audience of a plan (SQL in the warehouse, checked in Python)."""
         from cible.services.audiences import build_audiences, load_plan, summary
@@ -40,20 +49,32 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             data = summary(outcome)
             (out / "activation").mkdir(parents=True, exist_ok=True)
             write_json(out / "activation" / "audiences.json", data)
-        table = Table("audience", "qualified", "suppressed", "taken earlier", "members", "SQL = Python")
+        table = Table(
+            "audience", "qualified", "suppressed", "taken earlier", "members", "SQL = Python"
+        )
         for a in data["audiences"]:
-            table.add_row(a["name"], f"{a['qualified']:,}", f"{a['suppressed']:,}",
-                          f"{a['taken_by_earlier_exclusive']:,}", f"{a['members']:,}",
-                          "yes" if a["sql_equals_python"] else "NO")
+            table.add_row(
+                a["name"],
+                f"{a['qualified']:,}",
+                f"{a['suppressed']:,}",
+                f"{a['taken_by_earlier_exclusive']:,}",
+                f"{a['members']:,}",
+                "yes" if a["sql_equals_python"] else "NO",
+            )
         cons.print(table)
         cons.print(f"{data['profiles']:,} profiles at {data['now']}; JSON in {out / 'activation'}")
 
-    @app.command("export")
+    return audience
+
+
+def _export(errors: Errors, console: Callable[[], Console]) -> Callable[..., None]:
     def export(
         plan: PlanOpt,
         out: RunOpt,
         store: StoreOpt,
-        name: Annotated[list[str] | None, typer.Option("--name", "-n", help="Export(s) to run (default: all).")] = None,
+        name: Annotated[
+            list[str] | None, typer.Option("--name", "-n", help="Export(s) to run (default: all).")
+        ] = None,
         now: NowOpt = None,
     ) -> None:
         """Run exports of a plan: consent, caps, delta against the last run, then the target."""
@@ -70,17 +91,33 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             settings = ActivationSettings()
             names = name or [e.name for e in p.exports]
             with ProfileStore.open(store) as st:
-                results = [run_export(p, n, outcome, st, settings, base_dir=plan.parent) for n in names]
+                results = [
+                    run_export(p, n, outcome, st, settings, base_dir=plan.parent) for n in names
+                ]
             (out / "activation").mkdir(parents=True, exist_ok=True)
-            write_json(out / "activation" / "exports.json",
-                       [result_json(r, outcome.now) for r in results])
-        table = Table("export", "target", "channel", "members", "entered", "left", "no consent", "capped")
+            write_json(
+                out / "activation" / "exports.json", [result_json(r, outcome.now) for r in results]
+            )
+        table = Table(
+            "export", "target", "channel", "members", "entered", "left", "no consent", "capped"
+        )
         for r in results:
-            table.add_row(r.export_name, r.target, r.channel, f"{r.members:,}", f"{r.entered:,}",
-                          f"{r.left:,}", f"{r.without_consent:,}", f"{r.capped:,}")
+            table.add_row(
+                r.export_name,
+                r.target,
+                r.channel,
+                f"{r.members:,}",
+                f"{r.entered:,}",
+                f"{r.left:,}",
+                f"{r.without_consent:,}",
+                f"{r.capped:,}",
+            )
         cons.print(table)
 
-    @app.command("erase")
+    return export
+
+
+def _erase(errors: Errors, console: Callable[[], Console]) -> Callable[..., None]:
     def erase(
         customer: Annotated[str, typer.Option("--customer", help="The customer id to erase.")],
         out: RunOpt,
@@ -93,8 +130,12 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
         cons = console()
         with errors(cons):
             receipt, path = erase_customer(customer, out, store)
-        cons.print(f"Erased: {receipt['rows_deleted']:,} rows in {len(receipt['places'])} places; "
-                   f"receipt {path}")
+        cons.print(
+            f"Erased: {receipt['rows_deleted']:,} rows in {len(receipt['places'])} places; "
+            f"receipt {path}"
+        )
+
+    return erase
 
 
 def _utc(value: datetime | None) -> datetime | None:

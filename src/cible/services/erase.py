@@ -44,12 +44,16 @@ def erase_customer(customer_id: str, out_dir: Path, store_url: str) -> tuple[dic
         elif path.suffix == ".parquet":
             places[f"file.{path.name}"] = _erase_parquet(path, pattern)
     mentioning = [
-        p.name for p in sorted(out_dir.iterdir())
-        if p.suffix in (".json", ".html") and pattern.search(p.read_text(encoding="utf-8", errors="replace"))
+        p.name
+        for p in sorted(out_dir.iterdir())
+        if p.suffix in (".json", ".html")
+        and pattern.search(p.read_text(encoding="utf-8", errors="replace"))
     ]
     deleted = sum(places.values())
     if deleted == 0:
-        raise NotFoundError(f"customer {customer_id!r}: nothing to erase in the store, warehouse or run files")
+        raise NotFoundError(
+            f"customer {customer_id!r}: nothing to erase in the store, warehouse or run files"
+        )
     receipt_id = secrets.token_hex(8)
     receipt = {
         "receipt_id": receipt_id,
@@ -102,7 +106,9 @@ def _erase_warehouse(wh: Warehouse, ids: set[str]) -> dict[str, int]:
                 continue
             have = set(wh.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").column_names)
             where = " OR ".join(f"{c} IN ({_quote(ids)})" for c in columns if c in have)
-            out[f"warehouse.{table}"] = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE {where}"))
+            out[f"warehouse.{table}"] = int(
+                wh.scalar(f"SELECT count(*) FROM {table} WHERE {where}")
+            )
             wh.execute(f"DELETE FROM {table} WHERE {where}")
     return out
 

@@ -34,25 +34,40 @@ def _plan(tmp: Path, **export: Any) -> Any:
     return parse_plan(
         {
             "frequency_caps": {"email": {"max": 1, "days": 7}},
-            "audiences": [{"name": "a", "channels": ["email", "sms"], "rule": {"field": "monetary", ">": 0}}],
-            "exports": [{"name": "e", "audience": "a", "channel": "email", "target": "csv",
-                         "path": str(tmp / "e.csv"), **export}],
+            "audiences": [
+                {"name": "a", "channels": ["email", "sms"], "rule": {"field": "monetary", ">": 0}}
+            ],
+            "exports": [
+                {
+                    "name": "e",
+                    "audience": "a",
+                    "channel": "email",
+                    "target": "csv",
+                    "path": str(tmp / "e.csv"),
+                    **export,
+                }
+            ],
         }
     )
 
 
 def _outcome(members: set[str], now: datetime = NOW) -> AudienceOutcome:
     rows = {c: {"customer_id": c, "monetary": 1.0} for c in members}
-    return AudienceOutcome(now, len(rows), [AudienceMembers("a", len(members), 0, 0, frozenset(members))], {}, rows)
+    return AudienceOutcome(
+        now, len(rows), [AudienceMembers("a", len(members), 0, 0, frozenset(members))], {}, rows
+    )
 
 
 def _consent(store: ProfileStore, granted: dict[str, bool], channel: str = "email") -> None:
     with store.engine.begin() as conn:
         conn.execute(t.consents.delete())
-        conn.execute(t.consents.insert(), [
-            {"customer_id": c, "channel": channel, "granted": g, "at": NOW, "source": "test"}
-            for c, g in granted.items()
-        ])
+        conn.execute(
+            t.consents.insert(),
+            [
+                {"customer_id": c, "channel": channel, "granted": g, "at": NOW, "source": "test"}
+                for c, g in granted.items()
+            ],
+        )
 
 
 @pytest.fixture
@@ -68,15 +83,24 @@ def test_delta_runs_keep_their_state_in_the_store(store: ProfileStore, tmp_path:
     first = run_export(plan, "e", _outcome({"C1", "C2", "C4"}), store, DEV, base_dir=tmp_path)
     assert (first.members, first.entered, first.left, first.without_consent) == (2, 2, 0, 1)
     assert (tmp_path / "e.csv").read_text().splitlines() == [
-        "id,change,monetary", "C1,entered,1.0", "C2,entered,1.0"]
+        "id,change,monetary",
+        "C1,entered,1.0",
+        "C2,entered,1.0",
+    ]
     # 8 days later (the cap of 1 per 7 days is free again): C1 leaves, C3 enters
     later = NOW + timedelta(days=8)
     second = run_export(plan, "e", _outcome({"C2", "C3"}, later), store, DEV, base_dir=tmp_path)
     assert (second.members, second.entered, second.left) == (2, 1, 1)
     assert (tmp_path / "e.csv").read_text().splitlines() == [
-        "id,change,monetary", "C3,entered,1.0", "C1,left,"]
+        "id,change,monetary",
+        "C3,entered,1.0",
+        "C1,left,",
+    ]
     assert state.previous_members(store.engine, "e") == {"C2", "C3"}
-    assert [(r.members, r.entered, r.left) for r in state.runs(store.engine, "e")] == [(2, 2, 0), (2, 1, 1)]
+    assert [(r.members, r.entered, r.left) for r in state.runs(store.engine, "e")] == [
+        (2, 2, 0),
+        (2, 1, 1),
+    ]
 
 
 def test_frequency_cap_at_the_limit(store: ProfileStore, tmp_path: Path) -> None:
@@ -84,14 +108,20 @@ def test_frequency_cap_at_the_limit(store: ProfileStore, tmp_path: Path) -> None
     _consent(store, {"C1": True})
     assert run_export(plan, "e", _outcome({"C1"}), store, DEV, base_dir=tmp_path).entered == 1
     # 7 days later exactly: the contact at NOW is inside [now - 7 d, now]: capped
-    at_cap = run_export(plan, "e", _outcome({"C1"}, NOW + timedelta(days=7)), store, DEV, base_dir=tmp_path)
+    at_cap = run_export(
+        plan, "e", _outcome({"C1"}, NOW + timedelta(days=7)), store, DEV, base_dir=tmp_path
+    )
     assert (at_cap.entered, at_cap.capped) == (0, 1)
     # 1 µs later the contact is out of the window
     after = NOW + timedelta(days=7, microseconds=1)
-    assert run_export(plan, "e", _outcome({"C1"}, after), store, DEV, base_dir=tmp_path).entered == 1
+    assert (
+        run_export(plan, "e", _outcome({"C1"}, after), store, DEV, base_dir=tmp_path).entered == 1
+    )
 
 
-def test_pseudonymised_export_and_secret_refused_outside_dev(store: ProfileStore, tmp_path: Path) -> None:
+def test_pseudonymised_export_and_secret_refused_outside_dev(
+    store: ProfileStore, tmp_path: Path
+) -> None:
     plan = _plan(tmp_path, pseudonymise=True)
     _consent(store, {"C1": True})
     run_export(plan, "e", _outcome({"C1"}), store, DEV, base_dir=tmp_path)
@@ -108,10 +138,22 @@ def test_pseudonymised_export_and_secret_refused_outside_dev(store: ProfileStore
 def test_a_failed_delivery_records_nothing(store: ProfileStore, tmp_path: Path) -> None:
     import httpx
 
-    plan = parse_plan({
-        "audiences": [{"name": "a", "channels": ["email"], "rule": {"field": "monetary", ">": 0}}],
-        "exports": [{"name": "w", "audience": "a", "channel": "email", "target": "webhook", "url": "http://x"}],
-    })
+    plan = parse_plan(
+        {
+            "audiences": [
+                {"name": "a", "channels": ["email"], "rule": {"field": "monetary", ">": 0}}
+            ],
+            "exports": [
+                {
+                    "name": "w",
+                    "audience": "a",
+                    "channel": "email",
+                    "target": "webhook",
+                    "url": "http://x",
+                }
+            ],
+        }
+    )
     _consent(store, {"C1": True})
     client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(400)))
     with pytest.raises(ExportError):
@@ -128,19 +170,28 @@ IDS = [f"C{i}" for i in range(12)]
 @given(
     granted=st.sets(st.sampled_from(IDS)),
     previous=st.sets(st.sampled_from(IDS)),
-    monetary=st.lists(st.one_of(st.none(), st.sampled_from([0.0, 1.0, 5.0])), min_size=12, max_size=12),
+    monetary=st.lists(
+        st.one_of(st.none(), st.sampled_from([0.0, 1.0, 5.0])), min_size=12, max_size=12
+    ),
     bound=st.sampled_from([0.0, 1.0, 5.0]),
     op=st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
     negate=st.booleans(),
     full=st.booleans(),
 )
 def test_no_customer_without_consent_is_ever_exported(
-    granted: set[str], previous: set[str], monetary: list[float | None], bound: float, op: str,
-    negate: bool, full: bool,
+    granted: set[str],
+    previous: set[str],
+    monetary: list[float | None],
+    bound: float,
+    op: str,
+    negate: bool,
+    full: bool,
 ) -> None:
     raw: dict[str, Any] = {"field": "monetary", op: bound}
     rule = parse_rule({"not": raw} if negate else raw, "rule")
-    members = {c for c, m in zip(IDS, monetary, strict=True) if evaluate(rule, {"monetary": m}, NOW)}
+    members = {
+        c for c, m in zip(IDS, monetary, strict=True) if evaluate(rule, {"monetary": m}, NOW)
+    }
     # previous: anyone exported before, including customers who withdrew consent since
     p = plan_export(members, granted, previous, {}, None, full=full)
     assert p.entered <= granted and p.current <= granted

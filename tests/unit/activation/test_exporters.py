@@ -29,8 +29,15 @@ def _batch(n_entered: int, n_left: int = 0, run: int = 1):
     left = [f"L{i:05d}" for i in range(n_left)]
     fields = {c: {"monetary": float(i)} for i, c in enumerate(entered)}
     return build_batch(
-        export_name="winback_hook", audience="winback", channel="email", entered=entered,
-        left=left, full=False, fields=fields, secret=None, run_number=run,
+        export_name="winback_hook",
+        audience="winback",
+        channel="email",
+        entered=entered,
+        left=left,
+        full=False,
+        fields=fields,
+        secret=None,
+        run_number=run,
     )
 
 
@@ -38,12 +45,15 @@ def test_webhook_delivers_every_record_exactly_once_when_30_percent_of_requests_
     batch = _batch(1_000, 37)
     behaviour = Behaviour(fail_share=0.30, seed=7)
     with LocalServer(behaviour) as server, httpx.Client() as client:
-        n = post_webhook(batch, f"{server.url}/hook", secret=SECRET, batch_size=25, client=client,
-                         policy=FAST)
+        n = post_webhook(
+            batch, f"{server.url}/hook", secret=SECRET, batch_size=25, client=client, policy=FAST
+        )
     assert n == 42  # ceil(1,037 / 25)
     assert behaviour.failures > 0.2 * len(behaviour.requests)  # the server did fail, often
     assert len(behaviour.requests) == 42 + behaviour.failures
-    delivered = [r["id"] for body in behaviour.applied.values() for r in json.loads(body)["records"]]
+    delivered = [
+        r["id"] for body in behaviour.applied.values() for r in json.loads(body)["records"]
+    ]
     assert len(delivered) == 1_037
     assert sorted(delivered) == sorted(r["id"] for r in batch.records)  # each exactly once
     # every request is signed with the HMAC of its exact body and keyed per batch
@@ -65,10 +75,14 @@ def test_a_retried_run_reuses_its_keys_so_the_receiver_dedups() -> None:
 def test_a_server_that_always_fails_raises_after_the_attempts() -> None:
     behaviour = Behaviour(fail_share=1.0)
     policy = RetryPolicy(attempts=3, initial_seconds=0.001, max_seconds=0.002)
-    with LocalServer(behaviour) as server, httpx.Client() as client:
-        with pytest.raises(ExportError, match="still failing after 3 attempts"):
-            post_webhook(_batch(3), server.url, secret=SECRET, batch_size=10, client=client,
-                         policy=policy)
+    with (
+        LocalServer(behaviour) as server,
+        httpx.Client() as client,
+        pytest.raises(ExportError, match="still failing after 3 attempts"),
+    ):
+        post_webhook(
+            _batch(3), server.url, secret=SECRET, batch_size=10, client=client, policy=policy
+        )
     assert len(behaviour.requests) == 3
 
 
@@ -81,8 +95,7 @@ def test_a_4xx_is_refused_at_once() -> None:
 def test_hubspot_adds_the_entered_and_removes_the_left() -> None:
     behaviour = Behaviour()
     with LocalServer(behaviour) as server, httpx.Client() as client:
-        n = hubspot_list(_batch(5, 2), server.url, "123", token="tok", batch_size=3,
-                         client=client)
+        n = hubspot_list(_batch(5, 2), server.url, "123", token="tok", batch_size=3, client=client)
     assert n == 3
     assert [(r.method, r.path) for r in behaviour.requests] == [
         ("PUT", "/crm/v3/lists/123/memberships/add"),
@@ -97,8 +110,9 @@ def test_hubspot_adds_the_entered_and_removes_the_left() -> None:
 def test_sfmc_upserts_rows_with_the_audience_flag() -> None:
     behaviour = Behaviour()
     with LocalServer(behaviour) as server, httpx.Client() as client:
-        n = sfmc_rows(_batch(2, 1), server.url, "DE_WINBACK", token="t", batch_size=10,
-                      client=client)
+        n = sfmc_rows(
+            _batch(2, 1), server.url, "DE_WINBACK", token="t", batch_size=10, client=client
+        )
     assert n == 1
     (req,) = behaviour.requests
     assert (req.method, req.path) == ("PUT", "/data/v1/async/dataextensions/key:DE_WINBACK/rows")
@@ -115,7 +129,10 @@ def test_csv_and_parquet_files(tmp_path: Path) -> None:
     batch = _batch(2, 1)
     assert write_csv(batch, tmp_path / "a.csv") == 3
     assert (tmp_path / "a.csv").read_text().splitlines() == [
-        "id,change,monetary", "C00000,entered,0.0", "C00001,entered,1.0", "L00000,left,",
+        "id,change,monetary",
+        "C00000,entered,0.0",
+        "C00001,entered,1.0",
+        "L00000,left,",
     ]
     assert write_parquet(batch, tmp_path / "a.parquet") == 3
     table = pq.read_table(tmp_path / "a.parquet")

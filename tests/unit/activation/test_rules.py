@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,19 +18,39 @@ NOW = datetime(2026, 7, 1, tzinfo=UTC)
 
 def _plan(rule: object, **audience: object) -> dict[str, object]:
     ok = {"name": "ok", "channels": ["email"], "rule": {"field": "frequency", ">=": 1}}
-    return {"audiences": [ok, ok | {"name": "ok2"}, {"name": "bad", "channels": ["email"], "rule": rule, **audience}]}
+    return {
+        "audiences": [
+            ok,
+            ok | {"name": "ok2"},
+            {"name": "bad", "channels": ["email"], "rule": rule, **audience},
+        ]
+    }
 
 
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
-        ({"and": [{"field": "frequency", ">": 1}, {"field": "monetary", "between": [10, 5]}]},
-         "audiences[2].rule.and[1].between: lower bound 10 > upper bound 5"),
+        (
+            {"and": [{"field": "frequency", ">": 1}, {"field": "monetary", "between": [10, 5]}]},
+            "audiences[2].rule.and[1].between: lower bound 10 > upper bound 5",
+        ),
         ({"or": []}, "audiences[2].rule.or: a non-empty list of rules is required"),
-        ({"not": {"field": "colour", "=": "red"}}, "audiences[2].rule.not.field: unknown field 'colour'"),
-        ({"field": "segment", "<": "A"}, "audiences[2].rule.<: < is for number or timestamp fields"),
-        ({"field": "monetary", "=": "lots"}, "audiences[2].rule.=: a finite number expected, not 'lots'"),
-        ({"field": "monetary", "in": [1, "x"]}, "audiences[2].rule.in[1]: a finite number expected"),
+        (
+            {"not": {"field": "colour", "=": "red"}},
+            "audiences[2].rule.not.field: unknown field 'colour'",
+        ),
+        (
+            {"field": "segment", "<": "A"},
+            "audiences[2].rule.<: < is for number or timestamp fields",
+        ),
+        (
+            {"field": "monetary", "=": "lots"},
+            "audiences[2].rule.=: a finite number expected, not 'lots'",
+        ),
+        (
+            {"field": "monetary", "in": [1, "x"]},
+            "audiences[2].rule.in[1]: a finite number expected",
+        ),
         ({"field": "monetary", "within_days": 3}, "within_days needs a timestamp field"),
         ({"field": "last_order", "within_days": -1}, "a whole number of days >= 0 expected"),
         ({"field": "last_order", ">": "yesterday"}, "'yesterday' is not an ISO 8601 timestamp"),
@@ -53,7 +72,9 @@ def test_invalid_plans_name_the_field() -> None:
     bad_export = _plan({"field": "frequency", ">": 1}) | {
         "exports": [{"name": "e", "audience": "ok", "channel": "sms", "target": "csv", "path": "x"}]
     }
-    with pytest.raises(RuleError, match=r"exports\[0\]\.channel: audience 'ok' is not mapped to sms"):
+    with pytest.raises(
+        RuleError, match=r"exports\[0\]\.channel: audience 'ok' is not mapped to sms"
+    ):
         parse_plan(bad_export)
 
 
@@ -66,7 +87,13 @@ def test_within_days_boundaries() -> None:
     rule = parse_rule({"field": "last_order", "within_days": 30}, "r")
     at = NOW - timedelta(days=30)
     cases = [at - timedelta(microseconds=1), at, NOW, NOW + timedelta(microseconds=1), None]
-    assert [evaluate(rule, {"last_order": ts}, NOW) for ts in cases] == [False, True, True, False, False]
+    assert [evaluate(rule, {"last_order": ts}, NOW) for ts in cases] == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_missing_values_make_every_comparison_false_and_not_true() -> None:
@@ -79,17 +106,46 @@ def test_missing_values_make_every_comparison_false_and_not_true() -> None:
 
 
 def test_waterfall_priorities_exclusivity_and_suppression() -> None:
-    plan = parse_plan({
-        "suppression_lists": {"complaints": "c.csv"},
-        "audiences": [
-            {"name": "late", "channels": ["sms"], "priority": 3, "rule": {"field": "frequency", ">": 0}},
-            {"name": "vip", "channels": ["email"], "priority": 1, "exclusive": True, "suppress": ["complaints"],
-             "rule": {"field": "frequency", ">": 0}},
-            {"name": "open", "channels": ["push"], "priority": 2, "rule": {"field": "frequency", ">": 0}},
-            {"name": "tie", "channels": ["push"], "priority": 3, "exclusive": True, "rule": {"field": "frequency", ">": 0}},
-        ],
-    })
-    q = {"vip": {"A", "B", "X"}, "open": {"A", "C"}, "late": {"A", "B", "C", "D", "X"}, "tie": {"C", "D"}}
+    plan = parse_plan(
+        {
+            "suppression_lists": {"complaints": "c.csv"},
+            "audiences": [
+                {
+                    "name": "late",
+                    "channels": ["sms"],
+                    "priority": 3,
+                    "rule": {"field": "frequency", ">": 0},
+                },
+                {
+                    "name": "vip",
+                    "channels": ["email"],
+                    "priority": 1,
+                    "exclusive": True,
+                    "suppress": ["complaints"],
+                    "rule": {"field": "frequency", ">": 0},
+                },
+                {
+                    "name": "open",
+                    "channels": ["push"],
+                    "priority": 2,
+                    "rule": {"field": "frequency", ">": 0},
+                },
+                {
+                    "name": "tie",
+                    "channels": ["push"],
+                    "priority": 3,
+                    "exclusive": True,
+                    "rule": {"field": "frequency", ">": 0},
+                },
+            ],
+        }
+    )
+    q = {
+        "vip": {"A", "B", "X"},
+        "open": {"A", "C"},
+        "late": {"A", "B", "C", "D", "X"},
+        "tie": {"C", "D"},
+    }
     out = waterfall(plan.audiences, q, {"complaints": {"X"}})
     assert [(a.name, sorted(a.members), a.suppressed, a.taken_earlier) for a in out] == [
         ("vip", ["A", "B"], 1, 0),
