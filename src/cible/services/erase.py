@@ -134,15 +134,15 @@ def _erase_parquet(path: Path, pattern: re.Pattern[str]) -> int:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    hit = pa.array([False] * table.num_rows)
-    for name in table.column_names:
+    hit = [False] * table.num_rows
+    for name in table.column_names:  # Python's regex: Arrow's RE2 has no look-behind
         col = table[name]
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            found = pc.match_substring_regex(col, pattern.pattern)
-            hit = pc.or_(hit, pc.fill_null(found, False))
-    removed = int(pc.sum(hit).as_py() or 0)
+            for i, v in enumerate(col.to_pylist()):
+                hit[i] = hit[i] or (v is not None and pattern.search(v) is not None)
+    removed = sum(hit)
     if removed:
         tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(table.filter(pc.invert(hit)), tmp)
+        pq.write_table(table.filter(pc.invert(pa.array(hit))), tmp)
         tmp.replace(path)
     return removed
