@@ -139,3 +139,30 @@ def test_erasure_leaves_no_trace(demo: tuple[Path, Path]) -> None:
         assert receipt["places"]["store.consents"] == 3  # email, sms, push
         with pytest.raises(NotFoundError, match="nothing to erase"):  # a second erasure
             erase_customer(victim, run, f"sqlite:///{run / 'store.db'}")
+
+
+def test_the_commands_on_the_demo_run(demo: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from cible.cli.main import app
+
+    run, plan = demo
+    runner = CliRunner()
+    result = runner.invoke(app, ["audience", "--plan", str(plan), "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((run / "activation" / "audiences.json").read_text(encoding="utf-8"))
+    assert [a["name"] for a in data["audiences"]] == ["vip_recent", "lapsing", "new_customers"]
+    assert all(a["sql_equals_python"] for a in data["audiences"])
+    store = f"sqlite:///{run / 'store.db'}"
+    args = ["export", "--plan", str(plan), "--out", str(run), "--store", store]
+    result = runner.invoke(app, [*args, "--name", "new_push_full"])
+    assert result.exit_code == 0, result.output
+    (exported,) = json.loads((run / "activation" / "exports.json").read_text(encoding="utf-8"))
+    assert exported["export_name"] == "new_push_full" and exported["entered"] == exported["members"]
+    with sqlite3.connect(run / "store.db") as con:
+        (victim,) = con.execute("SELECT customer_id FROM customers ORDER BY 1 LIMIT 1").fetchone()
+    result = runner.invoke(
+        app, ["erase", "--customer", victim, "--out", str(run), "--store", store]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Erased:" in result.output and victim not in result.output

@@ -77,3 +77,24 @@ def value_of(profile: Mapping[str, Any], field: str) -> Any:
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_TIMESTAMPS = ("first_order", "last_order", "first_event", "created_at")
+
+
+def profile_values(
+    features: Mapping[str, Any],
+    aggregates: Mapping[str, Any],
+    segment_id: int | None,
+    segment_name: str | None,
+) -> dict[str, Any]:
+    """The fields a rule reads, from a store profile (``cible.store.Profile``: its features, its
+    aggregates JSON with ISO 8601 timestamps, its segment): what the stream path hands to
+    :func:`evaluate` after each update."""
+    out: dict[str, Any] = dict(features)
+    for name in _TIMESTAMPS:
+        raw = aggregates.get(name)
+        out[name] = _utc(datetime.fromisoformat(raw)) if isinstance(raw, str) else raw
+    out["segment_id"] = segment_id
+    out["segment"] = segment_name
+    return out

@@ -153,3 +153,23 @@ def test_waterfall_priorities_exclusivity_and_suppression() -> None:
         ("late", ["C", "D", "X"], 0, 2),  # same priority as tie but earlier in the file
         ("tie", ["C", "D"], 0, 0),
     ]
+
+
+def test_profile_values_of_a_store_profile_feed_evaluate() -> None:
+    from cible.activation.evaluate import profile_values
+
+    values = profile_values(
+        {"monetary": 120.0, "frequency": 3.0},
+        {"last_order": "2026-06-01T10:00:00+00:00", "first_order": None},
+        2,
+        "Loyal",
+    )
+    assert values["last_order"] == datetime(2026, 6, 1, 10, tzinfo=UTC)
+    assert values["first_order"] is None and values["segment"] == "Loyal"
+    rule = parse_rule(
+        {"and": [{"field": "segment", "=": "Loyal"}, {"field": "last_order", "within_days": 30}]},
+        "r",
+    )
+    # 2026-07-01 10:00 is exactly 30 days after the last order: inside; 1 s later: outside
+    assert evaluate(rule, values, datetime(2026, 7, 1, 10, tzinfo=UTC)) is True
+    assert evaluate(rule, values, datetime(2026, 7, 1, 10, 0, 1, tzinfo=UTC)) is False
