@@ -3,6 +3,7 @@ the store, frequency caps, pseudonyms, and a failed delivery that records nothin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from cible.services.exports import run_export
 from cible.store import ProfileStore
 from cible.store import exports as state
 from cible.store import tables as t
+from tests.contract.test_store import BACKENDS, dispose, open_store
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
 DEV = ActivationSettings(environment="dev", export_secret="s" * 32)
@@ -70,11 +72,14 @@ def _consent(store: ProfileStore, granted: dict[str, bool], channel: str = "emai
         )
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = ProfileStore.open(f"sqlite:///{tmp_path / 'store.db'}")
-    yield s
-    s.close()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProfileStore]:
+    """A fresh store on SQLite and on PostgreSQL (its own schema, dropped after)."""
+    s, schema = open_store(request.param, tmp_path)
+    try:
+        yield s
+    finally:
+        dispose(s, schema)
 
 
 def test_delta_runs_keep_their_state_in_the_store(store: ProfileStore, tmp_path: Path) -> None:
