@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from _emit import emit  # bench/ is the script folder on sys.path
 
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.activation.evaluate import evaluate
 from cible.activation.plan import parse_plan
 from cible.activation.rule_sql import rule_sql
@@ -59,12 +59,11 @@ def main() -> None:
     args = parser.parse_args()
     plan = parse_plan(read_yaml(PLAN), base=PLAN.parent)
     rows = _profiles(args.profiles, args.seed)
-    table = pa.Table.from_pylist(
-        [
-            {**r, **{k: r[k] and r[k].replace(tzinfo=None) for k in ("last_order", "first_order")}}
-            for r in rows
-        ]  # fmt: skip
-    )
+    naive = [
+        {**r, **{k: r[k] and r[k].replace(tzinfo=None) for k in ("last_order", "first_order")}}  # type: ignore[attr-defined]
+        for r in rows
+    ]
+    table = pa.Table.from_pylist(naive)
     con = duckdb.connect()
     con.execute("SET threads = 1")
     con.register("profiles", table)
