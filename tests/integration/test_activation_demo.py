@@ -62,11 +62,11 @@ def test_example_plan_exports_only_consented_customers(demo: tuple[Path, Path]) 
                 )
             }
         results = {
-            e.name: run_export(plan, e.name, outcome, store, settings, base_dir=plan_path.parent)
+            e.name: run_export(plan, e.name, outcome, store, settings, base_dir=run / "activation")
             for e in plan.exports
         }
     email = plan.export("vip_email_csv")
-    ids = _exported_ids(plan_path.parent / str(email.path))
+    ids = _exported_ids(run / "activation" / str(email.path))
     assert len(ids) == results["vip_email_csv"].entered > 0
     assert all((c, "email") in granted for c in ids)
     members = outcome.members("vip_recent")
@@ -74,7 +74,7 @@ def test_example_plan_exports_only_consented_customers(demo: tuple[Path, Path]) 
         {c for c in members if (c, "email") not in granted}
     )
     # pseudonymised exports hide the ids
-    sms_ids = _exported_ids(plan_path.parent / str(plan.export("lapsing_sms_parquet").path))
+    sms_ids = _exported_ids(run / "activation" / str(plan.export("lapsing_sms_parquet").path))
     assert sms_ids and all(re.fullmatch(r"[0-9a-f]{64}", i) for i in sms_ids)
 
 
@@ -112,7 +112,8 @@ def _mentions(run: Path, ids: set[str]) -> dict[str, int]:
             wh.execute(f'SELECT * FROM "{table}"').fetchall(), pattern
         )
     wh.close()
-    for path in run.iterdir():
+    files = [*run.iterdir(), *(run / "activation").iterdir()]
+    for path in files:
         if path.suffix == ".csv":
             found[path.name] = len(pattern.findall(path.read_text(encoding="utf-8")))
         if path.suffix == ".parquet":

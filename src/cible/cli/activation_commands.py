@@ -92,7 +92,8 @@ def _export(errors: Errors, console: Callable[[], Console]) -> Callable[..., Non
             names = name or [e.name for e in p.exports]
             with ProfileStore.open(store) as st:
                 results = [
-                    run_export(p, n, outcome, st, settings, base_dir=plan.parent) for n in names
+                    run_export(p, n, outcome, st, settings, base_dir=out / "activation")
+                    for n in names
                 ]
             (out / "activation").mkdir(parents=True, exist_ok=True)
             write_json(

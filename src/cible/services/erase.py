@@ -38,11 +38,12 @@ def erase_customer(customer_id: str, out_dir: Path, store_url: str) -> tuple[dic
             wh.close()
         places.update({f"store.{k}": n for k, n in state.erase_customer(store.engine, ids).items()})
     pattern = _pattern(ids)
-    for path in sorted(out_dir.iterdir()):
+    for path in _run_files(out_dir):
+        name = path.relative_to(out_dir).as_posix()
         if path.suffix == ".csv":
-            places[f"file.{path.name}"] = _erase_csv(path, pattern)
+            places[f"file.{name}"] = _erase_csv(path, pattern)
         elif path.suffix == ".parquet":
-            places[f"file.{path.name}"] = _erase_parquet(path, pattern)
+            places[f"file.{name}"] = _erase_parquet(path, pattern)
     mentioning = [
         p.name
         for p in sorted(out_dir.iterdir())
@@ -66,6 +67,12 @@ def erase_customer(customer_id: str, out_dir: Path, store_url: str) -> tuple[dic
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, receipt)
     return receipt, path
+
+
+def _run_files(out_dir: Path) -> list[Path]:
+    """The files of the run and of its ``activation/`` folder (file exports)."""
+    folders = [out_dir, out_dir / "activation"]
+    return sorted(p for d in folders if d.is_dir() for p in d.iterdir() if p.is_file())
 
 
 def _pattern(ids: set[str]) -> re.Pattern[str]:
