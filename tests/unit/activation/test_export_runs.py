@@ -205,3 +205,11 @@ def test_no_customer_without_consent_is_ever_exported(
     # removals only (identifier only), never a membership record
     assert p.left == (frozenset() if full else previous - p.current)
     assert not (p.left & p.entered)
+
+
+def test_the_migrations_build_exactly_the_declared_tables(store: ProfileStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
