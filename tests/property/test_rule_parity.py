@@ -197,3 +197,52 @@ def test_boundaries_on_every_engine(engines: Engines) -> None:
         assert engines.members(rule, profiles) == dict.fromkeys(
             ("duckdb", "sqlite", "postgres"), expected
         ), name
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules=st.lists(RULES, min_size=1, max_size=4),
+    flags=st.lists(
+        st.tuples(st.integers(0, 3), st.booleans(), st.booleans()), min_size=4, max_size=4
+    ),
+    profiles=st.lists(PROFILE, min_size=1, max_size=12),
+    suppressed=st.sets(st.integers(0, 11)),
+)
+def test_the_per_profile_waterfall_equals_the_batch_one(
+    rules: list[dict[str, Any]],
+    flags: list[tuple[int, bool, bool]],
+    profiles: list[dict[str, Any]],
+    suppressed: set[int],
+) -> None:
+    """The stream path (one customer at a time) puts each customer in the same audiences as
+    the batch waterfall over everyone: priorities, ties, exclusivity and suppression."""
+    from cible.activation.plan import parse_plan
+    from cible.activation.waterfall import audiences_of, waterfall
+
+    plan = parse_plan(
+        {
+            "suppression_lists": {"s": "s.csv"},
+            "audiences": [
+                {
+                    "name": f"a{i}",
+                    "channels": ["email"],
+                    "priority": flags[i][0],
+                    "exclusive": flags[i][1],
+                    "suppress": ["s"] if flags[i][2] else [],
+                    "rule": raw,
+                }
+                for i, raw in enumerate(rules)
+            ],
+        }
+    )
+    ids = [f"C{i:03d}" for i in range(len(profiles))]
+    qualified = {
+        a.name: {c for c, p in zip(ids, profiles, strict=True) if evaluate(a.rule, p, NOW)}
+        for a in plan.audiences
+    }
+    blocked = {c for i, c in enumerate(ids) if i in suppressed}
+    batch = waterfall(plan.audiences, qualified, {"s": blocked})
+    for c, p in zip(ids, profiles, strict=True):
+        lists = ["s"] if c in blocked else []
+        expected = sorted(a.name for a in batch if c in a.members)
+        assert sorted(audiences_of(plan.audiences, p, NOW, lists)) == expected

@@ -25,6 +25,7 @@ from cible.activation.rules import (
     Rule,
     WithinDays,
 )
+from cible.exceptions import InvalidInputError
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
@@ -49,6 +50,26 @@ def evaluate(rule: Rule, profile: Mapping[str, Any], now: datetime) -> bool:
         return (value is None) == rule.missing
     if value is None:
         return False
+    expected = _expected(rule)
+    if not isinstance(value, expected):
+        raise InvalidInputError(
+            rule.field,
+            f"the profile holds a {type(value).__name__}; the rule tests a {expected.__name__}",
+        )
+    return _leaf(rule, value, now)
+
+
+def _expected(rule: Rule) -> type:
+    if isinstance(rule, Compare):
+        return type(rule.value)
+    if isinstance(rule, InList):
+        return type(rule.values[0])
+    if isinstance(rule, Between):
+        return type(rule.low)
+    return datetime
+
+
+def _leaf(rule: Rule, value: Any, now: datetime) -> bool:
     if isinstance(rule, Compare):
         return _OPS[rule.op](value, rule.value)
     if isinstance(rule, InList):

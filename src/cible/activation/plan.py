@@ -98,7 +98,7 @@ def parse_plan(data: Any, base: Path | None = None) -> AudiencePlan:
     """The plan written by ``data`` (parsed YAML); relative paths are read from ``base``."""
     if not isinstance(data, Mapping) or not isinstance(data.get("audiences"), list):
         raise RuleError("audiences", "the plan needs a non-empty list 'audiences'")
-    fields = _validated(FrequencyFields, {"fields": data.get("fields") or {}}, "").fields
+    fields = _validated(_FieldsSection, {"fields": data.get("fields") or {}}, "").fields
     catalogue = FieldCatalogue(fields)
     audiences = []
     for i, raw in enumerate(data["audiences"]):
@@ -116,7 +116,7 @@ def parse_plan(data: Any, base: Path | None = None) -> AudiencePlan:
     return plan
 
 
-class FrequencyFields(_Model):
+class _FieldsSection(_Model):
     fields: dict[str, FieldKind]
 
 

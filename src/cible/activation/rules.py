@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -204,8 +204,6 @@ def _value(raw: Any, kind: FieldKind, path: str) -> Scalar:
 
 
 def _timestamp(raw: Any, path: str) -> datetime:
-    from datetime import UTC, date
-
     if isinstance(raw, datetime):
         value = raw
     elif isinstance(raw, date):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from cible.activation.evaluate import evaluate
 from cible.activation.plan import Audience, FrequencyCap
 
 
@@ -65,3 +68,24 @@ def under_cap(
     if cap is None:
         return frozenset(members)
     return frozenset(m for m in members if contacts.get(m, 0) < cap.max)
+
+
+def audiences_of(
+    audiences: Sequence[Audience],
+    profile: Mapping[str, Any],
+    now: datetime,
+    suppressed_in: Collection[str] = (),
+) -> list[str]:
+    """The audiences one customer belongs to, by the same waterfall as :func:`waterfall`: what
+    a stream update recomputes for the customer it touched. ``suppressed_in`` names the
+    suppression lists that hold the customer."""
+    order = sorted(range(len(audiences)), key=lambda i: (audiences[i].priority, i))
+    out = []
+    for i in order:
+        a = audiences[i]
+        if set(a.suppress) & set(suppressed_in) or not evaluate(a.rule, profile, now):
+            continue
+        out.append(a.name)
+        if a.exclusive:
+            break
+    return out

@@ -173,3 +173,18 @@ def test_profile_values_of_a_store_profile_feed_evaluate() -> None:
     # 2026-07-01 10:00 is exactly 30 days after the last order: inside; 1 s later: outside
     assert evaluate(rule, values, datetime(2026, 7, 1, 10, tzinfo=UTC)) is True
     assert evaluate(rule, values, datetime(2026, 7, 1, 10, 0, 1, tzinfo=UTC)) is False
+
+
+def test_a_profile_value_of_the_wrong_type_is_named() -> None:
+    from cible.exceptions import InvalidInputError
+
+    rule = parse_rule({"field": "monetary", "!=": 5}, "r")
+    with pytest.raises(
+        InvalidInputError, match="monetary: the profile holds a str; the rule tests a float"
+    ):
+        evaluate(rule, {"monetary": "5"}, NOW)
+    assert evaluate(rule, {"monetary": 5}, NOW) is False  # an int is a number
+    assert evaluate(rule, {"monetary": True}, NOW) is True  # a flag counts as 1.0
+    when = parse_rule({"field": "last_order", "within_days": 1}, "r")
+    with pytest.raises(InvalidInputError, match="last_order: the profile holds a float"):
+        evaluate(when, {"last_order": 3.0}, NOW)
