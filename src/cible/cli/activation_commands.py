@@ -10,11 +10,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from cible.config import CibleConfig
 
 Errors = Callable[[Console], AbstractContextManager[None]]
 PlanOpt = Annotated[Path, typer.Option("--plan", "-p", help="The audience plan (YAML).")]
@@ -23,6 +26,12 @@ StoreOpt = Annotated[
     str,
     typer.Option(
         "--store", help="Profile store URL (consents, export state).", envvar="CIBLE_STORE_URL"
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="The run's cible.yaml (for its warehouse; default DuckDB)."
     ),
 ]
 NowOpt = Annotated[
@@ -38,14 +47,14 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
 
 
 def _audience(errors: Errors, console: Callable[[], Console]) -> Callable[..., None]:
-    def audience(plan: PlanOpt, out: RunOpt, now: NowOpt = None) -> None:
+    def audience(plan: PlanOpt, out: RunOpt, now: NowOpt = None, config: ConfigOpt = None) -> None:
         """Members of every audience of a plan (SQL in the warehouse, checked in Python)."""
         from cible.services.audiences import build_audiences, load_plan, summary
         from cible.services.outputs import write_json
 
         cons = console()
         with errors(cons):
-            outcome = build_audiences(load_plan(plan), out, now=_utc(now))
+            outcome = build_audiences(load_plan(plan), out, now=_utc(now), config=_config(config))
             data = summary(outcome)
             (out / "activation").mkdir(parents=True, exist_ok=True)
             write_json(out / "activation" / "audiences.json", data)
@@ -76,6 +85,7 @@ def _export(errors: Errors, console: Callable[[], Console]) -> Callable[..., Non
             list[str] | None, typer.Option("--name", "-n", help="Export(s) to run (default: all).")
         ] = None,
         now: NowOpt = None,
+        config: ConfigOpt = None,
     ) -> None:
         """Run exports of a plan: consent, caps, delta against the last run, then the target."""
         from cible.config.activation import ActivationSettings
@@ -87,7 +97,7 @@ def _export(errors: Errors, console: Callable[[], Console]) -> Callable[..., Non
         cons = console()
         with errors(cons):
             p = load_plan(plan)
-            outcome = build_audiences(p, out, now=_utc(now))
+            outcome = build_audiences(p, out, now=_utc(now), config=_config(config))
             settings = ActivationSettings()
             names = name or [e.name for e in p.exports]
             with ProfileStore.open(store) as st:
@@ -123,6 +133,7 @@ def _erase(errors: Errors, console: Callable[[], Console]) -> Callable[..., None
         customer: Annotated[str, typer.Option("--customer", help="The customer id to erase.")],
         out: RunOpt,
         store: StoreOpt,
+        config: ConfigOpt = None,
     ) -> None:
         """Erase a customer from the store, the warehouse, export state and the run's files;
         write an erasure receipt without personal data."""
@@ -130,13 +141,19 @@ def _erase(errors: Errors, console: Callable[[], Console]) -> Callable[..., None
 
         cons = console()
         with errors(cons):
-            receipt, path = erase_customer(customer, out, store)
+            receipt, path = erase_customer(customer, out, store, _config(config))
         cons.print(
             f"Erased: {receipt['rows_deleted']:,} rows in {len(receipt['places'])} places; "
             f"receipt {path}"
         )
 
     return erase
+
+
+def _config(path: Path | None) -> CibleConfig | None:
+    from cible.config import load_config
+
+    return load_config(path) if path is not None else None
 
 
 def _utc(value: datetime | None) -> datetime | None:

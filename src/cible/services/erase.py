@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cible.config import CibleConfig
 from cible.exceptions import NotFoundError
 from cible.services.outputs import write_json
 from cible.services.publish import open_run_warehouse
@@ -25,12 +26,15 @@ from cible.store import exports as state
 from cible.warehouse import Warehouse
 
 
-def erase_customer(customer_id: str, out_dir: Path, store_url: str) -> tuple[dict[str, Any], Path]:
-    """Erase ``customer_id`` everywhere (see the module); the receipt and its path."""
+def erase_customer(
+    customer_id: str, out_dir: Path, store_url: str, config: CibleConfig | None = None
+) -> tuple[dict[str, Any], Path]:
+    """Erase ``customer_id`` everywhere (see the module); the receipt and its path. ``config``
+    (the run's cible.yaml) names its warehouse; the default is the run's DuckDB file."""
     places: dict[str, int] = {}
     with ProfileStore.open(store_url) as store:
         ids = set(state.aliases_of(store.engine, customer_id))
-        wh = open_run_warehouse(out_dir, None)
+        wh = open_run_warehouse(out_dir, config)
         try:
             ids |= _identity_records(wh, customer_id)
             places.update(_erase_warehouse(wh, ids))
