@@ -24,6 +24,7 @@ from cible.config import CibleConfig
 from cible.config.files import read_yaml
 from cible.exceptions import ActivationError, SourceNotFoundError
 from cible.services.publish import open_run_warehouse, run_as_of
+from cible.warehouse import Warehouse
 
 RELATION = "cible_audience_profiles"
 _TIMES = (
@@ -121,10 +122,29 @@ def build_audiences(
     when = now or as_of
     rows = {r["customer_id"]: r for r in table.to_pylist()}
     wh = open_run_warehouse(out_dir, config)
-    qualified: dict[str, frozenset[str]] = {}
-    agree: dict[str, int] = {}
     try:
-        wh.register(RELATION, table)
+        qualified = qualified_in_warehouse(wh, plan, table, rows, when)
+    finally:
+        wh.close()
+    lists = {k: read_suppression(p) for k, p in plan.suppression_lists.items()}
+    members = waterfall(plan.audiences, qualified, lists)
+    agree = {name: len(ids) for name, ids in qualified.items()}
+    return AudienceOutcome(when, len(rows), members, agree, rows)
+
+
+def qualified_in_warehouse(
+    wh: Warehouse,
+    plan: AudiencePlan,
+    table: Any,
+    rows: Mapping[str, Mapping[str, Any]],
+    when: datetime,
+) -> dict[str, frozenset[str]]:
+    """Who qualifies for each audience: the profile relation ``table`` registered in ``wh``,
+    each rule run there as SQL (shared dialect, translated by the backend) and checked against
+    :func:`evaluate` on ``rows``; an :class:`ActivationError` when the two differ."""
+    qualified: dict[str, frozenset[str]] = {}
+    wh.register(RELATION, table)
+    try:
         for a in plan.audiences:
             sql = rule_sql(a.rule, RELATION, when, "duckdb")
             by_sql = frozenset(wh.fetch_arrow(sql)["customer_id"].to_pylist())
@@ -135,13 +155,9 @@ def build_audiences(
                     f"{len(by_sql ^ by_python):,} customers"
                 )
             qualified[a.name] = by_sql
-            agree[a.name] = len(by_sql)
-        wh.unregister(RELATION)
     finally:
-        wh.close()
-    lists = {k: read_suppression(p) for k, p in plan.suppression_lists.items()}
-    members = waterfall(plan.audiences, qualified, lists)
-    return AudienceOutcome(when, len(rows), members, agree, rows)
+        wh.unregister(RELATION)
+    return qualified
 
 
 def summary(outcome: AudienceOutcome) -> dict[str, Any]:
