@@ -188,3 +188,15 @@ def test_a_profile_value_of_the_wrong_type_is_named() -> None:
     when = parse_rule({"field": "last_order", "within_days": 1}, "r")
     with pytest.raises(InvalidInputError, match="last_order: the profile holds a float"):
         evaluate(when, {"last_order": 3.0}, NOW)
+
+
+def test_pseudonyms_are_the_hmac_sha256_of_the_id() -> None:
+    from cible.activation.pseudonym import pseudonymise, signature
+
+    # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert pseudonymise("what do ya want for nothing?", b"Jefe") == expected
+    assert signature(b"what do ya want for nothing?", b"Jefe") == f"sha256={expected}"
+    assert pseudonymise("C1", b"k") != pseudonymise("C1", b"k2")
+    with pytest.raises(ValueError, match="empty secret"):
+        pseudonymise("C1", b"")
