@@ -354,3 +354,29 @@ def test_webhook_delta_runs_through_a_failing_server(store: ProfileStore, tmp_pa
     )
     assert sorted(left) == sorted(consented & set(ids[:100]))
     assert len(entered) == len(set(entered))  # nobody twice
+
+
+def test_store_erasure_removes_every_row_of_the_customer_and_its_records(
+    store: ProfileStore, tmp_path: Path
+) -> None:
+    plan = _plan(tmp_path)
+    _consent(store, {"C1": True, "C2": True})
+    run_export(plan, "e", _outcome({"C1", "C2"}), store, DEV, base_dir=tmp_path)
+    with store.engine.begin() as conn:
+        conn.execute(t.customer_aliases.insert(), [{"record_id": "R9", "customer_id": "C1"}])
+        conn.execute(t.processed_events.insert(), [
+            {"event_id": "E1", "customer_id": "R9", "processed_at": NOW},
+            {"event_id": "E2", "customer_id": "C2", "processed_at": NOW},
+        ])  # fmt: skip
+    ids = state.aliases_of(store.engine, "C1")
+    assert ids == {"C1", "R9"}
+    deleted = state.erase_customer(store.engine, ids)
+    assert {k: n for k, n in deleted.items() if n} == {
+        "customer_aliases": 1,
+        "processed_events": 1,
+        "consents": 1,
+        "export_members": 1,
+        "contacts": 1,
+    }
+    assert state.previous_members(store.engine, "e") == {"C2"}
+    assert state.granted(store.engine, "email") == {"C2"}
