@@ -26,6 +26,9 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── PredictError           a predictive model cannot be trained or applied
     │   └── LeakageError           features would see events at or after the label cutoff
     ├── BusError               a message bus (RabbitMQ, Kafka, Redis) is unreachable or refused
+    ├── ActivationError        an audience or export cannot be built or delivered
+    │   ├── RuleError              an audience rule is invalid: the path of the bad node and why
+    │   └── ExportError            an export target refused or failed (after its retries)
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -137,6 +140,24 @@ class LeakageError(PredictError):
 class BusError(CibleError):
     """A message bus is unreachable or refused an operation (the URL is shown with its password
     masked, with the queue/topic/stream concerned)."""
+
+
+class ActivationError(CibleError):
+    """An audience or an export cannot be built or delivered."""
+
+
+class RuleError(ActivationError):
+    """An audience rule is invalid: ``path`` names the bad node (``audiences[2].rule.and[1]
+    .between``), ``reason`` the rule it breaks."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ExportError(ActivationError):
+    """An export target refused the records or stayed unreachable after its retries."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

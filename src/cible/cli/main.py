@@ -400,3 +400,8 @@ _register_store(app, _errors, _console)
 
 def entry() -> None:  # pragma: no cover - console-script shim
     sys.exit(app())
+
+
+from cible.cli.activation_commands import register as _register_activation  # noqa: E402
+
+_register_activation(app, _errors, _console)

@@ -163,3 +163,35 @@ notifications = sa.Table(
     sa.Column("sent_at", UTCDateTime()),
     sa.Index("ix_notifications_pending", "sent_at", "id"),
 )
+
+# -- activation (migration 0002_activation) ---------------------------------------------------
+export_members = sa.Table(
+    "export_members",
+    metadata,
+    sa.Column("export_name", Str, primary_key=True),
+    sa.Column("customer_id", Str, primary_key=True),
+    sa.Column("since", UTCDateTime(), nullable=False),
+)
+export_runs = sa.Table(
+    "export_runs",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("export_name", Str, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(8), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("members", sa.BigInteger, nullable=False),
+    sa.Column("entered", sa.BigInteger, nullable=False),
+    sa.Column("left", sa.BigInteger, nullable=False),
+    sa.Index("ix_export_runs_name", "export_name", "id"),
+)
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("customer_id", Str, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("export_name", Str, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Index("ix_contacts_channel", "channel", "customer_id", "at"),
+)
