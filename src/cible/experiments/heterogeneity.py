@@ -57,6 +57,7 @@ class InteractionTest:
 class HeterogeneityResult:
     """``table`` (columns :data:`COLUMNS`, not to be modified) and the interaction test."""
 
+    outcome: str
     segment_column: str
     control: str
     table: pd.DataFrame
@@ -66,6 +67,7 @@ class HeterogeneityResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "test": "per-segment z-tests (Holm, Benjamini-Hochberg) + logistic interaction LRT",
+            "outcome": self.outcome,
             "segment_column": self.segment_column,
             "control": self.control,
             "alpha": self.alpha,
@@ -138,6 +140,7 @@ def heterogeneity(
     *,
     control: str,
     segment_column: str,
+    outcome_name: str = "outcome",
     alpha: float = DEFAULT_ALPHA,
 ) -> HeterogeneityResult:
     """The per-segment table and interaction test of a 0/1 ``outcome``; inputs are aligned by
@@ -160,6 +163,7 @@ def heterogeneity(
     table["p_holm"], table["p_bh"] = list(holm.adjusted), list(bh.adjusted)
     table["significant_holm"], table["significant_bh"] = list(holm.rejected), list(bh.rejected)
     return HeterogeneityResult(
+        outcome=outcome_name,
         segment_column=segment_column,
         control=control,
         table=table,
