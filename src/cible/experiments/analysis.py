@@ -105,14 +105,12 @@ class AnalysisResult:
 
 def _rates(data: pd.DataFrame, cfg: AnalyzeConfig, outcome: str) -> dict[str, dict[str, float]]:
     g = data.groupby(cfg.arm)[outcome].agg(["sum", "size"])
+    sums = {str(k): int(v) for k, v in g["sum"].items()}
+    sizes = {str(k): int(v) for k, v in g["size"].items()}
     return {
-        arm: {
-            "conversions": int(g.loc[arm, "sum"]),
-            "n": int(g.loc[arm, "size"]),
-            "rate": float(g.loc[arm, "sum"] / g.loc[arm, "size"]),
-        }
+        arm: {"conversions": sums[arm], "n": sizes[arm], "rate": sums[arm] / sizes[arm]}
         for arm in cfg.planned
-        if arm in g.index
+        if arm in sizes
     }
 
 

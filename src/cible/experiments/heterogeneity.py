@@ -110,7 +110,7 @@ def _design(frame: pd.DataFrame, control: str, interaction: bool) -> pd.DataFram
     seg = pd.get_dummies(
         pd.Categorical(frame["segment"]), prefix="seg", drop_first=True, dtype=float
     )
-    parts = [pd.Series(1.0, index=arm.index, name="const"), arm, seg]
+    parts: list[pd.DataFrame] = [pd.DataFrame({"const": 1.0}, index=arm.index), arm, seg]
     if interaction:
         inter = {f"{a}:{s}": arm[a] * seg[s] for a in arm.columns for s in seg.columns}
         parts.append(pd.DataFrame(inter, index=arm.index))

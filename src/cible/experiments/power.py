@@ -2,7 +2,7 @@
 
 Proportions use Cohen's effect size ``h = 2 asin(sqrt(p_t)) - 2 asin(sqrt(p_c))``
 (``proportion_effectsize``) with the normal power of ``NormalIndPower``; for equal arms and a
-two-sided test ``n = ((z_{1-α/2} + z_{1-β}) / h)²`` per arm. Means use Cohen's ``d = δ / σ`` with
+two-sided test ``n = 2 ((z_{1-α/2} + z_{1-β}) / h)²`` per arm (the arcsine transform has variance ``1 / n`` per arm). Means use Cohen's ``d = δ / σ`` with
 ``TTestIndPower``. Sample sizes are rounded up to whole units.
 """
 

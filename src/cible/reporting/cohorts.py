@@ -41,9 +41,10 @@ def _heatmap(key: str, frame: pd.DataFrame, title: str, fmt_text: str) -> Markup
 
 def _table(frame: pd.DataFrame, sizes: pd.Series, cell: str) -> Table:
     rows = []
+    size = {str(k): int(v) for k, v in sizes.items()}
     for cohort, row in frame.iterrows():
         cells = [pct(v, 1) if cell == "pct" else fmt(v, 2) for v in row.to_numpy(dtype=float)]
-        rows.append([str(cohort), f"{int(sizes[cohort]):,}", *cells])
+        rows.append([str(cohort), f"{size[str(cohort)]:,}", *cells])
     return Table(["cohort", "customers", *[str(k) for k in frame.columns]], rows)
 
 

@@ -103,7 +103,8 @@ def run_assign(
         table.assign(stratum=table["stratum"].fillna("(all)")).groupby(["stratum", "arm"]).size()
     )
     counts: dict[str, dict[str, int]] = {}
-    for (stratum, arm), n in groups.items():
+    for key, n in groups.items():
+        stratum, arm = key if isinstance(key, tuple) else (key, "")
         counts.setdefault(str(stratum), {})[str(arm)] = int(n)
     with staged(out_dir) as path:
         table[["customer_id", "stratum", "arm"]].to_csv(path("assignment.csv"), index=False)

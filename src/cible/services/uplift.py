@@ -54,7 +54,7 @@ def run_uplift(cfg: UpliftConfig, out_dir: Path) -> UpliftRun:
     check_binary(frame[used], [cfg.outcome], source)
     y = frame.loc[used, cfg.outcome].astype(int).to_numpy()
     t = (arms[used] == cfg.treatment).astype(int).to_numpy()
-    specs = [(m.method, m.base) for m in cfg.models]
+    specs: list[tuple[str, str]] = [(str(m.method), str(m.base)) for m in cfg.models]
     evaluations, fitted, (n_train, n_test, effect) = fit_and_evaluate(
         x_all[used], y, t, specs, test_size=cfg.test_size, seed=cfg.seed
     )
