@@ -42,6 +42,7 @@ def _first_bad(frame: pd.DataFrame, bad: pd.Series, source: str, column: str, ru
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         value = frame[column].iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
         raise ExperimentError(
             f"{source} row {int(frame[ROW].iloc[i]):,} column {column!r}: {value!r} {rule} "
             f"({int(bad.sum()):,} such rows)"
