@@ -35,7 +35,15 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
         no_args_is_help=True,
     )
     app.add_typer(experiment)
+    _register_assign(experiment, errors, console)
+    _register_analyze(experiment, errors, console)
+    _register_uplift(experiment, errors, console)
+    _register_cohorts(app, errors, console)
 
+
+def _register_assign(
+    experiment: typer.Typer, errors: Errors, console: Callable[[], Console]
+) -> None:
     @experiment.command("assign")
     def assign_cmd(
         customers: Annotated[
@@ -74,6 +82,10 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             f"Assigned: {', '.join(f'{escape(a)} {n:,}' for a, n in total.items())} -> {escape(str(run.csv_path))}"
         )
 
+
+def _register_analyze(
+    experiment: typer.Typer, errors: Errors, console: Callable[[], Console]
+) -> None:
     @experiment.command("analyze")
     def analyze_cmd(config: ConfigOpt, out: OutOpt) -> None:
         """Analyse a finished A/B test: z, chi-square, Welch, bootstrap, Bayes, CUPED, SRM, power,
@@ -100,6 +112,10 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             )
         cons.print(f"Results: {escape(str(run.json_path))}, {escape(str(run.report_path))}")
 
+
+def _register_uplift(
+    experiment: typer.Typer, errors: Errors, console: Callable[[], Console]
+) -> None:
     @experiment.command("uplift")
     def uplift_cmd(config: ConfigOpt, out: OutOpt) -> None:
         """Fit uplift models on a randomised test, evaluate them on a held-out split, and write
@@ -120,6 +136,8 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             f"Audience: {escape(r.audience.rule)}, {r.audience.members:,} members -> {escape(str(run.audience_path))}"
         )
 
+
+def _register_cohorts(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
     @app.command("cohorts")
     def cohorts_cmd(
         out: OutOpt,
@@ -161,7 +179,7 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
                 from cible.config import load_config
 
                 assert config is not None
-                run = run_cohorts_warehouse(load_config(config), run_dir or out, out)
+                run = run_cohorts_warehouse(load_config(config).warehouse, run_dir or out, out)
         cons.print(
             f"{len(run.result.sizes):,} cohorts, {int(run.result.sizes.sum()):,} customers from "
             f"{run.orders:,} orders ({run.orders_without_customer:,} without customer id, not in a cohort) "

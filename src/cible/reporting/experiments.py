@@ -186,10 +186,10 @@ def _revenue_rows(result: AnalysisResult) -> list[list[str]]:
     return rows
 
 
-def render_analysis_report(result: AnalysisResult, meta: Mapping[str, str]) -> str:
+def _summary(result: AnalysisResult) -> list[tuple[str, str]]:
     first = result.comparisons[0]
     c, s = result.cleaning, result.srm
-    summary = [
+    return [
         ("rows read", f"{c.rows_read:,}"),
         ("mismatched removed", f"{c.mismatched_removed:,}"),
         ("repeated rows removed", f"{c.duplicate_rows_removed:,}"),
@@ -199,89 +199,82 @@ def render_analysis_report(result: AnalysisResult, meta: Mapping[str, str]) -> s
         ("p-value (two-sided)", pval(first.ztest.p_value)),
         ("sample ratio", "MISMATCH" if s.mismatch else f"ok (p = {pval(s.p_value)})"),
     ]
-    warnings = (
-        [
-            f"sample-ratio mismatch (p = {pval(s.p_value)}): the assignment or logging is broken; do not trust the estimates"
-        ]
-        if s.mismatch
-        else []
-    )
-    headers = [
-        "outcome",
-        "arm",
-        "control",
-        "arm rate",
-        "difference",
-        "95% CI",
-        "z",
-        "p",
-        "p Holm",
-        "p BH",
-        "P(beat control)",
-        "power",
-        "n/arm needed",
-    ]
+
+
+COMPARISON_HEADERS = [
+    "outcome",
+    "arm",
+    "control",
+    "arm rate",
+    "difference",
+    "95% CI",
+    "z",
+    "p",
+    "p Holm",
+    "p BH",
+    "P(beat control)",
+    "power",
+    "n/arm needed",
+]
+REVENUE_HEADERS = [
+    "metric",
+    "arm",
+    "control",
+    "arm",
+    "difference",
+    "Welch CI",
+    "p",
+    "bootstrap CI",
+    "p CUPED",
+    "variance cut",
+]
+
+
+def _sections(result: AnalysisResult) -> list[Section]:
+    s = result.srm
+    srm_rows = [[a, f"{s.observed[a]:,}", f"{s.expected[a]:,.1f}"] for a in s.observed]
     sections = [
         Section(
             "comparisons",
             "Each arm against control",
-            "two-proportion z-test; Holm and Benjamini-Hochberg across every (outcome, arm); Beta(1, 1) prior; power for the configured minimum detectable effect",
-            [Table(headers, _comparison_rows(result.comparisons))],
+            "two-proportion z-test; Holm and Benjamini-Hochberg across every (outcome, arm); "
+            "Beta(1, 1) prior; power for the configured minimum detectable effect",
+            [Table(COMPARISON_HEADERS, _comparison_rows(result.comparisons))],
         ),
         Section(
             "srm",
             "Sample-ratio check",
             f"chi-square against the planned split; mismatch when p <= {s.threshold}",
-            [
-                Table(
-                    ["arm", "observed", "expected"],
-                    [[a, f"{s.observed[a]:,}", f"{s.expected[a]:,.1f}"] for a in s.observed],
-                )
-            ],
+            [Table(["arm", "observed", "expected"], srm_rows)],
         ),
     ]
-    charts = [ch for ch in (_sequential_chart(cmp) for cmp in result.comparisons) if ch is not None]
+    charts = [ch for ch in map(_sequential_chart, result.comparisons) if ch is not None]
     if charts:
-        sections.append(
-            Section(
-                "sequential",
-                "Sequential test (mSPRT)",
-                "always-valid confidence sequence: safe to read at every look",
-                charts=charts,
-            )
-        )
+        note = "always-valid confidence sequence: safe to read at every look"
+        sections.append(Section("sequential", "Sequential test (mSPRT)", note, charts=charts))
     if result.revenue:
-        sections.append(
-            Section(
-                "revenue",
-                "Revenue per unit",
-                "Welch t-test, BCa bootstrap interval, CUPED with the pre-period covariate",
-                [
-                    Table(
-                        [
-                            "metric",
-                            "arm",
-                            "control",
-                            "arm",
-                            "difference",
-                            "Welch CI",
-                            "p",
-                            "bootstrap CI",
-                            "p CUPED",
-                            "variance cut",
-                        ],
-                        _revenue_rows(result),
-                    )
-                ],
-            )
-        )
+        note = "Welch t-test, bootstrap interval, CUPED with the pre-period covariate"
+        table = Table(REVENUE_HEADERS, _revenue_rows(result))
+        sections.append(Section("revenue", "Revenue per unit", note, [table]))
     if result.segments:
-        sections.append(
-            Section(
-                "segments",
-                "Per-segment effects",
-                "z-test per segment, corrected across the table; interaction likelihood-ratio test of a logistic regression",
-                [_segment_table(h) for h in result.segments],
-            )
+        note = (
+            "z-test per segment, corrected across the table; interaction likelihood-ratio test "
+            "of a logistic regression"
         )
-    return render_page(f"{result.experiment_id} · A/B analysis", summary, sections, meta, warnings)
+        tables = [_segment_table(h) for h in result.segments]
+        sections.append(Section("segments", "Per-segment effects", note, tables))
+    return sections
+
+
+def render_analysis_report(result: AnalysisResult, meta: Mapping[str, str]) -> str:
+    s = result.srm
+    warnings = (
+        [
+            f"sample-ratio mismatch (p = {pval(s.p_value)}): the assignment or logging is "
+            "broken; do not trust the estimates"
+        ]
+        if s.mismatch
+        else []
+    )
+    title = f"{result.experiment_id} · A/B analysis"
+    return render_page(title, _summary(result), _sections(result), meta, warnings)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from cible.config import CibleConfig
+from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
 from cible.config.experiments import ExperimentSource
 from cible.exceptions import ExperimentError
 from cible.experiments.cohorts import CohortResult, cohort_matrices, cohort_sql
@@ -110,11 +110,14 @@ def run_cohorts_csv(
     return CohortRun(result, len(orders), without, json_path)
 
 
-def run_cohorts_warehouse(config: CibleConfig, run_dir: Path, out_dir: Path) -> CohortRun:
-    """From the purchase events of the warehouse of a run (``run_dir`` = its ``--out``)."""
+def run_cohorts_warehouse(
+    warehouse: DuckDBWarehouseConfig | PostgreSQLWarehouseConfig, run_dir: Path, out_dir: Path
+) -> CohortRun:
+    """From the purchase events of the warehouse of a run (``run_dir`` = its ``--out``, which
+    anchors a relative DuckDB path)."""
     from cible.warehouse.registry import open_warehouse
 
-    wh = open_warehouse(config.warehouse, run_dir)
+    wh = open_warehouse(warehouse, run_dir)
     try:
         long = wh.fetch_arrow(cohort_sql(WAREHOUSE_ORDERS)).to_pandas()
         orders = int(wh.scalar("SELECT count(*) FROM events WHERE event_type = 'purchase'") or 0)

@@ -19,7 +19,9 @@ def _integrated(a_a: int, b_a: int, a_b: int, b_b: int) -> float:
     return float(integrate.quad(f, 0, 1, limit=200, epsabs=1e-12)[0])
 
 
-@pytest.mark.parametrize("params", [(2, 3, 4, 2), (13, 89, 21, 81), (1, 1, 1, 1), (40, 400, 35, 410)])
+@pytest.mark.parametrize(
+    "params", [(2, 3, 4, 2), (13, 89, 21, 81), (1, 1, 1, 1), (40, 400, 35, 410)]
+)
 def test_closed_form_matches_numerical_integration(params: tuple[int, int, int, int]) -> None:
     assert prob_b_beats_a(*params) == pytest.approx(_integrated(*params), abs=1e-9)
 
@@ -36,7 +38,9 @@ def test_exact_values() -> None:
 
 def test_zero_conversions_in_control_favours_treatment() -> None:
     r = probability_to_beat_control(0, 100, 10, 100)
-    assert r.probability_treatment_beats_control == pytest.approx(_integrated(1, 101, 11, 91), abs=1e-9)
+    assert r.probability_treatment_beats_control == pytest.approx(
+        _integrated(1, 101, 11, 91), abs=1e-9
+    )
     assert r.probability_treatment_beats_control > 0.999
 
 
@@ -65,9 +69,10 @@ def test_power_at_the_planned_size_is_the_planned_power() -> None:
 def test_sample_size_for_means_and_unequal_ratio() -> None:
     plan = sample_size_means(1.0, 4.0)  # d = 0.25
     assert plan.n_control == 253  # statsmodels TTestIndPower, two-sided 5%, power 0.8
-    assert sample_size_proportions(0.1, 0.12, ratio=2.0).n_treatment == 2 * sample_size_proportions(
-        0.1, 0.12, ratio=2.0
-    ).n_control
+    assert (
+        sample_size_proportions(0.1, 0.12, ratio=2.0).n_treatment
+        == 2 * sample_size_proportions(0.1, 0.12, ratio=2.0).n_control
+    )
 
 
 @pytest.mark.parametrize(("base", "expected"), [(0.1, 0.1), (0.0, 0.1), (0.1, 1.0)])

@@ -38,7 +38,12 @@ def test_counts_of_mismatched_and_repeated_rows(policy: str, dup_rows: int, left
         consistency=("page", {"control": "old", "treatment": "new"}),
         duplicates=policy,
     )
-    assert (s.rows_read, s.mismatched_removed, s.duplicate_rows_removed, s.duplicate_units) == (6, 1, dup_rows, 1)
+    assert (s.rows_read, s.mismatched_removed, s.duplicate_rows_removed, s.duplicate_units) == (
+        6,
+        1,
+        dup_rows,
+        1,
+    )
     assert s.rows_analysed == len(data) == left
     assert s.rows_read == s.mismatched_removed + s.duplicate_rows_removed + s.rows_analysed
     pd.testing.assert_frame_equal(ROWS, before)
@@ -50,7 +55,9 @@ def test_refuse_repeated_units_and_unknown_arms() -> None:
     kw = {"source": "f.csv", "unit": "user", "arm": "group", "consistency": None}
     with pytest.raises(ExperimentError, match=r"repeated \(first at rows 3 and 4\)"):
         clean(ROWS, arms=["control", "treatment"], duplicates="refuse", **kw)  # type: ignore[arg-type]
-    with pytest.raises(ExperimentError, match=r"f.csv row 2 column 'group': 'treatment' is not a planned arm"):
+    with pytest.raises(
+        ExperimentError, match=r"f.csv row 2 column 'group': 'treatment' is not a planned arm"
+    ):
         clean(ROWS, arms=["control"], duplicates="keep_first", **kw)  # type: ignore[arg-type]
 
 
@@ -86,7 +93,15 @@ def test_analyze_writes_p_value_and_report(tmp_path: Path) -> None:
         }
     )
     cfg = load_analyze_config(
-        _config(tmp_path, rows, revenue="spend", covariate="pre", segments=["seg"], time="ts", bootstrap={"n_resamples": 200})
+        _config(
+            tmp_path,
+            rows,
+            revenue="spend",
+            covariate="pre",
+            segments=["seg"],
+            time="ts",
+            bootstrap={"n_resamples": 200},
+        )
     )
     run = run_analyze(cfg, tmp_path / "out")
     body = json.loads(run.json_path.read_text(encoding="utf-8"))
@@ -116,7 +131,10 @@ def test_missing_column_and_config_errors(tmp_path: Path) -> None:
         load_analyze_config(_config(tmp_path, ROWS, control="x"))
     with pytest.raises(ConfigError, match=r"experiment.alpah: unknown key"):
         load_analyze_config(_config(tmp_path, ROWS, alpah=0.1))
-    (tmp_path / "u.yaml").write_text("uplift: {source: {path: a.csv}, arm: a, treatment: t, control: c, outcome: y, numeric: [x], models: [{method: t_learner, base: hgb}], baseline: t_learner/hgb, target: blend/hgb}\n", encoding="utf-8")
+    (tmp_path / "u.yaml").write_text(
+        "uplift: {source: {path: a.csv}, arm: a, treatment: t, control: c, outcome: y, numeric: [x], models: [{method: t_learner, base: hgb}], baseline: t_learner/hgb, target: blend/hgb}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match="target 'blend/hgb' is not one of models"):
         load_uplift_config(tmp_path / "u.yaml")
 

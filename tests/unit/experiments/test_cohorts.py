@@ -77,7 +77,9 @@ def test_one_second_earlier_moves_the_order_to_the_previous_month() -> None:
 
 
 def test_run_writes_json_and_html(csv: Path, tmp_path: Path) -> None:
-    run = run_cohorts_csv(csv, tmp_path / "out", customer="customer_id", date="order_date", amount="amount")
+    run = run_cohorts_csv(
+        csv, tmp_path / "out", customer="customer_id", date="order_date", amount="amount"
+    )
     assert run.orders == 6 and run.orders_without_customer == 1
     text = run.json_path.read_text(encoding="utf-8")
     assert '"orders_without_customer": 1' in text
@@ -87,8 +89,12 @@ def test_run_writes_json_and_html(csv: Path, tmp_path: Path) -> None:
 
 def test_bad_date_and_amount_name_row_and_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("customer_id,order_date,amount\na,2024-01-01,1\nb,31/02/2024,2\n", encoding="utf-8")
-    with pytest.raises(ExperimentError, match=r"row 2 column 'order_date': '31/02/2024' is not a date"):
+    bad.write_text(
+        "customer_id,order_date,amount\na,2024-01-01,1\nb,31/02/2024,2\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ExperimentError, match=r"row 2 column 'order_date': '31/02/2024' is not a date"
+    ):
         orders_from_csv(bad, "customer_id", "order_date", "amount")
     bad.write_text("customer_id,order_date,amount\na,2024-01-01,one\n", encoding="utf-8")
     with pytest.raises(ExperimentError, match=r"row 1 column 'amount': 'one' is not a number"):
@@ -98,3 +104,35 @@ def test_bad_date_and_amount_name_row_and_column(tmp_path: Path) -> None:
 def test_empty_rows_are_refused() -> None:
     with pytest.raises(ExperimentError, match="no order"):
         cohort_matrices(pd.DataFrame(columns=["cohort", "months_since", "customers", "revenue"]))
+
+
+def test_warehouse_purchase_events_give_the_same_matrices(csv: Path, tmp_path: Path) -> None:
+    from cible.config import DuckDBWarehouseConfig
+    from cible.services.cohorts import run_cohorts_warehouse
+
+    orders, _ = orders_from_csv(csv, "customer_id", "order_date", "amount")
+    wh = DuckDBWarehouse(tmp_path / "run" / "warehouse.duckdb")
+    events = orders.assign(
+        event_id=[f"e{i}" for i in range(len(orders))], source="shop", event_type="purchase"
+    )
+    refund = pd.DataFrame(
+        {
+            "event_id": ["r1"],
+            "customer_id": ["a"],
+            "source": ["shop"],
+            "event_type": ["refund"],
+            "timestamp": pd.to_datetime(["2024-03-05"]),
+            "amount": [-10.0],
+        }
+    )
+    wh.register("ev", pa.Table.from_pandas(pd.concat([events, refund]), preserve_index=False))
+    wh.execute(
+        "INSERT INTO events (event_id, customer_id, source, event_type, timestamp, amount) "
+        "SELECT event_id, customer_id, source, event_type, timestamp, amount FROM ev"
+    )
+    wh.close()
+    run = run_cohorts_warehouse(DuckDBWarehouseConfig(), tmp_path / "run", tmp_path / "out")
+    expected = cohort_matrices(_long(orders))
+    pd.testing.assert_frame_equal(run.result.revenue, expected.revenue)
+    pd.testing.assert_frame_equal(run.result.retention, expected.retention)
+    assert run.orders == 6  # the refund is not an order

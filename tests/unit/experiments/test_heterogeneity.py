@@ -27,7 +27,9 @@ def frame() -> pd.DataFrame:
 
 
 def test_lrt_matches_statsmodels_formulas(frame: pd.DataFrame) -> None:
-    r = heterogeneity(frame["y"], frame["arm"], frame["seg"], control="control", segment_column="seg")
+    r = heterogeneity(
+        frame["y"], frame["arm"], frame["seg"], control="control", segment_column="seg"
+    )
     reduced = smf.logit("y ~ C(arm, Treatment('control')) + C(seg)", frame).fit(disp=0)
     full = smf.logit("y ~ C(arm, Treatment('control')) * C(seg)", frame).fit(disp=0)
     lr = 2 * (full.llf - reduced.llf)
@@ -40,7 +42,9 @@ def test_lrt_matches_statsmodels_formulas(frame: pd.DataFrame) -> None:
 
 
 def test_table_rows_are_the_z_tests_corrected_together(frame: pd.DataFrame) -> None:
-    r = heterogeneity(frame["y"], frame["arm"], frame["seg"], control="control", segment_column="seg")
+    r = heterogeneity(
+        frame["y"], frame["arm"], frame["seg"], control="control", segment_column="seg"
+    )
     t = r.table
     assert list(zip(t["segment"], t["arm"], strict=True)) == [
         (s, a) for s in "abc" for a in ("t1", "t2")
@@ -60,7 +64,9 @@ def test_identical_effect_everywhere_is_not_significant() -> None:
     seg = np.repeat(["a", "b"], 400)
     arm = np.tile(np.repeat(["control", "t"], 200), 2)
     y = np.tile(np.r_[np.ones(20), np.zeros(180), np.ones(40), np.zeros(160)], 2)
-    r = heterogeneity(pd.Series(y), pd.Series(arm), pd.Series(seg), control="control", segment_column="s")
+    r = heterogeneity(
+        pd.Series(y), pd.Series(arm), pd.Series(seg), control="control", segment_column="s"
+    )
     assert r.interaction.statistic == pytest.approx(0.0, abs=1e-8)
     assert r.interaction.p_value == pytest.approx(1.0, abs=1e-6)
     assert r.table["difference"].tolist() == pytest.approx([0.1, 0.1])
@@ -73,4 +79,6 @@ def test_inputs_are_not_modified_and_errors_name_the_problem(frame: pd.DataFrame
     with pytest.raises(ExperimentError, match="control arm 'nope'"):
         heterogeneity(frame["y"], frame["arm"], frame["seg"], control="nope", segment_column="seg")
     with pytest.raises(ExperimentError, match="fewer than 2 values"):
-        heterogeneity(frame["y"], frame["arm"], frame["y"] * 0, control="control", segment_column="z")
+        heterogeneity(
+            frame["y"], frame["arm"], frame["y"] * 0, control="control", segment_column="z"
+        )

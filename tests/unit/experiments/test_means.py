@@ -93,7 +93,7 @@ def test_cuped_theta_is_the_ols_slope_and_variance_cut_is_rho_squared() -> None:
     assert np.var(adjusted, ddof=1) == pytest.approx((1 - rho**2) * np.var(y, ddof=1), rel=1e-10)
     # same effect, smaller standard error
     assert r.adjusted.difference == pytest.approx(3.0, abs=1.0)
-    se = lambda w: (w.ci_high - w.ci_low)  # noqa: E731
+    se = lambda w: w.ci_high - w.ci_low  # noqa: E731
     assert se(r.adjusted) < se(r.unadjusted)
 
 

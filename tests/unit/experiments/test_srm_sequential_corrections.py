@@ -35,9 +35,13 @@ def test_srm_exact_plan_and_a_clear_mismatch() -> None:
 
 def test_srm_threshold_boundary() -> None:
     r = sample_ratio_check({"a": 5_100, "b": 4_900}, {"a": 1, "b": 1})
-    assert sample_ratio_check({"a": 5_100, "b": 4_900}, {"a": 1, "b": 1}, threshold=r.p_value).mismatch
+    assert sample_ratio_check(
+        {"a": 5_100, "b": 4_900}, {"a": 1, "b": 1}, threshold=r.p_value
+    ).mismatch
     below = np.nextafter(r.p_value, 0)
-    assert not sample_ratio_check({"a": 5_100, "b": 4_900}, {"a": 1, "b": 1}, threshold=below).mismatch
+    assert not sample_ratio_check(
+        {"a": 5_100, "b": 4_900}, {"a": 1, "b": 1}, threshold=below
+    ).mismatch
 
 
 def test_srm_refuses_arms_outside_the_plan() -> None:
@@ -47,7 +51,9 @@ def test_srm_refuses_arms_outside_the_plan() -> None:
 
 def test_msprt_statistic_hand_computed() -> None:
     # Δ = 0.02, s² = 1e-4, τ = 0.01: Λ = sqrt(1e-4/2e-4) · exp(1e-4 · 4e-4 / (2 · 1e-4 · 2e-4))
-    assert msprt_statistic(0.02, 1e-4, 0.01) == pytest.approx(math.sqrt(0.5) * math.exp(1.0), rel=1e-12)
+    assert msprt_statistic(0.02, 1e-4, 0.01) == pytest.approx(
+        math.sqrt(0.5) * math.exp(1.0), rel=1e-12
+    )
     assert msprt_statistic(0.0, 1e-4, 0.01) == pytest.approx(math.sqrt(0.5), rel=1e-12)
     assert msprt_statistic(0.5, 0.0, 0.01) == 1.0  # no variance yet: no evidence
     half = confidence_half_width(1e-4, 0.01, 0.05)
@@ -59,7 +65,11 @@ def test_reject_exactly_when_the_interval_excludes_zero() -> None:
     var, tau, alpha = 1e-4, 0.01, 0.05
     half = confidence_half_width(var, tau, alpha)
     assert 1 / msprt_statistic(half, var, tau) == pytest.approx(alpha, rel=1e-9)
-    assert 1 / msprt_statistic(half * 1.001, var, tau) < alpha < 1 / msprt_statistic(half * 0.999, var, tau)
+    assert (
+        1 / msprt_statistic(half * 1.001, var, tau)
+        < alpha
+        < 1 / msprt_statistic(half * 0.999, var, tau)
+    )
 
 
 def test_msprt_looks_and_running_minimum() -> None:
@@ -68,7 +78,9 @@ def test_msprt_looks_and_running_minimum() -> None:
     assert ps == sorted(ps, reverse=True)  # the always-valid p-value never goes up
     pc, pt = 60 / 600, 100 / 600
     var = pc * (1 - pc) / 600 + pt * (1 - pt) / 600
-    assert r.looks[-1].likelihood_ratio == pytest.approx(msprt_statistic(pt - pc, var, 0.05), rel=1e-12)
+    assert r.looks[-1].likelihood_ratio == pytest.approx(
+        msprt_statistic(pt - pc, var, 0.05), rel=1e-12
+    )
     for lk in r.looks:
         assert lk.cs_low <= lk.difference <= lk.cs_high
 
