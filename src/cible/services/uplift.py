@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from cible.config.experiments import UpliftConfig
 from cible.exceptions import ExperimentError
@@ -30,30 +31,57 @@ class UpliftRun:
     audience_path: Path
 
 
-def run_uplift(cfg: UpliftConfig, out_dir: Path) -> UpliftRun:
-    from cible.reporting.uplift import render_uplift_report
+@dataclass(frozen=True, eq=False)
+class UpliftData:
+    """Everyone in the file (``ids``, design matrix ``x``) and the test rows (``used``: the
+    treatment and control arms) with their outcome ``y`` and treatment flag ``t``."""
 
-    source = str(cfg.source.path)
-    cols = [cfg.arm, cfg.outcome, *cfg.numeric, *cfg.categorical] + ([cfg.unit] if cfg.unit else [])
-    frame = read_columns(cfg.source, cols)
-    frame = frame.assign(**{ROW: np.arange(1, len(frame) + 1)})
-    for c in cfg.numeric:
+    ids: list[str]
+    x: pd.DataFrame
+    used: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+
+
+def _check_numeric(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    for c in columns:
         bad = frame[c].isna() | ~frame[c].map(lambda v: isinstance(v, int | float | np.number))
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             raise ExperimentError(
                 f"{source} row {i + 1:,} column {c!r}: {frame[c].iloc[i]!r} is not a number"
             )
+
+
+def load_uplift_data(cfg: UpliftConfig) -> UpliftData:
+    """Read and check the columns of the ``uplift:`` section."""
+    source = str(cfg.source.path)
+    cols = [cfg.arm, cfg.outcome, *cfg.numeric, *cfg.categorical] + ([cfg.unit] if cfg.unit else [])
+    frame = read_columns(cfg.source, cols)
+    frame = frame.assign(**{ROW: np.arange(1, len(frame) + 1)})
+    _check_numeric(frame, cfg.numeric, source)
     ids = frame[cfg.unit].astype(str).tolist() if cfg.unit else [f"row-{r}" for r in frame[ROW]]
-    x_all = design_matrix(frame, cfg.numeric, cfg.categorical)
     arms = frame[cfg.arm].astype(str)
     used = arms.isin([cfg.treatment, cfg.control]).to_numpy()
     for arm in (cfg.treatment, cfg.control):
         if not (arms == arm).any():
             raise ExperimentError(f"{source} column {cfg.arm!r}: no row with arm {arm!r}")
     check_binary(frame[used], [cfg.outcome], source)
-    y = frame.loc[used, cfg.outcome].astype(int).to_numpy()
-    t = (arms[used] == cfg.treatment).astype(int).to_numpy()
+    return UpliftData(
+        ids=ids,
+        x=design_matrix(frame, cfg.numeric, cfg.categorical),
+        used=used,
+        y=frame.loc[used, cfg.outcome].astype(int).to_numpy(),
+        t=(arms[used] == cfg.treatment).astype(int).to_numpy(),
+    )
+
+
+def run_uplift(cfg: UpliftConfig, out_dir: Path) -> UpliftRun:
+    from cible.reporting.uplift import render_uplift_report
+
+    source = str(cfg.source.path)
+    data = load_uplift_data(cfg)
+    ids, x_all, used, y, t = data.ids, data.x, data.used, data.y, data.t
     specs: list[tuple[str, str]] = [(str(m.method), str(m.base)) for m in cfg.models]
     evaluations, fitted, (n_train, n_test, effect) = fit_and_evaluate(
         x_all[used], y, t, specs, test_size=cfg.test_size, seed=cfg.seed
