@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklift.metrics as sklift  # the test extra: scikit-uplift 0.5, the reference
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -22,8 +23,6 @@ from cible.experiments.uplift_metrics import (
 )
 from cible.experiments.uplift_models import METHODS, make_model
 from cible.experiments.uplift_run import audience, fit_and_evaluate
-
-import sklift.metrics as sklift  # noqa: E402  (the test extra: scikit-uplift, the reference)
 
 
 @pytest.fixture
