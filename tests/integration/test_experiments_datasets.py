@@ -102,6 +102,8 @@ def test_hillstrom_uplift_beats_the_boosting_t_learner(tmp_path: Path) -> None:
     assert body["qini_coefficient"] == pytest.approx(0.0752, abs=5e-4)
     assert body["uplift_top_30"] == pytest.approx(0.0828, abs=5e-4)
     assert base["uplift_top_30"] == pytest.approx(0.0737, abs=5e-4)
+    curve = body["curves"]["blend/hgb_slow"]["qini"]
+    assert curve["x"][0] == 0 and curve["x"][-1] == 12_808  # the whole held-out list
     members = pd.read_csv(tmp_path / "audience.csv")
     assert len(members) == body["audience"]["members"] == 19_200  # 30% of 64,000 scored
     assert members["predicted_uplift"].min() >= body["audience"]["threshold"]

@@ -65,6 +65,13 @@ class UpliftResult:
                     "uplift_top_10": t.uplift_top_10 - b.uplift_top_10,
                 },
                 "models": [e.summary() for e in self.evaluations],
+                "curves": {
+                    e.model: {
+                        "qini": {"x": e.qini_x, "y": e.qini_y},
+                        "uplift": {"x": e.uplift_x, "y": e.uplift_y},
+                    }
+                    for e in self.evaluations
+                },
                 "audience": self.audience,
             }
         )

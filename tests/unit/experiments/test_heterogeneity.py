@@ -82,3 +82,35 @@ def test_inputs_are_not_modified_and_errors_name_the_problem(frame: pd.DataFrame
         heterogeneity(
             frame["y"], frame["arm"], frame["y"] * 0, control="control", segment_column="z"
         )
+
+
+def test_zero_conversions_in_one_arm_of_a_segment_gives_the_saturated_likelihood() -> None:
+    """2 arms x 2 segments: the interaction model is saturated, its log-likelihood is the sum
+    over cells of n (p ln p + (1 - p) ln(1 - p)), the empty cell (p = 0) contributing 0."""
+    seg = np.repeat(["a", "b"], 400)
+    arm = np.tile(np.repeat(["control", "t"], 200), 2)
+    y = np.r_[
+        np.ones(20),
+        np.zeros(180),
+        np.zeros(200),
+        np.ones(40),
+        np.zeros(160),
+        np.ones(60),
+        np.zeros(140),
+    ]
+    r = heterogeneity(
+        pd.Series(y), pd.Series(arm), pd.Series(seg), control="control", segment_column="s"
+    )
+
+    def cell(p: float, n: int = 200) -> float:
+        return 0.0 if p in (0.0, 1.0) else n * (p * np.log(p) + (1 - p) * np.log(1 - p))
+
+    assert r.interaction.llf_full == pytest.approx(
+        cell(0.1) + cell(0.0) + cell(0.2) + cell(0.3), abs=1e-4
+    )
+    assert r.interaction.dof == 1
+    assert r.table["rate_treatment"].tolist() == [0.0, 0.3]
+    assert r.table["p_value"].iloc[0] == pytest.approx(
+        two_proportion_ztest(20, 200, 0, 200).p_value
+    )
+    assert r.interaction.significant
