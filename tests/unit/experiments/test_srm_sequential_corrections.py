@@ -138,3 +138,22 @@ def test_adjusted_p_exactly_at_alpha_is_rejected_and_nan_is_kept_out() -> None:
     assert n.adjusted[0] == pytest.approx(0.02)  # m = 2 tested p-values
     with pytest.raises(ExperimentError, match="unknown correction"):
         correct([0.1], "bonferroni")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("diff", "var", "tau"), [(0.02, 1e-4, 0.01), (-0.003, 4e-6, 0.01), (0.1, 0.01, 0.5)]
+)
+def test_msprt_statistic_is_the_mixture_likelihood_ratio_integrated_by_scipy(
+    diff: float, var: float, tau: float
+) -> None:
+    """Λ = ∫ N(Δ; θ, s²) / N(Δ; 0, s²) · N(θ; 0, τ²) dθ, integrated numerically."""
+    from scipy import integrate
+
+    s = math.sqrt(var)
+
+    def f(theta: float) -> float:
+        ratio = stats.norm.pdf(diff, theta, s) / stats.norm.pdf(diff, 0, s)
+        return float(ratio * stats.norm.pdf(theta, 0, tau))
+
+    ref = integrate.quad(f, -12 * tau, 12 * tau, limit=400, points=[diff])[0]
+    assert msprt_statistic(diff, var, tau) == pytest.approx(ref, rel=1e-7)
