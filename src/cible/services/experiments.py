@@ -55,6 +55,19 @@ def _numeric(data: pd.DataFrame, columns: list[str], source: str) -> pd.DataFram
     return out
 
 
+def _timestamps(data: pd.DataFrame, column: str, source: str) -> pd.Series:
+    """The time column parsed (UTC); a value that is not a timestamp is an error naming it."""
+    ts = pd.to_datetime(data[column], errors="coerce", utc=True, format="ISO8601")
+    bad = ts.isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise ExperimentError(
+            f"{source} row {int(data[ROW].iloc[i]):,} column {column!r}: "
+            f"{data[column].iloc[i]!r} is not an ISO 8601 timestamp"
+        )
+    return ts
+
+
 def run_analyze(cfg: AnalyzeConfig, out_dir: Path) -> AnalyzeRun:
     """Clean, analyse, write ``analysis.json`` and ``report.html``."""
     from cible.reporting.experiments import render_analysis_report
@@ -73,7 +86,7 @@ def run_analyze(cfg: AnalyzeConfig, out_dir: Path) -> AnalyzeRun:
     check_binary(data, cfg.outcomes, source)
     data = _numeric(data, [*cfg.outcomes, *[c for c in (cfg.revenue, cfg.covariate) if c]], source)
     if cfg.time is not None:
-        data[cfg.time] = pd.to_datetime(data[cfg.time], errors="coerce")
+        data[cfg.time] = _timestamps(data, cfg.time, source)
     result = analyze(data, cfg, cleaning)
     meta = run_meta(cfg.id, source=Path(source).name)
     with staged(out_dir) as path:

@@ -144,3 +144,15 @@ def test_parse_arms() -> None:
     assert parse_arms("a,b") == {"a": 1.0, "b": 1.0}
     with pytest.raises(ExperimentError, match="'x' is not a number"):
         parse_arms("a=x")
+
+
+def test_analyze_names_a_bad_timestamp(tmp_path: Path) -> None:
+    rows = ROWS.drop(columns="page").assign(
+        ts=["2024-01-01 10:00"] * 4 + ["yesterday", "2024-01-02"]
+    )
+    rows = rows.drop_duplicates("user")
+    cfg = load_analyze_config(_config(tmp_path, rows, time="ts"))
+    with pytest.raises(
+        ExperimentError, match=r"row 4 column 'ts': 'yesterday' is not an ISO 8601 timestamp"
+    ):
+        run_analyze(cfg, tmp_path / "out")
