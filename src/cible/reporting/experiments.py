@@ -48,6 +48,13 @@ def pct(value: float | None, digits: int = 2) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def points(value: float | None, digits: int = 2) -> str:
+    """A difference of rates in percentage points, signed."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{100 * value:+.{digits}f} pt"
+
+
 def pval(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "–"
@@ -82,8 +89,8 @@ def _comparison_rows(comparisons: Sequence[Comparison]) -> list[list[str]]:
             c.arm,
             pct(c.ztest.rate_control),
             pct(c.ztest.rate_treatment),
-            pct(c.ztest.difference),
-            f"[{pct(c.ztest.ci_low)}, {pct(c.ztest.ci_high)}]",
+            points(c.ztest.difference),
+            f"[{points(c.ztest.ci_low)}, {points(c.ztest.ci_high)}]",
             fmt(c.ztest.z, 3),
             pval(c.ztest.p_value),
             pval(c.p_holm),
@@ -136,7 +143,7 @@ def _segment_table(h: HeterogeneityResult) -> Table:
             f"{r['n_treatment']:,}",
             pct(r["rate_control"]),
             pct(r["rate_treatment"]),
-            pct(r["difference"]),
+            points(r["difference"]),
             pval(r["p_value"]),
             pval(r["p_holm"]),
             pval(r["p_bh"]),

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from cible.experiments.uplift_run import UpliftResult
-from cible.reporting.experiments import Section, Table, fmt, pct, render_page
+from cible.reporting.experiments import Section, Table, fmt, pct, points, render_page
 from cible.reporting.render import chart_div
 
 
@@ -43,9 +43,9 @@ def render_uplift_report(result: UpliftResult, meta: Mapping[str, str]) -> str:
     t, b = result.evaluation(result.target), result.evaluation(result.baseline)
     summary = [
         ("held-out customers", f"{result.n_test:,}"),
-        ("average effect (held-out)", pct(result.average_effect_test)),
-        (f"{result.target} top 30%", pct(t.uplift_top_30)),
-        (f"{result.baseline} top 30%", pct(b.uplift_top_30)),
+        ("average effect (held-out)", points(result.average_effect_test)),
+        (f"{result.target} top 30%", points(t.uplift_top_30)),
+        (f"{result.baseline} top 30%", points(b.uplift_top_30)),
         (f"{result.target} Qini", fmt(t.qini_coefficient)),
         (f"{result.baseline} Qini", fmt(b.qini_coefficient)),
         ("audience", f"{result.audience.members:,} of {result.audience.scored:,}"),
@@ -55,8 +55,8 @@ def render_uplift_report(result: UpliftResult, meta: Mapping[str, str]) -> str:
             e.model,
             fmt(e.qini_coefficient),
             fmt(e.uplift_auc),
-            pct(e.uplift_top_10),
-            pct(e.uplift_top_30),
+            points(e.uplift_top_10),
+            points(e.uplift_top_30),
         ]
         for e in result.evaluations
     ]

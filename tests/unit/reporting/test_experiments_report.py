@@ -75,3 +75,12 @@ def test_cohort_page_leaves_unobserved_cells_blank() -> None:
 def test_formatting_of_missing_and_tiny_values() -> None:
     assert pct(float("nan")) == "–" and pct(0.1204) == "12.04%"
     assert pval(5.7e-112) == "5.70e-112" and pval(0.18988) == "0.1899" and pval(None) == "–"
+
+
+def test_differences_are_signed_percentage_points() -> None:
+    from cible.reporting.experiments import points
+
+    assert points(-0.0015782) == "-0.16 pt"
+    assert points(0.0766) == "+7.66 pt"
+    assert points(0.0) == "+0.00 pt"
+    assert points(float("nan")) == "–"
