@@ -25,6 +25,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
     ├── PredictError           a predictive model cannot be trained or applied
     │   └── LeakageError           features would see events at or after the label cutoff
+    ├── ExperimentError        an experiment cannot be assigned or analysed (arm, column, row)
     ├── BusError               a message bus (RabbitMQ, Kafka, Redis) is unreachable or refused
     ├── ActivationError        an audience or export cannot be built or delivered
     │   ├── RuleError              an audience rule is invalid: the path of the bad node and why
@@ -170,3 +171,7 @@ class OptionalDependencyError(CibleError, ImportError):
         )
         self.package = package
         self.extra = extra
+
+
+class ExperimentError(CibleError):
+    """An experiment cannot be assigned or analysed: an arm, a column or a row is unusable."""

@@ -22,6 +22,7 @@ DOMAIN = (
     "features",
     "segmentation",
     "predict",
+    "experiments",
     "reporting",
     "synth",
     "activation",

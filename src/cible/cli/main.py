@@ -397,6 +397,10 @@ from cible.cli.store_commands import register as _register_store  # noqa: E402
 
 _register_store(app, _errors, _console)
 
+from cible.cli.experiment_commands import register as _register_experiments  # noqa: E402
+
+_register_experiments(app, _errors, _console)  # cible experiment ..., cible cohorts
+
 
 def entry() -> None:  # pragma: no cover - console-script shim
     sys.exit(app())
