@@ -231,7 +231,8 @@ def dedup_cmd(
         ),
     ] = False,
 ) -> None:
-    """Find duplicate customers and merge them: clusters.csv, golden.csv, merge_log.csv."""
+    """Find duplicate records and merge them: clusters.csv (+ golden.csv, merge_log.csv for
+    ingested customers). With dedup.input in the config, a plain table is deduplicated."""
     from cible.config import load_config
     from cible.services.identity import run_dedup
 
@@ -240,25 +241,39 @@ def dedup_cmd(
         cfg = load_config(config)
         with RichProgress(console) as bar:
             result = run_dedup(cfg, out, bar, incremental=incremental)
-    _print_ingest(console, result.ingest.as_dict())
+    if result.ingest is not None:
+        _print_ingest(console, result.ingest.as_dict())
     _print_identity(console, result.outcome.summary(), result.out_dir)
 
 
+_IDENTITY_LABELS = {
+    "records": "records",
+    "entities": "entities after merging",
+    "merged_entities": "entities with merged records",
+    "records_merged_away": "records merged away",
+    "events_rekeyed": "events re-keyed",
+}
+
+
 def _print_identity(console: Console, summary: dict[str, Any], out_dir: Path) -> None:
-    table = Table(title="Duplicate customers")
+    table = Table(title="Duplicate records")
     table.add_column("")
     table.add_column("", justify="right")
-    labels = {
-        "records": "customer records",
-        "entities": "customers after merging",
-        "merged_entities": "customers with merged records",
-        "records_merged_away": "records merged away",
-        "events_rekeyed": "events re-keyed",
-    }
-    for key, label in labels.items():
-        table.add_row(label, f"{summary[key]:,}")
+    for key, label in _IDENTITY_LABELS.items():
+        if key in summary:
+            table.add_row(label, f"{summary[key]:,}")
+    largest = summary.get("largest_entity")
+    if largest is not None and largest["entity_id"] is not None:
+        table.add_row(
+            "largest entity",
+            f"{escape(str(largest['entity_id']))}: {largest['size']:,} records "
+            f"({largest['share']:.2%})",
+        )
     console.print(table)
-    console.print(f"Clusters, golden records and merge log in [bold]{escape(str(out_dir))}[/bold]")
+    for finding in summary.get("guard_findings", []):
+        console.print(f"[yellow]warning:[/yellow] {escape(finding['message'])}", soft_wrap=True)
+    what = "Clusters" if "events_rekeyed" not in summary else "Clusters, golden records, merge log"
+    console.print(f"{what} in [bold]{escape(str(out_dir))}[/bold]")
 
 
 @app.command("undo-merge")
