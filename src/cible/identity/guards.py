@@ -123,8 +123,10 @@ def model_findings(
             )
         )
     separation = _separation(model)
-    if len(separation) and bool(np.all(separation <= guards.min_field_separation)):
-        worst = ", ".join(f"{n} {s:.3f}" for n, s in zip(labels, separation, strict=True))
+    # a tolerance of 1e-12 so that a distance written as exactly the limit counts as at it
+    if len(separation) and bool(np.all(separation <= guards.min_field_separation + 1e-12)):
+        names = list(labels) or [f"field {i}" for i in range(len(separation))]
+        worst = ", ".join(f"{n} {s:.3f}" for n, s in zip(names, separation, strict=True))
         out.append(
             GuardFinding(
                 "em_no_separation",

@@ -99,9 +99,7 @@ def review_records(outcome: TableOutcome, id_column: str) -> pd.DataFrame:
 def write_table_outcome(outcome: TableOutcome, dedup: DedupConfig, out_dir: Path) -> None:
     """Every file of the plain-table route, staged (all or nothing)."""
     with staged(out_dir) as path:
-        outcome.match.clusters[["record_id", "entity_id"]].to_csv(
-            path("clusters.csv"), index=False
-        )
+        outcome.match.clusters[["record_id", "entity_id"]].to_csv(path("clusters.csv"), index=False)
         write_json(path("dedup.json"), outcome.summary())
         write_pairs(outcome.match, path(PAIRS_FILE))
         if outcome.match.model is not None:
