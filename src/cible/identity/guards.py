@@ -52,11 +52,9 @@ class GuardReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "largest_entity": {
-                "entity_id": self.largest_entity_id,
-                "size": self.largest_entity_size,
-                "share": round(self.largest_entity_share, 6),
-            },
+            "largest_entity": self.largest_entity_size,
+            "largest_entity_id": self.largest_entity_id,
+            "largest_entity_share": round(self.largest_entity_share, 6),
             "guard_findings": [{"rule": f.rule, "message": f.message} for f in self.findings],
         }
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cible.config import CibleConfig, DedupConfig
-from cible.exceptions import ConfigError, DedupError, IdentityResolutionError
+from cible.exceptions import ConfigError, DedupError
 from cible.identity import (
     FellegiSunter,
     GoldenResult,
@@ -33,13 +32,13 @@ from cible.identity import (
     IncrementalResult,
     MatchResult,
     build_golden,
-    calibrate,
     find_duplicates,
     pairwise_metrics,
     undo_entity,
     undo_merge,
 )
 from cible.identity.guards import GuardReport, check_resolution, enforce
+from cible.services.calibration import calibrate_threshold  # noqa: F401 - re-exported
 from cible.services.identity_files import (
     MODEL_FILE,
     PAIRS_FILE,
@@ -199,16 +198,7 @@ def resolve_new_records(
     rekeyed = apply_identity(wh, golden)
     seconds["apply"] = time.perf_counter() - t0
     progress.done(f"{len(inc.assignments):,} new, {len(inc.merges):,} entities merged")
-    return IdentityOutcome(
-        golden,
-        rekeyed,
-        None,
-        seconds,
-        incremental=inc,
-        model=model,
-        records=records,
-        guards=report,
-    )
+    return IdentityOutcome(golden, rekeyed, None, seconds, inc, model, records, report)
 
 
 def apply_identity(wh: Warehouse, golden: GoldenResult) -> int:
@@ -332,16 +322,6 @@ def undo_identity(
 def _saved_model(out_dir: Path) -> FellegiSunter | None:
     path = out_dir / MODEL_FILE
     return model_from_dict(json.loads(path.read_text())) if path.exists() else None
-
-
-def calibrate_threshold(
-    reviewed: Path, out_dir: Path, current_threshold: float | None = None
-) -> dict[str, Any]:
-    """Read a labelled review sample, measure every threshold, write ``calibration.json``."""
-    report = calibrate(reviewed, current_threshold=current_threshold).to_dict()
-    with staged(out_dir.resolve()) as path:
-        write_json(path("calibration.json"), report)
-    return report
 
 
 def duplicate_agreement(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:

@@ -52,7 +52,7 @@ class TableOutcome:
         return {
             "input": str(self.path),
             "records": len(clusters),
-            "entities": int(len(sizes)),
+            "entities": len(sizes),
             "merged_entities": int((sizes > 1).sum()),
             "records_merged_away": int(len(clusters) - len(sizes)),
             **self.guards.summary(),

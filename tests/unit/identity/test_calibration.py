@@ -160,6 +160,8 @@ def test_export_writes_the_band_side_by_side(tmp_path: Path) -> None:
         "record_id_r",
         "score",
         "rule",
+        "stratum",
+        "weight",
         "source_l",
         "source_r",
         "email_l",
@@ -170,6 +172,7 @@ def test_export_writes_the_band_side_by_side(tmp_path: Path) -> None:
     ]
     assert sorted(sample["score"].astype(float)) == [0.35, 0.45, 0.55, 0.65]
     assert (sample["label"] == "").all()
+    assert (sample["weight"].astype(float) == 1.0).all()  # the whole band is sampled
     row = sample.set_index("record_id_l").loc["R2"]
     assert row[["record_id_r", "email_l", "email_r", "source_l", "source_r"]].tolist() == [
         "R3",
@@ -211,7 +214,7 @@ def test_export_with_chosen_fields(tmp_path: Path) -> None:
         _scored(), _records(), tmp_path / "f.csv", band=(0.0, 1.0), fields=["last_name"]
     )
     columns = list(pd.read_csv(path).columns)
-    assert columns[4:] == ["source_l", "source_r", "last_name_l", "last_name_r", "label"]
+    assert columns[6:] == ["source_l", "source_r", "last_name_l", "last_name_r", "label"]
 
 
 @pytest.mark.parametrize(
