@@ -286,7 +286,7 @@ def _closure_grid(
         if weight.isna().any() or (weight <= 0).any():
             bad = int(np.flatnonzero((weight.isna() | (weight <= 0)).to_numpy())[0])
             raise ReviewFileError(
-                f"{name}: weight {rows['weight'].iloc[bad]!r} of labelled pair {bad + 1} is not "
+                f"{name}: weight '{rows['weight'].iloc[bad]}' of labelled pair {bad + 1} is not "
                 "a positive number"
             )
         labelled = labelled.assign(weight=weight.to_numpy())
