@@ -68,22 +68,30 @@ def _read_raw(path: Path, spec: DedupInput, kind: str) -> pd.DataFrame:
         return pd.read_excel(
             path, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=missing
         )
-    frame = pd.read_parquet(path)
-    text = frame.astype(str).where(frame.notna(), None)
-    return text.replace({m: None for m in missing})
+    return pd.read_parquet(path)
+
+
+def _cell(value: object, strip: bool, missing: frozenset[str]) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip() if strip else str(value)
+    return None if text == "" or text in missing else text
 
 
 def _as_text(frame: pd.DataFrame, spec: DedupInput) -> pd.DataFrame:
     """Object columns of ``str`` or ``None``, trimmed when ``strip``; names trimmed."""
-    out = frame.astype(object).where(frame.notna(), None)
-    out.columns = [str(c).strip() for c in out.columns]
-    if spec.strip:
-        missing = set(spec.missing_values)
-        for column in out.columns:
-            stripped = out[column].map(lambda v: v.strip() if isinstance(v, str) else v)
-            blank = stripped.map(lambda v: v is None or v == "" or v in missing)
-            out[column] = stripped.where(~blank, None)
-    return out
+    missing = frozenset(spec.missing_values)
+    columns = {
+        str(c).strip(): np.array(
+            [_cell(v, spec.strip, missing) for v in frame.iloc[:, i].tolist()], dtype=object
+        )
+        for i, c in enumerate(frame.columns)
+    }
+    if len(columns) < frame.shape[1]:
+        names = [str(c).strip() for c in frame.columns]
+        repeated = sorted({c for c in names if names.count(c) > 1})
+        raise SourceFormatError(f"column name(s) {repeated} appear more than once")
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
 
 def read_table(path: Path, spec: DedupInput) -> pd.DataFrame:
@@ -100,11 +108,10 @@ def read_table(path: Path, spec: DedupInput) -> pd.DataFrame:
         raise SourceFormatError(f"{path}: cannot read it as {kind}: {e}") from e
     if frame.empty:
         raise SourceFormatError(f"{path}: the table has no data row")
-    out = _as_text(frame, spec)
-    repeated = sorted({c for c in out.columns if list(out.columns).count(c) > 1})
-    if repeated:
-        raise SourceFormatError(f"{path}: column name(s) {repeated} appear more than once")
-    return out
+    try:
+        return _as_text(frame, spec)
+    except SourceFormatError as e:
+        raise SourceFormatError(f"{path}: {e}") from e
 
 
 def column_origins(config: MatchingConfig) -> dict[str, str]:
