@@ -37,6 +37,8 @@ DEFAULT_REVIEW_FIELDS: tuple[str, ...] = (
     "postal_code",
     "city",
     "country",
+    "organisation",
+    "address_line",
 )
 PAIR_COLUMNS: tuple[str, ...] = ("record_id_l", "record_id_r", "score", "rule")
 SAMPLE_COLUMNS: tuple[str, ...] = (*PAIR_COLUMNS, "stratum", "weight")
