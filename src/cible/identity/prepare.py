@@ -172,6 +172,11 @@ ATTRIBUTES = "attributes"
 _ATTRIBUTE_PREFIX = f"{ATTRIBUTES}."
 
 
+def _attribute(key: str) -> Callable[[object], str | None]:
+    pick = _raw_of(key)
+    return lambda raw: as_text(pick(raw))
+
+
 def with_attribute_columns(records: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``records`` (not modified) with every absent ``attributes.<key>`` of ``columns`` taken
     from the ``attributes`` JSON column; the same frame when nothing is to add."""
@@ -189,9 +194,7 @@ def with_attribute_columns(records: pd.DataFrame, columns: list[str]) -> pd.Data
         lambda r: json.dumps(r, sort_keys=True) if isinstance(r, dict) else r
     )
     start = len(_ATTRIBUTE_PREFIX)
-    added = {
-        c: map_unique(objects, lambda r, key=c[start:]: as_text(_raw_of(key)(r))) for c in wanted
-    }
+    added = {c: map_unique(objects, _attribute(c[start:])) for c in wanted}
     return records.assign(
         **{c: pd.Series(v, index=records.index, dtype=object) for c, v in added.items()}
     )

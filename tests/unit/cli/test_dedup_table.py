@@ -120,7 +120,10 @@ def test_review_then_calibrate_on_the_run(tmp_path: Path, write_config: WriteCon
     assert len(sample) == 6 and {"name_l", "surname_r", "source_l"} <= set(sample.columns)
     assert set(sample["source_l"]) == {"people.csv"}
     truth = {"r1": "A", "r2": "A", "r3": "A", "r4": "B", "r5": "B", "r6": "C"}
-    same = [truth[a] == truth[b] for a, b in zip(sample["record_id_l"], sample["record_id_r"])]
+    same = [
+        truth[a] == truth[b]
+        for a, b in zip(sample["record_id_l"], sample["record_id_r"], strict=True)
+    ]
     sample["label"] = [str(int(s)) for s in same]
     sample.to_csv(out / "review_sample.csv", index=False)
     result = runner.invoke(app, ["calibrate", str(out / "review_sample.csv"), "--out", str(out)])
@@ -136,7 +139,7 @@ def test_review_then_calibrate_on_the_run(tmp_path: Path, write_config: WriteCon
 def test_input_needs_one_id_column(tmp_path: Path, write_config: WriteConfig) -> None:
     data = _dedup()
     del data["dedup"]["input"]["id_column"]
-    with pytest.raises(ConfigError, match="dedup.input needs id_column"):
+    with pytest.raises(ConfigError, match=r"dedup\.input needs id_column"):
         load_config(write_config(data))
     data["dedup"]["input"]["id_column"] = "rec_id"
     data["dedup"]["matching"]["id_column"] = "other"

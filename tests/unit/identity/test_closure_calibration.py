@@ -108,9 +108,9 @@ def test_entity_level_needs_ids_weights_and_known_records() -> None:
     with pytest.raises(ReviewFileError, match=r"no column\(s\) \['record_id_r'\]"):
         calibrate(LABELLED.drop(columns="record_id_r"), pairs=PAIRS)
     bad = LABELLED.assign(weight=[1.0, 0.0, 1.0, 1.0, 1.0])
-    with pytest.raises(ReviewFileError, match="weight '0.0' of labelled pair 2"):
+    with pytest.raises(ReviewFileError, match=r"weight '0\.0' of labelled pair 2"):
         calibrate(bad, pairs=PAIRS)
-    with pytest.raises(ReviewFileError, match="have no true entity, e.g. 'e'"):
+    with pytest.raises(ReviewFileError, match=r"have no true entity, e\.g\. 'e'"):
         calibrate(LABELLED, pairs=PAIRS, truth=TRUTH.drop("e"))
     with pytest.raises(ReviewFileError, match=r"no column\(s\) \['score'\]"):
         calibrate(LABELLED, pairs=PAIRS.drop(columns="score"))
