@@ -105,11 +105,18 @@ def _separation(model: FellegiSunter) -> np.ndarray:
 
 
 def model_findings(
-    model: FellegiSunter, guards: GuardsConfig, labels: Sequence[str]
+    model: FellegiSunter,
+    guards: GuardsConfig,
+    labels: Sequence[str],
+    lambda_candidates: float | None = None,
 ) -> list[GuardFinding]:
-    """Findings for a degenerate Fellegi-Sunter model (lambda at 0 or 1, m ~ u everywhere)."""
+    """Findings for a degenerate Fellegi-Sunter model (lambda at 0 or 1, m ~ u everywhere).
+
+    lambda is the share of matches among the candidate pairs: ``lambda_candidates`` when given
+    (a model trained with u from random pairs has the prior of all record pairs as its lambda,
+    legitimately tiny), else the model's."""
     out = []
-    lam = float(model.lambda_)
+    lam = float(model.lambda_ if lambda_candidates is None else lambda_candidates)
     if lam <= guards.min_lambda or lam >= 1 - guards.min_lambda:
         side = "no candidate pair is a match" if lam < 0.5 else "every candidate pair is a match"
         out.append(
@@ -141,12 +148,13 @@ def check_resolution(
     guards: GuardsConfig,
     model: FellegiSunter | None = None,
     labels: Sequence[str] = (),
+    lambda_candidates: float | None = None,
 ) -> GuardReport:
     """Measure the largest entity and the model; every violated guard is a finding."""
     entity, size = largest_entity(clusters)
     findings = entity_findings(clusters, guards)
     if model is not None:
-        findings = model_findings(model, guards, labels) + findings
+        findings = model_findings(model, guards, labels, lambda_candidates) + findings
     return GuardReport(len(clusters), entity, size, tuple(findings))
 
 

@@ -124,7 +124,7 @@ def resolve_identities(
     progress.start("Finding duplicate customers")
     records = load_customer_records(wh)
     match = find_duplicates(records, config.matching)
-    report = guard(config, match.clusters, match.model)
+    report = guard(config, match.clusters, match.model, match.stats.get("em"))
     seconds["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     golden = build_golden(records, match.clusters, match.pairs, config.survivorship)
@@ -139,10 +139,16 @@ def resolve_identities(
     )
 
 
-def guard(config: DedupConfig, clusters: pd.DataFrame, model: FellegiSunter | None) -> GuardReport:
+def guard(
+    config: DedupConfig,
+    clusters: pd.DataFrame,
+    model: FellegiSunter | None,
+    em: dict[str, Any] | None = None,
+) -> GuardReport:
     """Check ``dedup.guards`` on a resolution; raises before anything is applied or written."""
     labels = [f.label for f in config.matching.fields]
-    report = check_resolution(clusters, config.guards, model, labels)
+    lam = None if em is None else em.get("lambda_candidates")
+    report = check_resolution(clusters, config.guards, model, labels, lam)
     enforce(report, config.guards)
     return report
 

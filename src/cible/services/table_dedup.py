@@ -80,7 +80,8 @@ def resolve_table(
     progress.start("Finding duplicate records")
     match = find_duplicates(records, dedup.matching)
     labels = [f.label for f in dedup.matching.fields]
-    report = check_resolution(match.clusters, dedup.guards, match.model, labels)
+    lam = match.stats.get("em", {}).get("lambda_candidates")
+    report = check_resolution(match.clusters, dedup.guards, match.model, labels, lam)
     enforce(report, dedup.guards)
     seconds["match"] = time.perf_counter() - t0
     entities = match.clusters["entity_id"].nunique()

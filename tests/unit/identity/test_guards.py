@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,9 @@ import pytest
 from cible.config import GuardsConfig
 from cible.exceptions import GuardError
 from cible.identity import FellegiSunter, MatchingConfig, find_duplicates, pairwise_metrics
+from cible.identity.blocking import candidate_pairs
+from cible.identity.clustering import cluster_frame, components
+from cible.identity.compare import compare_pairs
 from cible.identity.guards import (
     check_resolution,
     enforce,
@@ -17,6 +22,9 @@ from cible.identity.guards import (
     largest_entity,
     model_findings,
 )
+from cible.identity.match import score_candidates
+from cible.identity.prepare import prepare
+from cible.identity.scoring import to_levels, train_model
 from cible.synth.duplicates import planted_customers
 
 
@@ -122,7 +130,22 @@ def _collapse_config(u_from_random_pairs: bool) -> MatchingConfig:
     )  # fmt: skip
 
 
-def test_u_from_random_pairs_collapses_generated_people_and_the_guard_fires() -> None:
+def _plain_fixed_u(records: pd.DataFrame, config: MatchingConfig) -> tuple[pd.DataFrame, Any]:
+    """The training as it was before em_sessions: one EM on every candidate pair with u fixed
+    from random pairs (scoring.train_model), then the same scoring and clustering."""
+    prepared = prepare(records, config)
+    candidates = candidate_pairs(prepared, config)
+    sims = compare_pairs(prepared, config.fields, candidates.left, candidates.right)
+    model = train_model(prepared, config, to_levels(sims, config.fields))
+    scored = score_candidates(prepared, config, candidates.left, candidates.right, model, sims)
+    keep = scored.is_match
+    clusters = cluster_frame(
+        prepared.ids, components(len(prepared), scored.left[keep], scored.right[keep])
+    )
+    return clusters, model
+
+
+def test_u_from_random_pairs_collapsed_generated_people_and_the_guard_fires() -> None:
     """The collapse of the issue, on 6,000 generated records (4,800 people): u fixed from random
     pairs says agreeing on a postcode is rare, but every candidate pair of the postcode rule
     agrees on it, so EM takes the candidate non-matches for matches (lambda -> 1) and people who
@@ -132,17 +155,35 @@ def test_u_from_random_pairs_collapses_generated_people_and_the_guard_fires() ->
     sound = find_duplicates(records, _collapse_config(False))
     assert pairwise_metrics(sound.clusters, planted.truth)["f1"] == pytest.approx(0.9888, abs=1e-4)
     assert check_resolution(sound.clusters, GuardsConfig(), sound.model, ["x"] * 7).findings == ()
-    collapsed = find_duplicates(records, _collapse_config(True))
-    assert collapsed.model is not None
-    assert collapsed.model.lambda_ == pytest.approx(0.99986, abs=1e-5)
-    metrics = pairwise_metrics(collapsed.clusters, planted.truth)
+    collapsed, model = _plain_fixed_u(records, _collapse_config(True))
+    assert model.lambda_ == pytest.approx(0.99986, abs=1e-5)
+    metrics = pairwise_metrics(collapsed, planted.truth)
     assert metrics["precision"] == pytest.approx(0.0131, abs=1e-4)
     labels = [f.label for f in _collapse_config(True).fields]
-    report = check_resolution(collapsed.clusters, GuardsConfig(), collapsed.model, labels)
+    report = check_resolution(collapsed, GuardsConfig(), model, labels)
     assert report.largest_entity_size == 61  # > 50 records and > 1% of 6,000 (60)
     assert [f.rule for f in report.findings] == ["giant_entity"]
     with pytest.raises(GuardError, match="holds 61 of 6,000 records"):
         enforce(report, GuardsConfig())
     strict = GuardsConfig(min_lambda=1e-3)  # lambda 0.99986 >= 1 - 0.001
-    rules = [f.rule for f in check_resolution(collapsed.clusters, strict, collapsed.model).findings]
+    rules = [f.rule for f in check_resolution(collapsed, strict, model).findings]
     assert rules == ["em_lambda", "giant_entity"]
+
+
+def test_per_rule_sessions_remove_the_collapse() -> None:
+    """The same data and settings through find_duplicates, which now trains m per blocking rule
+    with the rule's own fields switched off (identity/em_sessions.py)."""
+    planted = planted_customers(6000, seed=1)
+    records = planted.records.replace({"None": None})
+    fixed = find_duplicates(records, _collapse_config(True))
+    metrics = pairwise_metrics(fixed.clusters, planted.truth)
+    assert metrics["f1"] == pytest.approx(0.9772, abs=1e-4)
+    assert int(fixed.clusters["cluster_size"].max()) == 4
+    em = fixed.stats["em"]
+    assert em["lambda"] == pytest.approx(7.39e-5, rel=1e-2)  # matches among all record pairs
+    assert em["lambda_candidates"] == pytest.approx(0.0142, abs=1e-3)
+    labels = [f.label for f in _collapse_config(True).fields]
+    report = check_resolution(
+        fixed.clusters, GuardsConfig(), fixed.model, labels, em["lambda_candidates"]
+    )
+    assert report.findings == ()
