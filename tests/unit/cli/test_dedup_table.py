@@ -149,3 +149,18 @@ def test_input_needs_one_id_column(tmp_path: Path, write_config: WriteConfig) ->
     cfg = load_config(write_config(data))
     assert cfg.dedup is not None and cfg.dedup.matching.id_column == "rec_id"
     assert cfg.resolve_path(Path("data/people.csv")) == tmp_path / "data" / "people.csv"
+
+
+def test_cible_run_refuses_a_plain_table(tmp_path: Path, write_config: WriteConfig) -> None:
+    from tests.conftest import ORDERS_CSV, orders_source
+
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    cfg = _dedup()
+    cfg["sources"] = [orders_source()]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "people.csv").write_text(PEOPLE)
+    result = runner.invoke(
+        app, ["run", "--config", str(write_config(cfg)), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "dedup.input deduplicates a plain table with `cible dedup`" in result.output

@@ -151,7 +151,7 @@ def test_u_from_random_pairs_collapsed_generated_people_and_the_guard_fires() ->
     agrees on it, so EM takes the candidate non-matches for matches (lambda -> 1) and people who
     share a postcode end up in one entity."""
     planted = planted_customers(6000, seed=1)
-    records = planted.records.replace({"None": None})
+    records = planted.records
     sound = find_duplicates(records, _collapse_config(False))
     assert pairwise_metrics(sound.clusters, planted.truth)["f1"] == pytest.approx(0.9888, abs=1e-4)
     assert check_resolution(sound.clusters, GuardsConfig(), sound.model, ["x"] * 7).findings == ()
@@ -174,7 +174,7 @@ def test_per_rule_sessions_remove_the_collapse() -> None:
     """The same data and settings through find_duplicates, which now trains m per blocking rule
     with the rule's own fields switched off (identity/em_sessions.py)."""
     planted = planted_customers(6000, seed=1)
-    records = planted.records.replace({"None": None})
+    records = planted.records
     fixed = find_duplicates(records, _collapse_config(True))
     metrics = pairwise_metrics(fixed.clusters, planted.truth)
     assert metrics["f1"] == pytest.approx(0.9772, abs=1e-4)
