@@ -10,9 +10,13 @@ a postcode are merged, and connected components chain them into giant entities (
 6,000 generated records in ``tests/unit/identity/test_guards.py``: largest entity 61, precision
 0.013).
 
-The fix, as Splink trains ``m``: one EM session per blocking rule, on the pairs that rule
-proposes, with the fields that compare the rule's key columns switched off (treated as missing),
-since those pairs agree on them by construction; ``u`` stays fixed from random pairs. A field's
+The fix, close to how Splink trains ``m``: one EM session per blocking rule, on the pairs that
+rule proposes, with the fields that compare the rule's key columns switched off (treated as
+missing), since those pairs agree on them by construction. Unlike Splink, ``u`` is trained inside
+each session too and then dropped: a field correlated with the blocking key (the city within a
+postcode block) agrees in almost every pair of the session, and a ``u`` fixed from random pairs
+makes that agreement look like evidence again (on 20,000 generated records, fixed-u sessions
+still gave a largest entity of 309 and F1 0.0075; free-u sessions F1 0.962). A field's
 ``m`` is the pair-weighted mean over the sessions where it was on (a field compared in every rule
 keeps the ``m`` of EM on all candidate pairs with ``u`` trained too). Scores are probabilities
 for a random pair, so the prior is the share of matches among *all* record pairs: the matches
@@ -48,14 +52,14 @@ class Session:
 def rule_masks(
     prepared: Prepared, config: MatchingConfig, left: np.ndarray, right: np.ndarray
 ) -> list[tuple[str, np.ndarray, set[str]]]:
-    """Per blocking rule (and exact key): its label, the candidate pairs equal on its key, and
-    its key columns. A sorted-neighbourhood rule counts the pairs whose key is equal."""
+    """Per blocking rule: its label, the candidate pairs equal on its key, and its key columns.
+    A sorted-neighbourhood rule counts the pairs whose key is equal; exact keys have no session
+    (their pairs score 1 whatever the model)."""
     out = []
-    keyed = [(r.label, r.keys) for r in config.blocking]
-    for rule_label, keys in keyed:
-        codes = key_codes(prepared, keys)
+    for rule in config.blocking:
+        codes = key_codes(prepared, rule.keys)
         mask = (codes[left] >= 0) & (codes[left] == codes[right])
-        out.append((rule_label, mask, {k.column for k in keys}))
+        out.append((rule.label, mask, {k.column for k in rule.keys}))
     return out
 
 
@@ -66,12 +70,11 @@ def _session(
     config: MatchingConfig,
     u: list[list[float]],
 ) -> tuple[list[np.ndarray], float]:
+    """m and lambda of EM on the rule's pairs, its fields off, u trained (then dropped)."""
     sub = gamma[mask].copy()
     sub[:, off] = -1
     levels = [len(x) for x in u]
-    model = FellegiSunter(
-        n_levels=levels, u_fixed=u, max_iter=config.em.max_iter, tol=config.em.tol
-    )
+    model = FellegiSunter(n_levels=levels, max_iter=config.em.max_iter, tol=config.em.tol)
     model.fit(sub)
     return model.m_, float(model.lambda_)
 
@@ -84,7 +87,7 @@ def train_sessions(
     right: np.ndarray,
     u: list[list[float]],
 ) -> tuple[FellegiSunter, list[Session]]:
-    """The model with ``m`` from per-rule sessions, ``u`` fixed and the all-pairs prior."""
+    """The model: ``m`` from per-rule sessions, ``u`` from random pairs, the all-pairs prior."""
     levels = [len(x) for x in u]
     fallback = FellegiSunter(n_levels=levels, max_iter=config.em.max_iter, tol=config.em.tol)
     fallback.fit(gamma)

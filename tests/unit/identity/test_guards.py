@@ -177,11 +177,11 @@ def test_per_rule_sessions_remove_the_collapse() -> None:
     records = planted.records
     fixed = find_duplicates(records, _collapse_config(True))
     metrics = pairwise_metrics(fixed.clusters, planted.truth)
-    assert metrics["f1"] == pytest.approx(0.9772, abs=1e-4)
+    assert metrics["f1"] == pytest.approx(0.9925, abs=1e-4)  # the default training: 0.9888
     assert int(fixed.clusters["cluster_size"].max()) == 4
     em = fixed.stats["em"]
-    assert em["lambda"] == pytest.approx(7.39e-5, rel=1e-2)  # matches among all record pairs
-    assert em["lambda_candidates"] == pytest.approx(0.0142, abs=1e-3)
+    assert em["lambda"] == pytest.approx(6.93e-5, rel=1e-2)  # matches among all record pairs
+    assert em["lambda_candidates"] == pytest.approx(0.0134, abs=1e-3)
     labels = [f.label for f in _collapse_config(True).fields]
     report = check_resolution(
         fixed.clusters, GuardsConfig(), fixed.model, labels, em["lambda_candidates"]
