@@ -20,6 +20,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
     ├── DedupError             records cannot be matched (missing column, repeated record id)
+    │   └── GuardError             a resolution refused by a guard (giant entity, degenerate EM)
     ├── IdentityResolutionError  golden records cannot be built or undone (ids, clusters, pairs)
     │   └── ReviewFileError        a reviewed calibration sample lacks a column or has a bad label
     ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
@@ -116,6 +117,11 @@ class SegmentationError(CibleError):
 
 class DedupError(CibleError):
     """Records cannot be de-duplicated as configured."""
+
+
+class GuardError(DedupError):
+    """A resolution is refused by ``dedup.guards``: one entity holds too many of the records, or
+    the Fellegi-Sunter model trained by EM tells matches from non-matches by nothing."""
 
 
 class IdentityResolutionError(CibleError):
