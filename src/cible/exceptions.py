@@ -26,6 +26,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── PredictError           a predictive model cannot be trained or applied
     │   └── LeakageError           features would see events at or after the label cutoff
     ├── BusError               a message bus (RabbitMQ, Kafka, Redis) is unreachable or refused
+    ├── LifecycleError         drift inputs, segment matching or a model version cannot be used
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -137,6 +138,11 @@ class LeakageError(PredictError):
 class BusError(CibleError):
     """A message bus is unreachable or refused an operation (the URL is shown with its password
     masked, with the queue/topic/stream concerned)."""
+
+
+class LifecycleError(CibleError):
+    """Drift detection, stable segment ids or the version registry refused their input (two
+    histograms with different bins, an unknown model version, labels of different customers)."""
 
 
 class OptionalDependencyError(CibleError, ImportError):
