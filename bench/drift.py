@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _emit import emit
+from _emit import emit  # bench/ is the script folder on sys.path
 from cible.lifecycle.drift import detect_drift
 from cible.warehouse.duckdb import DuckDBWarehouse
 

@@ -24,6 +24,7 @@ DOMAIN = (
     "predict",
     "reporting",
     "synth",
+    "lifecycle",
 )
 DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
 FRONTS = ("typer", "rich", "fastapi", "uvicorn")

@@ -71,6 +71,11 @@ class StatResult:
     effect: float = float("nan")
     details: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:  # numpy scalars in, plain Python values out
+        for name in ("score", "threshold", "p_value", "effect"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "drifted", bool(self.drifted))
+
     def to_dict(self) -> dict[str, object]:
         def plain(v: float) -> float | None:
             return None if not np.isfinite(v) else float(v)
