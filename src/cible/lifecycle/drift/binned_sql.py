@@ -68,9 +68,9 @@ def stats_sql(relation: str, columns: Sequence[str]) -> str:
 
 
 def quantiles_sql(relation: str, column: str, bins: int, sample_rows: int) -> str:
-    """The ``2 * bins - 1`` quantiles of ``column``, over a seeded reservoir sample of
-    ``sample_rows`` rows (all rows when there are fewer)."""
-    levels = [j / (2 * bins) for j in range(1, 2 * bins)]
+    """The ``2 * bins - 1`` quantiles of ``column`` then its quartiles 0.25 and 0.75, over a
+    seeded reservoir sample of ``sample_rows`` rows (all rows when there are fewer)."""
+    levels = [*(j / (2 * bins) for j in range(1, 2 * bins)), 0.25, 0.75]
     x = _value(column)
     sample = (
         f"(SELECT {x} AS x FROM {relation} USING SAMPLE {int(sample_rows)} ROWS (reservoir, 7))"
@@ -85,6 +85,19 @@ def histograms_sql(relation: str, edges: Mapping[str, Sequence[float]]) -> str:
     ]
     nulls = [f"count(*) - count({_value(c)}) AS z{i}" for i, c in enumerate(edges)]
     return f"SELECT {', '.join(parts + nulls)} FROM {relation}"
+
+
+IQR_PER_SD = 1.3489795003921634
+"""Interquartile range of a normal distribution in standard deviations."""
+
+
+def robust_scale(q25: float, q75: float, sd: float) -> float:
+    """The reference spread the Wasserstein distance is divided by: ``IQR / 1.349`` (the
+    standard deviation of a normal with that IQR, robust to the few huge orders of a spend
+    feature, whose standard deviation they dominate), or the standard deviation when the IQR is
+    0 (a count that is mostly one value)."""
+    iqr = q75 - q25
+    return iqr / IQR_PER_SD if iqr > 0 else sd
 
 
 def edges_and_points(quantiles: Sequence[float]) -> tuple[list[float], list[float]]:
@@ -130,11 +143,14 @@ def numeric_histograms(
     stats = reader.fetch_arrow(stats_sql(reference, columns)).to_pylist()[0]
     edges: dict[str, list[float]] = {}
     points: dict[str, list[float]] = {}
+    scales: dict[str, float] = {}
     for i, column in enumerate(columns):
         if not stats[f"n{i}"]:
             raise LifecycleError(f"feature {column!r}: the reference has no non-null value")
         q = reader.fetch_arrow(quantiles_sql(reference, column, bins, sample_rows))
-        edges[column], points[column] = edges_and_points(q.column("q")[0].as_py())
+        *levels, q25, q75 = q.column("q")[0].as_py()
+        edges[column], points[column] = edges_and_points(levels)
+        scales[column] = robust_scale(float(q25), float(q75), float(stats[f"s{i}"] or 0.0))
     counted = [
         reader.fetch_arrow(histograms_sql(relation, edges)).to_pylist()[0]
         for relation in (reference, current)
@@ -146,7 +162,7 @@ def numeric_histograms(
                 counts=_counts(row[f"h{i}"] or {}, edges[column]),
                 edges=tuple(edges[column]),
                 points=tuple(points[column]),
-                scale=float(stats[f"s{i}"] or 0.0),
+                scale=scales[column],
                 nulls=int(row[f"z{i}"]),
             )
             for row in counted

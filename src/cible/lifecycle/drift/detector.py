@@ -6,9 +6,10 @@ standard deviations at p < 0.05. So a feature is **drifted** only when both hold
 1. **significant**: its p-value (KS for a numeric feature, chi-square for a categorical one),
    adjusted by Benjamini-Hochberg across all the features of the check, is below ``alpha``
    (default 0.05: at most 5 % of the flagged features are expected to be false discoveries);
-2. **large enough**: its effect size reaches the gate: the Wasserstein distance divided by the
-   reference standard deviation ``>= min_effect`` (default 0.05, a location shift of 5 % of a
-   standard deviation) for a numeric feature; PSI ``>= min_psi`` (default 0.1, PSI's usual
+2. **large enough**: its effect size reaches the gate: the binned Wasserstein distance divided by
+   the reference spread (IQR / 1.349, i.e. the standard deviation of a normal feature; see
+   :mod:`.wasserstein`) ``>= min_effect`` (default 0.05, a location shift of 5 % of a standard
+   deviation) for a numeric feature; PSI ``>= min_psi`` (default 0.1, PSI's usual
    "moderate shift") for a categorical one.
 
 Why the normalised Wasserstein distance and not PSI as the numeric gate: a location shift of

@@ -9,7 +9,8 @@ rows of each bin in the warehouse), so a test never sees the rows, only:
   category, in ``labels`` order);
 * ``points``: one representative value per bin (the reference quantile at the bin's centre
   level), where the Wasserstein distance places the bin's mass;
-* ``scale``: the reference standard deviation, which makes the Wasserstein distance unit-free.
+* ``scale``: the reference spread (:func:`.binned_sql.robust_scale`: IQR / 1.349, or the
+  standard deviation when the IQR is 0), which makes the Wasserstein distance unit-free.
 
 :func:`histogram_of` builds the same histogram from values in memory (tests, small data).
 """

@@ -1,10 +1,12 @@
 """Wasserstein-1 (earth mover's) distance between the binned populations, divided by the
-reference standard deviation.
+reference spread (``Histogram.scale``: IQR / 1.349, the standard deviation for a normal
+feature, or the standard deviation itself when the IQR is 0).
 
 Each bin's mass sits at its point (the reference quantile at the bin's centre level), so the raw
 distance is ``sum(|F_ref - F_cur| * diff(points))`` over the cumulative shares, exactly
-``scipy.stats.wasserstein_distance(points, points, ref_counts, cur_counts)``. Divided by the
-reference standard deviation it is unit-free and, for a pure location shift of ``d`` standard
+``scipy.stats.wasserstein_distance(points, points, ref_counts, cur_counts)``; the outer bins'
+points are the 1/40 and 39/40 quantiles, so a handful of extreme values does not dominate it.
+Divided by the reference spread it is unit-free and, for a pure location shift of ``d`` standard
 deviations, close to ``d``: the effect size the drift decision gates on.
 
 Default threshold 0.05 (a shift of 5 % of a standard deviation). Drifted when
@@ -37,7 +39,7 @@ def wasserstein_test(
     reference: Histogram, current: Histogram, threshold: float = DEFAULT_THRESHOLD
 ) -> StatResult:
     """Normalised W1 (score and effect), raw W1 in ``details``; drifted when
-    ``normalised >= threshold``. A constant reference (scale 0) gives 0 if nothing moved, else
+    ``normalised >= threshold``. A reference without spread (scale 0) gives 0 if nothing moved, else
     infinity."""
     ref, cur = same_bins(reference, current, NAME)
     if len(reference.points) != len(ref):
@@ -45,7 +47,7 @@ def wasserstein_test(
     raw = binned_wasserstein(np.asarray(reference.points), ref, cur)
     scale = reference.scale
     if not np.isfinite(scale):
-        raise LifecycleError(f"{NAME}: the reference histogram has no standard deviation")
+        raise LifecycleError(f"{NAME}: the reference histogram has no scale (spread)")
     value = raw / scale if scale > 0 else (0.0 if raw == 0 else float("inf"))
     return StatResult(
         NAME, value, value >= threshold, threshold, effect=value, details={"raw": raw}

@@ -8,7 +8,7 @@ import pytest
 
 from cible.exceptions import LifecycleError
 from cible.lifecycle.drift import DriftPolicy, detect_drift, histogram_of, numeric_histograms
-from cible.lifecycle.drift.binned_sql import edges_and_points
+from cible.lifecycle.drift.binned_sql import edges_and_points, robust_scale
 from cible.warehouse.duckdb import DuckDBWarehouse
 
 
@@ -39,8 +39,17 @@ def test_sql_counts_equal_numpy_counts_over_the_same_edges(warehouse: DuckDBWare
     raw = warehouse.fetch_arrow("SELECT spend FROM cur").column(0).to_numpy(zero_copy_only=False)
     again = histogram_of(raw.astype(float), cur.edges)
     assert again.counts == cur.counts
-    sd = warehouse.scalar("SELECT stddev_pop(spend) FROM ref")
-    assert ref.scale == pytest.approx(sd)
+    # 5,000 rows < the 50,000 of the edge sample: the quartiles are those of every row
+    iqr = warehouse.scalar(
+        "SELECT quantile_disc(spend, 0.75) - quantile_disc(spend, 0.25) FROM ref"
+    )
+    assert ref.scale == pytest.approx(iqr / 1.3489795003921634, rel=1e-12)
+    assert cur.scale == ref.scale  # both are divided by the reference spread
+
+
+def test_robust_scale_is_iqr_over_1_349_else_the_standard_deviation() -> None:
+    assert robust_scale(1.0, 2.349, 9.0) == pytest.approx(1.349 / 1.3489795003921634)
+    assert robust_scale(1.0, 1.0, 0.4) == 0.4  # a count that is mostly one value
 
 
 def test_tied_quantiles_merge_into_one_edge_and_points_stay_inside_their_bins() -> None:
