@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -122,3 +124,33 @@ def rollback_command(
         f"Rolled back to version {result.rolled_back_to}: now active as version "
         f"{result.new_version} ({result.info.current_members:,} customers scored)"
     )
+
+
+@lifecycle_app.command("refresh")
+def refresh_command(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The refresh file (docs/lifecycle.md).")
+    ],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="Date the re-scored features are computed at (default: now, UTC)."),
+    ] = None,
+) -> None:
+    """Measure drift, then re-score, retrain or alert by the policy (safe to run from cron)."""
+    from datetime import UTC
+
+    from cible.config.refresh import load_refresh_config
+    from cible.services.refresh import run_refresh
+
+    console = _console()
+    with _errors(console):
+        cfg = load_refresh_config(config)
+        when = as_of.replace(tzinfo=UTC) if as_of is not None and as_of.tzinfo is None else as_of
+        result = run_refresh(cfg, as_of=when)
+    d = result.decision
+    line = f"refresh: {d.action} ({escape(d.reason)})"
+    if d.action == "rescore":
+        line += f"; {result.scored:,} customers re-scored, {result.changed:,} changed segment"
+    if result.new_version is not None:
+        line += f"; published version {result.new_version}"
+    console.print(line + f"; reports in {escape(str(cfg.path(cfg.out)))}")

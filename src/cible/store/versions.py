@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import bulk
+from cible.store import bulk, memberships
 from cible.store import tables as t
 from cible.store.errors import StoreError
 from cible.store.model import ScoringModel, load_model
@@ -181,6 +181,35 @@ def rollback(conn: Connection, version: int) -> int:
     return bulk.publish(conn, stored, memberships=None, cible_version=row.cible_version)
 
 
+def rescore_active(conn: Connection, as_of: datetime) -> tuple[int, int]:
+    """Recompute every stored profile at ``as_of`` and re-score it with the ACTIVE version (no
+    new version): memberships, history rows and outbox rows of the customers whose segment
+    changes. Idempotent: a second call with the same ``as_of`` changes nothing. Returns
+    (customers scored, customers whose segment changed)."""
+    version = active_version(conn)
+    if version is None:
+        raise StoreError("nothing to re-score: no segment model is published (cible publish)")
+    bulk.refresh_all(conn, as_of)
+    sm = t.segment_models.c
+    row = conn.execute(
+        sa.select(sm.artifact, sm.sha256, sm.names).where(sm.version == version)
+    ).one()
+    model = load_model(row.artifact, row.sha256, version)
+    names = {int(k): str(v) for k, v in row.names.items()}
+    p = t.profiles.c
+    rows = conn.execute(
+        sa.select(p.customer_id, p.features).where(p.features.is_not(None)).order_by(p.customer_id)
+    ).all()  # read before writing: no cursor stays open under the writes
+    scored = changed = 0
+    now = datetime.now(as_of.tzinfo)
+    for start in range(0, len(rows), bulk.CHUNK):
+        batch = rows[start : start + bulk.CHUNK]
+        segments = memberships.score(model, {r[0]: r[1] for r in batch})
+        scored += len(segments)
+        changed += len(memberships.record(conn, segments, version=version, names=names, at=now))
+    return scored, changed
+
+
 class VersionRegistry:
     """The registry over an open store's engine, each call one transaction (a rollback a write
     transaction: ``BEGIN IMMEDIATE`` on SQLite, like every write of the store)."""
@@ -214,3 +243,7 @@ class VersionRegistry:
     def rollback(self, version: int) -> int:
         with self._transaction(immediate=True) as conn:
             return rollback(conn, version)
+
+    def rescore(self, as_of: datetime) -> tuple[int, int]:
+        with self._transaction(immediate=True) as conn:
+            return rescore_active(conn, as_of)

@@ -20,6 +20,7 @@ Every test of the registry is still computed and reported per feature.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -61,6 +62,11 @@ class DriftPolicy:
         return self.min_effect if kind == "numeric" else self.min_psi
 
 
+def _plain(value: float) -> float | None:
+    """JSON has no NaN or infinity: ``None`` instead."""
+    return float(value) if math.isfinite(value) else None
+
+
 @dataclass(frozen=True)
 class FeatureDrift:
     """One feature's tests and decision."""
@@ -80,9 +86,9 @@ class FeatureDrift:
             "feature": self.feature,
             "kind": self.kind,
             "drifted": self.drifted,
-            "p_value": self.p_value,
-            "q_value": self.q_value,
-            "effect": self.effect,
+            "p_value": _plain(self.p_value),
+            "q_value": _plain(self.q_value),
+            "effect": _plain(self.effect),
             "reference_rows": self.reference_rows,
             "current_rows": self.current_rows,
             "tests": {k: v.to_dict() for k, v in self.tests.items()},
