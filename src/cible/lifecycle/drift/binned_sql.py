@@ -2,8 +2,8 @@
 the warehouse.
 
 For the numeric features, one scan of the reference gives each one's non-null count, null count
-and standard deviation; one query per feature takes ``2 * bins - 1`` quantiles
-(``quantile_disc``: real values) of a seeded sample of the reference: the even ones become the
+and standard deviation; one query takes ``2 * bins - 1`` quantiles of each feature
+(``quantile_disc``: real values) over one seeded sample of the reference: the even ones become the
 bin edges (duplicates of tied values merged), the odd ones the bins' points. Then one scan per
 population counts the rows of every bin of every feature (``histogram(x, edges)``). A
 categorical feature is one ``GROUP BY`` per population.
@@ -67,15 +67,16 @@ def stats_sql(relation: str, columns: Sequence[str]) -> str:
     return f"SELECT {', '.join(parts)} FROM {relation}"
 
 
-def quantiles_sql(relation: str, column: str, bins: int, sample_rows: int) -> str:
-    """The ``2 * bins - 1`` quantiles of ``column`` then its quartiles 0.25 and 0.75, over a
+def quantiles_sql(relation: str, columns: Sequence[str], bins: int, sample_rows: int) -> str:
+    """The ``2 * bins - 1`` quantiles of each column then its quartiles 0.25 and 0.75, over ONE
     seeded reservoir sample of ``sample_rows`` rows (all rows when there are fewer)."""
     levels = [*(j / (2 * bins) for j in range(1, 2 * bins)), 0.25, 0.75]
-    x = _value(column)
+    picked = ", ".join(f"{_value(c)} AS x{i}" for i, c in enumerate(columns))
     sample = (
-        f"(SELECT {x} AS x FROM {relation} USING SAMPLE {int(sample_rows)} ROWS (reservoir, 7))"
+        f"(SELECT {picked} FROM {relation} USING SAMPLE {int(sample_rows)} ROWS (reservoir, 7))"
     )
-    return f"SELECT quantile_disc(x, {levels}) AS q FROM {sample}"
+    parts = ", ".join(f"quantile_disc(x{i}, {levels}) AS q{i}" for i in range(len(columns)))
+    return f"SELECT {parts} FROM {sample}"
 
 
 def histograms_sql(relation: str, edges: Mapping[str, Sequence[float]]) -> str:
@@ -134,21 +135,21 @@ def numeric_histograms(
     sample_rows: int = EDGE_SAMPLE_ROWS,
 ) -> dict[str, tuple[Histogram, Histogram]]:
     """Reference and current histograms of each of ``columns`` over the reference's quantile
-    bins: one scan for the reference statistics, one sampled quantile query per column, one
-    scan per population for the counts."""
+    bins: one scan for the reference statistics, one for the sample the quantiles are taken
+    from, one per population for the counts."""
     if bins < 2:
         raise LifecycleError(f"bins={bins}: give 2 or more")
     if not columns:
         return {}
     stats = reader.fetch_arrow(stats_sql(reference, columns)).to_pylist()[0]
+    quantiles = reader.fetch_arrow(quantiles_sql(reference, columns, bins, sample_rows))
     edges: dict[str, list[float]] = {}
     points: dict[str, list[float]] = {}
     scales: dict[str, float] = {}
     for i, column in enumerate(columns):
         if not stats[f"n{i}"]:
             raise LifecycleError(f"feature {column!r}: the reference has no non-null value")
-        q = reader.fetch_arrow(quantiles_sql(reference, column, bins, sample_rows))
-        *levels, q25, q75 = q.column("q")[0].as_py()
+        *levels, q25, q75 = quantiles.column(f"q{i}")[0].as_py()
         edges[column], points[column] = edges_and_points(levels)
         scales[column] = robust_scale(float(q25), float(q75), float(stats[f"s{i}"] or 0.0))
     counted = [
