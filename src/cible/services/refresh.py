@@ -6,8 +6,8 @@ publish against its members now); (2) :func:`cible.lifecycle.refresh_policy.deci
 (3) the action: ``alert`` logs a warning (feature names and figures only, no customer data),
 ``rescore`` recomputes every stored profile and re-scores it with the active model (idempotent),
 ``retrain`` re-runs the pipeline of ``pipeline:`` and publishes it as a new version, ``none``
-does nothing. ``drift.json`` and ``refresh.json`` are written to ``out`` every time, so a cron
-job leaves its evidence.
+does nothing. ``drift.json``, ``drift.html`` and ``refresh.json`` are written to ``out`` every
+time, so a cron job leaves its evidence.
 """
 
 from __future__ import annotations
@@ -123,7 +123,12 @@ def run_refresh(
 
 def _write(out: Path, report: DriftReport, result: RefreshResult) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    from cible.reporting.lifecycle import render_drift_page
+
     for name, payload in (("drift.json", report.to_dict()), ("refresh.json", result.to_dict())):
         tmp = out / f".{name}.tmp"
         tmp.write_text(json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n")
         tmp.replace(out / name)
+    render_drift_page(out / ".drift.html.tmp", report, title="cible refresh").replace(
+        out / "drift.html"
+    )
