@@ -132,7 +132,10 @@ def decide(
     registry = drift_tests()
     runs: list[tuple[str, Kind, dict[str, StatResult], Histogram, Histogram]] = []
     for name, (ref, cur, kind) in histograms.items():
-        tests = {t.name: t(ref, cur) for t in registry.values() if t.kind == kind}
+        try:
+            tests = {t.name: t(ref, cur) for t in registry.values() if t.kind == kind}
+        except LifecycleError as e:
+            raise LifecycleError(f"feature {name!r}: {e}") from e
         runs.append((name, kind, tests, ref, cur))
     q_values = benjamini_hochberg(
         [tests[SIGNIFICANCE[kind]].p_value for _, kind, tests, _, _ in runs]

@@ -85,3 +85,6 @@ def test_bad_requests_name_the_problem(warehouse: DuckDBWarehouse) -> None:
         detect_drift(warehouse, "ref", "cur", numeric=['x"; DROP'])
     with pytest.raises(LifecycleError, match="'spend': the reference has no non-null value"):
         detect_drift(warehouse, "(SELECT * FROM ref WHERE spend IS NULL)", "cur", numeric=["spend"])
+    empty = "(SELECT * FROM cur WHERE spend IS NULL)"
+    with pytest.raises(LifecycleError, match="'spend': ks: the current population has no non-null"):
+        detect_drift(warehouse, "ref", empty, numeric=["spend"])
