@@ -8,8 +8,10 @@ bin edges (duplicates of tied values merged), the odd ones the bins' points. The
 population counts the rows of every bin of every feature (``histogram(x, edges)``). A
 categorical feature is one ``GROUP BY`` per population.
 
-The queries are written in the shared SQL dialect (DuckDB's); ``histogram`` with explicit
-boundaries is a DuckDB aggregate (PostgreSQL would need ``width_bucket``: not translated yet).
+The queries are written in the shared SQL dialect (DuckDB's) and translated by the warehouse.
+On an engine other than DuckDB (:func:`is_portable`: the PostgreSQL warehouse) the quantiles are
+taken over every row (no reservoir sample there) and each bin is counted as a cumulative
+``sum(CASE WHEN x <= edge ...)``, which gives the same counts.
 ``relation`` is a table name or a parenthesised query (``(SELECT ... WHERE month = 12)``).
 """
 
@@ -67,25 +69,54 @@ def stats_sql(relation: str, columns: Sequence[str]) -> str:
     return f"SELECT {', '.join(parts)} FROM {relation}"
 
 
-def quantiles_sql(relation: str, columns: Sequence[str], bins: int, sample_rows: int) -> str:
+def quantiles_sql(
+    relation: str, columns: Sequence[str], bins: int, sample_rows: int, *, portable: bool = False
+) -> str:
     """The ``2 * bins - 1`` quantiles of each column then its quartiles 0.25 and 0.75, over ONE
-    seeded reservoir sample of ``sample_rows`` rows (all rows when there are fewer)."""
+    seeded reservoir sample of ``sample_rows`` rows (all rows when there are fewer). ``portable``
+    (an engine without DuckDB's reservoir sample): over every row."""
     levels = [*(j / (2 * bins) for j in range(1, 2 * bins)), 0.25, 0.75]
     picked = ", ".join(f"{_value(c)} AS x{i}" for i, c in enumerate(columns))
-    sample = (
-        f"(SELECT {picked} FROM {relation} USING SAMPLE {int(sample_rows)} ROWS (reservoir, 7))"
-    )
+    sample = "" if portable else f" USING SAMPLE {int(sample_rows)} ROWS (reservoir, 7)"
     parts = ", ".join(f"quantile_disc(x{i}, {levels}) AS q{i}" for i in range(len(columns)))
-    return f"SELECT {parts} FROM {sample}"
+    return f"SELECT {parts} FROM (SELECT {picked} FROM {relation}{sample}) AS sampled"
 
 
-def histograms_sql(relation: str, edges: Mapping[str, Sequence[float]]) -> str:
-    """Rows per bin of every column (``histogram`` over its edges), one scan."""
-    parts = [
-        f"histogram({_value(c)}, {_literal(e)}) AS h{i}" for i, (c, e) in enumerate(edges.items())
-    ]
-    nulls = [f"count(*) - count({_value(c)}) AS z{i}" for i, c in enumerate(edges)]
-    return f"SELECT {', '.join(parts + nulls)} FROM {relation}"
+def histograms_sql(
+    relation: str, edges: Mapping[str, Sequence[float]], *, portable: bool = False
+) -> str:
+    """Rows per bin of every column, one scan: DuckDB's ``histogram`` over its edges, or
+    (``portable``) the cumulative count at each edge, ``sum(CASE WHEN x <= edge ...)``, which
+    every engine runs."""
+    parts = []
+    for i, (c, e) in enumerate(edges.items()):
+        x = _value(c)
+        if portable:
+            parts += [
+                f"sum(CASE WHEN {x} <= {float(v)!r} THEN 1 ELSE 0 END) AS c{i}_{j}"
+                for j, v in enumerate(e)
+            ]
+            parts.append(f"count({x}) AS n{i}")
+        else:
+            parts.append(f"histogram({x}, {_literal(e)}) AS h{i}")
+        parts.append(f"count(*) - count({x}) AS z{i}")
+    return f"SELECT {', '.join(parts)} FROM {relation}"
+
+
+def _bin_counts(
+    row: Mapping[str, Any], i: int, edges: Sequence[float], portable: bool
+) -> tuple[int, ...]:
+    if not portable:
+        return _counts(row[f"h{i}"] or {}, edges)
+    cumulative = [int(row[f"c{i}_{j}"] or 0) for j in range(len(edges))]
+    cumulative.append(int(row[f"n{i}"] or 0))
+    return tuple(int(b - a) for a, b in zip([0, *cumulative[:-1]], cumulative, strict=True))
+
+
+def is_portable(reader: object) -> bool:
+    """Whether ``reader`` is not DuckDB: its ``dialect.name`` (a :class:`WarehouseReader`), a
+    reader without dialect being DuckDB's SQL."""
+    return str(getattr(getattr(reader, "dialect", None), "name", "duckdb")) != "duckdb"
 
 
 IQR_PER_SD = 1.3489795003921634
@@ -141,8 +172,11 @@ def numeric_histograms(
         raise LifecycleError(f"bins={bins}: give 2 or more")
     if not columns:
         return {}
+    portable = is_portable(reader)
     stats = reader.fetch_arrow(stats_sql(reference, columns)).to_pylist()[0]
-    quantiles = reader.fetch_arrow(quantiles_sql(reference, columns, bins, sample_rows))
+    quantiles = reader.fetch_arrow(
+        quantiles_sql(reference, columns, bins, sample_rows, portable=portable)
+    )
     edges: dict[str, list[float]] = {}
     points: dict[str, list[float]] = {}
     scales: dict[str, float] = {}
@@ -153,14 +187,14 @@ def numeric_histograms(
         edges[column], points[column] = edges_and_points(levels)
         scales[column] = robust_scale(float(q25), float(q75), float(stats[f"s{i}"] or 0.0))
     counted = [
-        reader.fetch_arrow(histograms_sql(relation, edges)).to_pylist()[0]
+        reader.fetch_arrow(histograms_sql(relation, edges, portable=portable)).to_pylist()[0]
         for relation in (reference, current)
     ]
     out = {}
     for i, column in enumerate(columns):
         ref, cur = (
             Histogram(
-                counts=_counts(row[f"h{i}"] or {}, edges[column]),
+                counts=_bin_counts(row, i, edges[column], portable),
                 edges=tuple(edges[column]),
                 points=tuple(points[column]),
                 scale=scales[column],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -10,6 +12,9 @@ from cible.exceptions import LifecycleError
 from cible.lifecycle.drift import DriftPolicy, detect_drift, histogram_of, numeric_histograms
 from cible.lifecycle.drift.binned_sql import edges_and_points, robust_scale
 from cible.warehouse.duckdb import DuckDBWarehouse
+
+if TYPE_CHECKING:
+    from cible.warehouse.postgresql import PostgreSQLWarehouse
 
 
 @pytest.fixture
@@ -88,3 +93,41 @@ def test_bad_requests_name_the_problem(warehouse: DuckDBWarehouse) -> None:
     empty = "(SELECT * FROM cur WHERE spend IS NULL)"
     with pytest.raises(LifecycleError, match="'spend': ks: the current population has no non-null"):
         detect_drift(warehouse, "ref", empty, numeric=["spend"])
+
+
+class _Portable:
+    """The DuckDB warehouse seen as an engine without ``histogram`` or reservoir samples."""
+
+    class dialect:
+        name = "other"
+
+    def __init__(self, wh: DuckDBWarehouse) -> None:
+        self.wh = wh
+
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        assert "histogram(" not in sql and "USING SAMPLE" not in sql
+        return self.wh.fetch_arrow(sql)
+
+
+def test_the_portable_counts_equal_duckdb_histogram(warehouse: DuckDBWarehouse) -> None:
+    native = numeric_histograms(warehouse, "ref", "cur", ["spend", "n"], bins=10)
+    portable = numeric_histograms(_Portable(warehouse), "ref", "cur", ["spend", "n"], bins=10)
+    assert portable == native  # 5,000 rows < the sample size: same edges, same counts
+
+
+@pytest.mark.postgresql
+def test_postgresql_gives_the_same_histograms_and_decision(
+    warehouse: DuckDBWarehouse, postgresql_warehouse: PostgreSQLWarehouse
+) -> None:
+    for name in ("ref", "cur"):
+        postgresql_warehouse.register(name, warehouse.fetch_arrow(f"SELECT * FROM {name}"))
+    native = numeric_histograms(warehouse, "ref", "cur", ["spend"], bins=10)
+    on_pg = numeric_histograms(postgresql_warehouse, "ref", "cur", ["spend"], bins=10)
+    assert on_pg["spend"][0].counts == native["spend"][0].counts
+    assert on_pg["spend"][1].counts == native["spend"][1].counts
+    assert on_pg["spend"][0].scale == pytest.approx(native["spend"][0].scale, rel=1e-12)
+    report = detect_drift(
+        postgresql_warehouse, "ref", "cur", numeric=["spend"], categorical=["country"]
+    )
+    assert report.drifted_features == ["spend", "country"]
+    assert report.feature("country").reference_rows == 5_000
