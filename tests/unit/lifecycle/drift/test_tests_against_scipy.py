@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial.distance import jensenshannon
 
 from cible.exceptions import LifecycleError
@@ -39,6 +39,17 @@ def test_ks_equals_scipy_ks_2samp_asymptotic_on_exact_bins() -> None:
     assert r.p_value == pytest.approx(expected.pvalue, rel=1e-9)
     assert r.drifted is True
     assert r.effect == r.score
+
+
+def test_ks_p_value_of_large_samples_is_the_kolmogorov_limit() -> None:
+    # n_eff = 20,000 x 20,000 / 40,000 = 10,000: still kstwo; one more row: the limit
+    at = ks_test(Histogram((10_000, 10_000)), Histogram((9_800, 10_200)))
+    assert at.score == pytest.approx(0.01)
+    assert at.p_value == pytest.approx(stats.kstwo.sf(0.01, 10_000), rel=1e-12)
+    big = ks_test(Histogram((10_000, 10_001)), Histogram((9_801, 10_200)))
+    en = 20_001 * 20_001 / 40_002
+    assert big.p_value == pytest.approx(special.kolmogorov(np.sqrt(en) * big.score), rel=1e-12)
+    assert big.p_value == pytest.approx(stats.kstwo.sf(big.score, round(en)), rel=0.02)
 
 
 def test_ks_p_value_exactly_at_threshold_is_not_drift() -> None:
