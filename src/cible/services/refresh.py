@@ -108,7 +108,7 @@ def run_refresh(
         registry = VersionRegistry(store.engine, store.url)
         sizes = _segment_sizes(registry)
         decision = decide_action(report, policy, sizes)
-        if decision.action in ("alert", "retrain") and (decision.drifted or sizes):
+        if decision.action in ("alert", "retrain"):
             log.warning("segment drift: %s -> %s", decision.reason, decision.action)
         scored = changed = 0
         new_version = None
