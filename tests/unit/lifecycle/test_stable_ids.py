@@ -92,14 +92,17 @@ def test_a_new_segment_far_from_every_old_one_gets_a_fresh_id() -> None:
     assert match.new == (7,) and match.split == {} and match.vanished == ()
 
 
-def test_the_cost_gate_refuses_a_forced_match() -> None:
+def test_the_cost_gate_refuses_a_forced_match_and_keeps_one_exactly_at_it() -> None:
     ids = [f"c{i}" for i in range(200)]
     before = pd.Series([0] * 100 + [1] * 100, index=ids)
-    after = pd.Series([0] * 100 + [1] * 100, index=ids[100:] + ids[:100])  # swapped wholesale
+    # A takes all of 0 and 80 of 1; B the last 20 of 1: Hungarian pairs 0-A and 1-B
+    after = pd.Series([10] * 180 + [11] * 20, index=ids)
     match = match_segments(before, after)
-    assert match.ids == {0: 1, 1: 0}
-    # Jaccard of the only pairs the gate allows is 0: cost 1 > 0.7 when forced onto each other
-    assert float(match.cost.loc[0, 0]) == 1.0
+    assert float(match.cost.loc[1, 11]) == 0.8  # 1 - Jaccard 20/100
+    assert match.kept == {0: 10}  # 1-B costs 0.8 > 0.7: not forced
+    assert (match.ids, match.new, match.vanished) == ({10: 0, 11: 2}, (2,), (1,))
+    at_gate = match_segments(before, after, rules=Matching(max_cost=0.8))
+    assert at_gate.kept == {0: 10, 1: 11} and at_gate.vanished == ()
 
 
 def test_bad_assignments_are_refused() -> None:
