@@ -31,6 +31,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── ActivationError        an audience or export cannot be built or delivered
     │   ├── RuleError              an audience rule is invalid: the path of the bad node and why
     │   └── ExportError            an export target refused or failed (after its retries)
+    ├── LifecycleError         drift inputs, segment matching or a model version cannot be used
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -165,6 +166,11 @@ class RuleError(ActivationError):
 
 class ExportError(ActivationError):
     """An export target refused the records or stayed unreachable after its retries."""
+
+
+class LifecycleError(CibleError):
+    """Drift detection, stable segment ids or the version registry refused their input (two
+    histograms with different bins, an unknown model version, labels of different customers)."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cible import __version__
+from cible.cli.lifecycle_commands import lifecycle_app
 from cible.cli.progress import RichProgress
 from cible.cli.serve_commands import serve_app
 from cible.cli.stream_commands import stream_app
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(serve_app)  # cible serve, cible keys (cli/serve_commands.py)
 app.add_typer(stream_app)  # cible consume (cli/stream_commands.py)
+app.add_typer(lifecycle_app)  # cible versions (cli/lifecycle_commands.py)
 
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")
