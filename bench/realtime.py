@@ -102,7 +102,7 @@ def _consume(store: Any, queue: str, count: int, as_of: Any) -> tuple[float, lis
     from cible.stream.consumer import run_consumer
     from cible.stream.rabbitmq import RabbitMQBus
 
-    bus = RabbitMQBus(DEFAULT_URL, queue=queue, output=queue + ".segments", prefetch=500)
+    bus = RabbitMQBus(DEFAULT_URL, queue=queue, output=queue + ".segments", prefetch=1000)
     stop = threading.Event()
     seen = {"n": 0}
     latencies: list[float] = []

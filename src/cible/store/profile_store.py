@@ -121,7 +121,7 @@ class ProfileStore:
             apply.lock_profiles(conn, touched)
             apply.write_deltas(conn, deltas)
             feats = profiles.refresh(conn, touched, at, now)
-            changes = []
+            changes, notes = [], []
             model = self._current(conn)
             if model is not None:
                 version, scorer, names = model
@@ -133,12 +133,15 @@ class ProfileStore:
                     names=names,
                     at=now,
                     causes=causes,
+                    outbox=False,
                 )
+                notes = memberships.write_outbox(conn, changes, names)
         return ApplyResult(
             applied=len(claimed),
             duplicates=len(events) - len(claimed),
             changes=changes,
             applied_event_ids=tuple(e.event_id for e in claimed),
+            notifications=tuple(notes),
         )
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:

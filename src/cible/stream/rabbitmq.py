@@ -1,6 +1,6 @@
 """RabbitMQ through pika (the official Python client, blocking connection).
 
-A durable queue of persistent messages; manual acknowledgements with a prefetch of one batch and
+A durable queue of persistent messages; manual acknowledgements with a prefetch of two batches and
 one ``basic_ack(multiple=True)`` of the batch after the store commit; a second, transactional
 channel publishes notifications and dead letters (``<queue>.dead``, reason in the headers): a page
 of notifications is one ``tx.commit``, which RabbitMQ answers once the persistent messages are on
@@ -35,7 +35,7 @@ class RabbitMQBus:
         *,
         queue: str = DEFAULT_QUEUE,
         output: str | None = DEFAULT_OUTPUT,
-        prefetch: int = 500,
+        prefetch: int = 1000,
     ) -> None:
         pika = _pika()
         self.url, self.queue, self.output = mask(url), queue, output
@@ -74,12 +74,17 @@ class RabbitMQBus:
         )
 
     def receive(self, max_count: int, max_wait_s: float) -> list[Message]:
+        """Up to ``max_count`` messages: wait at most ``max_wait_s`` for the first one, then
+        take what the broker has already sent (no further wait). A backlog gives full batches
+        (the prefetch keeps the next batch in the socket while one is applied); a slow stream
+        gives small batches at once, so that an event waits for no batch to fill."""
         deadline = Deadline(max_wait_s)
         try:
             while len(self._buffer) < max_count:
-                left = deadline.left()
+                before = len(self._buffer)
+                left = 0.0 if before else deadline.left()
                 self._connection.process_data_events(time_limit=left)
-                if left <= 0:
+                if len(self._buffer) == before and (before or left <= 0):
                     break
         except self._errors as e:
             raise BusError(f"RabbitMQ at {self.url}, queue '{self.queue}': {e!r}") from e
