@@ -152,23 +152,13 @@ class ProfileStore:
 
     # -- reads ----------------------------------------------------------------------------
     def get_profile(self, customer_id: str) -> Profile | None:
+        """The profile of ``customer_id`` (or of the golden id it was merged into): ONE query,
+        one row per history entry (see :func:`_profile_query`)."""
         with self._read() as conn:
-            alias = conn.execute(
-                sa.select(t.customer_aliases.c.customer_id).where(
-                    t.customer_aliases.c.record_id == customer_id
-                )
-            ).scalar()
-            cid = alias or customer_id
-            row = conn.execute(sa.select(t.profiles).where(t.profiles.c.customer_id == cid)).first()
-            known = (
-                row is not None
-                or conn.execute(
-                    sa.select(t.customers.c.customer_id).where(t.customers.c.customer_id == cid)
-                ).first()
-            )
-            if not known:
-                return None
-            return _profile(conn, cid, row)
+            rows = conn.execute(_profile_query(customer_id)).all()
+        if not rows or (rows[0].pid is None and not rows[0].known):
+            return None
+        return _profile(rows)
 
     def memberships(self) -> dict[str, int]:
         """Every customer's current segment id (bulk read, for publish reports and tests)."""
@@ -325,43 +315,75 @@ def _decode_cursor(cursor: str) -> str:
         raise ValueError(f"cursor {cursor!r} is not one this store returned") from e
 
 
-def _profile(conn: Connection, cid: str, row: Any) -> Profile:
-    m = t.memberships.c
-    h = t.membership_history.c
-    current = conn.execute(
-        sa.select(m.segment_id, m.model_version).where(m.customer_id == cid)
-    ).first()
-    names = _names(conn)
-    history = [
-        {
-            "segment_id": int(r.segment_id),
-            "segment_name": names.get((int(r.model_version), int(r.segment_id)), ""),
-            "model_version": int(r.model_version),
-            "valid_from": r.valid_from,
-            "valid_to": r.valid_to,
-        }
-        for r in conn.execute(
-            sa.select(h.segment_id, h.model_version, h.valid_from, h.valid_to)
-            .where(h.customer_id == cid)
-            .order_by(h.valid_from, h.id)
+def _profile_query(customer_id: str) -> Any:
+    """The id resolved through the aliases, left-joined to its profile row, current membership
+    and history (each with its segment's name), one row per history entry, oldest first."""
+    a, p, c, m, h = (
+        x.c
+        for x in (t.customer_aliases, t.profiles, t.customers, t.memberships, t.membership_history)
+    )
+    alias = sa.select(a.customer_id).where(a.record_id == customer_id).scalar_subquery()
+    key = sa.select(sa.func.coalesce(alias, customer_id).label("cid")).subquery("k")
+    known = sa.select(c.customer_id).where(c.customer_id == key.c.cid).exists()
+    now_seg, was_seg = t.segments.alias("now_seg"), t.segments.alias("was_seg")
+    return (
+        sa.select(
+            key.c.cid,
+            p.customer_id.label("pid"),
+            p.features,
+            p.aggregates,
+            p.updated_at,
+            known.label("known"),
+            m.segment_id,
+            m.model_version,
+            now_seg.c.name.label("segment_name"),
+            h.segment_id.label("h_segment"),
+            h.model_version.label("h_version"),
+            h.valid_from,
+            h.valid_to,
+            was_seg.c.name.label("h_name"),
         )
-    ]
-    seg = (int(current.segment_id), int(current.model_version)) if current else None
-    return Profile(
-        customer_id=cid,
-        features=dict(row.features) if row is not None and row.features else {},
-        aggregates=dict(row.aggregates) if row is not None and row.aggregates else {},
-        segment_id=seg[0] if seg else None,
-        segment_name=names.get((seg[1], seg[0])) if seg else None,
-        model_version=seg[1] if seg else None,
-        updated_at=row.updated_at if row is not None else None,
-        history=history,
+        .select_from(key)
+        .outerjoin(t.profiles, p.customer_id == key.c.cid)
+        .outerjoin(t.memberships, m.customer_id == key.c.cid)
+        .outerjoin(
+            now_seg,
+            sa.and_(
+                now_seg.c.model_version == m.model_version, now_seg.c.segment_id == m.segment_id
+            ),
+        )
+        .outerjoin(t.membership_history, h.customer_id == key.c.cid)
+        .outerjoin(
+            was_seg,
+            sa.and_(
+                was_seg.c.model_version == h.model_version, was_seg.c.segment_id == h.segment_id
+            ),
+        )
+        .order_by(h.valid_from, h.id)
     )
 
 
-def _names(conn: Connection) -> dict[tuple[int, int], str]:
-    s = t.segments.c
-    return {
-        (int(v), int(i)): n
-        for v, i, n in conn.execute(sa.select(s.model_version, s.segment_id, s.name))
-    }
+def _profile(rows: Sequence[Any]) -> Profile:
+    row = rows[0]
+    history = [
+        {
+            "segment_id": int(r.h_segment),
+            "segment_name": r.h_name or "",
+            "model_version": int(r.h_version),
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+        }
+        for r in rows
+        if r.h_segment is not None
+    ]
+    has_segment = row.segment_id is not None
+    return Profile(
+        customer_id=row.cid,
+        features=dict(row.features) if row.features else {},
+        aggregates=dict(row.aggregates) if row.aggregates else {},
+        segment_id=int(row.segment_id) if has_segment else None,
+        segment_name=row.segment_name if has_segment else None,
+        model_version=int(row.model_version) if has_segment else None,
+        updated_at=row.updated_at,
+        history=history,
+    )
