@@ -70,10 +70,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        log.info("service started on store %s (%s)", opened.url, settings.environment)
+        feed = service.follow_store_changes()
+        log.info(
+            "service started on store %s (%s), profile change feed %s",
+            opened.url,
+            settings.environment,
+            "on" if feed else "off",
+        )
         try:
             yield
         finally:
+            service.close()
             if owned:
                 opened.close()
 

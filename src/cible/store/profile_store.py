@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cible.store import apply, bulk, customers, keys, memberships
+from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
 from cible.store import tables as t
 from cible.store.aggregates import as_of_midnight, live_as_of
@@ -136,6 +137,7 @@ class ProfileStore:
                     outbox=False,
                 )
                 notes = memberships.write_outbox(conn, changes, names)
+            changes_feed.announce(conn, touched)
         return ApplyResult(
             applied=len(claimed),
             duplicates=len(events) - len(claimed),
@@ -148,6 +150,7 @@ class ProfileStore:
         if not records:
             return 0
         with self._write() as conn:
+            changes_feed.announce(conn, sorted({r.customer_id for r in records}))
             return customers.upsert(conn, records, _now())
 
     # -- reads ----------------------------------------------------------------------------
@@ -159,6 +162,15 @@ class ProfileStore:
         if not rows or (rows[0].pid is None and not rows[0].known):
             return None
         return _profile(rows)
+
+    def listen_profile_changes(
+        self, on_change: Callable[[list[str]], None], on_reset: Callable[[], None]
+    ) -> changes_feed.ChangeListener | None:
+        """On PostgreSQL, a started listener calling ``on_change(customer ids)`` after each
+        commit that changed profiles (any process); None on SQLite (no such channel)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return changes_feed.ChangeListener(self.engine, on_change, on_reset).start()
 
     def memberships(self) -> dict[str, int]:
         """Every customer's current segment id (bulk read, for publish reports and tests)."""
@@ -217,17 +229,20 @@ class ProfileStore:
         the stored features. ``profiles`` is accepted for the contract and unused: profiles
         come from the stored aggregates (see :mod:`cible.store.bulk`). Returns the version."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.publish(conn, model, memberships=memberships, cible_version=cible_version)
 
     def load_history(self, **rows: Any) -> dict[str, int]:
         """Bulk load of a batch run (see :func:`cible.store.bulk.load_history`), one transaction."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.load_history(conn, **rows)
 
     def refresh_profiles(self, as_of: datetime, customer_ids: Sequence[str] = ()) -> int:
         """Recompute the stored features of every customer (or of ``customer_ids``) at
         ``as_of``; returns how many."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.refresh_all(conn, as_of, customer_ids)
 
     def current_model(self) -> ScoringModel | None:
