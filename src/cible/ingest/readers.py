@@ -79,6 +79,10 @@ class RawSource:
     def n_read(self) -> int:
         return self.table.num_rows + len(self.malformed)
 
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table.schema
+
 
 def resolve_format(path: Path, declared: str) -> str:
     if declared != "auto":
