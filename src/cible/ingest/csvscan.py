@@ -136,9 +136,9 @@ def scan_special(
             opened = opened or p
             if nxt >= len(special) or special[nxt] - first + 1 > max_record_lines:
                 break
-            stop = special[nxt]
-            raw = "\n".join([raw, *(line(i) for i in range(last + 1, stop + 1))])
-            last, nxt = stop, nxt + 1
+            joined = special[nxt]
+            raw = "\n".join([raw, *(line(i) for i in range(last + 1, joined + 1))])
+            last, nxt = joined, nxt + 1
         first_text = line(first).removesuffix("\r")
         if opened is not None and (p.status != "ok" or len(p.fields) != expected):
             if last == first and p.status in ("stray", "after_quote"):
