@@ -16,7 +16,7 @@ from pydantic import Field
 
 from cible.config.base import _Strict
 
-MEMORY_SHARE = 8  # the default memory limit is one eighth of physical memory ...
+MEMORY_SHARE = 16  # the default memory limit is 1/16 of physical memory (per DuckDB database) ...
 MIN_MEMORY = 512 * 2**20  # ... and at least 512 MiB
 BYTES_PER_CHUNK_ROW = 8192  # the chunk's share of the memory limit, per record
 MIN_CHUNK_ROWS, MAX_CHUNK_ROWS = 10_000, 1_000_000
@@ -42,7 +42,7 @@ def parse_size(text: str) -> int:
 
 
 def default_memory_limit(physical: int | None = None) -> str:
-    """One eighth of physical memory, at least 512 MiB, in DuckDB's notation (``'3072MiB'``)."""
+    """1/16 of physical memory, at least 512 MiB, in DuckDB's notation (``'1536MiB'``)."""
     total = physical_memory() if physical is None else physical
     return f"{max(total // MEMORY_SHARE, MIN_MEMORY) // 2**20}MiB"
 

@@ -142,11 +142,9 @@ def _csv_chunks(
         else:
             first = -1
         _, names, delimiter = header
-        stop = len(lines) if eof else min(len(lines), first + 1 + chunk_rows)
+        stop = min(len(lines), first + 1 + chunk_rows)
         local = {i - line0: why for i, why in undecodable.items()}
-        scan = read_body(
-            buf, lines, first, names, delimiter, source.max_record_lines, local, stop
-        )
+        scan = read_body(buf, lines, first, names, delimiter, source.max_record_lines, local, stop)
         table, malformed = csv_rows(scan, row0, line0)
         row0 += table.num_rows + len(malformed)
         yield RawSource(

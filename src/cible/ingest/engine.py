@@ -80,9 +80,7 @@ class StagedRows:
     def batches(self, rows: int) -> pa.RecordBatchReader:
         """The rows, in source order, as a stream of record batches of at most ``rows`` rows."""
         reader = self.con.sql(self.sql).to_arrow_reader(rows)
-        return pa.RecordBatchReader.from_batches(
-            self.schema, (b.cast(self.schema) for b in reader)
-        )
+        return pa.RecordBatchReader.from_batches(self.schema, (b.cast(self.schema) for b in reader))
 
     def to_table(self) -> pa.Table:
         return self.con.sql(self.sql).to_arrow_table().cast(self.schema)

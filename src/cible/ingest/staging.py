@@ -107,13 +107,13 @@ class _Segments:
 class Staging:
     """The staging database of one run (a context manager: the files go when it closes)."""
 
-    def __init__(
-        self, memory_limit: str, chunk_rows: int, directory: Path | None = None
-    ) -> None:
+    def __init__(self, memory_limit: str, chunk_rows: int, directory: Path | None = None) -> None:
         self.memory_limit = memory_limit
         self.chunk_rows = chunk_rows
         self._dir = Path(tempfile.mkdtemp(prefix="cible-staging-", dir=directory))
-        self.con = duckdb.connect(str(self._dir / "staging.duckdb"))
+        # in memory, but spilled to the temporary directory beyond the limit: no write-ahead log
+        # nor checkpoint for rows that live only as long as the run
+        self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET memory_limit = {lit(memory_limit)}")
         self.con.execute(f"SET temp_directory = {lit(str(self._dir / 'spill'))}")
         self.con.execute("SET preserve_insertion_order = false")

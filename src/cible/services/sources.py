@@ -35,9 +35,7 @@ def mapped_sources(
                 rate = n / max(time.perf_counter() - t0, 1e-9)
                 progress.note(f"{n:,} rows, {rate:,.0f} rows/s")
 
-            result = staging.map(
-                source, path, config.standardize, quality, progress.advance, rows
-            )
+            result = staging.map(source, path, config.standardize, quality, progress.advance, rows)
             seconds = max(time.perf_counter() - t0, 1e-9)
             results.append(result)
             progress.done(f"{result.read:,} rows, {result.read / seconds:,.0f} rows/s")

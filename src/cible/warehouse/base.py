@@ -245,7 +245,12 @@ class Warehouse(ArrowReader):
         return LoadCounts(inserted=new, already_present=data.num_rows - new)
 
     def _load_stream(
-        self, table: str, rows: pa.RecordBatchReader, n_rows: int, key: tuple[str, ...], replace: bool
+        self,
+        table: str,
+        rows: pa.RecordBatchReader,
+        n_rows: int,
+        key: tuple[str, ...],
+        replace: bool,
     ) -> LoadCounts:
         """Load a stream of ``n_rows`` rows batch by batch (a backend that can scan an Arrow
         stream in one statement overrides this)."""
@@ -254,7 +259,9 @@ class Warehouse(ArrowReader):
             inserted += self._load_new(table, pa.Table.from_batches([batch]), key, replace).inserted
         return LoadCounts(inserted=inserted, already_present=n_rows - inserted)
 
-    def load_rows(self, kind: str, rows: pa.Table | pa.RecordBatchReader, n_rows: int) -> LoadCounts:
+    def load_rows(
+        self, kind: str, rows: pa.Table | pa.RecordBatchReader, n_rows: int
+    ) -> LoadCounts:
         """Load canonical rows of a source of ``kind`` (customers are upserted, events appended
         when new), from a table or a stream of record batches of ``n_rows`` rows."""
         table, key, replace = (

@@ -64,7 +64,12 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"DuckDB query failed: {e}") from e
 
     def _load_stream(
-        self, table: str, rows: pa.RecordBatchReader, n_rows: int, key: tuple[str, ...], replace: bool
+        self,
+        table: str,
+        rows: pa.RecordBatchReader,
+        n_rows: int,
+        key: tuple[str, ...],
+        replace: bool,
     ) -> LoadCounts:
         """One ``INSERT`` scanning the whole stream (DuckDB reads Arrow streams); the new rows
         are the growth of the table."""
