@@ -57,9 +57,6 @@ from cible.config.warehouse import (
 )
 
 __all__ = [
-    "IngestConfig",
-    "default_chunk_rows",
-    "default_memory_limit",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_LOST_RATE",
     "DEFAULT_POSTGRESQL_URL",
@@ -76,6 +73,7 @@ __all__ = [
     "FeaturePrep",
     "FieldMapping",
     "GatesConfig",
+    "IngestConfig",
     "MapsConfig",
     "MatchingConfig",
     "OnInvalid",
@@ -97,6 +95,8 @@ __all__ = [
     "TrainingSpec",
     "ValidationConfig",
     "WarehouseConfig",
+    "default_chunk_rows",
+    "default_memory_limit",
     "load_config",
     "load_matching_config",
     "parse_config",

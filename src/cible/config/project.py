@@ -14,10 +14,10 @@ from pydantic import (
 from cible.config.base import _Strict
 from cible.config.files import read_yaml
 from cible.config.identity import DedupConfig
+from cible.config.ingest import IngestConfig, default_memory_limit
 from cible.config.predict import PredictConfig
 from cible.config.quality import QualityConfig, StandardizeConfig
 from cible.config.segmentation import SegmentationConfig
-from cible.config.ingest import IngestConfig, default_memory_limit
 from cible.config.sources import SourceConfig
 from cible.config.warehouse import DuckDBWarehouseConfig, WarehouseConfig
 from cible.exceptions import ConfigError

@@ -175,7 +175,7 @@ def test_json_lines_whose_types_change_between_chunks(tmp_path: Path) -> None:
 def test_a_source_with_no_record_is_refused_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text(HEAD, encoding="utf-8")
-    with pytest.raises(EmptySourceError, match="orders.csv has no data rows"):
+    with pytest.raises(EmptySourceError, match=r"orders\.csv has no data rows"):
         _staged(path, _source(path), 2)
 
 
