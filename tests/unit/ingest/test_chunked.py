@@ -203,3 +203,52 @@ def test_chunked_ingestion_is_idempotent_and_balanced(
     assert first.sources[0].inserted == first.sources[0].accepted > 0
     assert second.sources[0].inserted == 0
     assert second.sources[0].already_present == first.sources[0].accepted
+
+
+def test_the_fallback_encoding_is_chosen_from_the_whole_file(tmp_path: Path) -> None:
+    """cp1252 lines far apart (in different chunks): the fallback chosen from all four, the same
+    counts and the same values as the file read whole."""
+    path = tmp_path / "orders.csv"
+    body = [HEAD.encode()]
+    for i in range(1, 41):
+        note = "café crème".encode("cp1252") if i % 9 == 0 else "déjà vu".encode()
+        body.append(f"O{i},C{i % 5},2025-01-02 10:00:00,1,2.5,done,".encode() + note + b"\n")
+    path.write_bytes(b"".join(body))
+    source = _source(path)
+    whole_raw = read_source(path, source)
+    fallback = whole_raw.fallback_encoding
+    assert (whole_raw.encoding, whole_raw.fallback_lines) == ("utf-8", 4)
+    assert fallback is not None  # which one is charset-normalizer's call on such short lines
+    chunks = list(read_chunks(path, source, 3))
+    assert {(c.encoding, c.fallback_encoding, c.fallback_lines) for c in chunks} == {
+        ("utf-8", fallback, 4)
+    }
+    whole = map_source(source, whole_raw)
+    chunked, accepted = _staged(path, source, 3)
+    _same(whole, chunked, accepted)
+    assert chunked.fallback_lines == 4
+    assert (
+        accepted.column("properties").to_pylist() == whole.accepted.column("properties").to_pylist()
+    )
+
+
+def test_parquet_in_record_batches_is_the_file_read_whole(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "orders.parquet"
+    table = pa.table(
+        {
+            "order_id": [f"O{i}" for i in range(1, 21)] + ["O3"],
+            "customer_id": [f"C{i % 4}" for i in range(1, 22)],
+            "order_date": ["2025-01-02 10:00:00"] * 21,
+            "qty": ["1"] * 21,
+            "price": ["2.5"] * 20 + ["0"],
+            "status": ["done"] * 21,
+        }
+    )
+    pq.write_table(table, path, row_group_size=4)
+    source = _source(path)
+    whole = map_source(source, read_source(path, source))
+    assert whole.rule_counts == {"duplicate_key:event_id": 1, "zero_price": 1}
+    chunked, accepted = _staged(path, source, 3)
+    _same(whole, chunked, accepted)
