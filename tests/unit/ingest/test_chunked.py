@@ -242,7 +242,7 @@ def test_parquet_in_record_batches_is_the_file_read_whole(tmp_path: Path) -> Non
             "customer_id": [f"C{i % 4}" for i in range(1, 22)],
             "order_date": ["2025-01-02 10:00:00"] * 21,
             "qty": ["1"] * 21,
-            "price": ["2.5"] * 20 + ["0"],
+            "price": ["2.5"] * 19 + ["0", "2.5"],
             "status": ["done"] * 21,
         }
     )
