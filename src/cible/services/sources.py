@@ -40,17 +40,3 @@ def mapped_sources(
             results.append(result)
             progress.done(f"{result.read:,} rows, {result.read / seconds:,.0f} rows/s")
         yield results
-
-
-def map_all(
-    config: CibleConfig, progress: Progress, quality: QualityOptions | None = None
-) -> list[SourceResult]:
-    """:func:`mapped_sources` with the accepted rows read into memory (small sources, tests)."""
-    with mapped_sources(config, progress, quality) as results:
-        return [_in_memory(r) for r in results]
-
-
-def _in_memory(result: SourceResult) -> SourceResult:
-    from dataclasses import replace
-
-    return replace(result, accepted=result.accepted_table())
