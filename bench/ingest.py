@@ -74,13 +74,13 @@ def _child(code: str, *args: str) -> tuple[float, float, dict[str, object]]:
     wrapper = (
         "import resource, subprocess, sys\n"
         "p = subprocess.run([sys.executable, '-c', sys.argv[1], *sys.argv[2:]], check=True,"
-        " capture_output=True, text=True)\n"
+        " stdout=subprocess.PIPE, text=True)\n"
         "print(p.stdout.strip().splitlines()[-1])\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", wrapper, code, *args], check=True, capture_output=True, text=True
+    done = subprocess.run(  # the engine's errors go to the terminal (stderr is not captured)
+        [sys.executable, "-c", wrapper, code, *args], check=True, stdout=subprocess.PIPE, text=True
     )
     seconds = time.perf_counter() - t0
     result, peak_kib = done.stdout.strip().splitlines()[-2:]
