@@ -7,7 +7,7 @@ The shared SQL of :mod:`cible.warehouse.base` is written in DuckDB's dialect, so
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -78,7 +78,10 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.execute(_insert_sql(table, "__load_stream", rows.schema.names, key, replace))
         finally:
-            self._con.unregister("__load_stream")
+            # after a failed statement the transaction is aborted and refuses even this: the
+            # error that aborted it is the one to report
+            with suppress(duckdb.Error):
+                self._con.unregister("__load_stream")
         inserted = int(self.scalar(f"SELECT count(*) FROM {table}") or 0) - before
         return LoadCounts(inserted=inserted, already_present=n_rows - inserted)
 

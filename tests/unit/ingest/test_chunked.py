@@ -252,3 +252,18 @@ def test_parquet_in_record_batches_is_the_file_read_whole(tmp_path: Path) -> Non
     assert whole.rule_counts == {"duplicate_key:event_id": 1, "zero_price": 1}
     chunked, accepted = _staged(path, source, 3)
     _same(whole, chunked, accepted)
+
+
+def test_a_failed_streamed_load_reports_its_own_error_and_loads_nothing(tmp_path: Path) -> None:
+    """An ``INSERT`` that fails inside the run's transaction (here a column the table lacks)
+    is the error raised, not the aborted transaction's refusal to clean up; nothing is loaded."""
+    from cible.exceptions import WarehouseError
+
+    schema = pa.schema([("event_id", pa.string()), ("no_such_column", pa.string())])
+    rows = pa.RecordBatchReader.from_batches(
+        schema, [pa.record_batch([["E1"], ["x"]], schema=schema)]
+    )
+    with DuckDBWarehouse(tmp_path / "wh.duckdb") as wh:
+        with pytest.raises(WarehouseError, match="no_such_column"), wh.transaction():
+            wh.load_rows("events", rows, 1)
+        assert wh.count("events") == 0
