@@ -1,4 +1,4 @@
-"""Staging: every source read chunk by chunk into a DuckDB database on disk, mapped there.
+"""Staging: every source read chunk by chunk into a DuckDB database that spills to disk.
 
 Memory stays bounded by the chunk (``ingest.chunk_rows``) and DuckDB's ``memory_limit``
 (``warehouse.memory_limit``; DuckDB spills to its temporary directory beyond it), not by the
@@ -16,7 +16,9 @@ size of the file:
    (:class:`~cible.ingest.engine.StagedRows`) until they are loaded; the quarantine (the damage
    only) is read into memory.
 
-The staging database lives in a temporary directory removed when :class:`Staging` closes.
+The database is in memory up to the limit (no write-ahead log nor checkpoint for rows that live
+only as long as the run); its spill files go to a temporary directory removed when
+:class:`Staging` closes.
 """
 
 from __future__ import annotations
