@@ -56,11 +56,8 @@ def resolve(conn: Connection, customer_ids: Sequence[str]) -> list[str]:
     a = t.customer_aliases.c
     alias: dict[str, str] = {}
     for part in chunks(sorted(set(customer_ids))):
-        alias.update(
-            conn.execute(
-                sa.select(a.record_id, a.customer_id).where(a.record_id.in_(part))
-            ).tuples()
-        )
+        rows = conn.execute(sa.select(a.record_id, a.customer_id).where(a.record_id.in_(part)))
+        alias.update((str(r), str(c)) for r, c in rows)
     return sorted({alias.get(c, c) for c in customer_ids})
 
 
