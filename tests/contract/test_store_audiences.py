@@ -86,6 +86,18 @@ def test_marked_notifications_are_no_longer_pending(store: ProfileStore) -> None
     assert notes[0].to_json().startswith(b'{"id":')
 
 
+def test_erasure_removes_the_live_audience_rows(store: ProfileStore) -> None:
+    from cible.store.exports import erase_customer
+
+    _buy(store, "1", "A", "150")
+    _buy(store, "2", "B", "150")
+    store.update_audiences(["A", "B"], by_monetary, CHANNELS, NOW)
+    erased = erase_customer(store.engine, ["A"])
+    assert (erased["audience_members"], erased["audience_notifications"]) == (1, 2)
+    assert store.audience_members() == {"big": frozenset({"B"})}
+    assert {n.customer_id for n in store.pending_audience_notifications()} == {"B"}
+
+
 def test_the_migration_downgrades_and_upgrades_again(store: ProfileStore) -> None:
     from alembic import command
     from alembic.config import Config
