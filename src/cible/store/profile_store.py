@@ -12,13 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import apply, bulk, customers, keys, memberships
+from cible.store import apply, bulk, customers, keys, live_audiences, memberships
 from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
 from cible.store import tables as t
 from cible.store.aggregates import as_of_midnight, live_as_of
 from cible.store.db import make_engine, mask_url, upgrade
 from cible.store.errors import StoreError
+from cible.store.live_audiences import AudienceNotification
 from cible.store.model import ScoringModel, load_model
 from cible.store.values import (
     ApplyResult,
@@ -300,6 +301,41 @@ class ProfileStore:
                     .where(n.id.in_(part), n.sent_at.is_(None))
                     .values(sent_at=_now())
                 )
+
+    # -- live audiences -------------------------------------------------------------------
+    def update_audiences(
+        self,
+        customer_ids: Sequence[str],
+        audiences_of: Callable[[Profile], Sequence[str]],
+        channels: Mapping[str, Sequence[str]],
+        now: datetime,
+    ) -> list[AudienceNotification]:
+        """In ONE transaction: read the profiles of ``customer_ids`` (aliases resolved, one
+        query per 5,000, rows locked), ask ``audiences_of(profile)`` which audiences each is in
+        now, diff with the stored members, write the new state and one outbox row per channel
+        (``channels``: audience -> its channels) of each audience entered or left. Idempotent:
+        the same profiles at the same ``now`` write nothing the second time."""
+        if not customer_ids:
+            return []
+        with self._write() as conn:
+            ids = live_audiences.resolve(conn, customer_ids)
+            found = live_audiences.profiles(conn, ids)
+            wanted = {c: list(audiences_of(found[c])) if c in found else [] for c in ids}
+            return live_audiences.update(conn, wanted, channels, now)
+
+    def audience_members(self) -> dict[str, frozenset[str]]:
+        """Every audience's members as the stream path last computed them."""
+        with self._read() as conn:
+            return live_audiences.members(conn)
+
+    def pending_audience_notifications(self, limit: int = 1000) -> list[AudienceNotification]:
+        with self._read() as conn:
+            return live_audiences.pending(conn, limit)
+
+    def mark_audience_notified(self, ids: Sequence[int]) -> None:
+        if ids:
+            with self._write() as conn:
+                live_audiences.mark_sent(conn, ids, _now())
 
     # -- API keys -------------------------------------------------------------------------
     def create_api_key(self, scopes: Sequence[str], *, name: str = "") -> str:
