@@ -220,6 +220,7 @@ def test_store() -> None:
     assert sorted(cible.store.__all__) == [
         "Aggregates",
         "ApplyResult",
+        "AudienceNotification",
         "CustomerRecord",
         "InvalidEvent",
         "LiveEvent",
