@@ -18,7 +18,9 @@ Figures: ``events`` sent; ``lost``: events sent whose id is not among the store'
 events; ``duplicated``: streamed customers whose profile differs from the batch recompute of
 the same events at the same as_of (an event applied twice, or lost, shows there);
 ``rss_growth_mb``: the largest growth of a consumer's resident memory between 20 s after its
-start and its stop; ``achieved_rate_per_s``: what the producer managed. Baseline in the same run:
+start and its stop; ``achieved_rate_per_s``: what the producer managed; ``drained_s`` and
+``consumed_per_s``: from the producer's start to the last consumer's idle exit (when the
+consumers cannot keep up with ``--rate``, the queue grows and is drained at the end). Baseline in the same run:
 a bare pika consumer acknowledging the same persistent messages in batches of 500
 (``bare_rabbitmq_events_per_s``, from bench/realtime.py). The last line printed is::
 
@@ -200,11 +202,13 @@ def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     try:
         publish_events(DEFAULT_URL, queue, [])  # declare the queue before the consumer starts
         producer.start()
+        t0 = time.monotonic()
         pg_at = args.minutes * 30 if args.restart_postgresql else 0.0
         sup = supervise(
             consumer_args, schema, folder / "consumer.log", producer, args.restart_every * 60, pg_at
         )
         producer.join()
+        drained_s = time.monotonic() - t0
         store = ProfileStore.open(url, schema=schema)
         try:
             lost, differing = check(store, world)
@@ -224,6 +228,8 @@ def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "rss_max_mb": max((mb for r in sup.runs for _, mb in r.samples), default=None),
         "rate_per_s": args.rate,
         "achieved_rate_per_s": len(world.messages) / seconds.value if seconds.value else None,
+        "drained_s": drained_s,
+        "consumed_per_s": len(world.messages) / drained_s,
         "store": args.store,
         "consumer_restarts": sup.planned_restarts,
         "crash_restarts": sup.crash_restarts,
