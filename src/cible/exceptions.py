@@ -20,6 +20,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
     ├── DedupError             records cannot be matched (missing column, repeated record id)
+    │   └── GuardError             a resolution refused by a guard (giant entity, degenerate EM)
     ├── IdentityResolutionError  golden records cannot be built or undone (ids, clusters, pairs)
     │   └── ReviewFileError        a reviewed calibration sample lacks a column or has a bad label
     ├── CLVError               the lifetime-value models cannot be fitted or applied to the data
@@ -30,6 +31,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     ├── ActivationError        an audience or export cannot be built or delivered
     │   ├── RuleError              an audience rule is invalid: the path of the bad node and why
     │   └── ExportError            an export target refused or failed (after its retries)
+    ├── LifecycleError         drift inputs, segment matching or a model version cannot be used
     └── OptionalDependencyError  an extra is needed: the message says which one to install
 
 Messages say what was wrong and what is allowed, e.g.
@@ -118,6 +120,11 @@ class DedupError(CibleError):
     """Records cannot be de-duplicated as configured."""
 
 
+class GuardError(DedupError):
+    """A resolution is refused by ``dedup.guards``: one entity holds too many of the records, or
+    the Fellegi-Sunter model trained by EM tells matches from non-matches by nothing."""
+
+
 class IdentityResolutionError(CibleError):
     """Records, clusters and matching pairs cannot be resolved into golden records (or undone)."""
 
@@ -159,6 +166,11 @@ class RuleError(ActivationError):
 
 class ExportError(ActivationError):
     """An export target refused the records or stayed unreachable after its retries."""
+
+
+class LifecycleError(CibleError):
+    """Drift detection, stable segment ids or the version registry refused their input (two
+    histograms with different bins, an unknown model version, labels of different customers)."""
 
 
 class OptionalDependencyError(CibleError, ImportError):

@@ -26,6 +26,7 @@ DOMAIN = (
     "reporting",
     "synth",
     "activation",
+    "lifecycle",
 )
 DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
 FRONTS = ("typer", "rich", "fastapi", "uvicorn")

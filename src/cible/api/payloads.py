@@ -105,6 +105,8 @@ class CustomerIn(_In):
     city: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=20)
     country: str | None = Field(default=None, max_length=100)
+    organisation: str | None = Field(default=None, max_length=300)
+    address_line: str | None = Field(default=None, max_length=300)
     created_at: datetime | None = None
     consent_email: bool | None = None
     consent_sms: bool | None = None

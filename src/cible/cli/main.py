@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cible import __version__
+from cible.cli.lifecycle_commands import lifecycle_app
 from cible.cli.progress import RichProgress
 from cible.cli.serve_commands import serve_app
 from cible.cli.stream_commands import stream_app
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(serve_app)  # cible serve, cible keys (cli/serve_commands.py)
 app.add_typer(stream_app)  # cible consume (cli/stream_commands.py)
+app.add_typer(lifecycle_app)  # cible versions (cli/lifecycle_commands.py)
 
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Folder for results (created if absent).")
@@ -231,7 +233,8 @@ def dedup_cmd(
         ),
     ] = False,
 ) -> None:
-    """Find duplicate customers and merge them: clusters.csv, golden.csv, merge_log.csv."""
+    """Find duplicate records and merge them: clusters.csv (+ golden.csv, merge_log.csv for
+    ingested customers). With dedup.input in the config, a plain table is deduplicated."""
     from cible.config import load_config
     from cible.services.identity import run_dedup
 
@@ -240,25 +243,46 @@ def dedup_cmd(
         cfg = load_config(config)
         with RichProgress(console) as bar:
             result = run_dedup(cfg, out, bar, incremental=incremental)
-    _print_ingest(console, result.ingest.as_dict())
+    if result.ingest is not None:
+        _print_ingest(console, result.ingest.as_dict())
     _print_identity(console, result.outcome.summary(), result.out_dir)
 
 
+_CUSTOMER_LABELS = {
+    "records": "customer records",
+    "entities": "customers after merging",
+    "merged_entities": "customers with merged records",
+    "records_merged_away": "records merged away",
+    "events_rekeyed": "events re-keyed",
+}
+_TABLE_LABELS = {
+    "records": "records",
+    "entities": "entities after merging",
+    "merged_entities": "entities with merged records",
+    "records_merged_away": "records merged away",
+}
+
+
 def _print_identity(console: Console, summary: dict[str, Any], out_dir: Path) -> None:
-    table = Table(title="Duplicate customers")
+    customers = "events_rekeyed" in summary
+    table = Table(title="Duplicate customers" if customers else "Duplicate records")
     table.add_column("")
     table.add_column("", justify="right")
-    labels = {
-        "records": "customer records",
-        "entities": "customers after merging",
-        "merged_entities": "customers with merged records",
-        "records_merged_away": "records merged away",
-        "events_rekeyed": "events re-keyed",
-    }
-    for key, label in labels.items():
+    for key, label in (_CUSTOMER_LABELS if customers else _TABLE_LABELS).items():
         table.add_row(label, f"{summary[key]:,}")
+    if summary.get("largest_entity") is not None:
+        size = int(summary["largest_entity"])
+        which = summary.get("largest_entity_id")
+        share = (
+            f" ({summary['largest_entity_share']:.2%})" if "largest_entity_share" in summary else ""
+        )
+        name = f"{escape(str(which))}: " if which is not None else ""
+        table.add_row("largest entity", f"{name}{size:,} records{share}")
     console.print(table)
-    console.print(f"Clusters, golden records and merge log in [bold]{escape(str(out_dir))}[/bold]")
+    for finding in summary.get("guard_findings", []):
+        console.print(f"[yellow]warning:[/yellow] {escape(finding['message'])}", soft_wrap=True)
+    what = "Clusters, golden records and merge log" if customers else "Clusters"
+    console.print(f"{what} in [bold]{escape(str(out_dir))}[/bold]")
 
 
 @app.command("undo-merge")
@@ -289,15 +313,28 @@ def calibrate_cmd(
     ],
     out: OutOpt,
     threshold: Annotated[
-        float | None, typer.Option(help="The threshold in use, to compare with.")
+        float | None,
+        typer.Option(help="The threshold in use, to compare with (default: the run's)."),
+    ] = None,
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the `cible dedup` run (identity_pairs.parquet, dedup.json); "
+            "default: the folder of the review sample."
+        ),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="CSV of record_id, entity_id known to be right (adds cluster F1)."),
     ] = None,
 ) -> None:
-    """Measure precision/recall of each match threshold on a labelled review sample."""
-    from cible.services.identity import calibrate_threshold
+    """Measure each match threshold on a labelled review sample: per pair and on entities
+    after transitive closure; suggest the threshold with the best entity-level F1."""
+    from cible.services.calibration import calibrate_threshold
 
     console = _console()
     with _errors(console, out):
-        report = calibrate_threshold(reviewed, out, threshold)
+        report = calibrate_threshold(reviewed, out, threshold, run_dir=run, truth=truth)
     suggested = report["suggested_threshold"]
     where = out.resolve() / "calibration.json"
     if suggested is None:
@@ -305,12 +342,31 @@ def calibrate_cmd(
             f"No threshold can be suggested: no labelled pair. Details in {escape(str(where))}"
         )
         return
-    at = report["at_suggested"]
-    console.print(
-        f"Suggested threshold {suggested:.2f}: precision {_ratio(at['precision'])}, "
-        f"recall {_ratio(at['recall'])} on {report['labelled']:,} labelled pairs. "
-        f"Details in {escape(str(where))}"
+    console.print(_calibration_line("Suggested", report["at_suggested"], report))
+    if report["at_current"] is not None:
+        console.print(_calibration_line("Current", report["at_current"], report))
+    if report["closure_grid"] is None:
+        console.print(
+            "Judged on single pairs only: identity_pairs.parquet of the run was not found "
+            "(give --run)."
+        )
+    console.print(f"Details in {escape(str(where))}")
+
+
+def _calibration_line(what: str, at: dict[str, Any], report: dict[str, Any]) -> str:
+    line = (
+        f"{what} threshold {at['threshold']:.2f}: pairs precision {_ratio(at['precision'])}, "
+        f"recall {_ratio(at['recall'])}"
     )
+    if "closure_f1" in at:
+        line += (
+            f"; entities precision {_ratio(at['closure_precision'])}, recall "
+            f"{_ratio(at['closure_recall'])}, F1 {_ratio(at['closure_f1'])}"
+        )
+    if "pairwise_f1" in at:
+        line += f"; truth pairwise F1 {_ratio(at['pairwise_f1'])}, cluster F1 "
+        line += _ratio(at["cluster_f1"])
+    return f"{line} ({report['labelled']:,} labelled pairs)"
 
 
 def _ratio(value: float | None) -> str:

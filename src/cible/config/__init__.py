@@ -22,6 +22,7 @@ from cible.config.base import (
     SourceKind,
     StandardizerName,
 )
+from cible.config.dedup import DedupInput, GuardsConfig
 from cible.config.identity import DedupConfig
 from cible.config.matching import MatchingConfig, load_matching_config, parse_matching_config
 from cible.config.predict import CLVConfig, PredictConfig, TableConfig, TrainingSpec
@@ -68,10 +69,12 @@ __all__ = [
     "CibleConfig",
     "DateOrder",
     "DedupConfig",
+    "DedupInput",
     "DuckDBWarehouseConfig",
     "FeaturePrep",
     "FieldMapping",
     "GatesConfig",
+    "GuardsConfig",
     "MapsConfig",
     "MatchingConfig",
     "OnInvalid",

@@ -48,8 +48,14 @@ class CibleConfig(_Strict):
 
     @model_validator(mode="after")
     def _unique_sources(self) -> CibleConfig:
-        if not self.sources and (self.predict is None or self.predict.table is None):
-            raise ValueError("sources: at least one source is needed (or predict.table)")
+        tables = (self.predict is not None and self.predict.table is not None) or (
+            self.dedup is not None and self.dedup.input is not None
+        )
+        if not self.sources and not tables:
+            raise ValueError(
+                "sources: at least one source is needed (or a plain table: predict.table, "
+                "dedup.input)"
+            )
         names = [s.name for s in self.sources]
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
@@ -79,7 +85,11 @@ class CibleConfig(_Strict):
 
     def source_path(self, source: SourceConfig) -> Path:
         """The source file, relative paths taken from the config file's folder."""
-        p = source.path.expanduser()
+        return self.resolve_path(source.path)
+
+    def resolve_path(self, path: Path) -> Path:
+        """A file named in the configuration, relative paths taken from the config's folder."""
+        p = path.expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
 
 

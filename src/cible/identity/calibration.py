@@ -7,6 +7,13 @@ are not counted, so it is not the recall over all duplicates. The suggested thre
 F1; ties go to the higher precision, and thresholds that still tie (they give the same
 predictions, a run of the grid between two labelled scores) are resolved by the middle of the
 run, as far as possible from the labelled scores on either side.
+
+With the candidate pairs of the run (``pairs``: ``identity_pairs.parquet``), every threshold is
+also judged on entities after transitive closure (:mod:`~cible.identity.closure_calibration`):
+the labelled pairs by whether their records end in one entity, and, with a ``truth``, pairwise
+and exact-cluster F1 over all records. The suggested threshold then maximises the entity-level F1
+(``pairwise_f1`` with a truth, else ``closure_f1``), the level users judge; the pair-level
+suggestion stays in ``suggested_pair_threshold``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cible.exceptions import ReviewFileError
+from cible.identity.closure_calibration import ClosureGrid
 
 RECALL_NOTE = (
     "recall is relative to the pairs labelled 1 in the review sample; duplicates scored outside "
@@ -51,10 +59,18 @@ class CalibrationReport:
     current_threshold: float | None = None
     note: str = RECALL_NOTE
     score_range: tuple[float, float] = field(default=(math.nan, math.nan))
+    closure: pd.DataFrame | None = None  # one row per threshold, entity-level metrics
+    suggested_pair_threshold: float | None = None
+    basis: str = "pairs"  # what the suggestion maximises: pairs, closure_f1 or pairwise_f1
+    closure_grid: ClosureGrid | None = field(default=None, repr=False)
 
     def at(self, threshold: float) -> dict[str, float | int | None]:
-        """Counts and metrics at ``threshold`` (any value, not only grid points)."""
-        return metrics_at(self.scores, self.labels, threshold)
+        """Counts and metrics at ``threshold`` (any value, not only grid points), with the
+        entity-level ones when the candidate pairs were given."""
+        out = metrics_at(self.scores, self.labels, threshold)
+        if self.closure_grid is not None:
+            out |= {k: _json(v) for k, v in self.closure_grid.at(threshold).items()}
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN becomes ``None``."""
@@ -79,8 +95,23 @@ class CalibrationReport:
             "at_current": None
             if self.current_threshold is None
             else self.at(self.current_threshold),
+            "suggested_pair_threshold": self.suggested_pair_threshold,
+            "suggestion_basis": self.basis,
             "grid": rows,
+            "closure_grid": None if self.closure is None else _records(self.closure),
         }
+
+
+def _json(value: object) -> object:
+    if isinstance(value, float | np.floating):
+        return _num(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return [{str(c): _json(v) for c, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def metrics_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
@@ -135,6 +166,13 @@ def _label(value: object) -> int | None:
 
 
 def _parse(frame: pd.DataFrame, name: str, offset: int) -> tuple[np.ndarray, np.ndarray, int]:
+    scores, labels, n_rows, _ = _parse_rows(frame, name, offset)
+    return scores, labels, n_rows
+
+
+def _parse_rows(
+    frame: pd.DataFrame, name: str, offset: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     missing = [c for c in ("score", "label") if c not in frame.columns]
     if missing:
         raise ReviewFileError(
@@ -157,15 +195,17 @@ def _parse(frame: pd.DataFrame, name: str, offset: int) -> tuple[np.ndarray, np.
             f"{name} {where} {out[0] + offset}: score {frame['score'].iloc[out[0]]!r} is not a "
             "number in [0, 1]"
         )
-    return scores[labelled], labels[labelled].astype(np.int64), len(frame)
+    return scores[labelled], labels[labelled].astype(np.int64), len(frame), labelled
 
 
-def _suggest(grid: pd.DataFrame) -> float | None:
-    f1 = grid["f1"].to_numpy(dtype="float64")
+def _suggest(
+    grid: pd.DataFrame, f1_column: str = "f1", precision_column: str = "precision"
+) -> float | None:
+    f1 = grid[f1_column].to_numpy(dtype="float64")
     if np.all(np.isnan(f1)):
         return None
     best = grid[np.isclose(f1, np.nanmax(f1), rtol=0, atol=1e-12)]
-    precision = best["precision"].to_numpy(dtype="float64")
+    precision = best[precision_column].to_numpy(dtype="float64")
     if not np.all(np.isnan(precision)):
         best = best[np.isclose(precision, np.nanmax(precision), rtol=0, atol=1e-12)]
     thresholds = np.sort(best["threshold"].to_numpy(dtype="float64"))
@@ -177,16 +217,21 @@ def calibrate(
     *,
     thresholds: Sequence[float] = DEFAULT_GRID,
     current_threshold: float | None = None,
+    pairs: pd.DataFrame | None = None,
+    truth: pd.Series | None = None,
 ) -> CalibrationReport:
     """Read a labelled review sample (the CSV of
     :func:`~cible.identity.review.export_review_sample`, or a frame with ``score`` and
     ``label``) and measure each threshold of ``thresholds``. Unlabelled rows are ignored and
     counted; a label other than 0/1 or a bad score raises :class:`ReviewFileError` naming the row.
+    With ``pairs`` (every scored candidate pair of the run) thresholds are also judged on
+    entities after transitive closure, and with ``truth`` (record id -> true entity) on all
+    record pairs and exact clusters (see the module).
     """
     if not len(thresholds):
         raise ReviewFileError("thresholds is empty: give the grid of thresholds to measure")
     frame, name, offset = _read(reviewed)
-    scores, labels, n_rows = _parse(frame, name, offset)
+    scores, labels, n_rows, labelled = _parse_rows(frame, name, offset)
     if not len(labels):
         raise ReviewFileError(
             f"{name}: none of its {n_rows} rows is labelled; write 1 (same person) or 0 "
@@ -194,6 +239,14 @@ def calibrate(
         )
     grid = pd.DataFrame([metrics_at(scores, labels, t) for t in thresholds])
     grid = grid.astype({"precision": "float64", "recall": "float64", "f1": "float64"})
+    pair_suggestion = _suggest(grid)
+    closure, closure_grid, suggested, basis = None, None, pair_suggestion, "pairs"
+    if pairs is not None:
+        closure_grid = _closure_grid(frame[labelled], name, labels, pairs, truth)
+        closure = closure_grid.grid(thresholds)
+        basis = "pairwise_f1" if truth is not None else "closure_f1"
+        precision = "pairwise_precision" if truth is not None else "closure_precision"
+        suggested = _suggest(closure, basis, precision)
     return CalibrationReport(
         source=name,
         n_rows=n_rows,
@@ -202,9 +255,39 @@ def calibrate(
         n_positive=int((labels == 1).sum()),
         n_negative=int((labels == 0).sum()),
         grid=grid[list(GRID_COLUMNS)],
-        suggested_threshold=_suggest(grid),
+        suggested_threshold=suggested,
         scores=scores,
         labels=labels,
         current_threshold=current_threshold,
         score_range=(float(scores.min()), float(scores.max())),
+        closure=closure,
+        suggested_pair_threshold=pair_suggestion,
+        basis=basis,
+        closure_grid=closure_grid,
     )
+
+
+def _closure_grid(
+    rows: pd.DataFrame,
+    name: str,
+    labels: np.ndarray,
+    pairs: pd.DataFrame,
+    truth: pd.Series | None,
+) -> ClosureGrid:
+    missing = [c for c in ("record_id_l", "record_id_r") if c not in rows.columns]
+    if missing:
+        raise ReviewFileError(
+            f"{name} has no column(s) {missing}: judging thresholds on entities needs the ids "
+            "of both records of each labelled pair"
+        )
+    labelled = rows[["record_id_l", "record_id_r"]].assign(label=labels)
+    if "weight" in rows.columns:
+        weight = pd.to_numeric(rows["weight"], errors="coerce")
+        if weight.isna().any() or (weight <= 0).any():
+            bad = int(np.flatnonzero((weight.isna() | (weight <= 0)).to_numpy())[0])
+            raise ReviewFileError(
+                f"{name}: weight '{rows['weight'].iloc[bad]}' of labelled pair {bad + 1} is not "
+                "a positive number"
+            )
+        labelled = labelled.assign(weight=weight.to_numpy())
+    return ClosureGrid(pairs, labelled, truth)

@@ -18,12 +18,19 @@ import pandas as pd
 
 from cible.config.matching import MatchingConfig
 from cible.exceptions import DedupError
-from cible.identity.blocking import candidate_pairs, exact_rules
+from cible.identity.blocking import Candidates, candidate_pairs, exact_rules
 from cible.identity.clustering import cluster_frame, components
 from cible.identity.compare import compare_pairs
+from cible.identity.em_sessions import candidate_lambda, random_u, train_sessions
 from cible.identity.fellegi_sunter import FellegiSunter
 from cible.identity.prepare import Prepared, prepare
-from cible.identity.scoring import score_pairs, to_levels, train_model
+from cible.identity.scoring import (
+    n_levels,
+    random_pair_levels,
+    score_pairs,
+    to_levels,
+    train_model,
+)
 
 FUZZY_RULE = "fuzzy"
 
@@ -118,6 +125,7 @@ def _fit_or_reuse(
     config: MatchingConfig,
     sims: dict[str, np.ndarray],
     model: FellegiSunter | None,
+    candidates: Candidates,
 ) -> FellegiSunter | None:
     if config.method != "fellegi_sunter" or model is not None:
         return model if config.method == "fellegi_sunter" else None
@@ -127,6 +135,13 @@ def _fit_or_reuse(
             "the fellegi_sunter method found no candidate pair to train on: widen the blocking "
             "rules or use method: threshold"
         )
+    if config.em.u_from_random_pairs and len(prepared) > 1:
+        # u fixed from random pairs: m from one EM session per blocking rule with the rule's
+        # own fields switched off, the prior over all record pairs (identity/em_sessions.py
+        # explains the collapse this avoids)
+        u = random_u(random_pair_levels(prepared, config), n_levels(config.fields))
+        fitted, _ = train_sessions(prepared, config, gamma, candidates.left, candidates.right, u)
+        return fitted
     return train_model(prepared, config, gamma)
 
 
@@ -147,7 +162,7 @@ def find_duplicates(
     with timer.step("compare"):
         sims = compare_pairs(prepared, config.fields, candidates.left, candidates.right)
     with timer.step("train"):
-        model = _fit_or_reuse(prepared, config, sims, model)
+        model = _fit_or_reuse(prepared, config, sims, model, candidates)
     with timer.step("score"):
         scored = score_candidates(prepared, config, candidates.left, candidates.right, model, sims)
     with timer.step("cluster"):
@@ -169,5 +184,9 @@ def find_duplicates(
         "seconds": {k: round(v, 3) for k, v in timer.seconds.items()},
     }
     if model is not None:
-        stats["em"] = {"lambda": model.lambda_, "iterations": model.n_iter_}
+        stats["em"] = {
+            "lambda": model.lambda_,
+            "iterations": model.n_iter_,
+            "lambda_candidates": candidate_lambda(model, to_levels(sims, config.fields)),
+        }
     return MatchResult(pairs, clusters, config.threshold, stats, model)

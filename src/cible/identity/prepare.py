@@ -6,6 +6,10 @@ Records are sorted by their id (as text), so that for two positions ``i < j`` th
 sorts before the id of ``j``: candidate pairs ``(i, j)`` with ``i < j`` are ``record_id_l <
 record_id_r`` for free.
 
+A column named ``attributes.<key>`` that the records lack is read from the JSON object of their
+``attributes`` column (canonical customers keep their free columns there): ``{"store": "S1"}``
+gives ``S1`` for ``attributes.store``; a record without the key has no value.
+
 A value that ingestion could not standardise is NULL in its column and kept as read in the
 record's ``raw_values`` (``{"phone": "555-0142"}``): when a column is missing and ``raw_values``
 has it, the raw text is compared instead, through the same column standardiser (so an unreadable
@@ -164,8 +168,41 @@ def with_raw_values(records: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(filled, index=records.index, dtype=object)
 
 
+ATTRIBUTES = "attributes"
+_ATTRIBUTE_PREFIX = f"{ATTRIBUTES}."
+
+
+def _attribute(key: str) -> Callable[[object], str | None]:
+    pick = _raw_of(key)
+    return lambda raw: as_text(pick(raw))
+
+
+def with_attribute_columns(records: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``records`` (not modified) with every absent ``attributes.<key>`` of ``columns`` taken
+    from the ``attributes`` JSON column; the same frame when nothing is to add."""
+    wanted = [
+        c
+        for c in columns
+        if c.startswith(_ATTRIBUTE_PREFIX)
+        and c not in records.columns
+        and len(c) > len(_ATTRIBUTE_PREFIX)
+    ]
+    if not wanted or ATTRIBUTES not in records.columns:
+        return records
+    # dicts are not hashable: distinct objects are found on their JSON text
+    objects = records[ATTRIBUTES].map(
+        lambda r: json.dumps(r, sort_keys=True) if isinstance(r, dict) else r
+    )
+    start = len(_ATTRIBUTE_PREFIX)
+    added = {c: map_unique(objects, _attribute(c[start:])) for c in wanted}
+    return records.assign(
+        **{c: pd.Series(v, index=records.index, dtype=object) for c, v in added.items()}
+    )
+
+
 def prepare(records: pd.DataFrame, config: MatchingConfig) -> Prepared:
     """Standardise every column the configuration reads; rows sorted by record id."""
+    records = with_attribute_columns(records, config.columns())
     missing = [c for c in config.columns() if c not in records.columns]
     if missing:
         raise DedupError(

@@ -1,4 +1,13 @@
-"""Export a sample of candidate pairs around the match threshold for a human to label.
+"""Export a sample of candidate pairs for a human to label: across the score range, or around
+the match threshold.
+
+Stratified (``bins``): the score range [0, 1] is cut into ``bins`` equal bins and the sample takes
+the same number of pairs from each bin that has pairs (a bin with fewer gives them all, the rest
+goes to the others), so that sure matches, sure non-matches and the doubtful middle are all seen:
+a threshold is then judged over the whole range, not only near the current one. Each row carries
+its ``stratum`` (bin number) and ``weight`` (pairs of its bin / pairs sampled from it), so that
+counts over the sample can be scaled back to all candidate pairs. Band (``band`` or ``threshold``
+with ``width``): pairs within the band only, drawn at random (weight: pairs in the band / sampled).
 
 The CSV is for a reviewer and holds the compared personal fields of both records side by side:
 treat it as personal data (keep it where the records are, delete it after calibration) and never
@@ -28,8 +37,52 @@ DEFAULT_REVIEW_FIELDS: tuple[str, ...] = (
     "postal_code",
     "city",
     "country",
+    "organisation",
+    "address_line",
 )
 PAIR_COLUMNS: tuple[str, ...] = ("record_id_l", "record_id_r", "score", "rule")
+SAMPLE_COLUMNS: tuple[str, ...] = (*PAIR_COLUMNS, "stratum", "weight")
+
+
+def score_bins(score: np.ndarray, bins: int) -> np.ndarray:
+    """Bin of every score: ``floor(score * bins)``, a score of 1 in the last bin."""
+    return np.minimum((np.asarray(score, dtype=float) * bins).astype(np.int64), bins - 1)
+
+
+def allocate(counts: np.ndarray, n: int) -> np.ndarray:
+    """Pairs to take from each bin: equal shares of ``n``, a bin never giving more than it has,
+    what a small bin cannot give shared among the others (bins in order for the remainder)."""
+    take = np.zeros(len(counts), dtype=np.int64)
+    remaining = int(min(n, counts.sum()))
+    while remaining > 0:
+        open_bins = np.flatnonzero(take < counts)
+        share = max(1, remaining // len(open_bins))
+        for b in open_bins:
+            add = int(min(share, counts[b] - take[b], remaining))
+            take[b] += add
+            remaining -= add
+            if remaining == 0:
+                break
+    return take
+
+
+def stratified_positions(
+    score: np.ndarray, n: int, bins: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions drawn per bin, their bin and their weight (bin pairs / pairs drawn from it)."""
+    if bins < 1:
+        raise IdentityResolutionError(f"bins must be at least 1, got {bins}")
+    stratum = score_bins(score, bins)
+    counts = np.bincount(stratum, minlength=bins)
+    take = allocate(counts, n)
+    chosen, strata, weights = [], [], []
+    for b in np.flatnonzero(take):
+        members = np.flatnonzero(stratum == b)
+        picked = rng.choice(members, size=int(take[b]), replace=False)
+        chosen.append(picked)
+        strata.append(np.full(len(picked), b))
+        weights.append(np.full(len(picked), counts[b] / take[b]))
+    return np.concatenate(chosen), np.concatenate(strata), np.concatenate(weights)
 
 
 def review_band(
@@ -79,6 +132,39 @@ def _side(records: pd.DataFrame, ids: pd.Series, fields: list[str], suffix: str)
     return side.rename(columns={f: f"{f}_{suffix}" for f in fields})
 
 
+def _draw(
+    pairs: pd.DataFrame,
+    n: int,
+    rng: np.random.Generator,
+    bins: int | None,
+    band: tuple[float, float] | None,
+    threshold: float | None,
+    width: float,
+) -> pd.DataFrame:
+    """The sampled pairs (PAIR_COLUMNS + stratum + weight), in random order."""
+    score = pd.to_numeric(pairs["score"], errors="coerce").to_numpy(dtype=float)
+    if bins is not None:
+        if band is not None or threshold is not None:
+            raise IdentityResolutionError("give bins (stratified) or a band/threshold, not both")
+        if len(pairs) == 0:
+            raise IdentityResolutionError("no candidate pair to sample for review")
+        take, stratum, weight = stratified_positions(np.nan_to_num(score), n, bins, rng)
+    else:
+        low, high = review_band(band, threshold, width)
+        inside = np.flatnonzero((score >= low) & (score <= high))
+        if not len(inside):
+            raise IdentityResolutionError(
+                f"no candidate pair has a score in [{low:.3f}, {high:.3f}] ({len(pairs)} pairs, "
+                f"scores {np.nanmin(score):.3f} to {np.nanmax(score):.3f}): widen the band"
+            )
+        take = rng.choice(inside, size=min(n, len(inside)), replace=False)
+        stratum = np.zeros(len(take), dtype=np.int64)
+        weight = np.full(len(take), len(inside) / len(take))
+    order = rng.permutation(len(take))
+    sample = pairs.iloc[take[order]][list(PAIR_COLUMNS)].reset_index(drop=True)
+    return sample.assign(stratum=stratum[order], weight=weight[order])
+
+
 def export_review_sample(
     pairs: pd.DataFrame,
     records: pd.DataFrame,
@@ -90,37 +176,31 @@ def export_review_sample(
     width: float = 0.1,
     seed: int = 0,
     fields: Sequence[str] | None = None,
+    bins: int | None = None,
 ) -> Path:
-    """Write up to ``n`` pairs scored within ``band`` (or ``threshold +- width``), drawn at random
-    with ``seed``, to ``path`` (CSV, UTF-8 with BOM for spreadsheets) and return the path.
+    """Write up to ``n`` pairs, stratified over ``bins`` score bins, or scored within ``band``
+    (or ``threshold +- width``), drawn at random with ``seed``, to ``path`` (CSV, UTF-8 with BOM
+    for spreadsheets) in random order, and return the path.
 
-    Columns: ``record_id_l``, ``record_id_r``, ``score``, ``rule``, ``source_l``, ``source_r``,
-    then ``<field>_l``, ``<field>_r`` for each compared field (the matcher's ``sim_<field>``
-    columns, else :data:`DEFAULT_REVIEW_FIELDS`, or ``fields``), then an empty ``label``.
+    Columns: ``record_id_l``, ``record_id_r``, ``score``, ``rule``, ``stratum``, ``weight``,
+    ``source_l``, ``source_r``, then ``<field>_l``, ``<field>_r`` for each compared field (the
+    matcher's ``sim_<field>`` columns, else :data:`DEFAULT_REVIEW_FIELDS`, or ``fields``), then an
+    empty ``label``.
     """
     missing = [c for c in PAIR_COLUMNS if c not in pairs.columns]
     if missing:
         raise IdentityResolutionError(f"pairs have no column(s) {missing}; needed: {PAIR_COLUMNS}")
     if n < 1:
         raise IdentityResolutionError(f"n must be at least 1, got {n}")
-    low, high = review_band(band, threshold, width)
-    score = pd.to_numeric(pairs["score"], errors="coerce")
-    candidates = pairs[(score >= low) & (score <= high)]
-    if candidates.empty:
-        raise IdentityResolutionError(
-            f"no candidate pair has a score in [{low:.3f}, {high:.3f}] "
-            f"({len(pairs)} pairs, scores {score.min():.3f} to {score.max():.3f}): widen the band"
-        )
     rng = np.random.default_rng(seed)
-    take = rng.choice(len(candidates), size=min(n, len(candidates)), replace=False)
-    sample = candidates.iloc[take][list(PAIR_COLUMNS)].reset_index(drop=True)
+    sample = _draw(pairs, n, rng, bins, band, threshold, width)
     sample["record_id_l"] = sample["record_id_l"].astype(str)
     sample["record_id_r"] = sample["record_id_r"].astype(str)
     chosen = ["source", *(f for f in _fields(pairs, records, fields) if f != "source")]
     left = _side(records, sample["record_id_l"], chosen, "l")
     right = _side(records, sample["record_id_r"], chosen, "r")
     side_by_side = [c for f in chosen for c in (f"{f}_l", f"{f}_r")]
-    out = pd.concat([sample, left, right], axis=1)[[*PAIR_COLUMNS, *side_by_side]]
+    out = pd.concat([sample, left, right], axis=1)[[*SAMPLE_COLUMNS, *side_by_side]]
     out["label"] = ""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

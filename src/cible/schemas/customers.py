@@ -32,6 +32,15 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("city", "string", "City name (official spelling once standardised)"),
     FieldSpec("postal_code", "string", "Postal code (checked per country once standardised)"),
     FieldSpec("country", "string", "Country name or ISO code as given"),
+    FieldSpec(
+        "organisation", "string", "Organisation name (company, shop, site) as given, trimmed"
+    ),
+    FieldSpec(
+        "address_line",
+        "string",
+        "Street address (number, street, building) as given, trimmed",
+        personal=True,
+    ),
     FieldSpec("created_at", "timestamp", "When the customer record was created (UTC)"),
     FieldSpec("consent_email", "bool", "Consent to marketing by e-mail"),
     FieldSpec("consent_sms", "bool", "Consent to marketing by SMS"),
@@ -67,6 +76,8 @@ class Customer(BaseModel):
     city: str | None = None
     postal_code: str | None = None
     country: str | None = None
+    organisation: str | None = None
+    address_line: str | None = None
     created_at: datetime | None = None
     consent_email: bool | None = None
     consent_sms: bool | None = None

@@ -142,20 +142,27 @@ def process_batch(
     as_of: datetime | None = None,
     parse: Parse | None = None,
 ) -> BatchReport:
-    """Parse, apply (one transaction), ack after the commit, then relay the outbox when the
-    batch changed a membership (what a crashed run left pending is relayed at start)."""
+    """Parse, apply (one transaction), ack after the commit, then send the outbox rows the
+    batch wrote (returned by the apply, not read back) and mark them sent; what a crashed run
+    left pending is relayed at start (:func:`relay_outbox`)."""
     report = BatchReport(received=len(messages))
     events, report.dead_lettered = parse_messages(messages, bus, parse)
+    pending: Sequence[Notification] = ()
     if events:
         result = store.apply_events(events, as_of=as_of)
         report.applied, report.duplicates = result.applied, result.duplicates
         report.changes = len(result.changes)
+        pending = result.notifications
     report.committed_at = time.time()
     report.sent_at = [m.sent_at for m in messages if m.sent_at is not None]
     if messages:
         bus.ack(messages)
-    if notify is not None and report.changes:
-        report.notified = relay_outbox(store, notify)
+    if notify is not None and pending:
+        for start in range(0, len(pending), OUTBOX_PAGE):
+            page = pending[start : start + OUTBOX_PAGE]
+            notify(page)
+            store.mark_notified([n.id for n in page])
+        report.notified = len(pending)
     return report
 
 

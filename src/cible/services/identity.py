@@ -21,11 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cible.config import CibleConfig, DedupConfig
-from cible.exceptions import ConfigError, DedupError, IdentityResolutionError
+from cible.exceptions import ConfigError, DedupError
 from cible.identity import (
     FellegiSunter,
     GoldenResult,
@@ -33,16 +32,25 @@ from cible.identity import (
     IncrementalResult,
     MatchResult,
     build_golden,
-    calibrate,
-    export_review_sample,
     find_duplicates,
     pairwise_metrics,
     undo_entity,
     undo_merge,
 )
+from cible.identity.guards import GuardReport, check_resolution, enforce
+from cible.services.calibration import calibrate_threshold  # noqa: F401 - re-exported
+from cible.services.identity_files import (
+    MODEL_FILE,
+    PAIRS_FILE,
+    model_from_dict,
+    model_to_dict,
+    write_pairs,
+    write_review,
+)
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import staged, write_json
 from cible.services.progress import NullProgress, Progress
+from cible.services.table_dedup import TableOutcome, run_table_dedup
 from cible.warehouse.base import Warehouse
 from cible.warehouse.registry import open_warehouse
 
@@ -60,9 +68,12 @@ class IdentityOutcome:
     incremental: IncrementalResult | None = None
     model: FellegiSunter | None = None
     records: pd.DataFrame | None = None  # the customer records resolved (for the review sample)
+    guards: GuardReport | None = None
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self.golden.summary(), "events_rekeyed": self.events_rekeyed}
+        if self.guards is not None:
+            out |= self.guards.summary()
         if self.match is not None:
             stats = self.match.stats
             out |= {
@@ -113,6 +124,7 @@ def resolve_identities(
     progress.start("Finding duplicate customers")
     records = load_customer_records(wh)
     match = find_duplicates(records, config.matching)
+    report = guard(config, match.clusters, match.model, match.stats.get("em"))
     seconds["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     golden = build_golden(records, match.clusters, match.pairs, config.survivorship)
@@ -122,7 +134,23 @@ def resolve_identities(
     seconds["apply"] = time.perf_counter() - t0
     s = golden.summary()
     progress.done(f"{s['records']:,} records -> {s['entities']:,} customers")
-    return IdentityOutcome(golden, rekeyed, match, seconds, model=match.model, records=records)
+    return IdentityOutcome(
+        golden, rekeyed, match, seconds, model=match.model, records=records, guards=report
+    )
+
+
+def guard(
+    config: DedupConfig,
+    clusters: pd.DataFrame,
+    model: FellegiSunter | None,
+    em: dict[str, Any] | None = None,
+) -> GuardReport:
+    """Check ``dedup.guards`` on a resolution; raises before anything is applied or written."""
+    labels = [f.label for f in config.matching.fields]
+    lam = None if em is None else em.get("lambda_candidates")
+    report = check_resolution(clusters, config.guards, model, labels, lam)
+    enforce(report, config.guards)
+    return report
 
 
 def resolve_new_records(
@@ -153,6 +181,7 @@ def resolve_new_records(
     base = MatchResult(state.links.iloc[:0], clusters, config.matching.threshold, {}, model)
     matcher = IncrementalMatcher(config.matching).fit(records[known], base)
     inc = matcher.match(records[~known])
+    report = guard(config, inc.clusters, None)
     seconds = {"match": time.perf_counter() - t0}
     t0 = time.perf_counter()
     links = pd.concat(
@@ -175,9 +204,7 @@ def resolve_new_records(
     rekeyed = apply_identity(wh, golden)
     seconds["apply"] = time.perf_counter() - t0
     progress.done(f"{len(inc.assignments):,} new, {len(inc.merges):,} entities merged")
-    return IdentityOutcome(
-        golden, rekeyed, None, seconds, incremental=inc, model=model, records=records
-    )
+    return IdentityOutcome(golden, rekeyed, None, seconds, inc, model, records, report)
 
 
 def apply_identity(wh: Warehouse, golden: GoldenResult) -> int:
@@ -204,49 +231,10 @@ def write_identity(
     write_json(path("dedup.json"), outcome.summary())
     if outcome.model is not None:
         write_json(path(MODEL_FILE), model_to_dict(outcome.model))
-    if config.review_sample and outcome.match is not None and outcome.records is not None:
-        try:
-            export_review_sample(
-                outcome.match.pairs,
-                outcome.records,
-                path("review_sample.csv"),
-                n=config.review_sample,
-                threshold=outcome.match.threshold,
-                width=config.review_width,
-            )
-        except IdentityResolutionError as e:
-            raise DedupError(f"review sample: {e}") from e
-
-
-MODEL_FILE = "identity_model.json"
-
-
-def model_to_dict(model: FellegiSunter) -> dict[str, Any]:
-    """A fitted Fellegi-Sunter model as JSON-ready parameters (for incremental matching later)."""
-    return {
-        "params": {
-            k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()
-        },
-        "m": [np.asarray(a).tolist() for a in model.m_],
-        "u": [np.asarray(a).tolist() for a in model.u_],
-        "lambda": float(model.lambda_),
-        "n_iter": int(model.n_iter_),
-        "converged": bool(model.converged_),
-    }
-
-
-def model_from_dict(data: dict[str, Any]) -> FellegiSunter:
-    """The fitted model saved by :func:`model_to_dict`."""
-    params = dict(data["params"])
-    params["n_levels"] = tuple(params["n_levels"])
-    model = FellegiSunter(**params)
-    model.m_ = [np.asarray(a, dtype=float) for a in data["m"]]
-    model.u_ = [np.asarray(a, dtype=float) for a in data["u"]]
-    model.lambda_ = float(data["lambda"])
-    model.n_iter_ = int(data["n_iter"])
-    model.converged_ = bool(data["converged"])
-    model.n_features_in_ = len(params["n_levels"])
-    return model
+    if outcome.match is not None:
+        write_pairs(outcome.match, path(PAIRS_FILE))
+        if outcome.records is not None:
+            write_review(config, outcome.match, outcome.records, path)
 
 
 def read_identity_state(out_dir: Path, config: DedupConfig) -> GoldenResult:
@@ -262,8 +250,10 @@ def read_identity_state(out_dir: Path, config: DedupConfig) -> GoldenResult:
 
 @dataclass(frozen=True)
 class DedupRun:
-    ingest: IngestSummary
-    outcome: IdentityOutcome
+    """What `cible dedup` did: the ingestion (``None`` for a plain table) and the resolution."""
+
+    ingest: IngestSummary | None
+    outcome: IdentityOutcome | TableOutcome
     out_dir: Path
 
 
@@ -284,6 +274,13 @@ def run_dedup(
     those new since the last resolution in ``out_dir``), write the identity files."""
     dedup = _dedup_config(config)
     out_dir = out_dir.resolve()
+    if dedup.input is not None:
+        if incremental:
+            raise DedupError(
+                "--incremental works on ingested customers; with dedup.input the whole table is "
+                "matched on each run"
+            )
+        return DedupRun(None, run_table_dedup(config, dedup, out_dir, progress), out_dir)
     wh = open_warehouse(config.warehouse, out_dir)
     try:
         summary = ingest(config, wh, out_dir, progress)
@@ -331,16 +328,6 @@ def undo_identity(
 def _saved_model(out_dir: Path) -> FellegiSunter | None:
     path = out_dir / MODEL_FILE
     return model_from_dict(json.loads(path.read_text())) if path.exists() else None
-
-
-def calibrate_threshold(
-    reviewed: Path, out_dir: Path, current_threshold: float | None = None
-) -> dict[str, Any]:
-    """Read a labelled review sample, measure every threshold, write ``calibration.json``."""
-    report = calibrate(reviewed, current_threshold=current_threshold).to_dict()
-    with staged(out_dir.resolve()) as path:
-        write_json(path("calibration.json"), report)
-    return report
 
 
 def duplicate_agreement(clusters: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from cible import __version__
 from cible.config import CibleConfig
-from cible.exceptions import FeatureError
+from cible.exceptions import ConfigError, FeatureError
 from cible.features import build_context, build_features, default_as_of
 from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
@@ -98,6 +98,11 @@ def identity_step(run: Run, wh: Warehouse) -> IdentityOutcome | None:
     if dedup is None or not dedup.enabled:
         wh.clear_identity()
         return None
+    if dedup.input is not None:
+        raise ConfigError(
+            "dedup.input deduplicates a plain table with `cible dedup`; `cible run` resolves the "
+            "ingested customers: remove dedup.input or set dedup.enabled: false"
+        )
     with run.timed("dedup"):
         return resolve_identities(dedup, wh, run.progress)
 

@@ -135,7 +135,11 @@ def test_calibrate_command(tmp_path: Path) -> None:
         app, ["calibrate", str(reviewed), "--out", str(tmp_path / "out"), "--threshold", "0.75"]
     )
     assert result.exit_code == 0, result.output
-    assert "precision 1.000, recall 1.000 on 3 labelled pairs" in result.output
+    assert (
+        "Suggested threshold 0.85: pairs precision 1.000, recall 1.000 (3 labelled pairs)"
+        in result.output
+    )
+    assert "Current threshold 0.75: pairs precision 0.667, recall 1.000" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text("record_id_l,record_id_r,score,rule,label\na,e,0.95,fuzzy,yes\n")
     failed = runner.invoke(app, ["calibrate", str(bad), "--out", str(tmp_path / "out")])

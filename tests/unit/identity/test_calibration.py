@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -160,6 +161,8 @@ def test_export_writes_the_band_side_by_side(tmp_path: Path) -> None:
         "record_id_r",
         "score",
         "rule",
+        "stratum",
+        "weight",
         "source_l",
         "source_r",
         "email_l",
@@ -170,6 +173,7 @@ def test_export_writes_the_band_side_by_side(tmp_path: Path) -> None:
     ]
     assert sorted(sample["score"].astype(float)) == [0.35, 0.45, 0.55, 0.65]
     assert (sample["label"] == "").all()
+    assert (sample["weight"].astype(float) == 1.0).all()  # the whole band is sampled
     row = sample.set_index("record_id_l").loc["R2"]
     assert row[["record_id_r", "email_l", "email_r", "source_l", "source_r"]].tolist() == [
         "R3",
@@ -211,7 +215,7 @@ def test_export_with_chosen_fields(tmp_path: Path) -> None:
         _scored(), _records(), tmp_path / "f.csv", band=(0.0, 1.0), fields=["last_name"]
     )
     columns = list(pd.read_csv(path).columns)
-    assert columns[4:] == ["source_l", "source_r", "last_name_l", "last_name_r", "label"]
+    assert columns[6:] == ["source_l", "source_r", "last_name_l", "last_name_r", "label"]
 
 
 @pytest.mark.parametrize(
@@ -236,3 +240,39 @@ def test_export_refuses_unknown_records(tmp_path: Path) -> None:
         export_review_sample(
             pairs(("R1", "R9", 0.5, False)), _records(), tmp_path / "x.csv", band=(0, 1)
         )
+
+
+# -- stratified sample ------------------------------------------------------------------------
+
+
+def test_score_bins_put_a_score_on_a_bin_edge_in_the_upper_bin() -> None:
+    from cible.identity.review import score_bins
+
+    assert score_bins(np.array([0.0, 0.0999, 0.1, 0.5, 0.9999, 1.0]), 10).tolist() == [
+        0,
+        0,
+        1,
+        5,
+        9,
+        9,
+    ]
+
+
+def test_allocation_shares_what_small_bins_cannot_give() -> None:
+    from cible.identity.review import allocate
+
+    assert allocate(np.array([1, 10, 10, 0]), 9).tolist() == [1, 4, 4, 0]
+    assert allocate(np.array([1, 10, 10, 0]), 8).tolist() == [1, 4, 3, 0]
+    assert allocate(np.array([2, 2]), 10).tolist() == [2, 2]  # everything, no more
+
+
+def test_stratified_export_covers_the_whole_range_with_weights(tmp_path: Path) -> None:
+    scores = [0.01, 0.02, 0.03, 0.04, 0.15, 0.55, 0.56, 0.95]
+    scored = pairs(*((f"R{i % 6}", f"R{(i + 1) % 6}", s, s > 0.5) for i, s in enumerate(scores)))
+    path = export_review_sample(scored, _records(), tmp_path / "s.csv", n=4, bins=10, seed=1)
+    sample = pd.read_csv(path)
+    assert sorted(sample["stratum"]) == [0, 1, 5, 9]  # one pair from each non-empty bin
+    weights = dict(zip(sample["stratum"], sample["weight"], strict=True))
+    assert weights == {0: 4.0, 1: 1.0, 5: 2.0, 9: 1.0}  # bin pairs / pairs drawn
+    with pytest.raises(IdentityResolutionError, match="not both"):
+        export_review_sample(scored, _records(), tmp_path / "x.csv", bins=10, threshold=0.5)

@@ -82,8 +82,8 @@ def test_id_map_has_every_record_once() -> None:
 def test_merge_log_rows_links_and_decisions() -> None:
     log = _build().merge_log
     assert list(log.columns) == list(MERGE_LOG_COLUMNS)
-    # 2 merged records (B, C) x 17 decisions (customer_id, source and 15 fields, raw_values one)
-    assert len(log) == 34
+    # 2 merged records (B, C) x 19 decisions (customer_id, source and 17 fields, raw_values one)
+    assert len(log) == 38
     assert set(log["action"]) == {"merge"} and set(log["operation"]) == {"build_golden"}
     assert (log["logged_at"] == pd.Timestamp(NOW)).all()
     links = log.drop_duplicates("merged_record_id").set_index("merged_record_id")

@@ -1,0 +1,156 @@
+"""``cible versions list|show|rollback``: the published segment models of a profile store.
+
+``cli/main.py`` merges :data:`lifecycle_app` into the ``cible`` command (``app.add_typer``);
+this module does not import ``cli.main`` (no import cycle)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cible.exceptions import CibleError
+
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        envvar="CIBLE_STORE_URL",
+        help="Profile store: sqlite:///path/store.db or postgresql+psycopg://host:5432/db.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+lifecycle_app = typer.Typer()
+versions_app = typer.Typer(
+    help="Published segment model versions: list, show, roll back.", no_args_is_help=True
+)
+lifecycle_app.add_typer(versions_app, name="versions")
+
+
+def _console() -> Console:
+    return Console(stderr=False, highlight=False)
+
+
+@contextmanager
+def _errors(console: Console) -> Iterator[None]:
+    """A cible error becomes its message and exit code 2 (as in ``cli.main``)."""
+    try:
+        yield
+    except CibleError as e:
+        console.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(code=2) from e
+
+
+@versions_app.command("list")
+def list_command(store: StoreOpt, as_json: JsonOpt = False) -> None:
+    """Every published version, oldest first; the active one is marked."""
+    from cible.services.versions import list_versions
+
+    console = _console()
+    with _errors(console):
+        versions = list_versions(store)
+    if as_json:
+        print(json.dumps([v.to_dict() for v in versions], indent=2))
+        return
+    if not versions:
+        console.print("No segment model is published in this store yet (cible publish).")
+        return
+    table = Table("version", "active", "published (UTC)", "segments", "members", "artifact")
+    for v in versions:
+        artifact = v.sha256[:12] + (f" = v{v.same_artifact_as}" if v.same_artifact_as else "")
+        table.add_row(
+            str(v.version),
+            "*" if v.active else "",
+            v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            str(len(v.segments)),
+            f"{v.current_members:,}",
+            artifact,
+        )
+    console.print(table)
+
+
+@versions_app.command("show")
+def show_command(
+    version: Annotated[int, typer.Argument(help="The version number.")],
+    store: StoreOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """One version: its features, code version and segments (size at publish, members now)."""
+    from cible.services.versions import show_version
+
+    console = _console()
+    with _errors(console):
+        info = show_version(store, version)
+    if as_json:
+        print(json.dumps(info.to_dict(), indent=2))
+        return
+    same = f" (same artifact as v{info.same_artifact_as})" if info.same_artifact_as else ""
+    console.print(
+        f"Version {info.version}{' (active)' if info.active else ''}: published "
+        f"{info.created_at.isoformat()} by cible {escape(info.cible_version)}, sha256 "
+        f"{info.sha256}{same}\nFeatures: {escape(', '.join(info.features))}"
+    )
+    table = Table("segment", "name", "size at publish", "members now")
+    for s in info.segments:
+        table.add_row(
+            str(s.segment_id), escape(s.name), f"{s.size_at_publish:,}", f"{s.current_members:,}"
+        )
+    console.print(table)
+
+
+@versions_app.command("rollback")
+def rollback_command(
+    version: Annotated[int, typer.Argument(help="The version to make active again.")],
+    store: StoreOpt,
+) -> None:
+    """Make an older version active again (re-published as a new version).
+
+    Every profiled customer is re-scored with it; history rows for those who change segment."""
+    from cible.services.versions import rollback_version
+
+    console = _console()
+    with _errors(console):
+        result = rollback_version(store, version)
+    console.print(
+        f"Rolled back to version {result.rolled_back_to}: now active as version "
+        f"{result.new_version} ({result.info.current_members:,} customers scored)"
+    )
+
+
+@lifecycle_app.command("refresh")
+def refresh_command(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The refresh file (docs/lifecycle.md).")
+    ],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="Date the re-scored features are computed at (default: now, UTC)."),
+    ] = None,
+) -> None:
+    """Measure drift, then re-score, retrain or alert by the policy (safe to run from cron)."""
+    from datetime import UTC
+
+    from cible.config.refresh import load_refresh_config
+    from cible.services.refresh import run_refresh
+
+    console = _console()
+    with _errors(console):
+        cfg = load_refresh_config(config)
+        when = as_of.replace(tzinfo=UTC) if as_of is not None and as_of.tzinfo is None else as_of
+        result = run_refresh(cfg, as_of=when)
+    d = result.decision
+    line = f"refresh: {d.action} ({escape(d.reason)})"
+    if d.action == "rescore":
+        line += f"; {result.scored:,} customers re-scored, {result.changed:,} changed segment"
+    if result.new_version is not None:
+        line += f"; published version {result.new_version}"
+    console.print(line + f"; reports in {escape(str(cfg.path(cfg.out)))}")
