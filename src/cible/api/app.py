@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from cible import __version__
 from cible.api.errors import install_error_handlers
 from cible.api.fastpath import CachedProfileMiddleware
+from cible.api.guard import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBuckets
 from cible.api.logs import AccessLogMiddleware, configure_logging
 from cible.api.routes import customers, events, health, segment_models, segments
 from cible.config.service import ServiceSettings, load_service_settings
@@ -34,6 +35,8 @@ DESCRIPTION = """Live profiles and segments of cible.
 Every /v1 route needs an API key (`X-API-Key: <key>` or `Authorization: Bearer <key>`) with the
 route's scope: `read`, `write` or `admin` (admin implies the others). Keys are created with
 `cible keys create --scope S --store URL`. Errors have one shape: `{error, message, fields}`.
+When the service sets a rate limit (`CIBLE_RATE_LIMIT_PER_S`), a key past its burst gets 429
+`rate_limited` with `Retry-After` (seconds).
 """
 
 
@@ -105,6 +108,14 @@ def create_app(
     install_error_handlers(app)
     for module in (health, events, customers, segments, segment_models):
         app.include_router(module.router)
+    _install_middlewares(app, settings, service)
+    return app
+
+
+def _install_middlewares(app: FastAPI, settings: ServiceSettings, service: LiveService) -> None:
+    """From the outside in: access log (sees every answer, 429s included), security headers
+    (on every answer), rate limit (before any key check or store read), CORS (only the
+    configured origins; none by default), the cache-only profile fast path, then the app."""
     app.add_middleware(CachedProfileMiddleware, service=service)
     if settings.cors_origins:
         app.add_middleware(
@@ -113,5 +124,8 @@ def create_app(
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type"],
         )
+    if settings.rate_limit_per_s > 0:
+        buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+        app.add_middleware(RateLimitMiddleware, buckets=buckets)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
-    return app

@@ -1,4 +1,6 @@
-"""``cible publish``: the segmentation of a batch run into the profile store.
+"""``cible publish``: the segmentation of a batch run into the profile store; ``cible store
+export`` / ``cible store import``: a whole store to and from one JSON Lines file (backups, and
+moves between SQLite and PostgreSQL; :mod:`cible.store.backup`).
 
 Registered by :mod:`cible.cli.main` with :func:`register`, which hands over the CLI's own error
 helper and console (this module imports nothing of ``cible.cli.main``: no import cycle)."""
@@ -29,6 +31,8 @@ StoreOpt = Annotated[
 
 
 def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
+    _register_backup(app, errors, console)
+
     @app.command("publish")
     def publish(
         out: Annotated[
@@ -54,3 +58,45 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             f"events, {result.memberships:,} memberships at {result.as_of.isoformat()}; "
             f"{result.differ_from_batch:,} differ from the batch segments"
         )
+
+
+def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
+    store_app = typer.Typer(name="store", help="Back up and restore a profile store.")
+    app.add_typer(store_app)
+
+    @store_app.command("export")
+    def export(
+        store: StoreOpt,
+        out: Annotated[Path, typer.Option("--out", "-o", help="The JSON Lines file to write.")],
+    ) -> None:
+        """Write every table of the store to one file (it holds personal data: keep it safe)."""
+        from cible.cli.serve_commands import _open
+        from cible.store.backup import export_store
+
+        cons = console()
+        with errors(cons):
+            opened = _open(store)
+            try:
+                with out.open("w", encoding="utf-8") as f:
+                    counts = export_store(opened.engine, f)
+            finally:
+                opened.close()
+        cons.print(f"Exported {sum(counts.values()):,} rows of {len(counts)} tables to {out}")
+
+    @store_app.command("import")
+    def import_(
+        store: StoreOpt,
+        in_: Annotated[Path, typer.Option("--in", "-i", help="A file of `cible store export`.")],
+    ) -> None:
+        """Load an export into a new, empty store (migrated first), in one transaction."""
+        from cible.cli.serve_commands import _open
+        from cible.store.backup import import_store
+
+        cons = console()
+        with errors(cons):
+            opened = _open(store)
+            try:
+                counts = import_store(opened.engine, in_)
+            finally:
+                opened.close()
+        cons.print(f"Imported {sum(counts.values()):,} rows of {len(counts)} tables from {in_}")

@@ -102,3 +102,8 @@ class QualityConfig(_Strict):
         "(their values are never shown, only counts and patterns)",
     )
     top_values: int = Field(default=5, ge=1, le=50)
+    pseudonymise_quarantine: bool = Field(
+        default=False,
+        description="write quarantine.csv with every value from the data replaced by its "
+        "HMAC-SHA256 under CIBLE_EXPORT_SECRET (source, file, row, column and rule stay readable)",
+    )

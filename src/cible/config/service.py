@@ -7,7 +7,12 @@ with a :class:`~cible.exceptions.ConfigError` naming the variable and the rule:
 - a password written inside ``CIBLE_STORE_URL`` (it would show in process listings, shell history
   and any log that prints the URL): give it in ``CIBLE_STORE_PASSWORD`` instead;
 - ``*`` among ``CIBLE_CORS_ORIGINS`` (any web page could call the API with a user's key);
-- ``CIBLE_LOG_LEVEL=debug`` (library debug logs may print request details).
+- ``CIBLE_LOG_LEVEL=debug`` (library debug logs may print request details);
+- ``CIBLE_STORE_PASSWORD`` left at a well-known default (``postgres``, ``password``, ...);
+- ``CIBLE_EXPORT_SECRET`` empty, a well-known default or shorter than 16 characters (it keys the
+  pseudonyms of exports and of quarantine files, and the webhook signatures);
+- ``CIBLE_RATE_LIMIT_PER_S`` or ``CIBLE_RATE_LIMIT_BURST`` out of range (checked in every
+  environment by the field bounds).
 
 There is no default API key: keys exist only in the store, created by ``cible keys create``.
 """
@@ -21,11 +26,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cible.config.activation import ActivationSettings
 from cible.exceptions import ConfigError
 
 Environment = Literal["dev", "prod"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 DEFAULT_BATCH_MAX = 1000
+# passwords that scanners try first: refused for the store outside dev
+DEFAULT_PASSWORDS = frozenset(
+    {"postgres", "password", "changeme", "change-me", "secret", "admin", "root", "test", "cible"}
+)
 
 
 def mask_url(url: str) -> str:
@@ -92,6 +102,23 @@ class ServiceSettings(BaseSettings):
     cors_origins: tuple[str, ...] = Field(
         default=(), description='JSON list of allowed browser origins, e.g. ["https://app.example"]'
     )
+    rate_limit_per_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=1_000_000,
+        description="requests per second allowed to one API key (or one keyless client) on /v1 "
+        "routes, per process; 0: no limit",
+    )
+    rate_limit_burst: int = Field(
+        default=50,
+        ge=1,
+        le=1_000_000,
+        description="requests a key may make at once before the per-second rate applies",
+    )
+    export_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key of pseudonyms (exports, quarantine files) and webhook signatures",
+    )
     models_dir: Path | None = Field(
         default=None,
         description="the only directory under which POST /v1/models may publish batch runs "
@@ -113,6 +140,15 @@ class ServiceSettings(BaseSettings):
             problems.append("CIBLE_LOG_LEVEL=debug is for environment=dev only")
         if not self.store_url:
             problems.append("CIBLE_STORE_URL is not set")
+        password = None if self.store_password is None else self.store_password.get_secret_value()
+        if password is not None and password.strip().lower() in DEFAULT_PASSWORDS | {""}:
+            problems.append("CIBLE_STORE_PASSWORD is empty or a well-known default")
+        try:
+            ActivationSettings(
+                environment=self.environment, export_secret=self.export_secret
+            ).secret()
+        except ConfigError as e:
+            problems.append(str(e).split(":")[0])
         if problems:
             raise ConfigError(
                 f"unsafe service settings for environment={self.environment}: "

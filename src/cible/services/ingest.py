@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cible.config import CibleConfig
+from cible.config.activation import ActivationSettings
 from cible.ingest.engine import QUARANTINE_SCHEMA, SourceResult
 from cible.quality.results import QualityReport
 from cible.services.outputs import staged, write_json
@@ -30,6 +31,7 @@ from cible.services.quality import (
     quality_options,
     write_quality,
 )
+from cible.services.quarantine import pseudonymised
 from cible.services.sources import mapped_sources
 from cible.warehouse.base import LoadCounts, Warehouse
 
@@ -143,6 +145,8 @@ def ingest(
             if results
             else (QUARANTINE_SCHEMA.empty_table())
         )
+        if config.quality.pseudonymise_quarantine:
+            quarantine = pseudonymised(quarantine, ActivationSettings().secret())
         pacsv.write_csv(quarantine, path("quarantine.csv"))
         write_json(path("ingest_summary.json"), summary.as_dict())
     if write_quality_files:

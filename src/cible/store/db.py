@@ -92,8 +92,17 @@ def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine) -> None:
-    """Run the migrations shipped in :mod:`cible.store.migrations` up to head."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations shipped in :mod:`cible.store.migrations` up to ``revision``."""
+    _migrate(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo the migrations down to ``revision`` (``base``: no table left but Alembic's)."""
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -101,7 +110,7 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("script_location", str(files("cible.store") / "migrations"))
     with engine.connect().execution_options(immediate=True) as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        getattr(command, direction)(config, revision)
         conn.commit()
 
 

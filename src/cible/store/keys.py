@@ -1,5 +1,17 @@
 """API keys: ``cible_<prefix>_<secret>`` with a 256-bit random secret; only the prefix (for the
-lookup) and the sha256 of the whole key are stored, compared in constant time."""
+lookup) and the sha256 of the whole key are stored, compared in constant time.
+
+Why a fast hash and not a slow one (bcrypt, scrypt, Argon2) nor an HMAC with a server secret:
+slow hashes exist to make guessing a *low-entropy* password from its hash expensive. The secret
+part of a key is ``secrets.token_urlsafe(32)``, 256 random bits: recovering it from a stolen
+``key_hash`` is a SHA-256 preimage search over 2**256 candidates, out of reach however fast each
+try is, so stretching adds nothing but latency on every uncached request (a slow hash would cost
+tens of milliseconds per key check). An HMAC with a server secret would only help if the keys
+were guessable, and would add a secret to rotate whose loss invalidates every key. The hash is
+compared with :func:`hmac.compare_digest`; the row is found by the public prefix, so the lookup
+time says nothing about the secret. Rotation: create a new key, deploy it, revoke the old one
+(``cible keys revoke``); see docs/security.md.
+"""
 
 from __future__ import annotations
 

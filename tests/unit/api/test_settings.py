@@ -8,6 +8,7 @@ from cible.config.service import ServiceSettings, load_service_settings, mask_ur
 from cible.exceptions import ConfigError
 
 PG = "postgresql+psycopg://cible@db.internal:5432/cible"
+SECRET = "r4nd0m-export-secret-0123456789"  # 31 characters, not a default
 
 
 def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,13 +57,15 @@ def test_cache_ttl_bounds(ttl: float, ok: bool) -> None:
 )
 def test_unsafe_settings_are_refused_in_prod(overrides: dict[str, object], rule: str) -> None:
     with pytest.raises(ConfigError, match=rule):
-        load_service_settings(environment="prod", **overrides)
+        load_service_settings(environment="prod", export_secret=SECRET, **overrides)
     # the same settings are accepted in dev
     assert load_service_settings(environment="dev", **overrides).environment == "dev"
 
 
 def test_prod_takes_the_password_from_its_own_variable() -> None:
-    s = load_service_settings(environment="prod", store_url=PG, store_password="p@ss:w/rd")
+    s = load_service_settings(
+        environment="prod", store_url=PG, store_password="p@ss:w/rd", export_secret=SECRET
+    )
     assert (
         s.store_connect_url() == "postgresql+psycopg://cible:p%40ss%3Aw%2Frd@db.internal:5432/cible"
     )
@@ -79,3 +82,69 @@ def test_mask_and_set_password() -> None:
     assert mask_url("postgresql://u:pw@h:5432/d") == "postgresql://u:***@h:5432/d"
     assert mask_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
     assert with_password("postgresql://u@h/d", "x y") == "postgresql://u:x%20y@h/d"
+
+
+@pytest.mark.parametrize("password", ["postgres", "PASSWORD", " changeme ", "cible", ""])
+def test_a_default_store_password_is_refused_in_prod(password: str) -> None:
+    with pytest.raises(ConfigError, match="CIBLE_STORE_PASSWORD is empty or a well-known default"):
+        load_service_settings(
+            environment="prod", store_url=PG, store_password=password, export_secret=SECRET
+        )
+    assert load_service_settings(store_url=PG, store_password=password).environment == "dev"
+
+
+@pytest.mark.parametrize(
+    ("secret", "ok"),
+    [
+        ("", False),
+        ("cible-development-secret", False),
+        ("changeme", False),
+        ("x" * 15, False),  # one short of the 16-character minimum
+        ("x" * 16, True),  # exactly the minimum
+        (SECRET, True),
+    ],
+)
+def test_the_export_secret_is_checked_at_start_up_in_prod(secret: str, ok: bool) -> None:
+    def load() -> ServiceSettings:
+        return load_service_settings(environment="prod", store_url=PG, export_secret=secret)
+
+    if ok:
+        assert load().export_secret.get_secret_value() == secret
+    else:
+        with pytest.raises(ConfigError, match="CIBLE_EXPORT_SECRET is empty, a default or shorter"):
+            load()
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(ConfigError) as e:
+        load_service_settings(environment="prod", store_password="postgres", log_level="debug")
+    assert str(e.value) == (
+        "unsafe service settings for environment=prod: CIBLE_LOG_LEVEL=debug is for "
+        "environment=dev only; CIBLE_STORE_URL is not set; CIBLE_STORE_PASSWORD is empty or a "
+        "well-known default; CIBLE_EXPORT_SECRET is empty, a default or shorter than 16 "
+        "characters"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("rate_limit_per_s", 0, True),
+        ("rate_limit_per_s", -0.5, False),
+        ("rate_limit_burst", 1, True),
+        ("rate_limit_burst", 0, False),
+    ],
+)
+def test_rate_limit_bounds(field: str, value: float, ok: bool) -> None:
+    if ok:
+        assert getattr(load_service_settings(**{field: value}), field) == value
+    else:
+        with pytest.raises(ConfigError, match=f"CIBLE_{field.upper()}"):
+            load_service_settings(**{field: value})
+
+
+def test_the_rate_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CIBLE_RATE_LIMIT_PER_S", "25")
+    monkeypatch.setenv("CIBLE_RATE_LIMIT_BURST", "40")
+    s = load_service_settings()
+    assert (s.rate_limit_per_s, s.rate_limit_burst) == (25.0, 40)

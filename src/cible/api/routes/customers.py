@@ -43,6 +43,19 @@ def record(customer_id: str, body: CustomerIn) -> CustomerRecord:
     "never logged nor returned by the profile. Scope: write.",
     response_model=UpsertOut,
     dependencies=[require("write")],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "links": {
+                    "GetProfile": {
+                        "operationId": "get_profile_v1_customers__customer_id__profile_get",
+                        "parameters": {"customer_id": "$request.path.customer_id"},
+                        "description": "the profile of the customer just written",
+                    }
+                }
+            }
+        }
+    },
 )
 async def put_customer(request: Request, customer_id: CustomerId, body: CustomerIn) -> UpsertOut:
     service = service_of(request)

@@ -44,6 +44,19 @@ def change_out(change: MembershipChange) -> MembershipChangeOut:
     "(nothing changes). Scope: write.",
     response_model=EventOut,
     dependencies=[require("write")],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "links": {
+                    "GetProfile": {
+                        "operationId": "get_profile_v1_customers__customer_id__profile_get",
+                        "parameters": {"customer_id": "$request.body#/customer_id"},
+                        "description": "the profile of the event's customer",
+                    }
+                }
+            }
+        }
+    },
 )
 async def post_event(request: Request, event: EventIn) -> EventOut:
     result = await run_in_threadpool(service_of(request).ingest, event)

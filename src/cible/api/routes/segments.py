@@ -13,6 +13,7 @@ from cible.api.payloads import MembersOut, SegmentOut, SegmentsOut, Text
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"], responses=AUTH_ERRORS)
 MAX_LIMIT = 1000
+MEMBERS_OPERATION = "segment_members_v1_segments__segment_id__members_get"  # FastAPI's id of segment_members, named by the OpenAPI links
 
 
 @router.get(
@@ -22,6 +23,19 @@ MAX_LIMIT = 1000
     "Scope: read.",
     response_model=SegmentsOut,
     dependencies=[require("read")],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "links": {
+                    "Members": {
+                        "operationId": MEMBERS_OPERATION,
+                        "parameters": {"segment_id": "$response.body#/segments/0/segment_id"},
+                        "description": "the members of the first segment listed",
+                    }
+                }
+            }
+        }
+    },
 )
 async def list_segments(request: Request) -> SegmentsOut:
     segments = await run_in_threadpool(service_of(request).list_segments)
@@ -45,6 +59,22 @@ async def list_segments(request: Request) -> SegmentsOut:
     response_model=MembersOut,
     responses=NOT_FOUND,
     dependencies=[require("read")],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "links": {
+                    "NextPage": {
+                        "operationId": MEMBERS_OPERATION,
+                        "parameters": {
+                            "segment_id": "$request.path.segment_id",
+                            "cursor": "$response.body#/next_cursor",
+                        },
+                        "description": "the next page of the same segment",
+                    }
+                }
+            }
+        }
+    },
 )
 async def segment_members(
     request: Request,
