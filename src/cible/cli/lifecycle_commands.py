@@ -188,3 +188,11 @@ def refresh_command(
     if result.new_version is not None:
         line += f"; published version {result.new_version}"
     console.print(line + f"; reports in {escape(str(cfg.path(cfg.out)))}")
+    if result.alert is not None:
+        a = result.alert
+        console.print(
+            f"alert delivered to the webhook (HTTP {a['status']})"
+            if a["sent"]
+            else f"[bold red]alert not delivered:[/bold red] {escape(str(a['error']))}",
+            soft_wrap=True,
+        )
