@@ -68,6 +68,16 @@ def run_as_of(out_dir: Path) -> date:
     return date.fromisoformat(json.loads(path.read_text("utf-8"))["as_of"])
 
 
+def check_run_files(out_dir: Path) -> Path:
+    """``out_dir``, after checking the tables publish reads are there."""
+    for name in ("segments.parquet", "features.parquet"):
+        if not (out_dir / name).is_file():
+            raise SegmentationError(
+                f"{out_dir / name} does not exist: run `cible run --out {out_dir}` first"
+            )
+    return out_dir
+
+
 def _rows(wh: Warehouse, sql: str, size: int = 50_000) -> Iterator[dict[str, Any]]:
     table = wh.fetch_arrow(sql)
     for batch in table.to_batches(max_chunksize=size):
@@ -165,7 +175,7 @@ def publish_run(
     out_dir = out_dir.resolve()
     model = SegmentModel.load(out_dir / "segment_model.joblib")
     check_publishable(model)
-    as_of = run_as_of(out_dir)
+    as_of = run_as_of(check_run_files(out_dir))
     at = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     store = ProfileStore.open(store_url, schema=schema)
     try:

@@ -3,12 +3,17 @@ renumbered through its label map onto the active version's ids, without a refit.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
+from cible.exceptions import SegmentationError
 from cible.segmentation.model_artifact import SegmentModel
+from cible.services.publish import publish_run
 from cible.services.publish_lifecycle import stable_model
 
 CENTRES = np.array([[2, 10], [8, 10], [2, 16], [8, 16], [5, 22]], dtype=float)
@@ -108,3 +113,16 @@ def test_nothing_to_match_without_a_previous_buyer() -> None:
     model = _model(features, 5, seed=1)
     prospects_only = {f"p{i:03d}": 0 for i in range(40)}
     assert stable_model(model, _batch(model, features), features, prospects_only, {0}) is None
+
+
+def test_publish_names_a_missing_features_table(tmp_path: Path) -> None:
+    features = _features(CENTRES)
+    model = _model(features, 5, seed=1)
+    model.save(tmp_path / "segment_model.joblib")
+    (tmp_path / "run.json").write_text('{"as_of": "2024-04-01"}')
+    _batch(model, features).to_parquet(tmp_path / "segments.parquet")
+    with pytest.raises(
+        SegmentationError, match=r"features\.parquet does not exist: run `cible run"
+    ):
+        publish_run(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
+    assert not (tmp_path / "store.db").exists()  # refused before the store is opened
