@@ -46,3 +46,25 @@ def test_metadata_round_trips_and_a_rollback_carries_it(store: ProfileStore) -> 
     assert registry.show(3).metadata == {**META, "rolled_back_from": 1}
     assert registry.segment_ids_ever() == {0, 1, 2}
     assert store.memberships() == {"a": 1, "b": 2}
+
+
+def test_migration_0003_downgrades_and_upgrades_on_both_backends(store: ProfileStore) -> None:
+    from importlib.resources import files
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    assert store.publish(ThresholdModel(100.0)) == 1
+    VersionRegistry(store.engine, store.url).set_metadata(1, META)
+    config = Config()
+    config.set_main_option("script_location", str(files("cible.store") / "migrations"))
+    with store.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002_activation")
+        conn.commit()
+        assert "metadata" not in {c["name"] for c in sa.inspect(conn).get_columns("segment_models")}
+        command.upgrade(config, "head")
+        conn.commit()
+        assert "metadata" in {c["name"] for c in sa.inspect(conn).get_columns("segment_models")}
+    assert VersionRegistry(store.engine, store.url).show(1).metadata is None
