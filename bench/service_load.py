@@ -170,7 +170,8 @@ class RawClient:
 def _read_key(store_url: str) -> str:
     from cible.store import ProfileStore
 
-    store = ProfileStore.open(store_url, migrate=False)
+    schema = os.environ.get("CIBLE_STORE_SCHEMA") or None  # the service reads the same variable
+    store = ProfileStore.open(store_url, migrate=False, schema=schema)
     try:
         return store.create_api_key(["read"], name="bench/service_load")
     finally:

@@ -16,6 +16,7 @@ consumer) map this tree to exit codes or HTTP statuses in one place.
     │   ├── MissingColumnError     a mapped column is absent from the file
     │   └── SourceFormatError      the format/encoding cannot be read
     ├── WarehouseError         the warehouse backend failed (driver errors wrapped with context)
+    │   └── MemoryLimitError       a memory limit was hit (names the setting to raise)
     ├── DataQualityError       a data-quality threshold is breached (column, measured, allowed)
     ├── FeatureError           features cannot be computed (e.g. no customer before as_of)
     ├── SegmentationError      the segmentation cannot be fitted on the given data
@@ -91,6 +92,11 @@ class SourceFormatError(SourceError):
 
 class WarehouseError(CibleError):
     """The warehouse backend failed."""
+
+
+class MemoryLimitError(WarehouseError):
+    """DuckDB hit its memory limit: the message names the setting (``warehouse.memory_limit``,
+    ``ingest.chunk_rows``) and its value."""
 
 
 class DataQualityError(CibleError):

@@ -188,6 +188,9 @@ def test_memberships_history_and_outbox(store: ProfileStore) -> None:
         ("segment.entered", 2, "Big", 1),
     ]
     assert b'"segment_name":"Big"' in pending[4].to_json()
+    # what each apply returned is the outbox as stored, ids included (the consumer relays it)
+    returned = [*first.notifications, *up.notifications, *same.notifications, *big.notifications]
+    assert returned == pending
     assert len({n.event_id for n in pending[3:]}) == 1  # exit and entry of one event
     store.mark_notified([n.id for n in pending[:4]])
     assert [n.id for n in store.pending_notifications()] == [pending[4].id]

@@ -188,3 +188,27 @@ def test_dead_letters_and_notifications(harness: tuple[str, Harness]) -> None:
         b'{"kind": "segment.exited"}',
     ]
     h.drop([name, name + ".dead", output])
+
+
+@pytest.mark.rabbitmq
+def test_rabbitmq_gives_what_is_there_and_refuses_an_unrouted_notification(
+    rabbitmq_url: str,
+) -> None:
+    from cible.exceptions import BusError
+
+    h = _rabbitmq(rabbitmq_url)
+    name, output = unique("t.events"), unique("t.segments")
+    h.produce(name, _bodies(3))
+    bus = h.open(name, output, prefetch=10)
+    try:
+        # 3 delivered, room for 100: the batch is what is there, not a wait for 97 more
+        got = _receive_all(bus, 3, batch=100, rounds=40)
+        assert [m.body for m in got] == _bodies(3)
+        bus.ack(got)
+        assert bus.receive(100, 0.2) == []  # then nothing: the wait for a first one ends
+        h.drop([output])  # the notifications' queue is gone: a publish is not durable
+        with pytest.raises(BusError, match=r"routed to no queue"):
+            bus.publish([b'{"kind": "segment.entered"}'])
+    finally:
+        bus.close()
+    h.drop([name, name + ".dead"])

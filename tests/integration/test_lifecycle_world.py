@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 import yaml
 from sklearn.base import clone
 
@@ -104,15 +104,17 @@ def test_refresh_retrains_with_the_real_pipeline_and_publishes_a_new_version(run
         assert len(store.memberships()) >= 1_900
     written = json.loads((run / "refresh" / "refresh.json").read_text())
     assert written["new_version"] == 2 and written["action"] == "retrain"
-    meta = VersionRegistry(*_engine_url(store_url)).show(2).metadata
+    meta = _metadata(store_url, 2)
     assert meta is not None  # the deterministic retrain keeps every segment's id
     chosen_k = json.loads((run / "run" / "run.json").read_text())["chosen_k"]
     ids = meta["stable_ids"]
     assert ids["new"] == [] and ids["vanished"] == [] and len(ids["kept"]) == chosen_k
 
 
-def _engine_url(url: str) -> tuple[sa.Engine, str]:
-    return sa.create_engine(url), url
+def _metadata(url: str, version: int) -> dict[str, Any] | None:
+    with ProfileStore.open(url) as store:
+        meta = VersionRegistry(store.engine, store.url).show(version).metadata
+    return dict(meta) if meta is not None else None
 
 
 def test_publishing_the_same_run_twice_keeps_every_id_and_records_the_metadata(
@@ -135,7 +137,7 @@ def test_publishing_the_same_run_twice_keeps_every_id_and_records_the_metadata(
     assert (migration["from_version"], migration["to_version"]) == (1, 2)
     assert migration["matrix"]["moved"] == 0 and migration["matrix"]["total"] == len(v1)
 
-    meta = VersionRegistry(*_engine_url(store_url)).show(2).metadata
+    meta = _metadata(store_url, 2)
     assert meta is not None
     selection = json.loads((run / "run" / "selection.json").read_text())
     chosen = next(c for c in selection["candidates"] if c["chosen"])

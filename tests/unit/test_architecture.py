@@ -35,6 +35,7 @@ FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 COMPUTE_ENGINE = {
     "cible.ingest.engine",
     "cible.ingest.failures",
+    "cible.ingest.staging",
     "cible.quality.report_measures",
     "cible.quality.report",
 }

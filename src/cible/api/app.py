@@ -9,8 +9,8 @@ when the app shuts down.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -45,6 +45,30 @@ def _publish_url(settings: ServiceSettings, store: ProfileStore) -> str:
     return str(store.engine.url.render_as_string(hide_password=False))
 
 
+def _lifespan(
+    service: LiveService, store: ProfileStore, owned: bool, environment: str
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the profile change feed with the app; stop it (and close an owned store) after."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        feed = service.follow_store_changes()
+        log.info(
+            "service started on store %s (%s), profile change feed %s",
+            store.url,
+            environment,
+            "on" if feed else "off",
+        )
+        try:
+            yield
+        finally:
+            service.close()
+            if owned:
+                store.close()
+
+    return lifespan
+
+
 def create_app(
     settings: ServiceSettings | None = None, *, store: ProfileStore | None = None
 ) -> FastAPI:
@@ -66,16 +90,7 @@ def create_app(
         render=customers.render_profile,
         publisher=run_publisher(_publish_url(settings, store), settings.store_schema),
     )
-    opened = store
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        log.info("service started on store %s (%s)", opened.url, settings.environment)
-        try:
-            yield
-        finally:
-            if owned:
-                opened.close()
+    lifespan = _lifespan(service, store, owned, settings.environment)
 
     app = FastAPI(
         title="cible",

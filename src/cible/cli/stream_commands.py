@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -109,6 +110,15 @@ LogLevelOpt = Annotated[
     ),
 ]
 
+AudiencesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Audience plan (YAML, as for `cible audience`): keep its audiences live and "
+        "notify audience.entered/exited.",
+        envvar="CIBLE_AUDIENCES",
+    ),
+]
+
 IdleExitSOpt = Annotated[
     float | None, typer.Option(help="Exit after this long without a message (default: never).")
 ]
@@ -130,6 +140,7 @@ def consume_cmd(
     as_of: AsOfOpt = None,
     log_level: LogLevelOpt = "info",
     idle_exit_s: IdleExitSOpt = None,
+    audiences: AudiencesOpt = None,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
     from cible.stream.factory import BUSES
@@ -163,6 +174,7 @@ def consume_cmd(
             max_wait_s=max_wait_ms / 1000,
             as_of=clock,
             idle_exit_s=idle_exit_s,
+            audiences=audiences,
         )
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
@@ -190,12 +202,18 @@ def _consume(
     max_wait_s: float,
     as_of: datetime | None,
     idle_exit_s: float | None,
+    audiences: Path | None = None,
 ) -> None:
     from cible.services.consume import bus_notifier, combine, webhook_notifier
     from cible.store import ProfileStore
     from cible.stream.consumer import run_consumer
     from cible.stream.factory import open_bus
 
+    live = None
+    if audiences is not None:
+        from cible.services.live_audiences import LiveAudiences
+
+        live = LiveAudiences.from_file(audiences)
     profile_store = ProfileStore.open(store_url, schema=schema)
     try:
         source = open_bus(**bus_options)
@@ -211,6 +229,7 @@ def _consume(
                 notify=combine(notifiers),
                 as_of=as_of,
                 idle_exit_s=idle_exit_s,
+                audiences=live,
             )
         finally:
             source.close()

@@ -7,7 +7,7 @@ This package is the floor of the house: it imports only :mod:`cible.schemas` and
 :mod:`cible.exceptions` (``tests/unit/test_architecture.py`` walks the imports to keep it so).
 
 Modules: ``base`` (literal types, the strict base model), ``sources`` (reading and mapping a
-file), ``warehouse`` (storage engines), ``segmentation``, ``quality`` (standardisation defaults,
+file), ``warehouse`` (storage engines), ``ingest`` (chunk size, memory defaults), ``segmentation``, ``quality`` (standardisation defaults,
 the data-quality gate), ``identity`` (the ``dedup`` section, with ``matching`` for the matcher
 and ``survivorship`` for golden records), ``predict``, ``project`` (the whole file).
 """
@@ -24,6 +24,7 @@ from cible.config.base import (
 )
 from cible.config.dedup import DedupInput, GuardsConfig
 from cible.config.identity import DedupConfig
+from cible.config.ingest import IngestConfig, default_chunk_rows, default_memory_limit
 from cible.config.matching import MatchingConfig, load_matching_config, parse_matching_config
 from cible.config.predict import CLVConfig, PredictConfig, TableConfig, TrainingSpec
 from cible.config.project import CibleConfig, load_config, parse_config
@@ -75,6 +76,7 @@ __all__ = [
     "FieldMapping",
     "GatesConfig",
     "GuardsConfig",
+    "IngestConfig",
     "MapsConfig",
     "MatchingConfig",
     "OnInvalid",
@@ -96,6 +98,8 @@ __all__ = [
     "TrainingSpec",
     "ValidationConfig",
     "WarehouseConfig",
+    "default_chunk_rows",
+    "default_memory_limit",
     "load_config",
     "load_matching_config",
     "parse_config",

@@ -14,6 +14,7 @@ from pydantic import (
 from cible.config.base import _Strict
 from cible.config.files import read_yaml
 from cible.config.identity import DedupConfig
+from cible.config.ingest import IngestConfig, default_memory_limit
 from cible.config.predict import PredictConfig
 from cible.config.quality import QualityConfig, StandardizeConfig
 from cible.config.segmentation import SegmentationConfig
@@ -32,6 +33,7 @@ class CibleConfig(_Strict):
         default=None, description="date features are computed at; default: day after the last event"
     )
     warehouse: WarehouseConfig = Field(default_factory=DuckDBWarehouseConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     sources: list[SourceConfig] = Field(
         default_factory=list, description="at least one, unless predict.table is given"
     )
@@ -82,6 +84,17 @@ class CibleConfig(_Strict):
                 "canonical field or '<attributes|properties>.<column>' of a mapped JSON field"
             )
         return self
+
+    @property
+    def memory_limit(self) -> str:
+        """``warehouse.memory_limit``, or one eighth of physical memory (at least 512 MiB)."""
+        limit = getattr(self.warehouse, "memory_limit", None)
+        return limit if isinstance(limit, str) else default_memory_limit()
+
+    @property
+    def chunk_rows(self) -> int:
+        """``ingest.chunk_rows``, or derived from :attr:`memory_limit`."""
+        return self.ingest.rows(self.memory_limit)
 
     def source_path(self, source: SourceConfig) -> Path:
         """The source file, relative paths taken from the config file's folder."""

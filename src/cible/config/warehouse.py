@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from cible.config.base import _Strict
+from cible.config.ingest import parse_size
 
 
 class DuckDBWarehouseConfig(_Strict):
@@ -23,7 +24,17 @@ class DuckDBWarehouseConfig(_Strict):
 
     engine: Literal["duckdb"] = "duckdb"
     path: Path = Field(default=Path("warehouse.duckdb"), description="relative to --out")
-    memory_limit: str | None = Field(default=None, description="e.g. '4GB'")
+    memory_limit: str | None = Field(
+        default=None,
+        description="e.g. '4GB'; also bounds ingestion's staging; default: 1/8 of physical memory",
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_size(v)
+        return v
 
 
 DEFAULT_POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/test"

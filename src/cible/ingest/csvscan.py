@@ -113,14 +113,18 @@ def scan_special(
     delimiter: str,
     max_record_lines: int,
     undecodable: dict[int, str],
+    stop: int | None = None,
 ) -> Iterator[Record]:
     """The records starting on the ``special`` lines (sorted 0-based indices; lines between two
     special lines hold no quote). ``line(i)`` is the text of line ``i`` without its ``\\n``.
 
     A record that starts on a special line and spans the lines up to another one consumes them:
-    special lines inside it yield nothing."""
+    special lines inside it yield nothing. With ``stop``, only records starting before line
+    ``stop`` are yielded (the special lines after it are only read to complete them)."""
     consumed_until = -1
     for k, first in enumerate(special):
+        if stop is not None and first >= stop:
+            break
         if first <= consumed_until:
             continue
         raw, last, nxt = line(first), first, k + 1
@@ -132,9 +136,9 @@ def scan_special(
             opened = opened or p
             if nxt >= len(special) or special[nxt] - first + 1 > max_record_lines:
                 break
-            stop = special[nxt]
-            raw = "\n".join([raw, *(line(i) for i in range(last + 1, stop + 1))])
-            last, nxt = stop, nxt + 1
+            joined = special[nxt]
+            raw = "\n".join([raw, *(line(i) for i in range(last + 1, joined + 1))])
+            last, nxt = joined, nxt + 1
         first_text = line(first).removesuffix("\r")
         if opened is not None and (p.status != "ok" or len(p.fields) != expected):
             if last == first and p.status in ("stray", "after_quote"):
@@ -202,6 +206,7 @@ class Scan:
     table: pa.Table
     first_lines: np.ndarray
     damaged: list[Record]
+    next_line: int = 0  # the first line not read into a record (where the next block starts)
 
 
 def read_body(
@@ -212,9 +217,16 @@ def read_body(
     delimiter: str,
     max_record_lines: int,
     undecodable: dict[int, str],
+    stop: int | None = None,
 ) -> Scan:
-    """Every record after line ``header`` of ``data`` (UTF-8): see the module docstring."""
+    """Every record after line ``header`` of ``data`` (UTF-8): see the module docstring.
+
+    With ``stop`` (reading a file block by block), only the records starting before line
+    ``stop`` are read; the lines after it (at least ``max_record_lines`` of them unless the file
+    ends) only complete a quoted value still open, and :attr:`Scan.next_line` says where the
+    next block must start."""
     n, expected = len(lines), len(names)
+    stop = n if stop is None else min(stop, n)
     body = np.arange(n) > header
     empty = lines.end == lines.start
     quotes = lines.count(data, ord(QUOTE))
@@ -230,13 +242,16 @@ def read_body(
             delimiter,
             max_record_lines,
             undecodable,
+            stop,
         )
     )
     consumed = np.zeros(n, dtype=bool)
+    next_line = stop
     for r in parsed:
         if r.n_lines > 1:
             consumed[r.line + 1 : r.line + r.n_lines] = True
-    simple = np.flatnonzero(body & ~empty & ~special_mask & ~consumed)
+            next_line = max(next_line, r.line + r.n_lines)
+    simple = np.flatnonzero(body & ~empty & ~special_mask & ~consumed & (np.arange(n) < stop))
     simple_table, ragged = _arrow_split(_cut(data, lines, simple), names, delimiter)
     damaged = [r for r in parsed if r.fields is None]
     for k, found in ragged:
@@ -253,7 +268,7 @@ def read_body(
     good_parsed = [r for r in parsed if r.fields is not None]
     table, first_lines = _with_parsed(simple_table, first_lines, good_parsed, names)
     damaged.sort(key=lambda r: r.line)
-    return Scan(table, first_lines, damaged)
+    return Scan(table, first_lines, damaged, next_line)
 
 
 def _with_parsed(

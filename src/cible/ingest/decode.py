@@ -127,9 +127,22 @@ def _decode_utf8_per_line(data: bytes, label: str, fallback: str) -> DecodedText
         pass
     else:
         return DecodedText(_mac_newlines(data), label)
-    spans = _non_utf8_lines(data)
+    spans = non_utf8_lines(data)
     if fallback == "auto":
         fallback = choose_fallback([data[a:b] for a, b in spans])
+    utf8, undecodable = replace_lines(data, spans, fallback, label)
+    utf8 = _mac_newlines(utf8)
+    utf8_needed = any(not data[a:b].isascii() for a, b in _gaps(spans, len(data)))
+    if not utf8_needed:  # only ASCII besides the fallback lines: the file is in that encoding
+        return DecodedText(utf8, fallback, undecodable=undecodable)
+    return DecodedText(utf8, label, fallback, len(spans), undecodable)
+
+
+def replace_lines(
+    data: bytes, spans: list[tuple[int, int]], fallback: str, label: str
+) -> tuple[bytes, dict[int, str]]:
+    """``data`` with the non-UTF-8 lines ``spans`` decoded with ``fallback``, and the 0-based
+    index of each line ``fallback`` cannot decode either (its bytes kept as ``\\xNN``)."""
     parts: list[bytes] = []
     undecodable: dict[int, str] = {}  # only with a named fallback: "auto" decodes every line
     pos = 0
@@ -142,11 +155,7 @@ def _decode_utf8_per_line(data: bytes, label: str, fallback: str) -> DecodedText
         parts += [data[pos:a], line.encode("utf-8")]
         pos = b
     parts.append(data[pos:])
-    utf8 = _mac_newlines(b"".join(parts))
-    utf8_needed = any(not data[a:b].isascii() for a, b in _gaps(spans, len(data)))
-    if not utf8_needed:  # only ASCII besides the fallback lines: the file is in that encoding
-        return DecodedText(utf8, fallback, undecodable=undecodable)
-    return DecodedText(utf8, label, fallback, len(spans), undecodable)
+    return b"".join(parts), undecodable
 
 
 def _gaps(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
@@ -155,7 +164,7 @@ def _gaps(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
     return list(zip(ends, starts, strict=True))
 
 
-def _non_utf8_lines(data: bytes) -> list[tuple[int, int]]:
+def non_utf8_lines(data: bytes) -> list[tuple[int, int]]:
     """Byte spans ``[start, end)`` of the lines (without their newline) that are not UTF-8."""
     newline = b"\n" if b"\n" in data or b"\r" not in data else b"\r"
     view = memoryview(data)

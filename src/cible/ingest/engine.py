@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
@@ -20,7 +21,7 @@ from cible.config import QualityConfig, SourceConfig, StandardizeConfig
 from cible.exceptions import ConfigError, MissingColumnError
 from cible.ingest.failures import FieldFailures, count_failures
 from cible.ingest.mapping import MappingPlan, build_plan, specs_for
-from cible.ingest.readers import ROW, RawSource
+from cible.ingest.readers import ROW, MalformedRow, RawSource
 from cible.ingest.source_measures import quality_columns
 from cible.ingest.sql import ident
 from cible.ingest.standardize import standardizers_for
@@ -43,6 +44,48 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
+class RawMeta(Protocol):
+    """What the mapping needs to know of a read source besides its rows (``__raw``):
+    :class:`~cible.ingest.readers.RawSource` (rows in memory) or a staged source
+    (:mod:`cible.ingest.staging`, rows in a DuckDB table)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def schema(self) -> pa.Schema: ...
+    @property
+    def malformed(self) -> list[MalformedRow]: ...
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def delimiter(self) -> str | None: ...
+    @property
+    def fallback_encoding(self) -> str | None: ...
+    @property
+    def fallback_lines(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StagedRows:
+    """Accepted rows left in the staging database: read them in batches with :meth:`batches`
+    (``to_table`` reads them all, for small sources and tests)."""
+
+    con: duckdb.DuckDBPyConnection
+    sql: str
+    num_rows: int
+    schema: pa.Schema
+
+    def batches(self, rows: int) -> pa.RecordBatchReader:
+        """The rows, in source order, as a stream of record batches of at most ``rows`` rows."""
+        reader = self.con.sql(self.sql).to_arrow_reader(rows)
+        return pa.RecordBatchReader.from_batches(self.schema, (b.cast(self.schema) for b in reader))
+
+    def to_table(self) -> pa.Table:
+        return self.con.sql(self.sql).to_arrow_table().cast(self.schema)
+
+
 @dataclass(frozen=True)
 class SourceResult:
     """The outcome of mapping one source."""
@@ -51,7 +94,7 @@ class SourceResult:
     kind: str
     path: Path
     format: str
-    accepted: pa.Table
+    accepted: pa.Table | StagedRows
     quarantine: pa.Table
     encoding: str | None = None
     delimiter: str | None = None
@@ -66,10 +109,15 @@ class SourceResult:
     def read(self) -> int:
         return self.accepted.num_rows + self.quarantine.num_rows
 
+    def accepted_table(self) -> pa.Table:
+        """The accepted rows in memory (staged ones read whole)."""
+        a = self.accepted
+        return a if isinstance(a, pa.Table) else a.to_table()
 
-def check_columns(source: SourceConfig, raw: RawSource) -> None:
+
+def check_columns(source: SourceConfig, raw: RawMeta) -> None:
     """Every column the mapping names must be in the file (an error listing what is there)."""
-    present = set(raw.table.column_names) - {ROW}
+    present = set(raw.schema.names) - {ROW}
     wanted: list[tuple[str, str]] = []
     for name, m in source.fields.items():
         if m.column is not None:
@@ -117,34 +165,49 @@ def map_source(
     standardize: StandardizeConfig | None = None,
     quality: QualityOptions | None = None,
 ) -> SourceResult:
-    """Run the mapping query of ``source`` over ``raw``.
+    """Run the mapping query of ``source`` over ``raw`` (rows in memory, in a throw-away DuckDB).
 
     Fields are standardised as ``standardize`` says (default: :class:`StandardizeConfig()`, the
     canonical standardisers on); with ``quality`` the result carries the source's quality measures.
     """
+    con = duckdb.connect()
+    try:
+        con.register("__raw", raw.table)
+        return map_rows(con, source, raw, standardize, quality, staged=False)
+    finally:
+        con.close()
+
+
+def map_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    raw: RawMeta,
+    standardize: StandardizeConfig | None = None,
+    quality: QualityOptions | None = None,
+    *,
+    staged: bool,
+) -> SourceResult:
+    """Map the rows ``__raw`` of ``con`` (see :func:`map_source`); ``staged``: leave the
+    accepted rows in ``con`` (:class:`StagedRows`) instead of reading them into memory."""
     check_columns(source, raw)
     kinds = {s.name: s.kind for s in specs_for(source.kind)}
     defaults = standardize or StandardizeConfig()
     stds = standardizers_for(source, defaults, kinds)
-    plan = build_plan(source, raw.table.schema, tuple(stds), defaults.on_invalid)
-    con = duckdb.connect()
-    try:
-        seconds = _checked_rows(con, source, raw, plan)
-        t0 = time.perf_counter()
-        profile = None
-        if quality is not None:
-            profile = _measure(con, source, raw, plan, quality)
-            seconds["quality"] = time.perf_counter() - t0
-        accepted = _accepted(con, source)
-        quarantine = _quarantine(con, source, raw)
-        failures = count_failures(con, "__checked", plan.checks)
-        counts = dict(
-            con.sql(
-                "SELECT __reason.rule, count(*) FROM __checked WHERE __reason IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        )
-    finally:
-        con.close()
+    plan = build_plan(source, raw.schema, tuple(stds), defaults.on_invalid)
+    seconds = _checked_rows(con, source, plan)
+    t0 = time.perf_counter()
+    profile = None
+    if quality is not None:
+        profile = _measure(con, source, raw, plan, quality)
+        seconds["quality"] = time.perf_counter() - t0
+    accepted = _accepted(con, source, staged)
+    quarantine = _quarantine(con, source, raw)
+    failures = count_failures(con, "__checked", plan.checks)
+    counts = dict(
+        con.sql(
+            "SELECT __reason.rule, count(*) FROM __checked WHERE __reason IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
     if raw.malformed:
         counts["malformed_row"] = len(raw.malformed)
     return SourceResult(
@@ -166,17 +229,18 @@ def map_source(
 
 
 def _checked_rows(
-    con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: RawSource, plan: MappingPlan
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, plan: MappingPlan
 ) -> dict[str, float]:
     """Run the mapping query into ``__checked``; return the seconds of mapping and standardising.
 
     A query DuckDB refuses is explained by the first typed column it cannot read."""
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    con.register("__raw", raw.table)
     t0 = time.perf_counter()
     try:
         std_seconds = _run_plan(con, plan)
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as e:
         probe = plan.sql.split(", canon AS")[0] + " SELECT * FROM typed"
         con.execute(f"CREATE TEMP VIEW __typed_probe AS {probe}")
@@ -187,7 +251,7 @@ def _checked_rows(
 def _measure(
     con: duckdb.DuckDBPyConnection,
     source: SourceConfig,
-    raw: RawSource,
+    raw: RawMeta,
     plan: MappingPlan,
     quality: QualityOptions,
 ) -> SourceQuality:
@@ -196,14 +260,16 @@ def _measure(
     return profile_table(
         con,
         "__checked",
-        quality_columns(source, plan, raw.table.schema, personal),
+        quality_columns(source, plan, raw.schema, personal),
         ProfileOptions(quality.reference_date, quality.config.top_values),
         source=source.name,
         kind=source.kind,
     )
 
 
-def _accepted(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> pa.Table:
+def _accepted(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, staged: bool
+) -> pa.Table | StagedRows:
     """The rows without a quarantine reason, in the canonical schema, in source order."""
     schema = CUSTOMERS_SCHEMA if source.kind == "customers" else EVENTS_SCHEMA
     cols = ", ".join(
@@ -214,10 +280,15 @@ def _accepted(con: duckdb.DuckDBPyConnection, source: SourceConfig) -> pa.Table:
         )
         for f in schema
     )
-    accepted = con.sql(
-        f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row"
-    ).to_arrow_table()
-    return accepted.cast(schema)
+    if not staged:
+        sql = f"SELECT {cols} FROM __checked WHERE __reason IS NULL ORDER BY __row"
+        return con.sql(sql).to_arrow_table().cast(schema)
+    # the staging database holds one schema per source: name this one, for later reads
+    ((where,),) = con.sql("SELECT current_schema()").fetchall()
+    table = f"{ident(str(where))}.__checked"
+    ((n,),) = con.sql(f"SELECT count(*) FROM {table} WHERE __reason IS NULL").fetchall()
+    sql = f"SELECT {cols} FROM {table} WHERE __reason IS NULL ORDER BY __row"
+    return StagedRows(con, sql, int(n), schema)
 
 
 def _run_plan(con: duckdb.DuckDBPyConnection, plan: MappingPlan) -> float:
@@ -225,15 +296,15 @@ def _run_plan(con: duckdb.DuckDBPyConnection, plan: MappingPlan) -> float:
 
     Returns the seconds spent standardising (distinct values, Python, lookup tables)."""
     if not plan.standardizers:
-        con.execute(f"CREATE TEMP TABLE __checked AS {plan.sql}")
+        con.execute(f"CREATE TABLE __checked AS {plan.sql}")
         return 0.0
-    con.execute(f"CREATE TEMP TABLE __canon AS {plan.canon_sql}")
+    con.execute(f"CREATE TABLE __canon AS {plan.canon_sql}")
     t0 = time.perf_counter()
     for std in plan.standardizers:
         keys = con.sql(std.distinct_sql("__canon")).to_arrow_table()
         con.register(std.table, std.lookup(keys))
     seconds = time.perf_counter() - t0
-    con.execute(f"CREATE TEMP TABLE __checked AS {plan.rest_sql}")
+    con.execute(f"CREATE TABLE __checked AS {plan.rest_sql}")
     return seconds
 
 
@@ -241,8 +312,8 @@ def _literal(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: RawSource) -> pa.Table:
-    raw_cols = [c for c in raw.table.column_names if c != ROW]
+def _quarantine(con: duckdb.DuckDBPyConnection, source: SourceConfig, raw: RawMeta) -> pa.Table:
+    raw_cols = [c for c in raw.schema.names if c != ROW]
     record = (
         "CAST(json_object("
         + ", ".join(

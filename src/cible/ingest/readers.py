@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from cible.config import SourceConfig
 from cible.exceptions import EmptySourceError, SourceFormatError, SourceNotFoundError
-from cible.ingest.csvscan import Lines, parse_record, read_body
+from cible.ingest.csvscan import Lines, Scan, parse_record, read_body
 from cible.ingest.decode import DecodedText, decode_text
 from cible.ingest.detect import detect_delimiter
 
@@ -78,6 +78,10 @@ class RawSource:
     @property
     def n_read(self) -> int:
         return self.table.num_rows + len(self.malformed)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table.schema
 
 
 def resolve_format(path: Path, declared: str) -> str:
@@ -145,6 +149,44 @@ def _read_csv(path: Path, source: SourceConfig) -> RawSource:
     decoded = _decode(path, source)
     data = decoded.data
     lines = Lines.of(data)
+    header, names, delimiter = csv_header(data, lines, source, path)
+    scan = read_body(
+        data, lines, header, names, delimiter, source.max_record_lines, decoded.undecodable
+    )
+    table, malformed = csv_rows(scan, 0, 0)
+    return RawSource(
+        path,
+        "csv",
+        table,
+        malformed,
+        decoded.encoding,
+        delimiter,
+        decoded.fallback_encoding,
+        decoded.fallback_lines,
+    )
+
+
+def csv_rows(scan: Scan, row0: int, line0: int) -> tuple[pa.Table, list[MalformedRow]]:
+    """The records of ``scan`` numbered: record N of the scan is row ``row0 + N``; its lines
+    start at the file's 0-based line ``line0`` (a file read block by block)."""
+    starts = np.sort(np.concatenate([scan.first_lines, [r.line for r in scan.damaged]]))
+    malformed = [
+        MalformedRow(
+            row0 + int(np.searchsorted(starts, r.line)) + 1,
+            f"{r.reason} (line {line0 + r.line + 1:,})",
+            r.text,
+            line0 + r.line + 1,
+        )
+        for r in scan.damaged
+    ]
+    rows = row0 + np.searchsorted(starts, scan.first_lines) + 1
+    return _with_rows(scan.table, rows), malformed
+
+
+def csv_header(
+    data: bytes, lines: Lines, source: SourceConfig, path: Path
+) -> tuple[int, list[str], str]:
+    """The header line (0-based index), the column names and the delimiter of a CSV text."""
     nonempty = np.flatnonzero(lines.end > lines.start)
     if not len(nonempty):
         raise EmptySourceError(f"source '{source.name}': {path} holds no header line")
@@ -162,30 +204,7 @@ def _read_csv(path: Path, source: SourceConfig) -> RawSource:
         )
     names = [n.strip().lstrip("\ufeff") for n in head.fields]
     _check_names(names, path)
-    scan = read_body(
-        data, lines, header, names, delimiter, source.max_record_lines, decoded.undecodable
-    )
-    starts = np.sort(np.concatenate([scan.first_lines, [r.line for r in scan.damaged]]))
-    malformed = [
-        MalformedRow(
-            int(np.searchsorted(starts, r.line)) + 1,
-            f"{r.reason} (line {r.line + 1:,})",
-            r.text,
-            r.line + 1,
-        )
-        for r in scan.damaged
-    ]
-    rows = np.searchsorted(starts, scan.first_lines) + 1
-    return RawSource(
-        path,
-        "csv",
-        _with_rows(scan.table, rows),
-        malformed,
-        decoded.encoding,
-        delimiter,
-        decoded.fallback_encoding,
-        decoded.fallback_lines,
-    )
+    return header, names, delimiter
 
 
 def _read_parquet(path: Path, source: SourceConfig) -> RawSource:
@@ -201,14 +220,32 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
     parsed column-wise by Arrow, or, if their types conflict between lines, built column by column
     with mixed columns as text."""
     decoded = _decode(path, source)
+    table, malformed = jsonl_rows(decoded.data.split(b"\n"), 0, decoded.undecodable, path)
+    return RawSource(
+        path,
+        "jsonl",
+        table,
+        malformed,
+        decoded.encoding,
+        None,
+        decoded.fallback_encoding,
+        decoded.fallback_lines,
+    )
+
+
+def jsonl_rows(
+    lines: list[bytes], first_line: int, undecodable: dict[int, str], path: Path
+) -> tuple[pa.Table, list[MalformedRow]]:
+    """The rows (with ``__row``, the line number) and the malformed lines of JSON Lines whose
+    first line has the 0-based index ``first_line`` in the file."""
     good: list[bytes] = []
     rows: list[int] = []
     malformed: list[MalformedRow] = []
-    for number, raw_line in enumerate(decoded.data.split(b"\n"), start=1):
+    for number, raw_line in enumerate(lines, start=first_line + 1):
         line = raw_line.removesuffix(b"\r")
         if not line.strip():
             continue
-        message = decoded.undecodable.get(number - 1)
+        message = undecodable.get(number - 1)
         if message is None:
             try:
                 obj = json.loads(line)
@@ -227,16 +264,7 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
         text = line.decode("utf-8")
         malformed.append(MalformedRow(number, message, text, number))
     table = _arrow_from_json_lines(good)
-    return RawSource(
-        path,
-        "jsonl",
-        _with_rows(_clean_names(table, path), rows),
-        malformed,
-        decoded.encoding,
-        None,
-        decoded.fallback_encoding,
-        decoded.fallback_lines,
-    )
+    return _with_rows(_clean_names(table, path), rows), malformed
 
 
 def _read_json_body(body: bytes, as_text: dict[str, pa.DataType]) -> pa.Table:

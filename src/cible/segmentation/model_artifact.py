@@ -112,20 +112,19 @@ class SegmentModel:
         return out
 
     def _prepare(self, data: pd.DataFrame) -> NDArray[np.float64]:
-        """The fitted preparation of ``data``. The per-feature pipelines run with numpy output
-        (twice as fast as the pandas output they were fitted with, same numbers: the live store
-        calls this once per batch); the weighter still sees the column names it needs."""
+        """The fitted preparation of ``data``. The live store calls this once per batch, so the
+        usual shape of preparation runs as the same numpy operations, checked bit for bit
+        against the fitted one when first built (:mod:`cible.segmentation.compiled_prep`);
+        other shapes run the per-feature pipelines with numpy output (twice as fast as the
+        pandas output they were fitted with, same numbers)."""
         fast = getattr(self, "_fast", None)
         if fast is None:
-            fast = self._fast = _numpy_preparation(self.preparation)
+            fast = self._fast = _fast_preparation(self.preparation, self.features)
         if fast is False:
             return np.asarray(self.preparation.transform(data), dtype=np.float64)
-        prepare, weight = fast
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            values = prepare.transform(data)
-        named = pd.DataFrame(values, columns=prepare.get_feature_names_out(), index=data.index)
-        return np.asarray(weight.transform(named), dtype=np.float64)
+        if callable(fast):
+            return fast(data)
+        return _numpy_prepare(fast, data)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -182,6 +181,30 @@ def _numpy_preparation(preparation: Any) -> tuple[Any, Any] | Literal[False]:
         return False
     prepare = copy.deepcopy(steps[0][1]).set_output(transform="default")
     return prepare, steps[1][1]
+
+
+def _numpy_prepare(fast: tuple[Any, Any], data: pd.DataFrame) -> NDArray[np.float64]:
+    prepare, weight = fast
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        values = prepare.transform(data)
+    named = pd.DataFrame(values, columns=prepare.get_feature_names_out(), index=data.index)
+    return np.asarray(weight.transform(named), dtype=np.float64)
+
+
+def _fast_preparation(preparation: Any, features: Sequence[str]) -> Any:
+    """The compiled preparation when it is exact, else :func:`_numpy_preparation`'s."""
+    from cible.segmentation.compiled_prep import compile_preparation
+
+    slow = _numpy_preparation(preparation)
+
+    def reference(data: pd.DataFrame) -> NDArray[np.float64]:
+        if slow is False:
+            return np.asarray(preparation.transform(data), dtype=np.float64)
+        return _numpy_prepare(slow, data)
+
+    compiled = compile_preparation(preparation, features, reference)
+    return compiled if compiled is not None else slow
 
 
 def write_segment_model(

@@ -1,16 +1,22 @@
 """Consume live events: the use case behind ``cible consume``, shared by every bus.
 
-One batch goes through four steps, in this order, so that nothing is lost and nothing is
+One batch goes through five steps (four without an audience plan), in this order, so that nothing is lost and nothing is
 counted twice when the process dies at any point (at-least-once delivery, idempotent apply)::
 
     parse      each message with LiveEvent.parse; a malformed one goes to the dead letters
                (durable when dead_letter returns) with the field and the reason
     apply      store.apply_events(batch): aggregates, re-scoring, memberships and outbox rows
                in ONE transaction; event ids already processed are skipped
-    ack        the whole batch, only after the commit (a crash before it: redelivery, and the
+    audiences  (with an audience plan) the rules re-evaluated for EVERY customer of the parsed
+               batch, duplicates included, and the diff with the stored members written with
+               its "audience.entered"/"audience.exited" outbox rows in ONE transaction: a crash
+               between the apply commit and this one is redelivered, the store skips the
+               events and this step recomputes; the diff writes nothing twice
+    ack        the whole batch, only after the commits (a crash before it: redelivery, and the
                store skips what it already applied)
-    relay      the store's outbox: publish "segment.entered"/"segment.exited" to the bus and/or
-               a webhook, then mark_notified (a crash before it: the notification is sent again)
+    relay      the store's outboxes: publish "segment.entered"/"segment.exited" (then the
+               audience ones) to the bus and/or a webhook, then mark them sent (a crash before
+               it: the notification is sent again)
 
 The bus is a port (:class:`Bus`) implemented by the adapters of :mod:`cible.stream`; this module
 imports no bus client.
@@ -21,13 +27,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cible.exceptions import CibleError
 
 if TYPE_CHECKING:
-    from cible.store import Notification, ProfileStore
+    from cible.services.live_audiences import LiveAudiences
+    from cible.store import AudienceNotification, Notification, ProfileStore
 
 OUTBOX_PAGE = 1000
 
@@ -76,7 +83,9 @@ class Bus(Protocol):
 
 
 class Notifier(Protocol):
-    def __call__(self, notifications: Sequence[Notification]) -> None: ...
+    """Sends one page of one outbox (segment or audience notifications, never mixed)."""
+
+    def __call__(self, notifications: Sequence[Notification | AudienceNotification]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -89,6 +98,7 @@ class BatchReport:
     dead_lettered: int = 0
     changes: int = 0
     notified: int = 0
+    audience_notified: int = 0
     committed_at: float = 0.0
     sent_at: list[float] = field(default_factory=list)
 
@@ -100,6 +110,7 @@ class BatchReport:
             "dead_lettered": self.dead_lettered,
             "changes": self.changes,
             "notified": self.notified,
+            "audience_notified": self.audience_notified,
         }
 
 
@@ -141,33 +152,74 @@ def process_batch(
     notify: Notifier | None = None,
     as_of: datetime | None = None,
     parse: Parse | None = None,
+    audiences: LiveAudiences | None = None,
 ) -> BatchReport:
-    """Parse, apply (one transaction), ack after the commit, then relay the outbox when the
-    batch changed a membership (what a crashed run left pending is relayed at start)."""
+    """Parse, apply (one transaction), update the live ``audiences`` (a second transaction,
+    every customer of the batch), ack after the commits, then send the outbox rows the batch
+    wrote (returned by the store, not read back) and mark them sent; what a crashed run left
+    pending is relayed at start (:func:`relay_outbox`). The rules are evaluated at ``as_of``
+    when given, else at the wall clock."""
     report = BatchReport(received=len(messages))
     events, report.dead_lettered = parse_messages(messages, bus, parse)
+    pending: Sequence[Notification] = ()
+    entered: Sequence[AudienceNotification] = ()
     if events:
         result = store.apply_events(events, as_of=as_of)
         report.applied, report.duplicates = result.applied, result.duplicates
         report.changes = len(result.changes)
+        pending = result.notifications
+        if audiences is not None:
+            now = as_of if as_of is not None else datetime.now(UTC)
+            entered = audiences.update(store, [e.customer_id for e in events], now)
     report.committed_at = time.time()
     report.sent_at = [m.sent_at for m in messages if m.sent_at is not None]
     if messages:
         bus.ack(messages)
-    if notify is not None and report.changes:
-        report.notified = relay_outbox(store, notify)
+    if notify is not None and pending:
+        report.notified = _send(pending, notify, store.mark_notified)
+    if notify is not None and entered:
+        report.audience_notified = _send(entered, notify, store.mark_audience_notified)
     return report
 
 
-def relay_outbox(store: ProfileStore, notify: Notifier, *, page: int = OUTBOX_PAGE) -> int:
-    """Send every pending notification, oldest first, marking each page once it is sent."""
+def _send(
+    rows: Sequence[Notification | AudienceNotification],
+    notify: Notifier,
+    mark: Callable[[Sequence[int]], None],
+) -> int:
+    for start in range(0, len(rows), OUTBOX_PAGE):
+        page = rows[start : start + OUTBOX_PAGE]
+        notify(page)
+        mark([n.id for n in page])
+    return len(rows)
+
+
+def relay_outbox(
+    store: ProfileStore, notify: Notifier, *, page: int = OUTBOX_PAGE, audiences: bool = False
+) -> int:
+    """Send every pending notification, oldest first, marking each page once it is sent; with
+    ``audiences`` the audience outbox too (after the segment one)."""
+    sent = _relay(store.pending_notifications, store.mark_notified, notify, page)
+    if audiences:
+        sent += _relay(
+            store.pending_audience_notifications, store.mark_audience_notified, notify, page
+        )
+    return sent
+
+
+def _relay(
+    pending_of: Callable[..., Sequence[Notification | AudienceNotification]],
+    mark: Callable[[Sequence[int]], None],
+    notify: Notifier,
+    page: int,
+) -> int:
     sent = 0
     while True:
-        pending = store.pending_notifications(limit=page)
+        pending = pending_of(limit=page)
         if not pending:
             return sent
         notify(pending)
-        store.mark_notified([n.id for n in pending])
+        mark([n.id for n in pending])
         sent += len(pending)
         if len(pending) < page:
             return sent
@@ -176,7 +228,7 @@ def relay_outbox(store: ProfileStore, notify: Notifier, *, page: int = OUTBOX_PA
 def bus_notifier(bus: Bus) -> Notifier:
     """Publish each notification as JSON to the bus's output queue/topic/stream."""
 
-    def send(notifications: Sequence[Notification]) -> None:
+    def send(notifications: Sequence[Notification | AudienceNotification]) -> None:
         bus.publish([n.to_json() for n in notifications])
 
     return send
@@ -217,7 +269,7 @@ def webhook_notifier(
         response = http.post(url, content=body, headers={"content-type": "application/json"})
         response.raise_for_status()
 
-    def send(notifications: Sequence[Notification]) -> None:
+    def send(notifications: Sequence[Notification | AudienceNotification]) -> None:
         body = b"[" + b",".join(n.to_json() for n in notifications) + b"]"
         try:
             deliver(body)
@@ -238,7 +290,7 @@ def combine(notifiers: Sequence[Notifier]) -> Notifier | None:
     if len(notifiers) == 1:
         return notifiers[0]
 
-    def send(notifications: Sequence[Notification]) -> None:
+    def send(notifications: Sequence[Notification | AudienceNotification]) -> None:
         for notifier in notifiers:
             notifier(notifications)
 

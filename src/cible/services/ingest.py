@@ -30,7 +30,7 @@ from cible.services.quality import (
     quality_options,
     write_quality,
 )
-from cible.services.sources import map_all
+from cible.services.sources import mapped_sources
 from cible.warehouse.base import LoadCounts, Warehouse
 
 
@@ -77,14 +77,17 @@ class IngestSummary:
         }
 
 
+LOAD_BATCH_ROWS = 100_000
+
+
 def _load(warehouse: Warehouse, results: list[SourceResult]) -> list[LoadCounts]:
+    """Every source's accepted rows in one transaction: all of the run, or nothing."""
     counts = []
     with warehouse.transaction():
         for r in results:
-            if r.kind == "customers":
-                counts.append(warehouse.upsert_customers(r.accepted))
-            else:
-                counts.append(warehouse.append_events(r.accepted))
+            rows = r.accepted
+            data = rows if isinstance(rows, pa.Table) else rows.batches(LOAD_BATCH_ROWS)
+            counts.append(warehouse.load_rows(r.kind, data, rows.num_rows))
     return counts
 
 
@@ -103,14 +106,14 @@ def ingest(
     breached gate writes them here in any case, before it stops the run).
     """
     progress = progress or NullProgress()
-    results = map_all(config, progress, quality_options(config))
-    report = assess(config, results)
-    if report.breaches and config.quality.stop_on_breach:
-        write_quality(config, report, out_dir)
-        gate(config, report, out_dir)
-    progress.start("Loading the warehouse", total=None)
-    loads = _load(warehouse, results)
-    progress.done()
+    with mapped_sources(config, progress, quality_options(config)) as results:
+        report = assess(config, results)
+        if report.breaches and config.quality.stop_on_breach:
+            write_quality(config, report, out_dir)
+            gate(config, report, out_dir)
+        progress.start("Loading the warehouse", total=None)
+        loads = _load(warehouse, results)
+        progress.done(f"{sum(c.inserted for c in loads):,} rows inserted")
     summary = IngestSummary(
         [
             SourceSummary(

@@ -2,7 +2,9 @@
 
 The REST routers (:mod:`cible.api`) parse and map; this module decides. It owns the in-process
 caches (profiles and verified API keys), invalidated on every write that goes through it. Writes
-made by another process (the stream consumer) are seen after at most ``profile_cache_ttl_s``.
+made by another process (the stream consumer) are seen as soon as their commit is announced on
+PostgreSQL (:meth:`LiveService.follow_store_changes`), after at most ``profile_cache_ttl_s``
+otherwise (SQLite, or the feed down).
 """
 
 from __future__ import annotations
@@ -106,6 +108,23 @@ class LiveService:
         )
         self.batch_max = batch_max
         self.models_dir = models_dir
+        self._listener: Any = None
+
+    def follow_store_changes(self) -> bool:
+        """Drop cached profiles as soon as any process commits a change to them (PostgreSQL's
+        LISTEN/NOTIFY, see :mod:`cible.store.changes`); the TTL still bounds staleness when the
+        feed is down, and alone on SQLite. True when a feed was started."""
+        if self._listener is None and self.profiles.enabled:
+            self._listener = self.store.listen_profile_changes(
+                self.profiles.invalidate, self.profiles.clear
+            )
+        return self._listener is not None
+
+    def close(self) -> None:
+        """Stop the change feed (the store is its owner's to close)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     @classmethod
     def from_settings(

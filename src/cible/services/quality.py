@@ -25,7 +25,7 @@ from cible.quality.results import Breach, QualityReport
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.services.outputs import run_meta, staged
 from cible.services.progress import NullProgress, Progress
-from cible.services.sources import map_all
+from cible.services.sources import mapped_sources
 
 QUALITY_FILES = ("quality.json", "quality.html")
 
@@ -171,8 +171,8 @@ def run_quality(
     """Read and map every source (nothing is loaded), write the report files, then gate."""
     progress = progress or NullProgress()
     out_dir = out_dir.resolve()
-    results = map_all(config, progress, quality_options(config))
-    report = assess(config, results)
+    with mapped_sources(config, progress, quality_options(config)) as results:
+        report = assess(config, results)
     write_quality(config, report, out_dir)
     gate(config, report, out_dir)
     return report

@@ -6,6 +6,7 @@ See docs/store.md and /work/wt/CONTRACT.md (the interface shared by api and stre
 
 from cible.store.aggregates import Aggregates, features_at, live_as_of
 from cible.store.errors import InvalidEvent, StoreError
+from cible.store.live_audiences import AudienceNotification
 from cible.store.model import ScoringModel
 from cible.store.profile_store import ProfileStore
 from cible.store.values import (
@@ -21,6 +22,7 @@ from cible.store.values import (
 __all__ = [
     "Aggregates",
     "ApplyResult",
+    "AudienceNotification",
     "CustomerRecord",
     "InvalidEvent",
     "LiveEvent",

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
@@ -21,9 +22,23 @@ def aggregates_for(
     conn: Connection, customer_ids: Sequence[str], as_of: datetime
 ) -> dict[str, Aggregates]:
     """The :class:`Aggregates` of each of ``customer_ids`` (which have a profile row) over the
-    days before ``as_of``: ONE query, the profiles joined to the grouped order and day rows."""
+    days before ``as_of``: ONE query, the profiles joined to the grouped order and day rows
+    (on PostgreSQL, for a live batch, one LATERAL index lookup per customer: see
+    :func:`_lateral_query`)."""
     day = as_of.date()
     ids = list(customer_ids)
+    if conn.dialect.name == "postgresql" and len(ids) <= LATERAL_MAX:
+        rows = conn.execute(
+            _lateral_query(),
+            {
+                "ids": ids,
+                "day": day,
+                "as_of": as_of,
+                "d30": day - timedelta(days=30),
+                "d90": day - timedelta(days=90),
+            },
+        )
+        return _aggregates(ids, rows)
     orders, days = _orders_of(ids, day), _days_of(ids, day)
     p, c = t.profiles.c, t.customers
     created = sa.case((c.c.created_at < as_of, c.c.created_at), else_=None)
@@ -47,8 +62,12 @@ def aggregates_for(
         )
         .where(p.customer_id.in_(ids))
     )
+    return _aggregates(ids, conn.execute(query))
+
+
+def _aggregates(ids: Sequence[str], rows: Any) -> dict[str, Aggregates]:
     out = {cid: Aggregates() for cid in ids}
-    for r in conn.execute(query):
+    for r in rows:
         out[r.customer_id] = Aggregates(
             frequency=int(r.freq or 0),
             gross_micros=int(r.gross or 0),
@@ -61,6 +80,55 @@ def aggregates_for(
             events_90d=int(r.e90 or 0),
         )
     return out
+
+
+LATERAL_MAX = 5000  # above, the grouped scans of the whole tables are cheaper
+
+_LATERAL = """
+SELECT p.customer_id, o.freq, o.gross, o.first_o, o.last_o, d.first_ts, d.e30, d.e90,
+       d.refunded, CASE WHEN c.created_at < :as_of THEN c.created_at END AS created
+FROM unnest(CAST(:ids AS text[])) AS k(id)
+JOIN profiles p ON p.customer_id = k.id
+LEFT JOIN customers c ON c.customer_id = k.id
+CROSS JOIN LATERAL (
+    SELECT count(*) AS freq, sum(per_order.amount) AS gross,
+           min(per_order.ts) AS first_o, max(per_order.ts) AS last_o
+    FROM (SELECT min(first_ts) AS ts, sum(amount_micros) AS amount FROM orders
+          WHERE customer_id = k.id AND day < :day GROUP BY order_id) AS per_order
+) AS o
+CROSS JOIN LATERAL (
+    SELECT min(first_ts) AS first_ts,
+           sum(CASE WHEN day >= :d30 THEN events ELSE 0 END) AS e30,
+           sum(CASE WHEN day >= :d90 THEN events ELSE 0 END) AS e90,
+           sum(refunded_micros) AS refunded
+    FROM daily_events WHERE customer_id = k.id AND day < :day
+) AS d
+"""
+
+
+def _lateral_query() -> Any:
+    """The query of :func:`aggregates_for` as per-customer LATERAL subqueries over the primary
+    keys (customer_id first). The same sums as :func:`_orders_of` and :func:`_days_of`; the
+    planner cannot pick a sequential scan of the tables filtered by ``= ANY(ids)``, which it
+    does while the statistics of freshly grown tables lag (13 ms against 1 ms for 300
+    customers here)."""
+    return (
+        sa.text(_LATERAL)
+        .bindparams(
+            sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text)),
+            sa.bindparam("as_of", type_=t.UTCDateTime()),
+            sa.bindparam("day", type_=sa.Date()),
+            sa.bindparam("d30", type_=sa.Date()),
+            sa.bindparam("d90", type_=sa.Date()),
+        )
+        .columns(
+            customer_id=sa.Text(),
+            first_o=t.UTCDateTime(),
+            last_o=t.UTCDateTime(),
+            first_ts=t.UTCDateTime(),
+            created=t.UTCDateTime(),
+        )
+    )
 
 
 def _orders_of(ids: Sequence[str], day: date) -> Any:

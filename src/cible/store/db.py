@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from importlib.resources import files
 from typing import Any
 
@@ -128,9 +129,12 @@ def upsert_rows(
     returning: sa.Column[Any] | None = None,
 ) -> list[Any]:
     """INSERT ``rows`` into ``table``; ``conflict(insert)`` adds the ON CONFLICT clause (it may
-    use ``insert.excluded``). PostgreSQL gets ONE statement whatever the number of rows:
-    ``INSERT ... SELECT unnest(:col1), unnest(:col2) ...`` with one array parameter per column
-    (a multi-row VALUES list costs psycopg a client-side parse of thousands of placeholders);
+    use ``insert.excluded``). PostgreSQL gets ONE statement with ONE parameter whatever the
+    number of rows: ``INSERT ... SELECT cols FROM json_populate_recordset(NULL::table, :rows)``,
+    the rows as one JSON text that the server casts to the table's own column types (the
+    encoder is C; psycopg adapts a list per column element by element in Python, and a
+    multi-row VALUES list costs it a client-side parse of thousands of placeholders). Rows that
+    JSON cannot carry exactly (NaN, infinity) go as one ``unnest(:array)`` per column instead.
     SQLite gets the driver's executemany (multi-row VALUES when something is returned).
     Returns the ``returning`` column of the inserted/updated rows (empty without it)."""
     if not rows:
@@ -143,13 +147,45 @@ def upsert_rows(
             return []
         return list(conn.execute(stmt.returning(returning), list(rows)).scalars().all())
     columns = list(rows[0])
-    arrays = [_unnest(table.c[c], [r[c] for r in rows]) for c in columns]
-    ins = postgresql.insert(table).from_select(columns, sa.select(*arrays))
+    source = _json_rows(table, columns, rows)
+    if source is None:
+        source = sa.select(*[_unnest(table.c[c], [r[c] for r in rows]) for c in columns])
+    ins = postgresql.insert(table).from_select(columns, source)
     stmt = conflict(ins) if conflict else ins
     if returning is not None:
         return list(conn.execute(stmt.returning(returning)).scalars().all())
     conn.execute(stmt)
     return []
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused by the store: give a time zone")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _json_rows(table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
+    """``SELECT cols FROM json_populate_recordset(NULL::table, :rows_json)``; None when a value
+    has no exact JSON form (NaN, infinity)."""
+    try:
+        text = json.dumps(
+            [{c: r[c] for c in columns} for r in rows],
+            default=_json_default,
+            allow_nan=False,
+            separators=(",", ":"),
+        )
+    except (ValueError, TypeError):
+        return None
+    param = sa.bindparam("rows_json", value=text, type_=sa.Text)
+    record = sa.func.json_populate_recordset(
+        sa.literal_column(f"NULL::{table.name}"), sa.cast(param, postgresql.JSON)
+    )
+    source = record.table_valued(*columns).alias("rows")
+    return sa.select(*[source.c[c] for c in columns])
 
 
 def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:

@@ -118,6 +118,8 @@ _CUSTOMER_COLUMNS = (
     (t.notifications, "customer_id"),
     (t.export_members, "customer_id"),
     (t.contacts, "customer_id"),
+    (t.audience_members, "customer_id"),
+    (t.audience_notifications, "customer_id"),
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from cible.store import tables as t
 from cible.store.db import upsert_rows
 from cible.store.model import ScoringModel
-from cible.store.values import MembershipChange
+from cible.store.values import MembershipChange, Notification
 
 Features = dict[str, float | None]
 
@@ -80,10 +80,34 @@ def record(
         conn.execute(
             sa.update(t.memberships).where(c.customer_id.in_(moved)).values(model_version=version)
         )
-    if outbox and changes:
-        rows = [row for ch in changes for row in _notifications(ch, names)]
-        upsert_rows(conn, t.notifications, rows)
+    if outbox:
+        write_outbox(conn, changes, names)
     return changes
+
+
+def write_outbox(
+    conn: Connection, changes: Sequence[MembershipChange], names: Mapping[int, str]
+) -> list[Notification]:
+    """The outbox rows of ``changes``, inserted; returned with their ids (ascending: the ids
+    are drawn in row order), so that the caller can send them without reading them back."""
+    rows = [row for ch in changes for row in _notifications(ch, names)]
+    if not rows:
+        return []
+    ids = sorted(upsert_rows(conn, t.notifications, rows, returning=t.notifications.c.id))
+    return [
+        Notification(
+            id=int(i),
+            kind=r["kind"],
+            customer_id=r["customer_id"],
+            segment_id=int(r["segment_id"]),
+            segment_name=r["segment_name"],
+            model_version=int(r["model_version"]),
+            at=r["at"],
+            event_id=r["event_id"],
+            previous_segment_id=r["previous_segment_id"],
+        )
+        for i, r in zip(ids, rows, strict=True)
+    ]
 
 
 def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> None:
@@ -136,7 +160,7 @@ def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> Non
     )
 
 
-def _notifications(ch: MembershipChange, names: Mapping[int, str]) -> list[dict[str, object]]:
+def _notifications(ch: MembershipChange, names: Mapping[int, str]) -> list[dict[str, Any]]:
     """The outbox rows of one change: ``segment.exited`` of the segment left (when there was
     one), then ``segment.entered`` of the new one, in that order (ids increase)."""
     common = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -12,12 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import apply, bulk, customers, keys, memberships
+from cible.store import apply, bulk, customers, keys, live_audiences, memberships
+from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
 from cible.store import tables as t
 from cible.store.aggregates import as_of_midnight, live_as_of
 from cible.store.db import make_engine, mask_url, upgrade
 from cible.store.errors import StoreError
+from cible.store.live_audiences import AudienceNotification
 from cible.store.model import ScoringModel, load_model
 from cible.store.values import (
     ApplyResult,
@@ -121,7 +123,7 @@ class ProfileStore:
             apply.lock_profiles(conn, touched)
             apply.write_deltas(conn, deltas)
             feats = profiles.refresh(conn, touched, at, now)
-            changes = []
+            changes, notes = [], []
             model = self._current(conn)
             if model is not None:
                 version, scorer, names = model
@@ -133,39 +135,43 @@ class ProfileStore:
                     names=names,
                     at=now,
                     causes=causes,
+                    outbox=False,
                 )
+                notes = memberships.write_outbox(conn, changes, names)
+            changes_feed.announce(conn, touched)
         return ApplyResult(
             applied=len(claimed),
             duplicates=len(events) - len(claimed),
             changes=changes,
             applied_event_ids=tuple(e.event_id for e in claimed),
+            notifications=tuple(notes),
         )
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
         if not records:
             return 0
         with self._write() as conn:
+            changes_feed.announce(conn, sorted({r.customer_id for r in records}))
             return customers.upsert(conn, records, _now())
 
     # -- reads ----------------------------------------------------------------------------
     def get_profile(self, customer_id: str) -> Profile | None:
+        """The profile of ``customer_id`` (or of the golden id it was merged into): ONE query,
+        one row per history entry (see :func:`_profile_query`)."""
         with self._read() as conn:
-            alias = conn.execute(
-                sa.select(t.customer_aliases.c.customer_id).where(
-                    t.customer_aliases.c.record_id == customer_id
-                )
-            ).scalar()
-            cid = alias or customer_id
-            row = conn.execute(sa.select(t.profiles).where(t.profiles.c.customer_id == cid)).first()
-            known = (
-                row is not None
-                or conn.execute(
-                    sa.select(t.customers.c.customer_id).where(t.customers.c.customer_id == cid)
-                ).first()
-            )
-            if not known:
-                return None
-            return _profile(conn, cid, row)
+            rows = conn.execute(_profile_query(customer_id)).all()
+        if not rows or (rows[0].pid is None and not rows[0].known):
+            return None
+        return _profile(rows)
+
+    def listen_profile_changes(
+        self, on_change: Callable[[list[str]], None], on_reset: Callable[[], None]
+    ) -> changes_feed.ChangeListener | None:
+        """On PostgreSQL, a started listener calling ``on_change(customer ids)`` after each
+        commit that changed profiles (any process); None on SQLite (no such channel)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return changes_feed.ChangeListener(self.engine, on_change, on_reset).start()
 
     def memberships(self) -> dict[str, int]:
         """Every customer's current segment id (bulk read, for publish reports and tests)."""
@@ -224,17 +230,20 @@ class ProfileStore:
         the stored features. ``profiles`` is accepted for the contract and unused: profiles
         come from the stored aggregates (see :mod:`cible.store.bulk`). Returns the version."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.publish(conn, model, memberships=memberships, cible_version=cible_version)
 
     def load_history(self, **rows: Any) -> dict[str, int]:
         """Bulk load of a batch run (see :func:`cible.store.bulk.load_history`), one transaction."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.load_history(conn, **rows)
 
     def refresh_profiles(self, as_of: datetime, customer_ids: Sequence[str] = ()) -> int:
         """Recompute the stored features of every customer (or of ``customer_ids``) at
         ``as_of``; returns how many."""
         with self._write() as conn:
+            changes_feed.announce_all(conn)
             return bulk.refresh_all(conn, as_of, customer_ids)
 
     def current_model(self) -> ScoringModel | None:
@@ -293,6 +302,41 @@ class ProfileStore:
                     .values(sent_at=_now())
                 )
 
+    # -- live audiences -------------------------------------------------------------------
+    def update_audiences(
+        self,
+        customer_ids: Sequence[str],
+        audiences_of: Callable[[Profile], Sequence[str]],
+        channels: Mapping[str, Sequence[str]],
+        now: datetime,
+    ) -> list[AudienceNotification]:
+        """In ONE transaction: read the profiles of ``customer_ids`` (aliases resolved, one
+        query per 5,000, rows locked), ask ``audiences_of(profile)`` which audiences each is in
+        now, diff with the stored members, write the new state and one outbox row per channel
+        (``channels``: audience -> its channels) of each audience entered or left. Idempotent:
+        the same profiles at the same ``now`` write nothing the second time."""
+        if not customer_ids:
+            return []
+        with self._write() as conn:
+            ids = live_audiences.resolve(conn, customer_ids)
+            found = live_audiences.profiles(conn, ids)
+            wanted = {c: list(audiences_of(found[c])) if c in found else [] for c in ids}
+            return live_audiences.update(conn, wanted, channels, now)
+
+    def audience_members(self) -> dict[str, frozenset[str]]:
+        """Every audience's members as the stream path last computed them."""
+        with self._read() as conn:
+            return live_audiences.members(conn)
+
+    def pending_audience_notifications(self, limit: int = 1000) -> list[AudienceNotification]:
+        with self._read() as conn:
+            return live_audiences.pending(conn, limit)
+
+    def mark_audience_notified(self, ids: Sequence[int]) -> None:
+        if ids:
+            with self._write() as conn:
+                live_audiences.mark_sent(conn, ids, _now())
+
     # -- API keys -------------------------------------------------------------------------
     def create_api_key(self, scopes: Sequence[str], *, name: str = "") -> str:
         """A new key with ``scopes`` (read, write, admin); the plaintext is returned once."""
@@ -330,43 +374,75 @@ def _decode_cursor(cursor: str) -> str:
         raise ValueError(f"cursor {cursor!r} is not one this store returned") from e
 
 
-def _profile(conn: Connection, cid: str, row: Any) -> Profile:
-    m = t.memberships.c
-    h = t.membership_history.c
-    current = conn.execute(
-        sa.select(m.segment_id, m.model_version).where(m.customer_id == cid)
-    ).first()
-    names = _names(conn)
-    history = [
-        {
-            "segment_id": int(r.segment_id),
-            "segment_name": names.get((int(r.model_version), int(r.segment_id)), ""),
-            "model_version": int(r.model_version),
-            "valid_from": r.valid_from,
-            "valid_to": r.valid_to,
-        }
-        for r in conn.execute(
-            sa.select(h.segment_id, h.model_version, h.valid_from, h.valid_to)
-            .where(h.customer_id == cid)
-            .order_by(h.valid_from, h.id)
+def _profile_query(customer_id: str) -> Any:
+    """The id resolved through the aliases, left-joined to its profile row, current membership
+    and history (each with its segment's name), one row per history entry, oldest first."""
+    a, p, c, m, h = (
+        x.c
+        for x in (t.customer_aliases, t.profiles, t.customers, t.memberships, t.membership_history)
+    )
+    alias = sa.select(a.customer_id).where(a.record_id == customer_id).scalar_subquery()
+    key = sa.select(sa.func.coalesce(alias, customer_id).label("cid")).subquery("k")
+    known = sa.select(c.customer_id).where(c.customer_id == key.c.cid).exists()
+    now_seg, was_seg = t.segments.alias("now_seg"), t.segments.alias("was_seg")
+    return (
+        sa.select(
+            key.c.cid,
+            p.customer_id.label("pid"),
+            p.features,
+            p.aggregates,
+            p.updated_at,
+            known.label("known"),
+            m.segment_id,
+            m.model_version,
+            now_seg.c.name.label("segment_name"),
+            h.segment_id.label("h_segment"),
+            h.model_version.label("h_version"),
+            h.valid_from,
+            h.valid_to,
+            was_seg.c.name.label("h_name"),
         )
-    ]
-    seg = (int(current.segment_id), int(current.model_version)) if current else None
-    return Profile(
-        customer_id=cid,
-        features=dict(row.features) if row is not None and row.features else {},
-        aggregates=dict(row.aggregates) if row is not None and row.aggregates else {},
-        segment_id=seg[0] if seg else None,
-        segment_name=names.get((seg[1], seg[0])) if seg else None,
-        model_version=seg[1] if seg else None,
-        updated_at=row.updated_at if row is not None else None,
-        history=history,
+        .select_from(key)
+        .outerjoin(t.profiles, p.customer_id == key.c.cid)
+        .outerjoin(t.memberships, m.customer_id == key.c.cid)
+        .outerjoin(
+            now_seg,
+            sa.and_(
+                now_seg.c.model_version == m.model_version, now_seg.c.segment_id == m.segment_id
+            ),
+        )
+        .outerjoin(t.membership_history, h.customer_id == key.c.cid)
+        .outerjoin(
+            was_seg,
+            sa.and_(
+                was_seg.c.model_version == h.model_version, was_seg.c.segment_id == h.segment_id
+            ),
+        )
+        .order_by(h.valid_from, h.id)
     )
 
 
-def _names(conn: Connection) -> dict[tuple[int, int], str]:
-    s = t.segments.c
-    return {
-        (int(v), int(i)): n
-        for v, i, n in conn.execute(sa.select(s.model_version, s.segment_id, s.name))
-    }
+def _profile(rows: Sequence[Any]) -> Profile:
+    row = rows[0]
+    history = [
+        {
+            "segment_id": int(r.h_segment),
+            "segment_name": r.h_name or "",
+            "model_version": int(r.h_version),
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+        }
+        for r in rows
+        if r.h_segment is not None
+    ]
+    has_segment = row.segment_id is not None
+    return Profile(
+        customer_id=row.cid,
+        features=dict(row.features) if row.features else {},
+        aggregates=dict(row.aggregates) if row.aggregates else {},
+        segment_id=int(row.segment_id) if has_segment else None,
+        segment_name=row.segment_name if has_segment else None,
+        model_version=int(row.model_version) if has_segment else None,
+        updated_at=row.updated_at,
+        history=history,
+    )

@@ -196,3 +196,25 @@ contacts = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_contacts_channel", "channel", "customer_id", "at"),
 )
+
+# -- live audiences (migration 0004_live_audiences) -------------------------------------------
+audience_members = sa.Table(
+    "audience_members",
+    metadata,
+    sa.Column("audience", Str, primary_key=True),
+    sa.Column("customer_id", Str, primary_key=True),
+    sa.Column("since", UTCDateTime(), nullable=False),
+    sa.Index("ix_audience_members_customer", "customer_id"),
+)
+audience_notifications = sa.Table(
+    "audience_notifications",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("customer_id", Str, nullable=False),
+    sa.Column("audience", Str, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime()),
+    sa.Index("ix_audience_notifications_pending", "sent_at", "id"),
+)

@@ -140,6 +140,9 @@ class ApplyResult:
     # the event ids applied by this call (the others were duplicates): per-event answers of
     # POST /v1/events/batch
     applied_event_ids: tuple[str, ...] = ()
+    # the outbox rows written by this call (``segment.exited`` / ``segment.entered``), with
+    # their ids: the consumer relays them without reading the outbox back
+    notifications: tuple[Notification, ...] = ()
 
 
 NotificationKind = Literal["segment.entered", "segment.exited"]

@@ -25,6 +25,7 @@ from cible.services.consume import (
 )
 
 if TYPE_CHECKING:
+    from cible.services.live_audiences import LiveAudiences
     from cible.store import ProfileStore
 
 LOG = logging.getLogger("cible.stream")
@@ -96,9 +97,11 @@ def run_consumer(
     on_batch: Callable[[BatchReport], None] | None = None,
     idle_exit_s: float | None = None,
     parse: Parse | None = None,
+    audiences: LiveAudiences | None = None,
 ) -> ConsumerStats:
     """Consume until ``stop`` is set (or a signal, or the source is finished, or nothing came
-    for ``idle_exit_s``). Every batch is committed, then acknowledged, then notified."""
+    for ``idle_exit_s``). Every batch is committed (with ``audiences``: its customers' audiences
+    too), then acknowledged, then notified."""
     stop = stop or threading.Event()
     undo = _stop_on_signals(stop)
     stats = ConsumerStats()
@@ -107,7 +110,8 @@ def run_consumer(
     _log("consumer started", batch_size=batch_size, max_wait_ms=round(max_wait_s * 1000, 3))
     try:
         if notify is not None:
-            _log("outbox relayed at start", notified=relay_outbox(store, notify))
+            relayed = relay_outbox(store, notify, audiences=audiences is not None)
+            _log("outbox relayed at start", notified=relayed)
         while not stop.is_set() and not bus.finished:
             messages = bus.receive(batch_size, max_wait_s)
             now = time.monotonic()
@@ -115,7 +119,9 @@ def run_consumer(
                 last_message = now
             elif idle_exit_s is not None and now - last_message >= idle_exit_s:
                 break
-            report = process_batch(store, bus, messages, notify=notify, as_of=as_of, parse=parse)
+            report = process_batch(
+                store, bus, messages, notify=notify, as_of=as_of, parse=parse, audiences=audiences
+            )
             if messages:
                 stats.add(report)
                 _log("batch committed", logging.DEBUG, **report.counts())

@@ -28,7 +28,7 @@ def open_bus(
     if kind == "rabbitmq":
         from cible.stream.rabbitmq import DEFAULT_URL, RabbitMQBus
 
-        return RabbitMQBus(url or DEFAULT_URL, queue=queue, output=output, prefetch=batch_size)
+        return RabbitMQBus(url or DEFAULT_URL, queue=queue, output=output, prefetch=2 * batch_size)
     if kind == "kafka":
         from cible.stream.kafka import DEFAULT_URL as KAFKA_URL
         from cible.stream.kafka import KafkaBus

@@ -1,9 +1,13 @@
 """RabbitMQ through pika (the official Python client, blocking connection).
 
-A durable queue of persistent messages; manual acknowledgements with a prefetch of one batch and
-one ``basic_ack(multiple=True)`` of the batch after the store commit; a second channel in confirm
-mode publishes notifications and dead letters (``<queue>.dead``, reason in the headers), so that
-both are on the broker's disk before the batch is acknowledged.
+A durable queue of persistent messages; manual acknowledgements with a prefetch of two batches and
+one ``basic_ack(multiple=True)`` of the batch after the store commit; a second, transactional
+channel publishes notifications and dead letters (``<queue>.dead``, reason in the headers): a page
+of notifications is one ``tx.commit``, which RabbitMQ answers once the persistent messages are on
+its disk (a message that no queue took comes back as a ``basic.return`` and is an error), so both
+are durable before the batch is acknowledged. One commit per page rather than one publisher
+confirm per message: the pika blocking channel waits for each confirm in turn (about 1 ms each
+here), which made relaying the notifications of a 500-event batch cost more than applying it.
 """
 
 from __future__ import annotations
@@ -31,17 +35,19 @@ class RabbitMQBus:
         *,
         queue: str = DEFAULT_QUEUE,
         output: str | None = DEFAULT_OUTPUT,
-        prefetch: int = 500,
+        prefetch: int = 1000,
     ) -> None:
         pika = _pika()
         self.url, self.queue, self.output = mask(url), queue, output
         self.dead = dead_name(queue)
         self._buffer: list[Message] = []
+        self._returned: list[str] = []
         try:
             self._connection = pika.BlockingConnection(pika.URLParameters(url))
             self._channel = self._connection.channel()
             self._publisher = self._connection.channel()
-            self._publisher.confirm_delivery()
+            self._publisher.tx_select()
+            self._publisher.add_on_return_callback(self._on_return)
             for name in filter(None, (queue, self.dead, output)):
                 self._channel.queue_declare(queue=name, durable=True)
             self._channel.basic_qos(prefetch_count=prefetch)
@@ -68,12 +74,17 @@ class RabbitMQBus:
         )
 
     def receive(self, max_count: int, max_wait_s: float) -> list[Message]:
+        """Up to ``max_count`` messages: wait at most ``max_wait_s`` for the first one, then
+        take what the broker has already sent (no further wait). A backlog gives full batches
+        (the prefetch keeps the next batch in the socket while one is applied); a slow stream
+        gives small batches at once, so that an event waits for no batch to fill."""
         deadline = Deadline(max_wait_s)
         try:
             while len(self._buffer) < max_count:
-                left = deadline.left()
+                before = len(self._buffer)
+                left = 0.0 if before else deadline.left()
                 self._connection.process_data_events(time_limit=left)
-                if left <= 0:
+                if len(self._buffer) == before and (before or left <= 0):
                     break
         except self._errors as e:
             raise BusError(f"RabbitMQ at {self.url}, queue '{self.queue}': {e!r}") from e
@@ -85,22 +96,35 @@ class RabbitMQBus:
             last = max(int(m.token) for m in messages)
             self._channel.basic_ack(delivery_tag=last, multiple=True)
 
-    def _send(self, queue: str, body: bytes, headers: dict[str, Any] | None = None) -> None:
+    def _on_return(self, _ch: Any, method: Any, _props: Any, _body: bytes) -> None:
+        self._returned.append(f"{method.routing_key} ({method.reply_text})")
+
+    def _send(self, queue: str, bodies: Sequence[bytes], headers: dict[str, Any] | None) -> None:
+        """Publish ``bodies`` to ``queue`` in one transaction; durable when it returns."""
         props = self._properties(
             delivery_mode=PERSISTENT, content_type="application/json", headers=headers
         )
         try:
-            self._publisher.basic_publish("", queue, body, props, mandatory=True)
+            for body in bodies:
+                self._publisher.basic_publish("", queue, body, props, mandatory=True)
+            self._publisher.tx_commit()
+            self._connection.process_data_events(time_limit=0)  # dispatch any basic.return
         except self._errors as e:
             raise BusError(f"RabbitMQ at {self.url}: cannot publish to '{queue}': {e!r}") from e
+        if self._returned:
+            returned, self._returned = self._returned, []
+            raise BusError(
+                f"RabbitMQ at {self.url}: {len(returned)} message(s) to '{queue}' were routed "
+                f"to no queue: {returned[0]}"
+            )
 
     def publish(self, bodies: Sequence[bytes]) -> None:
-        if self.output:
-            for body in bodies:
-                self._send(self.output, body)
+        if self.output and bodies:
+            self._send(self.output, bodies, None)
 
     def dead_letter(self, message: Message, reason: str) -> None:
-        self._send(self.dead, message.body, {"x-cible-reason": reason, "x-cible-queue": self.queue})
+        headers = {"x-cible-reason": reason, "x-cible-queue": self.queue}
+        self._send(self.dead, [message.body], headers)
 
     def close(self) -> None:
         try:

@@ -244,6 +244,35 @@ class Warehouse(ArrowReader):
             self.unregister(name)
         return LoadCounts(inserted=new, already_present=data.num_rows - new)
 
+    def _load_stream(
+        self,
+        table: str,
+        rows: pa.RecordBatchReader,
+        n_rows: int,
+        key: tuple[str, ...],
+        replace: bool,
+    ) -> LoadCounts:
+        """Load a stream of ``n_rows`` rows batch by batch (a backend that can scan an Arrow
+        stream in one statement overrides this)."""
+        inserted = 0
+        for batch in rows:
+            inserted += self._load_new(table, pa.Table.from_batches([batch]), key, replace).inserted
+        return LoadCounts(inserted=inserted, already_present=n_rows - inserted)
+
+    def load_rows(
+        self, kind: str, rows: pa.Table | pa.RecordBatchReader, n_rows: int
+    ) -> LoadCounts:
+        """Load canonical rows of a source of ``kind`` (customers are upserted, events appended
+        when new), from a table or a stream of record batches of ``n_rows`` rows."""
+        table, key, replace = (
+            ("customers", ("source", "customer_id"), True)
+            if kind == "customers"
+            else ("events", ("event_id",), False)
+        )
+        if isinstance(rows, pa.Table):
+            return self._load_new(table, rows, key, replace)
+        return self._load_stream(table, rows, n_rows, key, replace)
+
     def append_events(self, data: pa.Table) -> LoadCounts:
         """Insert the events whose ``event_id`` is new; a re-ingested file adds nothing."""
         return self._load_new("events", data, ("event_id",), replace=False)

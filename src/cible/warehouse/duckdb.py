@@ -7,14 +7,14 @@ The shared SQL of :mod:`cible.warehouse.base` is written in DuckDB's dialect, so
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from cible.exceptions import WarehouseError
-from cible.warehouse.base import Dialect, Warehouse
+from cible.exceptions import MemoryLimitError, WarehouseError
+from cible.warehouse.base import Dialect, LoadCounts, Warehouse, _insert_sql
 
 
 class DuckDBDialect(Dialect):
@@ -41,6 +41,7 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {e}") from e
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
+        self.memory_limit = memory_limit
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self.ensure_schema()
@@ -48,6 +49,11 @@ class DuckDBWarehouse(Warehouse):
     def execute(self, sql: str) -> None:
         try:
             self._con.execute(sql)
+        except duckdb.OutOfMemoryException as e:
+            raise MemoryLimitError(
+                f"the DuckDB warehouse ran out of memory within warehouse.memory_limit = "
+                f"{self.memory_limit or 'DuckDB default'}; raise warehouse.memory_limit ({e})"
+            ) from e
         except duckdb.Error as e:
             raise WarehouseError(f"DuckDB statement failed: {e}") from e
 
@@ -56,6 +62,28 @@ class DuckDBWarehouse(Warehouse):
             return self._con.sql(sql).to_arrow_table()
         except duckdb.Error as e:
             raise WarehouseError(f"DuckDB query failed: {e}") from e
+
+    def _load_stream(
+        self,
+        table: str,
+        rows: pa.RecordBatchReader,
+        n_rows: int,
+        key: tuple[str, ...],
+        replace: bool,
+    ) -> LoadCounts:
+        """One ``INSERT`` scanning the whole stream (DuckDB reads Arrow streams); the new rows
+        are the growth of the table."""
+        before = int(self.scalar(f"SELECT count(*) FROM {table}") or 0)
+        self._con.register("__load_stream", rows)
+        try:
+            self.execute(_insert_sql(table, "__load_stream", rows.schema.names, key, replace))
+        finally:
+            # after a failed statement the transaction is aborted and refuses even this: the
+            # error that aborted it is the one to report
+            with suppress(duckdb.Error):
+                self._con.unregister("__load_stream")
+        inserted = int(self.scalar(f"SELECT count(*) FROM {table}") or 0) - before
+        return LoadCounts(inserted=inserted, already_present=n_rows - inserted)
 
     def register(self, name: str, table: pa.Table) -> None:
         self._con.register(name, table)

@@ -21,12 +21,12 @@ Opener = Callable[["AnyWarehouseConfig", Path], Warehouse]
 
 
 def _open_duckdb(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
-    from cible.config import DuckDBWarehouseConfig
+    from cible.config import DuckDBWarehouseConfig, default_memory_limit
     from cible.warehouse.duckdb import DuckDBWarehouse
 
     assert isinstance(config, DuckDBWarehouseConfig)
     path = config.path if config.path.is_absolute() else base_dir / config.path
-    return DuckDBWarehouse(path, memory_limit=config.memory_limit)
+    return DuckDBWarehouse(path, memory_limit=config.memory_limit or default_memory_limit())
 
 
 def _open_postgresql(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:

@@ -51,6 +51,7 @@ class FakeResult:
     applied: int
     duplicates: int
     changes: list[str]
+    notifications: tuple[FakeNotification, ...] = ()
 
 
 @dataclass
@@ -74,6 +75,7 @@ class FakeStore:
         self.as_of.append(as_of)
         applied = duplicates = 0
         changes = []
+        written = len(self.outbox)
         for e in events:
             if e.event_id in self.seen:
                 duplicates += 1
@@ -88,7 +90,7 @@ class FakeStore:
                     FakeNotification(len(self.outbox) + 1, "segment.entered", e.customer_id)
                 )
         self.log.append(f"commit {applied}")
-        return FakeResult(applied, duplicates, changes)
+        return FakeResult(applied, duplicates, changes, tuple(self.outbox[written:]))
 
     def pending_notifications(self, limit: int = 1000) -> list[FakeNotification]:
         return [n for n in self.outbox if n.id not in self.notified][:limit]

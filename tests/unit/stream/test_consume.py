@@ -53,6 +53,7 @@ def test_malformed_messages_are_dead_lettered_and_the_batch_acked_after_the_comm
         "dead_lettered": 2,
         "changes": 0,
         "notified": 0,
+        "audience_notified": 0,
     }
     assert bus.dead_letters == [
         (b"{oops", "body: not JSON"),
