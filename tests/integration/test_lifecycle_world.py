@@ -13,21 +13,26 @@ runs again and its model is published as version 2.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
 import pytest
 import yaml
+from sklearn.base import clone
 
 from cible.config import load_config
 from cible.config.refresh import load_refresh_config
 from cible.lifecycle.migration import migration_matrix
+from cible.segmentation.model_artifact import SegmentModel
 from cible.services.demo import write_demo_config
 from cible.services.pipeline import run_pipeline
 from cible.services.publish import publish_run
 from cible.services.refresh import run_refresh
 from cible.store import ProfileStore
+from cible.store.versions import VersionRegistry
 from cible.synth.generate import generate_world
 
 pytestmark = pytest.mark.integration
@@ -99,3 +104,101 @@ def test_refresh_retrains_with_the_real_pipeline_and_publishes_a_new_version(run
         assert len(store.memberships()) >= 1_900
     written = json.loads((run / "refresh" / "refresh.json").read_text())
     assert written["new_version"] == 2 and written["action"] == "retrain"
+    meta = _metadata(store_url, 2)
+    assert meta is not None  # the deterministic retrain keeps every segment's id
+    chosen_k = json.loads((run / "run" / "run.json").read_text())["chosen_k"]
+    ids = meta["stable_ids"]
+    assert ids["new"] == [] and ids["vanished"] == [] and len(ids["kept"]) == chosen_k
+
+
+def _metadata(url: str, version: int) -> dict[str, Any] | None:
+    with ProfileStore.open(url) as store:
+        meta = VersionRegistry(store.engine, store.url).show(version).metadata
+    return dict(meta) if meta is not None else None
+
+
+def test_publishing_the_same_run_twice_keeps_every_id_and_records_the_metadata(
+    run: Path, tmp_path: Path
+) -> None:
+    store_url = f"sqlite:///{tmp_path / 'twice.db'}"
+    first = publish_run(run / "run", store_url)
+    assert (first.version, first.segments, first.previous_version) == (1, None, None)
+    with ProfileStore.open(store_url) as store:
+        v1 = store.memberships()
+    second = publish_run(run / "run", store_url)
+    assert second.version == 2 and second.previous_version == 1
+    assert second.segments is not None
+    n_segments = len(pd.read_parquet(run / "run" / "segments.parquet")["segment_id"].unique())
+    assert len(second.segments["kept"]) == n_segments
+    assert second.segments["new"] == second.segments["vanished"] == []
+    with ProfileStore.open(store_url) as store:
+        assert store.memberships() == v1
+    migration = json.loads((run / "run" / "migration.json").read_text())
+    assert (migration["from_version"], migration["to_version"]) == (1, 2)
+    assert migration["matrix"]["moved"] == 0 and migration["matrix"]["total"] == len(v1)
+
+    meta = _metadata(store_url, 2)
+    assert meta is not None
+    selection = json.loads((run / "run" / "selection.json").read_text())
+    chosen = next(c for c in selection["candidates"] if c["chosen"])
+    assert meta["parameters"]["candidate"] == chosen["name"]
+    assert meta["parameters"]["params"] == chosen["params"]
+    assert meta["metrics"]["silhouette"] == chosen["silhouette"]
+    run_json = json.loads((run / "run" / "run.json").read_text())
+    assert meta["training_window"]["as_of"] == run_json["as_of"]
+    assert meta["training_window"]["first_event"] < meta["training_window"]["last_event"]
+    features = pd.read_parquet(run / "run" / "features.parquet")
+    refs = meta["reference_distributions"]["features"]
+    assert set(refs) >= {"frequency", "monetary", "recency_days"}
+    for name, h in refs.items():
+        assert sum(h["counts"]) + h["nulls"] == len(features), name
+        assert len(h["edges"]) == len(h["counts"]) - 1
+    assert meta["code_version"]["trained_by"] == run_json["cible_version"]
+
+
+def _retrained(run_dir: Path, out: Path, seed: int) -> dict[int, int]:
+    """A copy of the run whose estimator is refitted with another seed (same prepared data);
+    returns the raw label map of the retrain."""
+    shutil.copytree(run_dir, out)
+    model = SegmentModel.load(out / "segment_model.joblib")
+    features = pd.read_parquet(out / "features.parquet").set_index("customer_id")
+    buyers = features[features["frequency"] > 0]
+    prepared = model._prepare(buyers[list(model.features)])
+    estimator = clone(model.estimator).set_params(random_state=seed, n_init=1).fit(prepared)
+    k = len(model.label_map)
+    label_map = {j: j + 1 for j in range(k)}
+    retrained = SegmentModel(
+        preparation=model.preparation,
+        estimator=estimator,
+        label_map=label_map,
+        segment_names={**{0: "Prospects"}, **{j + 1: f"retrain {j}" for j in range(k)}},
+        features=model.features,
+        cible_version=model.cible_version,
+        algorithm=model.algorithm,
+    )
+    retrained.save(out / "segment_model.joblib")
+    labels = retrained.predict(features)
+    pd.DataFrame({"customer_id": features.index, "segment_id": labels}).to_parquet(
+        out / "segments.parquet", index=False
+    )
+    return label_map
+
+
+def test_a_retrain_with_another_seed_published_keeps_every_segment_id(
+    run: Path, tmp_path: Path
+) -> None:
+    store_url = f"sqlite:///{tmp_path / 'seed.db'}"
+    publish_run(run / "run", store_url)
+    with ProfileStore.open(store_url) as store:
+        v1 = pd.Series(store.memberships())
+    _retrained(run / "run", tmp_path / "retrain", seed=12345)
+    raw = pd.read_parquet(tmp_path / "retrain" / "segments.parquet").set_index("customer_id")
+    assert (raw["segment_id"].reindex(v1.index) != v1).mean() > 0.3  # raw ids permuted
+    result = publish_run(tmp_path / "retrain", store_url)
+    assert result.segments is not None and result.segments["new"] == []
+    assert result.segments["vanished"] == [] and result.differ_from_batch == 0
+    with ProfileStore.open(store_url) as store:
+        v2 = pd.Series(store.memberships())
+    assert (v2.reindex(v1.index) == v1).mean() > 0.98
+    migration = json.loads((tmp_path / "retrain" / "migration.json").read_text())
+    assert migration["matrix"]["moved"] == int((v2.reindex(v1.index) != v1).sum())

@@ -6,11 +6,11 @@ this module does not import ``cli.main`` (no import cycle)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -105,6 +105,40 @@ def show_command(
             str(s.segment_id), escape(s.name), f"{s.size_at_publish:,}", f"{s.current_members:,}"
         )
     console.print(table)
+    if info.metadata:
+        _print_metadata(console, info.metadata)
+    else:
+        console.print("No registry metadata (published before it was recorded, or not by publish).")
+
+
+def _print_metadata(console: Console, meta: Mapping[str, Any]) -> None:
+    """The registry metadata of ``cible publish`` (docs/lifecycle.md), one line per part."""
+    params = meta.get("parameters") or {}
+    metrics = meta.get("metrics") or {}
+    window = meta.get("training_window") or {}
+    code = meta.get("code_version") or {}
+    refs = (meta.get("reference_distributions") or {}).get("features") or {}
+    lines = [
+        f"Parameters: {params.get('candidate')} {json.dumps(params.get('params', {}))}",
+        "Metrics: " + ", ".join(f"{k}={v}" for k, v in metrics.items()),
+        f"Training window: as of {window.get('as_of')}, events {window.get('first_event')} .. "
+        f"{window.get('last_event')}",
+        f"Code: trained by cible {code.get('trained_by')}, published by {code.get('published_by')}",
+        "Feature schema: "
+        + ", ".join(f"{f['name']} ({f['dtype']})" for f in meta.get("feature_schema") or []),
+        "Reference histograms: "
+        + ", ".join(f"{name} ({len(h['counts'])} bins)" for name, h in refs.items()),
+    ]
+    ids = meta.get("stable_ids")
+    if ids is not None:
+        lines.append(
+            "Stable ids: "
+            + ", ".join(f"{k} {len(ids.get(k) or [])}" for k in ("kept", "new", "vanished"))
+            + f", split {len(ids.get('split') or {})}, merged {len(ids.get('merged') or {})}"
+        )
+    if meta.get("rolled_back_from") is not None:
+        lines.append(f"Rolled back from version {meta['rolled_back_from']}")
+    console.print(escape("\n".join(lines)), soft_wrap=True)
 
 
 @versions_app.command("rollback")
@@ -154,3 +188,11 @@ def refresh_command(
     if result.new_version is not None:
         line += f"; published version {result.new_version}"
     console.print(line + f"; reports in {escape(str(cfg.path(cfg.out)))}")
+    if result.alert is not None:
+        a = result.alert
+        console.print(
+            f"alert delivered to the webhook (HTTP {a['status']})"
+            if a["sent"]
+            else f"[bold red]alert not delivered:[/bold red] {escape(str(a['error']))}",
+            soft_wrap=True,
+        )

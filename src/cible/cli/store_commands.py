@@ -58,6 +58,18 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             f"events, {result.memberships:,} memberships at {result.as_of.isoformat()}; "
             f"{result.differ_from_batch:,} differ from the batch segments"
         )
+        if result.segments is not None:
+            s = result.segments
+            cons.print(
+                f"Segment ids matched to version {result.previous_version}: "
+                f"kept {len(s['kept'])}, new {len(s['new'])}, vanished {len(s['vanished'])}, "
+                f"split {len(s['split'])}, merged {len(s['merged'])}"
+            )
+            for part in ("new", "vanished"):
+                for seg in s[part]:
+                    cons.print(f"  {part}: {seg['id']} {escape(seg['name'])}")
+        if result.migration_path is not None:
+            cons.print(f"Migration matrix: {escape(str(result.migration_path))}")
 
 
 def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:

@@ -58,6 +58,7 @@ class RefreshConfig(_Strict):
     policy: RefreshPolicyConfig = Field(default_factory=RefreshPolicyConfig)
     pipeline: Path | None = None
     out: Path = Path("refresh")
+    alert_webhook: str | None = None  # POSTed the drift summary on alert / retrain
     base_dir: Path = Path(".")
 
     @model_validator(mode="after")
@@ -69,6 +70,12 @@ class RefreshConfig(_Strict):
             self.policy.on_drift,
             self.policy.on_major_drift,
         )
+        if self.alert_webhook is not None and not self.alert_webhook.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError(
+                f"alert_webhook={self.alert_webhook!r}: give an http:// or https:// URL"
+            )
         if needs_pipeline and self.pipeline is None:
             raise ValueError("the policy can retrain: give pipeline (the cible.yaml to re-run)")
         return self

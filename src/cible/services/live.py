@@ -31,7 +31,12 @@ if TYPE_CHECKING:
     )
 
 EventStatus = Literal["applied", "duplicate", "rejected"]
-RUN_FILES = ("segment_model.joblib", "run.json", "segments.parquet")  # what services.publish reads
+RUN_FILES = (
+    "segment_model.joblib",
+    "run.json",
+    "segments.parquet",
+    "features.parquet",
+)  # publish reads
 
 
 @dataclass(frozen=True)

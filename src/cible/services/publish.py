@@ -15,11 +15,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cible
 from cible.config import FEATURE_NAMES, CibleConfig, DuckDBWarehouseConfig
 from cible.exceptions import SegmentationError
 from cible.segmentation.model_artifact import SegmentModel
 from cible.services.progress import NullProgress, Progress
+from cible.services.publish_lifecycle import (
+    StableIds,
+    registry_metadata,
+    stable_model,
+    write_migration,
+)
 from cible.store import ProfileStore
+from cible.store.versions import VersionRegistry
 from cible.warehouse import Warehouse, open_warehouse
 
 EPOCH = date(1970, 1, 1)
@@ -38,6 +46,9 @@ class PublishResult:
     differ_from_batch: int  # memberships whose re-scored segment is not the batch label
     as_of: date
     store_url: str
+    previous_version: int | None = None
+    segments: dict[str, Any] | None = None  # kept/new/vanished/split/merged (stable ids)
+    migration_path: Path | None = None
 
 
 def check_publishable(model: SegmentModel) -> None:
@@ -55,6 +66,16 @@ def run_as_of(out_dir: Path) -> date:
     if not path.is_file():
         raise SegmentationError(f"{path} does not exist: run `cible run --out {out_dir}` first")
     return date.fromisoformat(json.loads(path.read_text("utf-8"))["as_of"])
+
+
+def check_run_files(out_dir: Path) -> Path:
+    """``out_dir``, after checking the tables publish reads are there."""
+    for name in ("segments.parquet", "features.parquet"):
+        if not (out_dir / name).is_file():
+            raise SegmentationError(
+                f"{out_dir / name} does not exist: run `cible run --out {out_dir}` first"
+            )
+    return out_dir
 
 
 def _rows(wh: Warehouse, sql: str, size: int = 50_000) -> Iterator[dict[str, Any]]:
@@ -124,6 +145,16 @@ def alias_pairs(wh: Warehouse) -> list[tuple[str, str]]:
     return [(r["record_id"], r["surviving_id"]) for r in _rows(wh, sql)]
 
 
+def training_window(wh: Warehouse) -> dict[str, str | None]:
+    """The first and last event the run was trained on (ISO timestamps)."""
+    row = wh.fetch_arrow("SELECT min(timestamp) AS a, max(timestamp) AS b FROM events")
+    a, b = row.column("a")[0].as_py(), row.column("b")[0].as_py()
+    return {
+        "first_event": a.isoformat() if a is not None else None,
+        "last_event": b.isoformat() if b is not None else None,
+    }
+
+
 def open_run_warehouse(out_dir: Path, config: CibleConfig | None) -> Warehouse:
     wh_config = config.warehouse if config is not None else DuckDBWarehouseConfig()
     return open_warehouse(wh_config, out_dir)
@@ -144,31 +175,32 @@ def publish_run(
     out_dir = out_dir.resolve()
     model = SegmentModel.load(out_dir / "segment_model.joblib")
     check_publishable(model)
-    as_of = run_as_of(out_dir)
+    as_of = run_as_of(check_run_files(out_dir))
     at = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     store = ProfileStore.open(store_url, schema=schema)
     try:
+        registry = VersionRegistry(store.engine, store.url)
+        previous_version = store.health()["model_version"]
+        before = store.memberships()
         progress.start("Loading customers, aliases, consents and event aggregates")
-        wh = open_run_warehouse(out_dir, config)
-        try:
-            events = wh.count("events")
-            counts = store.load_history(
-                customer_rows=customer_rows(wh),
-                alias_pairs=alias_pairs(wh),
-                consent_rows=consent_rows(wh, at),
-                order_rows=order_rows(wh),
-                day_rows=day_rows(wh),
-                event_ids=_rows(wh, "SELECT event_id, customer_id FROM events"),
-            )
-        finally:
-            wh.close()
+        counts, events, window = _load(store, out_dir, config, at)
         progress.done(f"{counts['customers']:,} customers, {events:,} events")
         progress.start(f"Computing profiles at {as_of.isoformat()}")
         n_profiles = store.refresh_profiles(at)
         progress.done(f"{n_profiles:,} profiles")
         progress.start("Scoring every customer with the published model")
-        version = store.publish(model, cible_version=model.cible_version)
         batch = pd.read_parquet(out_dir / "segments.parquet")
+        stable = _stable(out_dir, model, batch, before, registry) if previous_version else None
+        if stable is not None:
+            model, batch = stable.model, batch.assign(segment_id=batch.segment_id.map(stable.ids))
+        version = store.publish(model, cible_version=model.cible_version)
+        summary = stable.summary(_names(registry, previous_version)) if stable else None
+        metadata = registry_metadata(out_dir, model, window, cible.__version__)
+        registry.set_metadata(version, {**metadata, "stable_ids": summary})
+        migration = out_dir / "migration.json"
+        write_migration(
+            migration, before, store.memberships(), (previous_version, version), summary
+        )
         differ = _differences(store, batch)
         progress.done(f"version {version}")
         return PublishResult(
@@ -180,9 +212,52 @@ def publish_run(
             differ_from_batch=differ,
             as_of=as_of,
             store_url=store.url,
+            previous_version=previous_version,
+            segments=summary,
+            migration_path=migration,
         )
     finally:
         store.close()
+
+
+def _load(
+    store: ProfileStore, out_dir: Path, config: CibleConfig | None, at: datetime
+) -> tuple[dict[str, int], int, dict[str, str | None]]:
+    """Bulk load of the run's warehouse: (counts, events, training window)."""
+    wh = open_run_warehouse(out_dir, config)
+    try:
+        events = wh.count("events")
+        counts = store.load_history(
+            customer_rows=customer_rows(wh),
+            alias_pairs=alias_pairs(wh),
+            consent_rows=consent_rows(wh, at),
+            order_rows=order_rows(wh),
+            day_rows=day_rows(wh),
+            event_ids=_rows(wh, "SELECT event_id, customer_id FROM events"),
+        )
+        return counts, events, training_window(wh)
+    finally:
+        wh.close()
+
+
+def _stable(
+    out_dir: Path,
+    model: SegmentModel,
+    batch: Any,
+    before: dict[str, int],
+    registry: VersionRegistry,
+) -> StableIds | None:
+    """The model renumbered onto the active version's segment ids (stable ids)."""
+    import pandas as pd
+
+    features = pd.read_parquet(out_dir / "features.parquet").set_index("customer_id")
+    return stable_model(model, batch, features, before, registry.segment_ids_ever())
+
+
+def _names(registry: VersionRegistry, version: int | None) -> dict[int, str]:
+    if version is None:
+        return {}
+    return {s.segment_id: s.name for s in registry.show(version).segments}
 
 
 def _differences(store: ProfileStore, batch: Any) -> int:

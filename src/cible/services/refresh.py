@@ -6,7 +6,8 @@ publish against its members now); (2) :func:`cible.lifecycle.refresh_policy.deci
 (3) the action: ``alert`` logs a warning (feature names and figures only, no customer data),
 ``rescore`` recomputes every stored profile and re-scores it with the active model (idempotent),
 ``retrain`` re-runs the pipeline of ``pipeline:`` and publishes it as a new version, ``none``
-does nothing. ``drift.json``, ``drift.html`` and ``refresh.json`` are written to ``out`` every
+does nothing. On ``alert`` and ``retrain`` the drift summary is also POSTed to ``alert_webhook``
+when set (:mod:`cible.services.refresh_alerts`), before any retrain. ``drift.json``, ``drift.html`` and ``refresh.json`` are written to ``out`` every
 time, so a cron job leaves its evidence.
 """
 
@@ -18,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cible.config.refresh import RefreshConfig
 from cible.lifecycle.drift import DriftPolicy, DriftReport, detect_drift, segment_size_test
 from cible.lifecycle.drift.histogram import StatResult
 from cible.lifecycle.refresh_policy import RefreshDecision, RefreshPolicy, decide_action
+from cible.services.refresh_alerts import ALERT_ACTIONS, drift_summary, post_alert
 from cible.store import ProfileStore
 from cible.store.versions import VersionRegistry
 
@@ -38,6 +41,7 @@ class RefreshResult:
     scored: int = 0
     changed: int = 0
     new_version: int | None = None
+    alert: dict[str, Any] | None = None  # the webhook's outcome, when one was posted
 
     def to_dict(self) -> dict[str, object]:
         d = self.decision
@@ -50,6 +54,7 @@ class RefreshResult:
             "scored": self.scored,
             "changed": self.changed,
             "new_version": self.new_version,
+            "alert": self.alert,
         }
 
 
@@ -108,15 +113,20 @@ def run_refresh(
         registry = VersionRegistry(store.engine, store.url)
         sizes = _segment_sizes(registry)
         decision = decide_action(report, policy, sizes)
-        if decision.action in ("alert", "retrain"):
+        alert = None
+        if decision.action in ALERT_ACTIONS:
             log.warning("segment drift: %s -> %s", decision.reason, decision.action)
+            if cfg.alert_webhook is not None:
+                active = store.health()["model_version"]
+                summary = drift_summary(decision, report, sizes, active)
+                alert = post_alert(cfg.alert_webhook, summary)
         scored = changed = 0
         new_version = None
         if decision.action == "rescore":
             scored, changed = registry.rescore(as_of or datetime.now(UTC))
     if decision.action == "retrain":
         new_version = retrain(cfg)
-    result = RefreshResult(decision, report, sizes, scored, changed, new_version)
+    result = RefreshResult(decision, report, sizes, scored, changed, new_version, alert)
     _write(cfg.path(cfg.out), report, result)
     return result
 

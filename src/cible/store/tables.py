@@ -91,6 +91,7 @@ segment_models = sa.Table(
     sa.Column("names", sa.JSON, nullable=False),
     sa.Column("cible_version", sa.String(32), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("metadata", sa.JSON),  # registry metadata (migration 0003_lifecycle)
 )
 segments = sa.Table(
     "segments",

@@ -10,9 +10,13 @@ to version ``k`` therefore re-publishes ``k``: its stored artifact bytes (digest
 a new version ``n + 1`` and every profiled customer is re-scored with it over the features stored
 now, with history rows for those whose segment changes (as any publish). Nothing is deleted: the
 rolled-back-from versions stay listed, and the new version reports ``same_artifact_as = k``
-(found by equal sha256, so no column is needed for it). Recording an "active" pointer without a
-new version would need a schema change (a ``store_settings`` table or a ``segment_models.active``
-column) that every reader would then have to follow.
+(found by equal sha256, so no column is needed for it) and carries the metadata of ``k`` with
+``rolled_back_from = k``.
+
+``segment_models.metadata`` (migration ``0003_lifecycle``, JSON, ``None`` for versions published
+before it or by :meth:`ProfileStore.publish` alone) holds what ``cible publish`` recorded of the
+run: parameters, metrics, feature schema, reference histograms, training window, code version and
+the stable-id match (:mod:`cible.services.publish_lifecycle`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class VersionInfo:
     same_artifact_as: int | None
     current_members: int
     segments: tuple[SegmentRow, ...] = ()
+    metadata: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +70,7 @@ class VersionInfo:
             "same_artifact_as": self.same_artifact_as,
             "current_members": self.current_members,
             "segments": [s.__dict__ for s in self.segments],
+            "metadata": self.metadata,
         }
 
 
@@ -88,9 +94,9 @@ def list_versions(conn: Connection) -> list[VersionInfo]:
     """Every version, oldest first (segments included)."""
     sm = t.segment_models.c
     rows = conn.execute(
-        sa.select(sm.version, sm.sha256, sm.features, sm.cible_version, sm.created_at).order_by(
-            sm.version
-        )
+        sa.select(
+            sm.version, sm.sha256, sm.features, sm.cible_version, sm.created_at, sm["metadata"]
+        ).order_by(sm.version)
     ).all()
     if not rows:
         return []
@@ -122,6 +128,7 @@ def list_versions(conn: Connection) -> list[VersionInfo]:
                 same_artifact_as=earlier if earlier != version else None,
                 current_members=sum(n for (v, _), n in members.items() if v == version),
                 segments=tuple(segs.get(version, [])),
+                metadata=r._mapping["metadata"],
             )
         )
     return out
@@ -167,7 +174,9 @@ def rollback(conn: Connection, version: int) -> int:
     version number. Refused when ``version`` is already the active one."""
     sm = t.segment_models.c
     row = conn.execute(
-        sa.select(sm.artifact, sm.sha256, sm.names, sm.cible_version).where(sm.version == version)
+        sa.select(sm.artifact, sm.sha256, sm.names, sm.cible_version, sm["metadata"]).where(
+            sm.version == version
+        )
     ).one_or_none()
     if row is None:
         raise StoreError(
@@ -178,7 +187,26 @@ def rollback(conn: Connection, version: int) -> int:
     model = load_model(row.artifact, row.sha256, version)
     names = {int(k): str(v) for k, v in row.names.items()}
     stored: ScoringModel = _Stored(model, row.artifact, names)
-    return bulk.publish(conn, stored, memberships=None, cible_version=row.cible_version)
+    new = bulk.publish(conn, stored, memberships=None, cible_version=row.cible_version)
+    if row._mapping["metadata"] is not None:
+        set_metadata(conn, new, {**row._mapping["metadata"], "rolled_back_from": version})
+    return new
+
+
+def set_metadata(conn: Connection, version: int, metadata: Mapping[str, Any]) -> None:
+    """Record the registry metadata of ``version`` (replacing any); refused for an unknown
+    version."""
+    sm = t.segment_models.c
+    done = conn.execute(
+        sa.update(t.segment_models).where(sm.version == version).values(metadata=dict(metadata))
+    ).rowcount
+    if not done:
+        raise StoreError(f"cannot record metadata of version {version}: {_known(conn)}")
+
+
+def segment_ids_ever(conn: Connection) -> set[int]:
+    """Every segment id any version has used (a fresh id is none of these)."""
+    return {int(v) for v in conn.execute(sa.select(t.segments.c.segment_id).distinct()).scalars()}
 
 
 def rescore_active(conn: Connection, as_of: datetime) -> tuple[int, int]:
@@ -243,6 +271,14 @@ class VersionRegistry:
     def rollback(self, version: int) -> int:
         with self._transaction(immediate=True) as conn:
             return rollback(conn, version)
+
+    def set_metadata(self, version: int, metadata: Mapping[str, Any]) -> None:
+        with self._transaction(immediate=True) as conn:
+            set_metadata(conn, version, metadata)
+
+    def segment_ids_ever(self) -> set[int]:
+        with self._transaction(immediate=False) as conn:
+            return segment_ids_ever(conn)
 
     def rescore(self, as_of: datetime) -> tuple[int, int]:
         with self._transaction(immediate=True) as conn:

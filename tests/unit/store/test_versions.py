@@ -122,3 +122,64 @@ def test_an_empty_store_lists_nothing(tmp_path: Path) -> None:
     assert out.exit_code == 0 and "No segment model is published" in out.output
     rolled = runner.invoke(app, ["versions", "rollback", "1", "--store", url])
     assert rolled.exit_code == 2 and "none is published" in rolled.output
+
+
+META = {
+    "parameters": {"candidate": "kmeans(n_clusters=2)", "params": {"n_clusters": 2}},
+    "metrics": {"silhouette": 0.5},
+    "training_window": {"as_of": "2024-04-01", "first_event": None, "last_event": None},
+    "code_version": {"trained_by": "test", "published_by": "test"},
+    "feature_schema": [{"name": "monetary", "dtype": "float64"}],
+    "reference_distributions": {"features": {"monetary": {"counts": [1, 2, 0]}}},
+    "stable_ids": {"kept": [{"id": 1, "name": "Small"}], "new": [], "vanished": []},
+}
+
+
+def test_metadata_is_recorded_shown_and_carried_by_a_rollback(url: str) -> None:
+    with ProfileStore.open(url) as store:
+        registry = _registry(store)
+        assert registry.show(2).metadata is None  # published without metadata
+        registry.set_metadata(1, META)
+        assert registry.show(1).metadata == META
+        assert registry.show(1).to_dict()["metadata"] == META
+        with pytest.raises(StoreError, match=r"metadata of version 7: versions 1\.\.2"):
+            registry.set_metadata(7, META)
+        assert registry.rollback(1) == 3
+        assert registry.show(3).metadata == {**META, "rolled_back_from": 1}
+        assert registry.segment_ids_ever() == {0, 1, 2}
+    shown = runner.invoke(app, ["versions", "show", "3", "--store", url])
+    assert shown.exit_code == 0, shown.output
+    for line in (
+        'Parameters: kmeans(n_clusters=2) {"n_clusters": 2}',
+        "Metrics: silhouette=0.5",
+        "Reference histograms: monetary (3 bins)",
+        "Stable ids: kept 1, new 0, vanished 0, split 0, merged 0",
+        "Rolled back from version 1",
+    ):
+        assert line in shown.output
+    bare = runner.invoke(app, ["versions", "show", "2", "--store", url])
+    assert "No registry metadata" in bare.output
+
+
+def test_migration_0003_downgrades_and_upgrades_again(url: str) -> None:
+    from importlib.resources import files
+
+    from alembic import command
+    from alembic.config import Config
+
+    with ProfileStore.open(url) as store:
+        _registry(store).set_metadata(1, META)
+        config = Config()
+        config.set_main_option("script_location", str(files("cible.store") / "migrations"))
+        with store.engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002_activation")
+            conn.commit()
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("segment_models")}
+            assert "metadata" not in columns and "sha256" in columns
+            assert conn.execute(sa.text("SELECT count(*) FROM segment_models")).scalar() == 2
+            command.upgrade(config, "head")
+            conn.commit()
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("segment_models")}
+            assert "metadata" in columns
+        assert _registry(store).show(1).metadata is None  # the downgrade dropped it

@@ -14,8 +14,7 @@ from alembic import op
 from cible.store.tables import UTCDateTime
 
 revision = "0004_live_audiences"
-# rechain to 0003_lifecycle at merge
-down_revision = "0002_activation"
+down_revision = "0003_lifecycle"
 branch_labels = None
 depends_on = None
 
