@@ -52,6 +52,7 @@ from cible.config.warehouse import (
     DEFAULT_POSTGRESQL_URL,
     DuckDBWarehouseConfig,
     PostgreSQLWarehouseConfig,
+    SparkWarehouseConfig,
     WarehouseConfig,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "MatchingConfig",
     "OnInvalid",
     "PostgreSQLWarehouseConfig",
+    "SparkWarehouseConfig",
     "PredictConfig",
     "QualityConfig",
     "QualityThresholds",
