@@ -67,7 +67,7 @@ def _duckdb_segments(wh: Any, as_of: Any) -> tuple[pd.Series, float]:
     f = build_features(wh, as_of)[FEATURES].astype(float)
     f[LOGGED] = np.log1p(f[LOGGED].clip(lower=0))
     z = StandardScaler().fit_transform(f.fillna(f.median()))
-    labels = KMeans(K, n_init=1, random_state=SEED).fit_predict(z)
+    labels = KMeans(K, n_init=10, random_state=SEED).fit_predict(z)
     rng = np.random.default_rng(SEED)
     pick = rng.choice(len(z), size=min(SILHOUETTE_SAMPLE, len(z)), replace=False)
     sil = float(silhouette_score(z[pick], labels[pick], metric="sqeuclidean"))

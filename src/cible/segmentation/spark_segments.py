@@ -59,9 +59,7 @@ def _prepared(frame: Any, features: list[str], log_features: list[str]) -> Any:
         "customer_id",
         *[
             (
-                _logged(F.col(c).cast("double"))
-                if c in log_features
-                else F.col(c).cast("double")
+                _logged(F.col(c).cast("double")) if c in log_features else F.col(c).cast("double")
             ).alias(c)
             for c in features
         ],
@@ -80,10 +78,25 @@ def _prepared(frame: Any, features: list[str], log_features: list[str]) -> Any:
 def _estimator(algorithm: SparkAlgorithm, k: int, seed: int) -> Any:
     from pyspark.ml.clustering import GaussianMixture, KMeans
 
-    common = {"k": k, "seed": seed, "featuresCol": "__features", "predictionCol": "__cluster"}
     if algorithm == "kmeans":
-        return KMeans(maxIter=100, tol=1e-6, initMode="k-means||", **common)
-    return GaussianMixture(maxIter=200, tol=1e-6, probabilityCol="__probability", **common)
+        return KMeans(
+            k=k,
+            seed=seed,
+            maxIter=100,
+            tol=1e-6,
+            initMode="k-means||",
+            featuresCol="__features",
+            predictionCol="__cluster",
+        )
+    return GaussianMixture(
+        k=k,
+        seed=seed,
+        maxIter=200,
+        tol=1e-6,
+        probabilityCol="__probability",
+        featuresCol="__features",
+        predictionCol="__cluster",
+    )
 
 
 def _silhouette(scored: Any, rows: int, sample: int, seed: int) -> tuple[float, int]:

@@ -58,7 +58,9 @@ class SparkDialect(Dialect):
         cached = self._parsed.get(sql)
         if cached is None:
             try:
-                cached = [t for t in sqlglot.parse(sql, read="duckdb") if isinstance(t, exp.Expression)]
+                cached = [
+                    t for t in sqlglot.parse(sql, read="duckdb") if isinstance(t, exp.Expression)
+                ]
             except SqlglotError as e:
                 raise WarehouseError(
                     f"cannot parse this statement for Spark: {e}\n{sql.strip()[:500]}"
