@@ -139,10 +139,12 @@ def segment_in_spark(
         raise ValueError(f"fit_fraction must be in (0, 1], got {fit_fraction}")
     if k < 2:
         raise ValueError(f"k must be at least 2, got {k}")
+    frame = frame.persist()  # the feature SQL runs once, not once per fit and pass
     prepared = _prepared(frame, features, log_features or []).cache()
     rows = prepared.count()
     if rows < k:
         prepared.unpersist()
+        frame.unpersist()
         raise ValueError(f"{rows} customer(s) cannot form {k} segments")
     train = prepared if fit_fraction >= 1.0 else prepared.sample(fraction=fit_fraction, seed=seed)
     model = _estimator(algorithm, k, seed).fit(train)
@@ -163,5 +165,7 @@ def segment_in_spark(
     profiles = summary.drop(columns="__cluster")
     profiles.index.name = "segment"
     profiles.insert(1, "share", profiles["customers"] / rows)
+    assignments = assignments.localCheckpoint()  # computed now, before the caches go
     prepared.unpersist()
+    frame.unpersist()
     return SparkSegments(assignments, profiles, silhouette, checked, algorithm, k)
