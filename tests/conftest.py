@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 # The server of .ci/services (`make services`); another one through CIBLE_POSTGRES_URL.
 POSTGRES_URL = os.environ.get("CIBLE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The Spark tests share one session (started by the first Spark warehouse, stopped at the end).
+SPARK_MASTER = os.environ.get("CIBLE_SPARK_MASTER", "local[2]")
 
 
 def shared_dataset(*parts: str) -> Path:
@@ -117,3 +119,14 @@ def orders_source(path: str = "orders.csv", **overrides: object) -> dict[str, ob
     }
     src.update(overrides)
     return src
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_spark_at_the_end() -> Iterator[None]:
+    """One Spark session per test session: the first Spark warehouse starts it (about 10 s),
+    the others reuse it, and it stops when the tests end."""
+    yield
+    import sys
+
+    if "cible.warehouse.sparksession" in sys.modules:
+        sys.modules["cible.warehouse.sparksession"].stop_spark()

@@ -2,7 +2,8 @@
 
 Each test runs once per engine of :func:`cible.warehouse.registry.backends` (the PostgreSQL run is
 marked ``postgresql`` and needs the server of ``.ci/services``; it fails, never skips, when the
-server is down). Expected values are written once, so every backend gives the same answer:
+server is down; the Spark run is marked ``spark`` and ``integration`` and shares one local Spark
+session, started once per test session). Expected values are written once, so every backend gives the same answer:
 exactly for counts and ids, to 1e-9 (relative) for floats. :func:`test_backends_agree` also
 compares the backends with each other on generated data.
 """
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
+from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig, SparkWarehouseConfig
 from cible.exceptions import WarehouseError
 from cible.features import build_context, build_features, default_as_of
 from cible.identity import build_golden, undo_merge
@@ -30,22 +31,25 @@ from cible.schemas.customers import CUSTOMER_FIELDS, CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENT_FIELDS
 from cible.warehouse import LoadCounts, Warehouse, open_warehouse
 from cible.warehouse.registry import backends
-from tests.conftest import POSTGRES_URL, fresh_schema_name
+from tests.conftest import POSTGRES_URL, SPARK_MASTER, fresh_schema_name
 from tests.unit.identity.frames import family, family_clusters, family_pairs
 from tests.unit.predict.data import events_table, planted_events, purchase
 
-ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+SPARK = pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.integration])
+ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql), SPARK]
 REL = 1e-9
 
 
 def _open(engine: str, tmp_path: Path) -> Warehouse:
-    config = (
-        DuckDBWarehouseConfig(path=Path("w.duckdb"))
-        if engine == "duckdb"
-        else PostgreSQLWarehouseConfig(
+    config: DuckDBWarehouseConfig | PostgreSQLWarehouseConfig | SparkWarehouseConfig
+    if engine == "duckdb":
+        config = DuckDBWarehouseConfig(path=Path("w.duckdb"))
+    elif engine == "spark":
+        config = SparkWarehouseConfig(engine="spark", path=Path("w.spark"), master=SPARK_MASTER)
+    else:
+        config = PostgreSQLWarehouseConfig(
             engine="postgresql", url=POSTGRES_URL, schema=fresh_schema_name()
         )
-    )
     try:
         return open_warehouse(config, tmp_path)
     except WarehouseError as e:
@@ -73,7 +77,7 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wareho
 
 
 def test_every_engine_is_covered() -> None:
-    assert sorted(backends()) == ["duckdb", "postgresql"]
+    assert sorted(backends()) == ["duckdb", "postgresql", "spark"]
 
 
 def _at(day: str) -> datetime:
@@ -467,8 +471,8 @@ def _frames(wh: Warehouse) -> dict[str, pd.DataFrame | pd.Series]:
     }
 
 
-@pytest.mark.postgresql
-def test_backends_agree(tmp_path: Path) -> None:
+@pytest.mark.parametrize("other", [pytest.param("postgresql", marks=pytest.mark.postgresql), SPARK])
+def test_backends_agree(other: str, tmp_path: Path) -> None:
     events = planted_events(150, seed=11).to_pylist()
     rng = np.random.default_rng(4)
     for e in events:
@@ -488,7 +492,7 @@ def test_backends_agree(tmp_path: Path) -> None:
     )
     id_map = pd.DataFrame({"record_id": ["C0001", "C0003"], "surviving_id": ["C0000", "C0000"]})
     results = {}
-    for engine in ("duckdb", "postgresql"):
+    for engine in ("duckdb", other):
         wh = _open(engine, tmp_path)
         try:
             assert wh.append_events(table) == LoadCounts(table.num_rows, 0)
@@ -497,7 +501,7 @@ def test_backends_agree(tmp_path: Path) -> None:
             results[engine] = _frames(wh)
         finally:
             _dispose(wh)
-    duck, pg = results["duckdb"], results["postgresql"]
+    duck, pg = results["duckdb"], results[other]
     assert len(duck["features"]) == 158  # 150 active + 10 only known - 2 merged away
     for name, d in duck.items():
         p = pg[name]

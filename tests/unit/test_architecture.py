@@ -28,7 +28,14 @@ DOMAIN = (
     "activation",
     "lifecycle",
 )
-DRIVERS = ("duckdb", "adbc_driver_postgresql", "adbc_driver_manager", "psycopg", "sqlalchemy")
+DRIVERS = (
+    "duckdb",
+    "adbc_driver_postgresql",
+    "adbc_driver_manager",
+    "psycopg",
+    "sqlalchemy",
+    "pyspark",
+)
 FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 # The private in-memory DuckDB that reads source files and measures them: a compute engine, not
 # storage (docs/architecture.md, "Not yet behind the seam").
@@ -38,6 +45,9 @@ COMPUTE_ENGINE = {
     "cible.ingest.staging",
     "cible.quality.report_measures",
     "cible.quality.report",
+    # MLlib on the Spark warehouse's feature DataFrame: Spark as the compute engine of the
+    # segmentation at scale (docs/architecture.md, Spark)
+    "cible.segmentation.spark_segments",
 }
 HEAVY = ("pyarrow", "duckdb", "pandas", "numpy", "scipy", "sklearn", "plotly", "sqlglot")
 

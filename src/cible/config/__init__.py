@@ -54,6 +54,7 @@ from cible.config.warehouse import (
     DEFAULT_POSTGRESQL_URL,
     DuckDBWarehouseConfig,
     PostgreSQLWarehouseConfig,
+    SparkWarehouseConfig,
     WarehouseConfig,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "SourceConfig",
     "SourceFormat",
     "SourceKind",
+    "SparkWarehouseConfig",
     "StandardizeConfig",
     "StandardizerName",
     "SurvivorshipConfig",

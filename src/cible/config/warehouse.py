@@ -79,6 +79,40 @@ class PostgreSQLWarehouseConfig(_Strict):
         return _expand_env(v)
 
 
+class SparkWarehouseConfig(_Strict):
+    """``warehouse: {engine: spark, master: ..., conf: {...}}``: canonical tables as Parquet under
+    ``path``, queried by Apache Spark (the optional extra ``spark``)."""
+
+    engine: Literal["spark"]
+    path: Path = Field(
+        default=Path("warehouse.spark"),
+        description="directory of the Parquet tables, relative to --out (a cluster needs a path "
+        "every executor reads: HDFS, S3, DBFS...)",
+    )
+    master: str = Field(
+        default="local[2]",
+        description="local[N], spark://host:7077, yarn, k8s://..., or sc://host for Spark Connect",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Spark settings, e.g. spark.executor.memory: 8g"
+    )
+
+    @field_validator("master")
+    @classmethod
+    def _master(cls, v: str) -> str:
+        v = _expand_env(v).strip()
+        if not v:
+            raise ValueError("warehouse.master cannot be empty (e.g. local[2] or sc://host)")
+        return v
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _conf_text(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {str(k): str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
+        return v
+
+
 def _warehouse_engine(v: object) -> object:
     """``engine`` defaults to duckdb; the former ``backend:`` key is read as ``engine:``."""
     if not isinstance(v, dict):
@@ -96,7 +130,10 @@ def _warehouse_engine(v: object) -> object:
 
 
 WarehouseConfig = Annotated[
-    Annotated[DuckDBWarehouseConfig | PostgreSQLWarehouseConfig, Field(discriminator="engine")],
+    Annotated[
+        DuckDBWarehouseConfig | PostgreSQLWarehouseConfig | SparkWarehouseConfig,
+        Field(discriminator="engine"),
+    ],
     BeforeValidator(_warehouse_engine),
 ]
 """The ``warehouse`` section: one model per engine, chosen by ``engine``."""

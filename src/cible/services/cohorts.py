@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
+from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig, SparkWarehouseConfig
 from cible.config.experiments import ExperimentSource
 from cible.exceptions import ExperimentError
 from cible.experiments.cohorts import CohortResult, cohort_matrices, cohort_sql
@@ -111,7 +111,9 @@ def run_cohorts_csv(
 
 
 def run_cohorts_warehouse(
-    warehouse: DuckDBWarehouseConfig | PostgreSQLWarehouseConfig, run_dir: Path, out_dir: Path
+    warehouse: DuckDBWarehouseConfig | PostgreSQLWarehouseConfig | SparkWarehouseConfig,
+    run_dir: Path,
+    out_dir: Path,
 ) -> CohortRun:
     """From the purchase events of the warehouse of a run (``run_dir`` = its ``--out``, which
     anchors a relative DuckDB path)."""

@@ -12,9 +12,13 @@ from cible.exceptions import WarehouseError
 from cible.warehouse.base import Warehouse
 
 if TYPE_CHECKING:
-    from cible.config import DuckDBWarehouseConfig, PostgreSQLWarehouseConfig
+    from cible.config import (
+        DuckDBWarehouseConfig,
+        PostgreSQLWarehouseConfig,
+        SparkWarehouseConfig,
+    )
 
-    AnyWarehouseConfig = DuckDBWarehouseConfig | PostgreSQLWarehouseConfig
+    AnyWarehouseConfig = DuckDBWarehouseConfig | PostgreSQLWarehouseConfig | SparkWarehouseConfig
 
 
 Opener = Callable[["AnyWarehouseConfig", Path], Warehouse]
@@ -37,12 +41,21 @@ def _open_postgresql(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
     return PostgreSQLWarehouse(config.url, schema=config.db_schema)
 
 
+def _open_spark(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:
+    from cible.config import SparkWarehouseConfig
+    from cible.warehouse.spark import SparkWarehouse
+
+    assert isinstance(config, SparkWarehouseConfig)
+    path = config.path if config.path.is_absolute() else base_dir / config.path
+    return SparkWarehouse(path, master=config.master, conf=config.conf)
+
+
 def backends() -> Mapping[str, Opener]:
     """The warehouse backends: ``engine`` of the configuration -> the function opening it.
 
     Each opener imports its driver only when called; a new backend is one module and one entry
     here (plus its configuration model)."""
-    return {"duckdb": _open_duckdb, "postgresql": _open_postgresql}
+    return {"duckdb": _open_duckdb, "postgresql": _open_postgresql, "spark": _open_spark}
 
 
 def open_warehouse(config: AnyWarehouseConfig, base_dir: Path) -> Warehouse:

@@ -40,7 +40,11 @@ def test_the_former_backend_key_still_reads_with_a_warning() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"engine": "spark"}, "does not match any of the expected tags: 'duckdb', 'postgresql'"),
+        (
+            {"engine": "hive"},
+            "does not match any of the expected tags: 'duckdb', 'postgresql', 'spark'",
+        ),
+        ({"engine": "spark", "url": "x"}, "url\n  Extra inputs are not permitted"),
         ({"engine": "duckdb", "url": "postgresql://x"}, "url\n  Extra inputs are not permitted"),
         ({"engine": "postgresql", "path": "w.duckdb"}, "path\n  Extra inputs are not permitted"),
         ({"engine": "postgresql", "schema": "Shop-1"}, "String should match pattern"),
@@ -64,15 +68,15 @@ def test_the_url_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_engine_has_an_opener() -> None:
-    assert sorted(backends()) == ["duckdb", "postgresql"]
+    assert sorted(backends()) == ["duckdb", "postgresql", "spark"]
     assert backends() is not backends()  # built per call: no module-level registry
 
 
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(
-        WarehouseError, match="unknown warehouse engine 'spark'; known: duckdb, postgresql"
+        WarehouseError, match="unknown warehouse engine 'hive'; known: duckdb, postgresql, spark"
     ):
-        open_warehouse(SimpleNamespace(engine="spark"), Path())  # type: ignore[arg-type]
+        open_warehouse(SimpleNamespace(engine="hive"), Path())  # type: ignore[arg-type]
 
 
 def test_the_examples_parse() -> None:
