@@ -76,6 +76,11 @@ class FieldComparison(_Strict):
     phonetic: Literal["soundex", "nysiis", "metaphone"] = Field(
         default="metaphone", description="code compared by the phonetic comparator"
     )
+    term_frequency: bool = Field(
+        default=False,
+        description="Fellegi-Sunter: an exact match on a rare value weighs more than on a "
+        "common one (cible.identity.term_frequency)",
+    )
 
     @property
     def label(self) -> str:

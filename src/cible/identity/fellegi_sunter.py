@@ -100,9 +100,16 @@ class FellegiSunter(BaseEstimator):
         return total
 
     def _posterior(
-        self, gamma: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], prior: float
+        self,
+        gamma: np.ndarray,
+        m: list[np.ndarray],
+        u: list[np.ndarray],
+        prior: float,
+        offset: np.ndarray | None = None,
     ) -> np.ndarray:
         log_m = self._log_ratio_terms(gamma, m) + np.log(prior)
+        if offset is not None:
+            log_m = log_m + offset
         log_u = self._log_ratio_terms(gamma, u) + np.log1p(-prior)
         return 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
 
@@ -152,10 +159,14 @@ class FellegiSunter(BaseEstimator):
         nat = self._log_ratio_terms(gamma, self.m_) - self._log_ratio_terms(gamma, self.u_)
         return nat / np.log(2.0)
 
-    def predict_proba(self, X: object) -> np.ndarray:
-        """``[P(non-match), P(match)]`` for every pair."""
+    def predict_proba(self, X: object, offset: np.ndarray | None = None) -> np.ndarray:
+        """``[P(non-match), P(match)]`` for every pair.
+
+        ``offset`` adds a natural-log Bayes factor per pair (term-frequency adjustment).
+        """
         check_is_fitted(self, "m_")
-        p = self._posterior(_check_gamma(X, self.n_levels), self.m_, self.u_, self.lambda_)
+        gamma = _check_gamma(X, self.n_levels)
+        p = self._posterior(gamma, self.m_, self.u_, self.lambda_, offset)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: object) -> np.ndarray:

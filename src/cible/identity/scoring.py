@@ -18,6 +18,7 @@ from cible.config.matching import FieldComparison, MatchingConfig
 from cible.identity.compare import compare_pairs
 from cible.identity.fellegi_sunter import FellegiSunter, level_frequencies
 from cible.identity.prepare import Prepared
+from cible.identity.term_frequency import log_factors
 
 _EPS = 1e-9
 
@@ -79,11 +80,23 @@ def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -
 
 
 def score_pairs(
-    sims: Mapping[str, np.ndarray], config: MatchingConfig, model: FellegiSunter | None
+    sims: Mapping[str, np.ndarray],
+    config: MatchingConfig,
+    model: FellegiSunter | None,
+    pairs: tuple[Prepared, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The score in [0, 1] of every pair under the configured method."""
+    """The score in [0, 1] of every pair under the configured method.
+
+    ``pairs`` (records, left and right positions) enables the term-frequency adjustment of the
+    fields that ask for it (:mod:`cible.identity.term_frequency`).
+    """
     if config.method == "threshold":
         return weighted_score(sims, config.fields)
     if model is None:
         raise ValueError("the fellegi_sunter method needs a fitted model")
-    return model.predict_proba(to_levels(sims, config.fields))[:, 1]
+    gamma = to_levels(sims, config.fields)
+    offset = None
+    if pairs is not None:
+        prepared, left, right = pairs
+        offset = log_factors(prepared, config.fields, gamma, left, right)
+    return model.predict_proba(gamma, offset=offset)[:, 1]
