@@ -31,8 +31,13 @@ import pandas as pd
 from cible.config.matching import BlockingKey, BlockingRule, MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity.blocking_analysis import WIDE_FACTOR, RuleCount, count_rule, format_analysis
-from cible.identity.field_kinds import KIND_SPECS, blocking_keys, check_kind, field_comparison
-from cible.identity.field_kinds import infer_kind
+from cible.identity.field_kinds import (
+    KIND_SPECS,
+    blocking_keys,
+    check_kind,
+    field_comparison,
+    infer_kind,
+)
 from cible.identity.match import MatchResult, find_duplicates
 from cible.identity.prepare import Prepared, prepare
 
