@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from _peers import Task
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -63,8 +63,10 @@ def _clusters(ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFr
 def run_cible(task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
     from cible.identity.auto_config import find_duplicates_auto
 
-    records = task.records.drop(columns=["source_dataset"], errors="ignore")
-    result, auto = find_duplicates_auto(records, task.fields)
+    if task.link:
+        result, auto = find_duplicates_auto(task.records, task.fields, link_column="source_dataset")
+    else:
+        result, auto = find_duplicates_auto(task.records, task.fields)
     print(auto)
     return result.clusters, {"candidate_pairs": result.stats["pairs_compared"]}
 

@@ -36,7 +36,6 @@ from pathlib import Path
 from _emit import emit  # bench/ is the script folder on sys.path
 from _peer_tasks import TASKS, load_task
 from _peers import RUNNERS
-
 from cible.identity import pairwise_metrics
 
 TOOLS = ("cible", "recordlinkage", "splink")

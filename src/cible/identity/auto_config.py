@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from cible.config.matching import BlockingKey, BlockingRule, MatchingConfig
+from cible.config.matching import BlockingKey, BlockingRule, EMSettings, MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity.blocking_analysis import WIDE_FACTOR, RuleCount, count_rule, format_analysis
 from cible.identity.field_kinds import (
@@ -188,14 +188,20 @@ def auto_matching_config(
     fields: Sequence[FieldSpec],
     *,
     id_column: str | None = None,
+    link_column: str | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     wide_factor: float = WIDE_FACTOR,
 ) -> AutoConfig:
     """Choose comparisons and blocking for ``fields`` of ``records`` (see the module doc)."""
     choices = choose_fields(records, fields)
     comparisons = [field_comparison(c.column, c.kind) for c in choices]
+    names = [k for k, c in enumerate(choices) if c.kind == "name"]
+    if len(names) >= 2:  # first and last name may be swapped
+        first, second = comparisons[names[0]], comparisons[names[1]]
+        comparisons[names[0]] = first.model_copy(update={"swap_with": second.label})
     probe = MatchingConfig(
         id_column=id_column,
+        link_column=link_column,
         fields=comparisons,
         blocking=[BlockingRule(keys=[BlockingKey(column=comparisons[0].column)])],
     )
@@ -214,6 +220,8 @@ def auto_matching_config(
         blocking=rules,
         method="fellegi_sunter",
         threshold=threshold,
+        link_column=link_column,
+        em=EMSettings(u_from_random_pairs=True, prior_over_all_pairs=True),
     )
     return AutoConfig(config, tuple(choices), tuple(counts), tuple(dropped), len(prepared))
 

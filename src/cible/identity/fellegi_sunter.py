@@ -11,6 +11,13 @@ EM alternates the posterior match probability of every pair (E step) and the wei
 frequencies (M step). Comparison vectors repeat a lot, so EM runs on the distinct vectors with
 their counts: thousands of patterns instead of millions of pairs. ``u`` can be given (estimated
 on random pairs, which are almost all non-matches) and then stays fixed, as Splink does.
+
+Candidate pairs are a truncated sample of all record pairs: blocking keeps the pairs that agree on
+some key. With ``u`` from random pairs, the right prior is the share of matches among *all* pairs
+(``total_pairs``), not among the candidates: the posterior of a candidate pair is then
+``lambda m(gamma) / (lambda m(gamma) + (1 - lambda) u(gamma))`` with population ``lambda`` and
+``u``, and a non-match that only agrees on a blocked field stays a non-match. ``total_pairs``
+makes the M step divide the expected matches by the number of all pairs.
 """
 
 from __future__ import annotations
@@ -62,7 +69,10 @@ class FellegiSunter(BaseEstimator):
     n_levels : number of agreement levels of each field (``-1`` = missing is extra).
     u_fixed : per field, non-match level probabilities to keep fixed (e.g. from random pairs);
         ``None`` trains u by EM too.
-    init_prior : starting proportion of matches among the pairs.
+    init_prior : starting proportion of matches among the pairs (among the candidates when
+        ``total_pairs`` is given).
+    total_pairs : number of all record pairs the candidates were blocked from; ``lambda`` is
+        then the share of matches among them (use with ``u_fixed`` from random pairs).
     max_iter, tol : EM stops after ``max_iter`` iterations or when no parameter moves more
         than ``tol``.
 
@@ -77,10 +87,12 @@ class FellegiSunter(BaseEstimator):
         init_prior: float = 0.1,
         max_iter: int = 200,
         tol: float = 1e-6,
+        total_pairs: float | None = None,
     ) -> None:
         self.n_levels = n_levels
         self.u_fixed = u_fixed
         self.init_prior = init_prior
+        self.total_pairs = total_pairs
         self.max_iter = max_iter
         self.tol = tol
 
@@ -126,12 +138,15 @@ class FellegiSunter(BaseEstimator):
             else level_frequencies(patterns, self.n_levels, counts)
         )
         m = self._initial_m()
-        prior = float(self.init_prior)
+        denominator = float(self.total_pairs or counts.sum())
+        if denominator < counts.sum():
+            raise ValueError(f"total_pairs {self.total_pairs} is below the {counts.sum():.0f} pairs")
+        prior = float(self.init_prior) * counts.sum() / denominator
         self.converged_ = False
         self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
             g = self._posterior(patterns, m, u, prior)
-            new_prior = float(np.clip((counts * g).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+            new_prior = float(np.clip((counts * g).sum() / denominator, 1e-12, 1 - 1e-9))
             new_m = level_frequencies(patterns, self.n_levels, counts * g)
             new_u = (
                 u

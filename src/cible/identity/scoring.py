@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from cible.config.matching import FieldComparison, MatchingConfig
 from cible.identity.compare import compare_pairs
@@ -54,13 +55,36 @@ def weighted_score(sims: Mapping[str, np.ndarray], fields: Sequence[FieldCompari
         return np.where(weight > 0, total / np.maximum(weight, _EPS), 0.0)
 
 
+def _sources(prepared: Prepared, config: MatchingConfig) -> np.ndarray | None:
+    if config.link_column is None:
+        return None
+    codes, _ = pd.factorize(pd.Series(prepared.values[config.link_column], dtype=object))
+    return np.where(codes < 0, -1 - np.arange(len(codes)), codes)
+
+
+def all_pairs(prepared: Prepared, config: MatchingConfig) -> int:
+    """Number of record pairs that could be compared (cross-source only with a link_column)."""
+    n = len(prepared)
+    sources = _sources(prepared, config)
+    if sources is None:
+        return n * (n - 1) // 2
+    sizes = np.unique(sources, return_counts=True)[1].astype(np.int64)
+    return int((n * n - int((sizes**2).sum())) // 2)
+
+
 def random_pair_levels(prepared: Prepared, config: MatchingConfig) -> np.ndarray:
-    """Comparison vectors of seeded random record pairs (almost all non-matches)."""
+    """Comparison vectors of seeded random record pairs (almost all non-matches); with a
+    ``link_column``, pairs of records from different sources."""
     n = len(prepared)
     rng = np.random.default_rng(config.em.random_state)
-    size = min(config.em.random_pairs, n * (n - 1) // 2)
-    a = rng.integers(0, n, size=size)
-    b = (a + rng.integers(1, n, size=size)) % n
+    size = min(config.em.random_pairs, all_pairs(prepared, config))
+    sources = _sources(prepared, config)
+    draws = size if sources is None else 4 * size
+    a = rng.integers(0, n, size=draws)
+    b = (a + rng.integers(1, n, size=draws)) % n
+    if sources is not None:
+        cross = sources[a] != sources[b]
+        a, b = a[cross][:size], b[cross][:size]
     left, right = np.minimum(a, b), np.maximum(a, b)
     return to_levels(compare_pairs(prepared, config.fields, left, right), config.fields)
 
@@ -69,12 +93,19 @@ def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -
     """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors."""
     levels = n_levels(config.fields)
     u_fixed = None
+    total = None
     if config.em.u_from_random_pairs and len(prepared) > 1:
         u_fixed = [
             p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)
         ]
+        if config.em.prior_over_all_pairs:
+            total = float(max(all_pairs(prepared, config), len(gamma)))
     model = FellegiSunter(
-        n_levels=levels, u_fixed=u_fixed, max_iter=config.em.max_iter, tol=config.em.tol
+        n_levels=levels,
+        u_fixed=u_fixed,
+        max_iter=config.em.max_iter,
+        tol=config.em.tol,
+        total_pairs=total,
     )
     return model.fit(gamma)
 
