@@ -44,6 +44,7 @@ from cible.identity.prepare import Prepared, prepare
 FieldSpec = str | Mapping[str, str]
 NAME_WINDOW = 5
 DEFAULT_THRESHOLD = 0.9
+SWAPPED_KINDS = ("name", "address")
 
 
 @dataclass(frozen=True)
@@ -195,10 +196,11 @@ def auto_matching_config(
     """Choose comparisons and blocking for ``fields`` of ``records`` (see the module doc)."""
     choices = choose_fields(records, fields)
     comparisons = [field_comparison(c.column, c.kind) for c in choices]
-    names = [k for k, c in enumerate(choices) if c.kind == "name"]
-    if len(names) >= 2:  # first and last name may be swapped
-        first, second = comparisons[names[0]], comparisons[names[1]]
-        comparisons[names[0]] = first.model_copy(update={"swap_with": second.label})
+    for kind in SWAPPED_KINDS:  # first and last name, address lines 1 and 2 may be swapped
+        same = [k for k, c in enumerate(choices) if c.kind == kind]
+        if len(same) >= 2:
+            first, second = comparisons[same[0]], comparisons[same[1]]
+            comparisons[same[0]] = first.model_copy(update={"swap_with": second.label})
     probe = MatchingConfig(
         id_column=id_column,
         link_column=link_column,
