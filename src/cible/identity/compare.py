@@ -184,7 +184,7 @@ def unswap(
     """
     by_label = {f.label: f for f in fields}
     for f in fields:
-        if f.swap_with is None or f.label > f.swap_with and by_label[f.swap_with].swap_with:
+        if f.swap_with is None or (f.label > f.swap_with and by_label[f.swap_with].swap_with):
             continue
         g = by_label[f.swap_with]
         fg = crossed_similarity(prepared, f, g, left, right)

@@ -140,7 +140,9 @@ class FellegiSunter(BaseEstimator):
         m = self._initial_m()
         denominator = float(self.total_pairs or counts.sum())
         if denominator < counts.sum():
-            raise ValueError(f"total_pairs {self.total_pairs} is below the {counts.sum():.0f} pairs")
+            raise ValueError(
+                f"total_pairs {self.total_pairs} is below the {counts.sum():.0f} pairs"
+            )
         prior = float(self.init_prior) * counts.sum() / denominator
         self.converged_ = False
         self.n_iter_ = 0
