@@ -235,4 +235,8 @@ def find_duplicates_auto(
     auto = auto_matching_config(records, fields, **options)
     result = find_duplicates(records, auto.config)
     result.stats["auto_config"] = auto.as_dict()
+    model = result.model
+    if model is not None and hasattr(model, "prior_"):
+        result.stats["auto_config"]["em_prior"] = model.prior_
+        result.stats["auto_config"]["expected_matches"] = model.expected_matches_
     return result, auto

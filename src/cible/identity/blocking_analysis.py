@@ -8,7 +8,7 @@ analysis of a rule costs one ``factorize`` and one ``bincount``, whatever the nu
 
 Warnings, per rule, with ``N`` the number of records:
 
-* ``too_wide`` when the rule proposes more than ``wide_factor * N`` pairs (default 50 pairs per
+* ``too_wide`` when the rule proposes more than ``wide_factor * N`` pairs (default 20 pairs per
   record: comparing them costs more than the rest of the run, and EM is flooded with
   non-matches);
 * ``too_narrow`` when fewer than ``narrow_share`` of the records (default 5 %) share a key with
@@ -32,7 +32,7 @@ from cible.config.matching import BlockingRule, MatchingConfig
 from cible.identity.blocking import exact_key_codes, exact_label, key_codes, key_strings
 from cible.identity.prepare import Prepared
 
-WIDE_FACTOR = 50.0
+WIDE_FACTOR = 20.0
 NARROW_SHARE = 0.05
 
 

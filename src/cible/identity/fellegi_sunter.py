@@ -61,6 +61,22 @@ def level_frequencies(
     return out
 
 
+def distinct_vectors(gamma: np.ndarray, n_levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``gamma`` (sorted) and their counts.
+
+    Each row is encoded as one integer (mixed radix, ``n_levels[f] + 1`` values per field with
+    ``-1`` shifted to 0), so that ``np.unique`` runs on a 1-d array: several times faster than
+    ``np.unique(axis=0)`` on millions of pairs.
+    """
+    radix = np.asarray(n_levels, dtype=np.int64) + 1
+    if float(np.prod(radix.astype(float))) >= 2**62:
+        return np.unique(gamma, axis=0, return_counts=True)
+    weights = np.cumprod(np.r_[1, radix[::-1][:-1]])[::-1]
+    codes, counts = np.unique((gamma + 1) @ weights, return_counts=True)
+    patterns = (codes[:, None] // weights[None, :]) % radix[None, :] - 1
+    return patterns.astype(np.int64), counts
+
+
 class FellegiSunter(BaseEstimator):
     """Fellegi-Sunter match probabilities with m, u and lambda trained by EM.
 
@@ -130,7 +146,7 @@ class FellegiSunter(BaseEstimator):
         gamma = _check_gamma(X, self.n_levels)
         if len(gamma) == 0:
             raise ValueError("cannot train the Fellegi-Sunter model on zero pairs")
-        patterns, counts = np.unique(gamma, axis=0, return_counts=True)
+        patterns, counts = distinct_vectors(gamma, self.n_levels)
         counts = counts.astype(float)
         u = (
             [np.asarray(p, dtype=float) for p in self.u_fixed]

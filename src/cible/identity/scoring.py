@@ -22,6 +22,7 @@ from cible.identity.prepare import Prepared
 from cible.identity.term_frequency import log_factors
 
 _EPS = 1e-9
+MAX_MATCH_RATIO = 2.0
 
 
 def n_levels(fields: Sequence[FieldComparison]) -> list[int]:
@@ -89,17 +90,13 @@ def random_pair_levels(prepared: Prepared, config: MatchingConfig) -> np.ndarray
     return to_levels(compare_pairs(prepared, config.fields, left, right), config.fields)
 
 
-def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -> FellegiSunter:
-    """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors."""
-    levels = n_levels(config.fields)
-    u_fixed = None
-    total = None
-    if config.em.u_from_random_pairs and len(prepared) > 1:
-        u_fixed = [
-            p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)
-        ]
-        if config.em.prior_over_all_pairs:
-            total = float(max(all_pairs(prepared, config), len(gamma)))
+def _fit(
+    config: MatchingConfig,
+    levels: list[int],
+    gamma: np.ndarray,
+    u_fixed: list[list[float]] | None = None,
+    total: float | None = None,
+) -> FellegiSunter:
     model = FellegiSunter(
         n_levels=levels,
         u_fixed=u_fixed,
@@ -108,6 +105,45 @@ def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -
         total_pairs=total,
     )
     return model.fit(gamma)
+
+
+def cross_checked(
+    population: FellegiSunter, candidates: FellegiSunter, total: float, n_pairs: int
+) -> FellegiSunter:
+    """The population model, unless it expects over ``MAX_MATCH_RATIO`` times the matches the
+    candidate model finds among the candidates: then it took correlated non-matches (same first
+    name and town...) for matches, and the candidate model is kept.
+
+    The chosen model gets ``prior_`` (``"all_pairs"`` or ``"candidates"``) and
+    ``expected_matches_`` (both estimates).
+    """
+    expected = {
+        "all_pairs": float(population.lambda_ * total),
+        "candidates": float(candidates.lambda_ * n_pairs),
+    }
+    consistent = expected["all_pairs"] <= MAX_MATCH_RATIO * expected["candidates"]
+    chosen = population if consistent else candidates
+    chosen.prior_ = "all_pairs" if consistent else "candidates"
+    chosen.expected_matches_ = expected
+    return chosen
+
+
+def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -> FellegiSunter:
+    """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors.
+
+    With ``em.prior_over_all_pairs`` (and ``u_from_random_pairs``), two models are trained: u from
+    random pairs with lambda over all pairs, and u and lambda over the candidates; the first is
+    kept when both agree on the number of matches (:func:`cross_checked`).
+    """
+    levels = n_levels(config.fields)
+    if not config.em.u_from_random_pairs or len(prepared) < 2:
+        return _fit(config, levels, gamma)
+    u_fixed = [p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)]
+    if not config.em.prior_over_all_pairs:
+        return _fit(config, levels, gamma, u_fixed)
+    total = float(max(all_pairs(prepared, config), len(gamma)))
+    population = _fit(config, levels, gamma, u_fixed, total)
+    return cross_checked(population, _fit(config, levels, gamma), total, len(gamma))
 
 
 def score_pairs(
