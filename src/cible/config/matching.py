@@ -28,7 +28,16 @@ Comparator = Literal[
     "phonetic",
 ]
 Standardizer = Literal[
-    "none", "text", "name", "email", "phone", "city", "postal_code", "date", "digits"
+    "none",
+    "text",
+    "name",
+    "email",
+    "phone",
+    "phone_tail",
+    "city",
+    "postal_code",
+    "date",
+    "digits",
 ]
 KeyTransform = Literal[
     "value", "soundex", "nysiis", "metaphone", "prefix", "suffix", "year", "first_token"

@@ -70,7 +70,7 @@ class KindSpec:
 KIND_SPECS: dict[str, KindSpec] = {
     "name": KindSpec("jaro_winkler", "name", (1.0, 0.92, 0.85), True, ("nysiis",)),
     "date": KindSpec("date", "date", (1.0, 0.9, 0.8, 0.6), False, ("value",)),
-    "phone": KindSpec("damerau_levenshtein", "digits", (1.0, 0.85, 0.7), False, ("value",)),
+    "phone": KindSpec("damerau_levenshtein", "phone_tail", (1.0, 0.85, 0.7), False, ("value",)),
     "email": KindSpec("jaro_winkler", "email", (1.0, 0.88), False, ("value",)),
     "postcode": KindSpec("damerau_levenshtein", "postal_code", (1.0, 0.75), True, ("value",)),
     "city": KindSpec("jaro_winkler", "city", (1.0, 0.92, 0.85), True, ("value",)),

@@ -83,7 +83,7 @@ def test_comparator_of_each_kind() -> None:
     date = field_comparison("dob", "date")
     assert (date.comparator, date.standardize, date.term_frequency) == ("date", "date", False)
     phone = field_comparison("tel", "phone")
-    assert (phone.comparator, phone.standardize) == ("damerau_levenshtein", "digits")
+    assert (phone.comparator, phone.standardize) == ("damerau_levenshtein", "phone_tail")
     assert phone.cut_offs == (1.0, 0.85, 0.7)
     email = field_comparison("mail", "email")
     assert (email.comparator, email.standardize, email.cut_offs) == (

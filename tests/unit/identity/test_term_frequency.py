@@ -134,3 +134,40 @@ def test_total_pairs_below_the_candidates_is_refused() -> None:
         FellegiSunter(n_levels=(2,), u_fixed=[[0.1, 0.9]], total_pairs=5).fit(
             np.zeros((12, 1), dtype=int)
         )
+
+
+def test_phone_tail_drops_country_code_and_trunk_zero() -> None:
+    from cible.identity.prepare import standardizer
+
+    tail = standardizer("phone_tail")
+    assert tail("+33 6 12 34 56 78") == tail("06.12.34.56.78") == "612345678"
+    assert tail("555-0142") == "5550142"
+    assert tail("n/a") is None
+
+
+def test_distinct_vectors_equal_numpy_unique_rows() -> None:
+    from cible.identity.fellegi_sunter import distinct_vectors
+
+    gamma = np.random.default_rng(0).integers(-1, 3, size=(5000, 4))
+    patterns, counts = distinct_vectors(gamma, [3, 3, 3, 3])
+    expected, expected_counts = np.unique(gamma, axis=0, return_counts=True)
+    assert np.array_equal(patterns, expected) and np.array_equal(counts, expected_counts)
+
+
+def test_population_model_kept_up_to_twice_the_candidate_matches() -> None:
+    """Expected matches 200 (all pairs) against 100 (candidates): the ratio 2.0 is allowed;
+    a hair above it, the candidate model is kept."""
+    from cible.identity.scoring import MAX_MATCH_RATIO, cross_checked
+
+    def fitted(lam: float) -> FellegiSunter:
+        model = FellegiSunter(n_levels=(2,))
+        model.lambda_ = lam
+        return model
+
+    population, candidates = fitted(200 / 1_000_000), fitted(100 / 1000)
+    chosen = cross_checked(population, candidates, 1_000_000, 1000)
+    assert MAX_MATCH_RATIO == 2.0
+    assert chosen is population and chosen.prior_ == "all_pairs"
+    assert chosen.expected_matches_ == pytest.approx({"all_pairs": 200.0, "candidates": 100.0})
+    over = cross_checked(fitted(200.001 / 1_000_000), candidates, 1_000_000, 1000)
+    assert over is candidates and over.prior_ == "candidates"
