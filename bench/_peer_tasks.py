@@ -224,6 +224,56 @@ def _listings_splink() -> dict[str, Any]:
     }
 
 
+def customers_task(records: pd.DataFrame, truth: pd.Series) -> Task:
+    """bench/dedup.py's planted customers (record_id column) for the Splink runner."""
+    indexed = records.set_index("record_id")
+    return Task(
+        "customers", indexed, truth, AUTO_CUSTOMER_FIELDS, peer={"splink": _customers_splink}
+    )
+
+
+AUTO_CUSTOMER_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "city",
+    "postal_code",
+]
+
+
+def _customers_splink() -> dict[str, Any]:
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return {
+        "blocking": lambda: [
+            block_on("email"),
+            block_on("phone"),
+            block_on("birth_date"),
+            block_on("postal_code", "last_name"),
+            block_on("first_name", "last_name"),
+        ],
+        "comparisons": lambda: [
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
+            cl.EmailComparison("email"),
+            cl.DamerauLevenshteinAtThresholds("phone", [1, 2]),
+            cl.DateOfBirthComparison(
+                "birth_date", input_is_string=True, invalid_dates_as_null=True
+            ),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postal_code").configure(term_frequency_adjustments=True),
+        ],
+        "deterministic": lambda: [block_on("email"), block_on("phone", "birth_date")],
+        "recall": 0.7,
+        "em": lambda: [block_on("birth_date"), block_on("postal_code", "last_name")],
+        "phones": ("phone",),
+        "dates": ("birth_date",),
+    }
+
+
 TASKS: dict[str, Callable[[], Task]] = {
     "febrl1": lambda: febrl(1),
     "febrl2": lambda: febrl(2),

@@ -38,7 +38,10 @@ class Task:
     peer: dict[str, Any] = field(default_factory=dict)
 
 
-def clean_for_peers(records: pd.DataFrame, phones: tuple[str, ...] = ()) -> pd.DataFrame:
+def clean_for_peers(
+    records: pd.DataFrame, phones: tuple[str, ...] = (), dates: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Lower-cased, trimmed text; phones as their last 9 digits; dd/mm/yyyy dates in ISO."""
     out = records.copy()
     for column in out.columns:
         if column == "source_dataset":
@@ -46,7 +49,9 @@ def clean_for_peers(records: pd.DataFrame, phones: tuple[str, ...] = ()) -> pd.D
         text = out[column].astype("string").str.strip().str.lower()
         text = text.str.replace(r"\s+", " ", regex=True)
         if column in phones:
-            text = text.str.replace(r"\D", "", regex=True)
+            text = text.str.replace(r"\D", "", regex=True).str[-9:]
+        if column in dates:
+            text = text.str.replace(r"^(\d{2})/(\d{2})/(\d{4})$", r"\3-\2-\1", regex=True)
         out[column] = text.replace("", pd.NA).astype(object).where(text.notna(), None)
     return out
 
@@ -127,7 +132,9 @@ def run_splink(task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
     from splink import DuckDBAPI, Linker
 
     spec = task.peer["splink"]()
-    clean = clean_for_peers(task.records, tuple(spec.get("phones", ())))
+    clean = clean_for_peers(
+        task.records, tuple(spec.get("phones", ())), tuple(spec.get("dates", ()))
+    )
     clean = clean.rename_axis("rec_id").reset_index()
     db_api = DuckDBAPI()
     if task.link:
