@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cible.config.matching import BlockingKey, BlockingRule, EMSettings, MatchingConfig
@@ -141,6 +142,7 @@ def _tighten(
     choices: Sequence[FieldChoice],
     budget: float,
     max_block_size: int,
+    sources: np.ndarray | None,
 ) -> tuple[BlockingRule, RuleCount] | None:
     """``rule`` and one more field's value, the combination keeping most pairs under budget."""
     used = {k.column for k in rule.keys}
@@ -149,7 +151,7 @@ def _tighten(
         if c.column in used or c.kind in {"text", "number"}:
             continue
         tighter = BlockingRule(keys=[*rule.keys, BlockingKey(column=c.column)])
-        count = count_rule(prepared, tighter, max_block_size=max_block_size)
+        count = count_rule(prepared, tighter, max_block_size=max_block_size, sources=sources)
         if count.pairs <= budget and (best is None or count.pairs > best[1].pairs):
             best = (tighter, count)
     return best
@@ -161,16 +163,27 @@ def choose_blocking(
     *,
     wide_factor: float,
     max_block_size: int,
+    link_column: str | None = None,
 ) -> tuple[list[BlockingRule], list[RuleCount], list[RuleCount]]:
     """Rules kept (tightened when too wide), their counts, and the rules dropped."""
     budget = wide_factor * len(prepared)
+    sources = None
+    if link_column is not None:
+        codes = pd.factorize(pd.Series(prepared.values[link_column], dtype=object))[0]
+        sources = np.where(codes < 0, -1 - np.arange(len(codes)), codes)  # missing: its own
     kept: list[BlockingRule] = []
     counts: list[RuleCount] = []
     dropped: list[RuleCount] = []
     for rule in candidate_rules(choices):
-        count = count_rule(prepared, rule, max_block_size=max_block_size, wide_factor=wide_factor)
+        count = count_rule(
+            prepared,
+            rule,
+            max_block_size=max_block_size,
+            wide_factor=wide_factor,
+            sources=sources,
+        )
         if count.pairs > budget and rule.window is None:
-            tightened = _tighten(prepared, rule, choices, budget, max_block_size)
+            tightened = _tighten(prepared, rule, choices, budget, max_block_size, sources)
             if tightened is None:
                 dropped.append(count)
                 continue
@@ -209,7 +222,11 @@ def auto_matching_config(
     )
     prepared = prepare(records, probe)
     rules, counts, dropped = choose_blocking(
-        prepared, choices, wide_factor=wide_factor, max_block_size=probe.max_block_size
+        prepared,
+        choices,
+        wide_factor=wide_factor,
+        max_block_size=probe.max_block_size,
+        link_column=link_column,
     )
     if not rules:
         raise DedupError(

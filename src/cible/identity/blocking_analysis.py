@@ -89,6 +89,21 @@ def _warning(
     return None
 
 
+def cross_source_pairs(
+    codes: np.ndarray, sources: np.ndarray, max_block_size: int | None = None
+) -> int:
+    """Pairs of records sharing a code but not a source: per block ``(n^2 - sum n_s^2) / 2``."""
+    valid = codes >= 0
+    if not valid.any():
+        return 0
+    sizes = np.bincount(codes[valid]).astype(np.int64)
+    groups, joint = np.unique(np.c_[codes[valid], sources[valid]], axis=0, return_counts=True)
+    block_of = groups[:, 0]
+    same = np.bincount(block_of, weights=joint.astype(np.float64) ** 2, minlength=len(sizes))
+    kept = sizes <= max_block_size if max_block_size is not None else np.ones(len(sizes), bool)
+    return int(((sizes[kept] ** 2 - same[kept].astype(np.int64)) // 2).sum())
+
+
 def count_codes(
     label: str,
     codes: np.ndarray,
@@ -96,9 +111,13 @@ def count_codes(
     max_block_size: int | None = None,
     wide_factor: float = WIDE_FACTOR,
     narrow_share: float = NARROW_SHARE,
+    sources: np.ndarray | None = None,
 ) -> RuleCount:
-    """The :class:`RuleCount` of a key-equality rule given its key codes."""
+    """The :class:`RuleCount` of a key-equality rule given its key codes (with ``sources``,
+    one code per record's source, only cross-source pairs are counted)."""
     pairs, blocks, largest, skipped = block_pairs(codes, max_block_size)
+    if sources is not None:
+        pairs = cross_source_pairs(codes, sources, max_block_size)
     valid = codes[codes >= 0]
     sizes = np.bincount(valid) if len(valid) else np.zeros(0, dtype=np.int64)
     shared = int(sizes[sizes >= 2].sum())
@@ -122,8 +141,13 @@ def count_rule(
     max_block_size: int | None = None,
     wide_factor: float = WIDE_FACTOR,
     narrow_share: float = NARROW_SHARE,
+    sources: np.ndarray | None = None,
 ) -> RuleCount:
-    """Pairs one blocking rule proposes on standardised records (nothing compared)."""
+    """Pairs one blocking rule proposes on standardised records (nothing compared).
+
+    With ``sources`` (linkage), a key-equality rule counts the cross-source pairs only; a sorted
+    neighbourhood counts every pair of its windows (an upper bound).
+    """
     if rule.window is None:
         return count_codes(
             rule.label,
@@ -131,6 +155,7 @@ def count_rule(
             max_block_size=max_block_size,
             wide_factor=wide_factor,
             narrow_share=narrow_share,
+            sources=sources,
         )
     keys = key_strings(prepared, rule.keys)
     with_key = int(sum(k is not None for k in keys))

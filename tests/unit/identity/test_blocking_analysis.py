@@ -94,3 +94,15 @@ def test_analyse_blocking_covers_exact_keys_and_windows() -> None:
     assert counts[1].pairs == 3 + 2
     text = format_analysis(counts, len(prepared))
     assert "exact:email: 2 pairs (0.50 per record)" in text
+
+
+def test_cross_source_pairs_per_block() -> None:
+    """Block 0: records from a, a, b -> (3^2 - (2^2 + 1^2)) / 2 = 2 pairs; block 1: a, b -> 1;
+    a key missing is never blocked."""
+    from cible.identity.blocking_analysis import cross_source_pairs
+
+    codes = np.array([0, 0, 0, 1, 1, -1])
+    sources = np.array([0, 0, 1, 0, 1, 1])
+    assert cross_source_pairs(codes, sources) == 3
+    assert count_codes("k", codes, sources=sources).pairs == 3
+    assert cross_source_pairs(codes, sources, max_block_size=2) == 1
