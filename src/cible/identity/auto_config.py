@@ -151,7 +151,13 @@ def _tighten(
         if c.column in used or c.kind in {"text", "number"}:
             continue
         tighter = BlockingRule(keys=[*rule.keys, BlockingKey(column=c.column)])
-        count = count_rule(prepared, tighter, max_block_size=max_block_size, sources=sources)
+        count = count_rule(
+            prepared,
+            tighter,
+            max_block_size=max_block_size,
+            wide_factor=budget / max(len(prepared), 1),
+            sources=sources,
+        )
         if count.pairs <= budget and (best is None or count.pairs > best[1].pairs):
             best = (tighter, count)
     return best
