@@ -4,9 +4,7 @@ Matching: ``find_duplicates(records, config)`` proposes candidate pairs with blo
 exact keys (:mod:`~cible.identity.blocking`), compares them field by field
 (:mod:`~cible.identity.compare`), scores them (weighted similarity or Fellegi-Sunter trained by EM:
 :mod:`~cible.identity.scoring`, :mod:`~cible.identity.fellegi_sunter`) and clusters the matches
-into entities (:mod:`~cible.identity.clustering`). ``find_duplicates_auto(records, fields)``
-chooses the comparisons and blocking rules from the field names alone
-(:mod:`~cible.identity.auto_config`). ``IncrementalMatcher`` matches new records
+into entities (:mod:`~cible.identity.clustering`). ``IncrementalMatcher`` matches new records
 against an existing result without re-running the whole base. See docs/dedup.md.
 
 Golden records: :func:`build_golden` merges each entity by survivorship rules
@@ -34,7 +32,6 @@ from cible.config.matching import (
     parse_matching_config,
 )
 from cible.config.survivorship import CONSENT_FIELDS, CONSENT_RULE, SurvivorshipConfig
-from cible.identity.auto_config import AutoConfig, auto_matching_config, find_duplicates_auto
 from cible.identity.calibration import CalibrationReport, calibrate
 from cible.identity.fellegi_sunter import FellegiSunter
 from cible.identity.golden import ID_MAP_COLUMNS, GoldenResult, build_golden
@@ -52,7 +49,6 @@ __all__ = [
     "ID_MAP_COLUMNS",
     "MERGE_LOG_COLUMNS",
     "ORIGINAL_ID",
-    "AutoConfig",
     "BlockingKey",
     "BlockingRule",
     "CalibrationReport",
@@ -65,12 +61,10 @@ __all__ = [
     "MatchResult",
     "MatchingConfig",
     "SurvivorshipConfig",
-    "auto_matching_config",
     "build_golden",
     "calibrate",
     "export_review_sample",
     "find_duplicates",
-    "find_duplicates_auto",
     "load_matching_config",
     "pairwise_metrics",
     "parse_matching_config",
