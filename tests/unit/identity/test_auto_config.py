@@ -177,3 +177,21 @@ def test_unknown_field_names_the_columns() -> None:
     records, _ = _people(50)
     with pytest.raises(DedupError, match="field 'nope' is not a column"):
         auto_matching_config(records, ["nope"], id_column="record_id")
+
+
+def test_linkage_counts_only_cross_source_pairs() -> None:
+    """Three 'martin' in source a and two in b: 3 x 2 = 6 cross-source pairs, not 10."""
+    records = pd.DataFrame(
+        {
+            "surname": ["martin"] * 5 + ["durand", "petit"],
+            "dob": ["1990-01-0" + str(i) for i in range(1, 8)],
+            "source": ["a", "a", "a", "b", "b", "a", "b"],
+        },
+        index=[f"r{i}" for i in range(7)],
+    )
+    auto = auto_matching_config(records, ["surname", "dob"], link_column="source")
+    counts = {c.rule: c.pairs for c in auto.blocking}
+    assert counts["nysiis(surname)"] == 6
+    assert auto.config.link_column == "source"
+    assert "dob" not in counts  # seven distinct dates: no pair, dropped
+    assert [c.rule for c in auto.dropped] == ["dob"]
