@@ -12,7 +12,7 @@
 3. **Blocking.** Every field proposes rules (its value; the NYSIIS code of a name), plus a sorted
    neighbourhood over the name fields. Each rule's pairs are counted from key counts before
    anything is compared (:mod:`cible.identity.blocking_analysis`). A rule over the budget
-   (``wide_factor`` pairs per record) is tightened with the other field that keeps the most pairs
+   (``wide_factor`` pairs per record, at least 50,000 pairs) is tightened with the other field that keeps the most pairs
    under the budget, or dropped when none does; all of this is reported.
 4. **Scoring.** Fellegi-Sunter trained by EM on the candidate pairs, match probability >= 0.9.
 
@@ -31,7 +31,13 @@ import pandas as pd
 
 from cible.config.matching import BlockingKey, BlockingRule, EMSettings, MatchingConfig
 from cible.exceptions import DedupError
-from cible.identity.blocking_analysis import WIDE_FACTOR, RuleCount, count_rule, format_analysis
+from cible.identity.blocking_analysis import (
+    WIDE_FACTOR,
+    RuleCount,
+    count_rule,
+    format_analysis,
+    pair_budget,
+)
 from cible.identity.field_kinds import (
     KIND_SPECS,
     blocking_keys,
@@ -156,6 +162,7 @@ def _tighten(
             tighter,
             max_block_size=max_block_size,
             wide_factor=budget / max(len(prepared), 1),
+            min_pairs=0,
             sources=sources,
         )
         if count.pairs <= budget and (best is None or count.pairs > best[1].pairs):
@@ -172,7 +179,7 @@ def choose_blocking(
     link_column: str | None = None,
 ) -> tuple[list[BlockingRule], list[RuleCount], list[RuleCount]]:
     """Rules kept (tightened when too wide), their counts, and the rules dropped."""
-    budget = wide_factor * len(prepared)
+    budget = pair_budget(len(prepared), wide_factor)
     sources = None
     if link_column is not None:
         codes = pd.factorize(pd.Series(prepared.values[link_column], dtype=object))[0]

@@ -8,9 +8,10 @@ analysis of a rule costs one ``factorize`` and one ``bincount``, whatever the nu
 
 Warnings, per rule, with ``N`` the number of records:
 
-* ``too_wide`` when the rule proposes more than ``wide_factor * N`` pairs (default 20 pairs per
-  record: comparing them costs more than the rest of the run, and EM is flooded with
-  non-matches);
+* ``too_wide`` when the rule proposes more than ``max(wide_factor * N, min_pairs)`` pairs
+  (default 10 pairs per record, and never below 50,000 pairs, which cost a fraction of a second
+  to compare): beyond, comparing costs more than the rest of the run and EM is flooded with
+  non-matches;
 * ``too_narrow`` when fewer than ``narrow_share`` of the records (default 5 %) share a key with
   another record: the rule can find at most that share of the duplicates;
 * ``skipped_blocks`` when blocks larger than ``max_block_size`` are skipped (their pairs are not
@@ -32,7 +33,8 @@ from cible.config.matching import BlockingRule, MatchingConfig
 from cible.identity.blocking import exact_key_codes, exact_label, key_codes, key_strings
 from cible.identity.prepare import Prepared
 
-WIDE_FACTOR = 20.0
+WIDE_FACTOR = 10.0
+MIN_WIDE_PAIRS = 50_000
 NARROW_SHARE = 0.05
 
 
@@ -76,11 +78,16 @@ def window_pairs(n_with_key: int, window: int) -> int:
     return int(sum(n_with_key - d for d in range(1, reach + 1)))
 
 
+def pair_budget(n: int, wide_factor: float = WIDE_FACTOR, min_pairs: int = MIN_WIDE_PAIRS) -> float:
+    """The most pairs a rule may propose before it is too wide."""
+    return max(wide_factor * n, float(min_pairs))
+
+
 def _warning(
-    pairs: int, shared: int, n: int, wide_factor: float, narrow_share: float
+    pairs: int, shared: int, n: int, wide_factor: float, narrow_share: float, min_pairs: int
 ) -> str | None:
-    if pairs > wide_factor * n:
-        return f"too_wide: {pairs:,} pairs > {wide_factor:g} x {n:,} records"
+    if pairs > pair_budget(n, wide_factor, min_pairs):
+        return f"too_wide: {pairs:,} pairs > {wide_factor:g} x {n:,} records (and > {min_pairs:,})"
     if n and shared < narrow_share * n:
         return (
             f"too_narrow: {shared:,} of {n:,} records share a key "
@@ -112,6 +119,7 @@ def count_codes(
     wide_factor: float = WIDE_FACTOR,
     narrow_share: float = NARROW_SHARE,
     sources: np.ndarray | None = None,
+    min_pairs: int = MIN_WIDE_PAIRS,
 ) -> RuleCount:
     """The :class:`RuleCount` of a key-equality rule given its key codes (with ``sources``,
     one code per record's source, only cross-source pairs are counted)."""
@@ -130,7 +138,7 @@ def count_codes(
         records_without_key=int((codes < 0).sum()),
         records_in_shared_blocks=shared,
         skipped_blocks=skipped,
-        warning=_warning(pairs, shared, n, wide_factor, narrow_share),
+        warning=_warning(pairs, shared, n, wide_factor, narrow_share, min_pairs),
     )
 
 
@@ -142,6 +150,7 @@ def count_rule(
     wide_factor: float = WIDE_FACTOR,
     narrow_share: float = NARROW_SHARE,
     sources: np.ndarray | None = None,
+    min_pairs: int = MIN_WIDE_PAIRS,
 ) -> RuleCount:
     """Pairs one blocking rule proposes on standardised records (nothing compared).
 
@@ -156,6 +165,7 @@ def count_rule(
             wide_factor=wide_factor,
             narrow_share=narrow_share,
             sources=sources,
+            min_pairs=min_pairs,
         )
     keys = key_strings(prepared, rule.keys)
     with_key = int(sum(k is not None for k in keys))
@@ -169,7 +179,9 @@ def count_rule(
         records_without_key=n - with_key,
         records_in_shared_blocks=with_key if with_key >= 2 else 0,
         skipped_blocks=0,
-        warning=_warning(pairs, with_key if with_key >= 2 else 0, n, wide_factor, narrow_share),
+        warning=_warning(
+            pairs, with_key if with_key >= 2 else 0, n, wide_factor, narrow_share, min_pairs
+        ),
     )
 
 

@@ -145,15 +145,15 @@ def test_auto_config_reports_kinds_rules_and_counts() -> None:
 
 
 def test_too_wide_rule_is_tightened_or_dropped() -> None:
-    """With 2 pairs per record allowed, the city rule (hundreds of pairs per city) is too wide:
-    it is combined with another field or dropped, never kept alone."""
-    records, _ = _people()
+    """3,000 records, 20 pairs per record allowed (60,000): the city rule (over 60,000 pairs) is too
+    wide: it is combined with another field or dropped, never kept alone."""
+    records, _ = _people(3000)
     auto = auto_matching_config(
-        records, ["first_name", "last_name", "city"], id_column="record_id", wide_factor=2.0
+        records, ["first_name", "last_name", "city"], id_column="record_id", wide_factor=20.0
     )
     rules = [c.rule for c in auto.blocking]
     assert "city" not in rules
-    assert all(c.pairs <= 2.0 * 400 for c in auto.blocking if not c.rule.startswith("sorted"))
+    assert all(c.pairs <= 60_000 for c in auto.blocking if not c.rule.startswith("sorted"))
     assert any(c.rule == "city" and c.warning.startswith("too_wide") for c in auto.dropped) or any(
         r.startswith("city+") for r in rules
     )

@@ -45,10 +45,20 @@ def test_window_pairs() -> None:
 def test_too_wide_at_its_exact_boundary() -> None:
     """10 records, one block of 5: 10 pairs. 10 > 1.0 x 10 is false; 10 > 0.99 x 10 is true."""
     codes = np.array([0] * 5 + [1, 2, 3, 4, 5])
-    at_limit = count_codes("k", codes, wide_factor=1.0)
+    at_limit = count_codes("k", codes, wide_factor=1.0, min_pairs=0)
     assert at_limit.pairs == 10 and at_limit.warning is None
-    over = count_codes("k", codes, wide_factor=0.99)
-    assert over.warning == "too_wide: 10 pairs > 0.99 x 10 records"
+    over = count_codes("k", codes, wide_factor=0.99, min_pairs=0)
+    assert over.warning == "too_wide: 10 pairs > 0.99 x 10 records (and > 0)"
+    # the floor: 10 pairs are never too wide while min_pairs is 10
+    assert count_codes("k", codes, wide_factor=0.5, min_pairs=10).warning is None
+    assert count_codes("k", codes, wide_factor=0.5, min_pairs=9).warning.startswith("too_wide")
+
+
+def test_pair_budget() -> None:
+    from cible.identity.blocking_analysis import pair_budget
+
+    assert pair_budget(1000) == 50_000  # 10 x 1,000 is below the floor
+    assert pair_budget(100_000) == 1_000_000
 
 
 def test_too_narrow_at_its_exact_boundary() -> None:
