@@ -111,6 +111,12 @@ def cross_source_pairs(
     return int(((sizes[kept] ** 2 - same[kept].astype(np.int64)) // 2).sum())
 
 
+def _skipped_warning(skipped: int, max_block_size: int | None) -> str | None:
+    if not skipped:
+        return None
+    return f"skipped_blocks: {skipped:,} block(s) above max_block_size {max_block_size:,}"
+
+
 def count_codes(
     label: str,
     codes: np.ndarray,
@@ -138,7 +144,8 @@ def count_codes(
         records_without_key=int((codes < 0).sum()),
         records_in_shared_blocks=shared,
         skipped_blocks=skipped,
-        warning=_warning(pairs, shared, n, wide_factor, narrow_share, min_pairs),
+        warning=_warning(pairs, shared, n, wide_factor, narrow_share, min_pairs)
+        or _skipped_warning(skipped, max_block_size),
     )
 
 

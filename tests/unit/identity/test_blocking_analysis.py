@@ -116,3 +116,10 @@ def test_cross_source_pairs_per_block() -> None:
     assert cross_source_pairs(codes, sources) == 3
     assert count_codes("k", codes, sources=sources).pairs == 3
     assert cross_source_pairs(codes, sources, max_block_size=2) == 1
+
+
+def test_skipped_blocks_are_named_in_the_warning() -> None:
+    codes = np.array([0, 0, 0, 1, 1, *range(2, 40)])
+    count = count_codes("k", codes, max_block_size=2)
+    assert (count.pairs, count.skipped_blocks) == (1, 1)
+    assert count.warning == "skipped_blocks: 1 block(s) above max_block_size 2"
