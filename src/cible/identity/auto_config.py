@@ -147,27 +147,37 @@ def _tighten(
     rule: BlockingRule,
     choices: Sequence[FieldChoice],
     budget: float,
-    max_block_size: int,
+    standalone: set[str],
     sources: np.ndarray | None,
 ) -> tuple[BlockingRule, RuleCount] | None:
-    """``rule`` and one more field's value, the combination keeping most pairs under budget."""
+    """``rule`` and one more field's value, the combination keeping most pairs under budget.
+
+    Fields whose own rule is kept (``standalone``) are not added: ``rule + field`` would
+    propose a subset of that rule's pairs.
+    """
     used = {k.column for k in rule.keys}
     best: tuple[BlockingRule, RuleCount] | None = None
     for c in choices:
-        if c.column in used or c.kind in {"text", "number"}:
+        if c.column in used or c.column in standalone or c.kind in {"text", "number"}:
             continue
         tighter = BlockingRule(keys=[*rule.keys, BlockingKey(column=c.column)])
         count = count_rule(
             prepared,
             tighter,
-            max_block_size=max_block_size,
             wide_factor=budget / max(len(prepared), 1),
-            min_pairs=0,
             sources=sources,
+            min_pairs=0,
         )
-        if count.pairs <= budget and (best is None or count.pairs > best[1].pairs):
+        if 0 < count.pairs <= budget and (best is None or count.pairs > best[1].pairs):
             best = (tighter, count)
     return best
+
+
+def _sources(prepared: Prepared, link_column: str | None) -> np.ndarray | None:
+    if link_column is None:
+        return None
+    codes = pd.factorize(pd.Series(prepared.values[link_column], dtype=object))[0]
+    return np.where(codes < 0, -1 - np.arange(len(codes)), codes)  # missing: its own source
 
 
 def choose_blocking(
@@ -175,28 +185,28 @@ def choose_blocking(
     choices: Sequence[FieldChoice],
     *,
     wide_factor: float,
-    max_block_size: int,
     link_column: str | None = None,
 ) -> tuple[list[BlockingRule], list[RuleCount], list[RuleCount]]:
-    """Rules kept (tightened when too wide), their counts, and the rules dropped."""
+    """Rules kept (tightened when too wide), their counts, and the rules dropped.
+
+    Pairs are counted over every block, ``max_block_size`` ignored: a rule whose blocks would be
+    skipped for their size is too wide, and is tightened rather than silently thinned.
+    """
     budget = pair_budget(len(prepared), wide_factor)
-    sources = None
-    if link_column is not None:
-        codes = pd.factorize(pd.Series(prepared.values[link_column], dtype=object))[0]
-        sources = np.where(codes < 0, -1 - np.arange(len(codes)), codes)  # missing: its own
+    sources = _sources(prepared, link_column)
+    rules = candidate_rules(choices)
+    first = [count_rule(prepared, r, wide_factor=wide_factor, sources=sources) for r in rules]
+    standalone = {
+        r.keys[0].column
+        for r, c in zip(rules, first, strict=True)
+        if r.window is None and r.keys[0].transform == "value" and 0 < c.pairs <= budget
+    }
     kept: list[BlockingRule] = []
     counts: list[RuleCount] = []
     dropped: list[RuleCount] = []
-    for rule in candidate_rules(choices):
-        count = count_rule(
-            prepared,
-            rule,
-            max_block_size=max_block_size,
-            wide_factor=wide_factor,
-            sources=sources,
-        )
+    for rule, count in zip(rules, first, strict=True):
         if count.pairs > budget and rule.window is None:
-            tightened = _tighten(prepared, rule, choices, budget, max_block_size, sources)
+            tightened = _tighten(prepared, rule, choices, budget, standalone, sources)
             if tightened is None:
                 dropped.append(count)
                 continue
@@ -235,11 +245,7 @@ def auto_matching_config(
     )
     prepared = prepare(records, probe)
     rules, counts, dropped = choose_blocking(
-        prepared,
-        choices,
-        wide_factor=wide_factor,
-        max_block_size=probe.max_block_size,
-        link_column=link_column,
+        prepared, choices, wide_factor=wide_factor, link_column=link_column
     )
     if not rules:
         raise DedupError(
