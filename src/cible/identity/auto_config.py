@@ -173,6 +173,10 @@ def _tighten(
     return best
 
 
+def _signature(rule: BlockingRule) -> tuple[frozenset[tuple[str, str, int | None]], int | None]:
+    return frozenset((k.column, k.transform, k.length) for k in rule.keys), rule.window
+
+
 def _sources(prepared: Prepared, link_column: str | None) -> np.ndarray | None:
     if link_column is None:
         return None
@@ -214,7 +218,7 @@ def choose_blocking(
         if count.pairs == 0:
             dropped.append(count)
             continue
-        if rule not in kept:
+        if _signature(rule) not in {_signature(r) for r in kept}:  # city+dob is dob+city
             kept.append(rule)
             counts.append(count)
     return kept, counts, dropped

@@ -195,3 +195,14 @@ def test_linkage_counts_only_cross_source_pairs() -> None:
     assert auto.config.link_column == "source"
     assert "dob" not in counts  # seven distinct dates: no pair, dropped
     assert [c.rule for c in auto.dropped] == ["dob"]
+
+
+def test_the_same_key_set_is_kept_once() -> None:
+    """800 records, 2 cities x 4 dates: city (159,600 pairs) and birth_date (79,600) are both
+    over the 50,000-pair budget and both tighten to city + birth_date (39,600): kept once."""
+    rows = [{"city": c, "birth_date": f"19{y}0-01-01"} for c in ("lyon", "paris") for y in range(4)]
+    records = pd.DataFrame(rows * 100, index=[f"r{i:03d}" for i in range(800)])
+    records["email"] = [f"p{i}@x.org" for i in range(800)]
+    auto = auto_matching_config(records, ["city", "birth_date", "email"])
+    assert [(c.rule, c.pairs) for c in auto.blocking] == [("city+birth_date", 39_600)]
+    assert {c.rule: c.pairs for c in auto.dropped} == {"email": 0}
