@@ -29,9 +29,9 @@ records: the textbook's postal-code blocks grow as N^2). Pairwise precision / re
 counted against the planted truth. ``peak_rss_mb`` is the peak of the whole process after the
 engine ran (it includes the generated data and every engine run before it): run one engine per
 process (``--engines cible-auto``) for the peak of one engine.
-Last lines: one JSON object per measured configuration,
+Last lines: one JSON object per measured configuration, {"bench": "dedup", ...} (bench/_emit.py):
 {"bench": "dedup", "engine": ..., "records": ..., "seconds": ..., "candidate_pairs": ...,
-"precision": ..., "recall": ..., "f1": ..., "peak_rss_mb": ...} (bench/_emit.py).
+"precision": ..., "recall": ..., "f1": ..., "peak_rss_mb": ...}.
 """
 
 from __future__ import annotations

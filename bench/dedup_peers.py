@@ -18,9 +18,9 @@ process on the same files, so "peak_rss_mb" is that tool's peak resident memory 
 imports included); "seconds" is wall time of matching and clustering (data already loaded).
 Figures: pairwise precision / recall / F1 over record pairs (``pairwise_metrics``).
 Needs the ``bench`` extra (``pip install -e .[bench]``) for the peers.
-Last lines: one JSON object per tool and data set,
+Last lines: one JSON object per tool and data set, {"bench": "dedup_peers", ...} (bench/_emit.py):
 {"bench": "dedup_peers", "data": ..., "tool": ..., "records": ..., "precision": ..., "recall": ...,
-"f1": ..., "seconds": ..., "peak_rss_mb": ..., "candidate_pairs": ...} (bench/_emit.py).
+"f1": ..., "seconds": ..., "peak_rss_mb": ..., "candidate_pairs": ...}.
 """
 
 from __future__ import annotations
