@@ -28,7 +28,16 @@ Comparator = Literal[
     "phonetic",
 ]
 Standardizer = Literal[
-    "none", "text", "name", "email", "phone", "city", "postal_code", "date", "digits"
+    "none",
+    "text",
+    "name",
+    "email",
+    "phone",
+    "phone_tail",
+    "city",
+    "postal_code",
+    "date",
+    "digits",
 ]
 KeyTransform = Literal[
     "value", "soundex", "nysiis", "metaphone", "prefix", "suffix", "year", "first_token"
@@ -75,6 +84,16 @@ class FieldComparison(_Strict):
     )
     phonetic: Literal["soundex", "nysiis", "metaphone"] = Field(
         default="metaphone", description="code compared by the phonetic comparator"
+    )
+    swap_with: str | None = Field(
+        default=None,
+        description="name of another field compared crosswise too (first and last name "
+        "swapped): when both crossed similarities beat both direct ones, they replace them",
+    )
+    term_frequency: bool = Field(
+        default=False,
+        description="Fellegi-Sunter: an exact match on a rare value weighs more than on a "
+        "common one (cible.identity.term_frequency)",
     )
 
     @property
@@ -161,6 +180,12 @@ class EMSettings(_Strict):
         "it fixed during EM; only sound when blocking keeps few non-matching pairs, otherwise "
         "EM takes the candidate non-matches (which agree on blocked fields) for matches",
     )
+    prior_over_all_pairs: bool = Field(
+        default=False,
+        description="with u_from_random_pairs: lambda is the share of matches among all record "
+        "pairs, the candidates being a truncated sample of them (cible.identity.fellegi_sunter); "
+        "this keeps EM from taking blocked non-matches for matches",
+    )
     random_pairs: int = Field(default=200_000, ge=1000)
     random_state: int = 0
 
@@ -185,6 +210,11 @@ class MatchingConfig(_Strict):
         min_length=2,
         max_length=2,
         description="region (ISO 3166) of phone numbers written without international prefix",
+    )
+    link_column: str | None = Field(
+        default=None,
+        description="linkage between sources: records with the same value in this column (e.g. "
+        "the source name) are never compared, so only cross-source pairs can match",
     )
     max_block_size: int = Field(
         default=5000,
@@ -217,6 +247,12 @@ class MatchingConfig(_Strict):
                 f"field names must be unique (set 'name' to compare a column twice); "
                 f"repeated: {repeated}"
             )
+        for f in self.fields:
+            if f.swap_with is not None and (f.swap_with not in labels or f.swap_with == f.label):
+                raise ValueError(
+                    f"field '{f.label}': swap_with '{f.swap_with}' must name another field; "
+                    f"fields are {labels}"
+                )
         if not self.blocking and not self.exact_keys:
             raise ValueError(
                 "give at least one blocking rule (e.g. blocking: [{keys: [postcode]}]) or one "
@@ -242,6 +278,8 @@ class MatchingConfig(_Strict):
         for rule in self.blocking:
             for k in rule.keys:
                 seen[k.column] = None
+        if self.link_column is not None:
+            seen[self.link_column] = None
         return list(seen)
 
 

@@ -5,7 +5,8 @@ a ``window`` sorts the records on the key and proposes the pairs fewer than ``wi
 apart (sorted neighbourhood: a typo in the first letters is not fatal). Exact keys propose, for each
 group of records sharing the key, the pairs linking the first record of the group to the others
 (enough to put the group in one cluster without enumerating every pair of a large group).
-The candidate set is the union of all rules, each pair once, with ``left < right``. Everything is
+The candidate set is the union of all rules, each pair once, with ``left < right``; with a
+``link_column`` (linkage between sources), pairs of records of the same source are dropped. Everything is
 vectorised with numpy: the pairs of a block are generated without a Python loop.
 """
 
@@ -145,6 +146,16 @@ def unique_pairs(
     return encoded // n, encoded % n
 
 
+def cross_source(
+    prepared: Prepared, column: str, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs whose records come from different sources (a missing source is its own)."""
+    codes, _ = pd.factorize(pd.Series(prepared.values[column], dtype=object))
+    codes = np.where(codes < 0, -1 - np.arange(len(codes)), codes)
+    keep = codes[left] != codes[right]
+    return left[keep], right[keep]
+
+
 def candidate_pairs(prepared: Prepared, config: MatchingConfig) -> Candidates:
     """The union of the pairs of every exact key and blocking rule."""
     lefts: list[np.ndarray] = []
@@ -163,6 +174,8 @@ def candidate_pairs(prepared: Prepared, config: MatchingConfig) -> Candidates:
         per_rule[rule.label] = per_rule.get(rule.label, 0) + len(a)
         skipped += rule_skipped
     left, right = unique_pairs(lefts, rights, max(len(prepared), 1))
+    if config.link_column is not None:
+        left, right = cross_source(prepared, config.link_column, left, right)
     return Candidates(left=left, right=right, per_rule=per_rule, skipped_blocks=skipped)
 
 

@@ -157,8 +157,51 @@ def compare_field(
     return string_similarity(values, left, right, field.comparator)
 
 
+def crossed_similarity(
+    prepared: Prepared,
+    field: FieldComparison,
+    other: FieldComparison,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> np.ndarray:
+    """Similarity of ``field`` on the left record and ``other`` on the right one."""
+    values = np.concatenate([prepared.values[field.column], prepared.values[other.column]])
+    crossed = Prepared(ids=prepared.ids, values={field.column: values})
+    return compare_field(crossed, field, left, right + len(prepared))
+
+
+def unswap(
+    prepared: Prepared,
+    fields: list[FieldComparison],
+    sims: dict[str, np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+) -> None:
+    """Pairs whose ``swap_with`` fields agree better crosswise take the crossed similarities.
+
+    A pair is swapped when both crossed similarities are above both direct ones (a side missing
+    is never swapped); ``sims`` is updated in place.
+    """
+    by_label = {f.label: f for f in fields}
+    for f in fields:
+        if f.swap_with is None or (f.label > f.swap_with and by_label[f.swap_with].swap_with):
+            continue
+        g = by_label[f.swap_with]
+        fg = crossed_similarity(prepared, f, g, left, right)
+        gf = crossed_similarity(prepared, g, f, left, right)
+        swapped = np.fmin(fg, gf) > np.fmax(sims[f.label], sims[g.label])
+        swapped &= ~(
+            np.isnan(fg) | np.isnan(gf) | np.isnan(sims[f.label]) | np.isnan(sims[g.label])
+        )
+        sims[f.label] = np.where(swapped, fg, sims[f.label])
+        sims[g.label] = np.where(swapped, gf, sims[g.label])
+
+
 def compare_pairs(
     prepared: Prepared, fields: list[FieldComparison], left: np.ndarray, right: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """``{field name: similarities}`` for every compared field."""
-    return {f.label: compare_field(prepared, f, left, right) for f in fields}
+    """``{field name: similarities}`` for every compared field (swapped names undone)."""
+    sims = {f.label: compare_field(prepared, f, left, right) for f in fields}
+    if any(f.swap_with for f in fields):
+        unswap(prepared, fields, sims, left, right)
+    return sims

@@ -97,7 +97,7 @@ def score_candidates(
         sims = compare_pairs(prepared, config.fields, left, right)
     rules = exact_rules(prepared, config, left, right)
     exact = pd.notna(rules)
-    score = score_pairs(sims, config, model).astype(np.float64)
+    score = score_pairs(sims, config, model, (prepared, left, right)).astype(np.float64)
     score[exact] = 1.0
     is_match = exact | (score >= config.threshold)
     rule = np.where(exact, rules, FUZZY_RULE).astype(object)

@@ -84,6 +84,16 @@ def _digits(raw: object) -> str | None:
     return _or_none(_NON_DIGITS.sub("", text)) if text is not None else None
 
 
+PHONE_TAIL = 9
+
+
+def _phone_tail(raw: object) -> str | None:
+    """The last 9 digits: ``+33 6 12 34 56 78`` and ``06.12.34.56.78`` both give ``612345678``
+    (country code and trunk 0 dropped, whatever the format and the region)."""
+    digits = _digits(raw)
+    return digits[-PHONE_TAIL:] if digits else None
+
+
 def _postal(raw: object) -> str | None:
     text = as_text(raw)
     return _or_none(_SPACES.sub("", text).upper()) if text is not None else None
@@ -103,6 +113,7 @@ def standardizer(kind: Standardizer, region: str = "FR") -> Callable[[object], s
         "name": _name,
         "email": _email,
         "phone": _phone(region),
+        "phone_tail": _phone_tail,
         "city": lambda raw: _or_none(city_match_key(raw)),
         "postal_code": _postal,
         "date": _date,

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from cible.config.matching import FieldComparison, MatchingConfig
 from cible.identity.compare import compare_pairs
 from cible.identity.fellegi_sunter import FellegiSunter, level_frequencies
 from cible.identity.prepare import Prepared
+from cible.identity.term_frequency import log_factors
 
 _EPS = 1e-9
+MAX_MATCH_RATIO = 2.0
 
 
 def n_levels(fields: Sequence[FieldComparison]) -> list[int]:
@@ -53,37 +56,114 @@ def weighted_score(sims: Mapping[str, np.ndarray], fields: Sequence[FieldCompari
         return np.where(weight > 0, total / np.maximum(weight, _EPS), 0.0)
 
 
+def _sources(prepared: Prepared, config: MatchingConfig) -> np.ndarray | None:
+    if config.link_column is None:
+        return None
+    codes, _ = pd.factorize(pd.Series(prepared.values[config.link_column], dtype=object))
+    return np.where(codes < 0, -1 - np.arange(len(codes)), codes)
+
+
+def all_pairs(prepared: Prepared, config: MatchingConfig) -> int:
+    """Number of record pairs that could be compared (cross-source only with a link_column)."""
+    n = len(prepared)
+    sources = _sources(prepared, config)
+    if sources is None:
+        return n * (n - 1) // 2
+    sizes = np.unique(sources, return_counts=True)[1].astype(np.int64)
+    return int((n * n - int((sizes**2).sum())) // 2)
+
+
 def random_pair_levels(prepared: Prepared, config: MatchingConfig) -> np.ndarray:
-    """Comparison vectors of seeded random record pairs (almost all non-matches)."""
+    """Comparison vectors of seeded random record pairs (almost all non-matches); with a
+    ``link_column``, pairs of records from different sources."""
     n = len(prepared)
     rng = np.random.default_rng(config.em.random_state)
-    size = min(config.em.random_pairs, n * (n - 1) // 2)
-    a = rng.integers(0, n, size=size)
-    b = (a + rng.integers(1, n, size=size)) % n
+    size = min(config.em.random_pairs, all_pairs(prepared, config))
+    sources = _sources(prepared, config)
+    draws = size if sources is None else 4 * size
+    a = rng.integers(0, n, size=draws)
+    b = (a + rng.integers(1, n, size=draws)) % n
+    if sources is not None:
+        cross = sources[a] != sources[b]
+        a, b = a[cross][:size], b[cross][:size]
     left, right = np.minimum(a, b), np.maximum(a, b)
     return to_levels(compare_pairs(prepared, config.fields, left, right), config.fields)
 
 
-def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -> FellegiSunter:
-    """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors."""
-    levels = n_levels(config.fields)
-    u_fixed = None
-    if config.em.u_from_random_pairs and len(prepared) > 1:
-        u_fixed = [
-            p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)
-        ]
+def _fit(
+    config: MatchingConfig,
+    levels: list[int],
+    gamma: np.ndarray,
+    u_fixed: list[list[float]] | None = None,
+    total: float | None = None,
+) -> FellegiSunter:
     model = FellegiSunter(
-        n_levels=levels, u_fixed=u_fixed, max_iter=config.em.max_iter, tol=config.em.tol
+        n_levels=levels,
+        u_fixed=u_fixed,
+        max_iter=config.em.max_iter,
+        tol=config.em.tol,
+        total_pairs=total,
     )
     return model.fit(gamma)
 
 
+def cross_checked(
+    population: FellegiSunter, candidates: FellegiSunter, total: float, n_pairs: int
+) -> FellegiSunter:
+    """The population model, unless it expects over ``MAX_MATCH_RATIO`` times the matches the
+    candidate model finds among the candidates: then it took correlated non-matches (same first
+    name and town...) for matches, and the candidate model is kept.
+
+    The chosen model gets ``prior_`` (``"all_pairs"`` or ``"candidates"``) and
+    ``expected_matches_`` (both estimates).
+    """
+    expected = {
+        "all_pairs": float(population.lambda_ * total),
+        "candidates": float(candidates.lambda_ * n_pairs),
+    }
+    consistent = expected["all_pairs"] <= MAX_MATCH_RATIO * expected["candidates"]
+    chosen = population if consistent else candidates
+    chosen.prior_ = "all_pairs" if consistent else "candidates"
+    chosen.expected_matches_ = expected
+    return chosen
+
+
+def train_model(prepared: Prepared, config: MatchingConfig, gamma: np.ndarray) -> FellegiSunter:
+    """Fit the Fellegi-Sunter model on the candidate pairs' comparison vectors.
+
+    With ``em.prior_over_all_pairs`` (and ``u_from_random_pairs``), two models are trained: u from
+    random pairs with lambda over all pairs, and u and lambda over the candidates; the first is
+    kept when both agree on the number of matches (:func:`cross_checked`).
+    """
+    levels = n_levels(config.fields)
+    if not config.em.u_from_random_pairs or len(prepared) < 2:
+        return _fit(config, levels, gamma)
+    u_fixed = [p.tolist() for p in level_frequencies(random_pair_levels(prepared, config), levels)]
+    if not config.em.prior_over_all_pairs:
+        return _fit(config, levels, gamma, u_fixed)
+    total = float(max(all_pairs(prepared, config), len(gamma)))
+    population = _fit(config, levels, gamma, u_fixed, total)
+    return cross_checked(population, _fit(config, levels, gamma), total, len(gamma))
+
+
 def score_pairs(
-    sims: Mapping[str, np.ndarray], config: MatchingConfig, model: FellegiSunter | None
+    sims: Mapping[str, np.ndarray],
+    config: MatchingConfig,
+    model: FellegiSunter | None,
+    pairs: tuple[Prepared, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The score in [0, 1] of every pair under the configured method."""
+    """The score in [0, 1] of every pair under the configured method.
+
+    ``pairs`` (records, left and right positions) enables the term-frequency adjustment of the
+    fields that ask for it (:mod:`cible.identity.term_frequency`).
+    """
     if config.method == "threshold":
         return weighted_score(sims, config.fields)
     if model is None:
         raise ValueError("the fellegi_sunter method needs a fitted model")
-    return model.predict_proba(to_levels(sims, config.fields))[:, 1]
+    gamma = to_levels(sims, config.fields)
+    offset = None
+    if pairs is not None:
+        prepared, left, right = pairs
+        offset = log_factors(prepared, config.fields, gamma, left, right)
+    return model.predict_proba(gamma, offset=offset)[:, 1]
