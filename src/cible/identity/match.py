@@ -135,10 +135,11 @@ def _fit_or_reuse(
             "the fellegi_sunter method found no candidate pair to train on: widen the blocking "
             "rules or use method: threshold"
         )
-    if config.em.u_from_random_pairs and len(prepared) > 1:
+    if config.em.u_from_random_pairs and not config.em.prior_over_all_pairs and len(prepared) > 1:
         # u fixed from random pairs: m from one EM session per blocking rule with the rule's
         # own fields switched off, the prior over all record pairs (identity/em_sessions.py
-        # explains the collapse this avoids)
+        # explains the collapse this avoids). With prior_over_all_pairs, train_model's own
+        # cross-checked estimate (lambda over all pairs vs over the candidates) is used instead.
         u = random_u(random_pair_levels(prepared, config), n_levels(config.fields))
         fitted, _ = train_sessions(prepared, config, gamma, candidates.left, candidates.right, u)
         return fitted
