@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,7 +113,7 @@ def json_lines(keys: st.SearchStrategy[str], ints: st.SearchStrategy[int]) -> st
 
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
-# what the readers survive today: no empty key, integers within 64 bits (see the xfails below)
+# well-formed keys and 64-bit integers; ANY adds empty keys and integers beyond 64 bits
 SURVIVED = json_lines(st.text(min_size=1, max_size=4), INT64)
 ANY = json_lines(st.text(max_size=4), st.integers() | st.just(2**64))
 
@@ -130,13 +129,6 @@ def test_jsonl_never_crashes(lines: list[bytes], crlf: bool) -> None:
     assert outcome(jsonl(lines, crlf), ".jsonl") in ("ok", "refused")
 
 
-BUGS = (
-    "JSON Lines readers crash on these inputs (found by this fuzzing; ingest/ is not changed "
-    "in this branch): see the two reproducers below"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=BUGS)
 @settings(FUZZ, max_examples=60)
 @given(lines=st.lists(ANY, min_size=1, max_size=15), crlf=st.booleans())
 def test_jsonl_with_empty_keys_and_big_integers_never_crashes(
@@ -145,29 +137,42 @@ def test_jsonl_with_empty_keys_and_big_integers_never_crashes(
     assert outcome(jsonl(lines, crlf), ".jsonl") in ("ok", "refused")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='an object with an empty key ({"": null}) becomes a column named "" and the '
-    "mapping SQL fails in DuckDB: ParserException 'zero-length delimited identifier' "
-    "(ingest/engine.py _checked_rows), instead of a quarantine reason or a SourceFormatError",
-)
-def test_jsonl_empty_key_reproducer() -> None:
+def _raw(tmp_path: Path, data: bytes, suffix: str) -> pa.Table:
+    path = tmp_path / f"f{suffix}"
+    path.write_bytes(data)
+    src = SourceConfig.model_validate({**SOURCE, "path": str(path)})
+    return read_source(path, src).table
+
+
+def test_jsonl_empty_key_is_named_after_its_position(tmp_path: Path) -> None:
+    # found by the fuzzing: a column named "" made the mapping SQL fail in DuckDB
     data = b'{"cid": "C0", "ts": "2025-01-01", "qty": 1}\n{"": null}\n'
-    assert outcome(data, ".jsonl") in ("ok", "refused")
+    assert outcome(data, ".jsonl") == "ok"
+    names = _raw(tmp_path, data, ".jsonl").column_names
+    assert sorted(names) == ["__row", "cid", "column_4", "qty", "ts"]
+    assert names.index("column_4") == 3  # the fourth column of the table
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an integer beyond 64 bits in a column whose type changes between lines takes the "
-    "column-by-column path, where pa.array raises OverflowError 'Python int too large to "
-    "convert to C long' (ingest/readers.py _columns_from_records)",
-)
-def test_jsonl_big_integer_reproducer() -> None:
+def test_csv_empty_header_is_named_after_its_position(tmp_path: Path) -> None:
+    # what pandas' to_csv writes for its index; column_1 is taken, so the empty one is column_1_1
+    data = b",cid,column_1,ts,qty\n0,C1,a,2025-01-01,1\n"
+    assert outcome(data, ".csv") == "ok"
+    table = _raw(tmp_path, data, ".csv")
+    assert table.column_names == ["column_1_1", "cid", "column_1", "ts", "qty", "__row"]
+    assert table.column("column_1_1").to_pylist() == ["0"]
+
+
+def test_jsonl_integer_beyond_64_bits_is_kept_exactly_as_text(tmp_path: Path) -> None:
+    # found by the fuzzing: pa.array raised OverflowError on 2**64
     data = (
         b'{"cid": "C0", "ts": "2025-01-01", "qty": 1}\n'
         b'{"cid": "C1", "ts": [], "qty": 18446744073709551616}\n'
     )
-    assert outcome(data, ".jsonl") in ("ok", "refused")
+    assert outcome(data, ".jsonl") == "ok"
+    qty = _raw(tmp_path, data, ".jsonl").column("qty")
+    assert qty.to_pylist() == ["1", "18446744073709551616"]
+    edge = b'{"cid": "C0", "ts": "2025-01-01", "qty": 9223372036854775807}\n'
+    assert _raw(tmp_path, edge, ".jsonl").column("qty").to_pylist() == [2**63 - 1]  # int64 max
 
 
 def test_a_big_integer_alone_is_read() -> None:

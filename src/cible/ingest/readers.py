@@ -116,9 +116,24 @@ def read_source(path: Path, source: SourceConfig) -> RawSource:
 
 
 def _clean_names(table: pa.Table, path: Path) -> pa.Table:
-    names = [str(n).strip().lstrip("\ufeff") for n in table.column_names]
+    names = _named([str(n).strip().lstrip("\ufeff") for n in table.column_names])
     _check_names(names, path)
     return table.rename_columns(names)
+
+
+def _named(names: list[str]) -> list[str]:
+    """An empty header (a pandas index column, ``,a,b``) or JSON key ``""`` cannot be quoted in
+    SQL: it is named after its 1-based position, ``column_<N>``, and kept like any other."""
+    taken = set(names)
+    out = list(names)
+    for i, n in enumerate(out):
+        if not n:
+            name, extra = f"column_{i + 1}", 1
+            while name in taken:
+                name, extra = f"column_{i + 1}_{extra}", extra + 1
+            out[i] = name
+            taken.add(name)
+    return out
 
 
 def _check_names(names: list[str], path: Path) -> None:
@@ -202,7 +217,7 @@ def csv_header(
             f"{path}: the header line {header + 1} is not a CSV record ({head.status} quote in "
             f"field {head.field}, delimiter {delimiter!r})"
         )
-    names = [n.strip().lstrip("\ufeff") for n in head.fields]
+    names = _named([n.strip().lstrip("\ufeff") for n in head.fields])
     _check_names(names, path)
     return header, names, delimiter
 
@@ -305,6 +320,9 @@ def _arrow_from_json_lines(lines: list[bytes]) -> pa.Table:
     return table
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _columns_from_records(records: list[dict[str, object]]) -> pa.Table:
     """Columns in order of first appearance; a column whose values mix types becomes text."""
     names: dict[str, None] = {}
@@ -314,6 +332,10 @@ def _columns_from_records(records: list[dict[str, object]]) -> pa.Table:
     for name in names:
         values = [rec.get(name) for rec in records]
         kinds = {type(v) for v in values if v is not None}
+        if kinds == {int} and any(
+            isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX for v in values
+        ):
+            kinds = {int, str}  # beyond 64 bits: kept exactly, as text
         if (kinds <= {int, float} and kinds != {int, float}) or kinds <= {str} or kinds <= {bool}:
             columns[name] = pa.array(values)
         elif kinds <= {int, float}:
