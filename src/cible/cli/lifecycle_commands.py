@@ -6,8 +6,7 @@ this module does not import ``cli.main`` (no import cycle)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,16 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cible.exceptions import CibleError
+from cible.cli.common import StoreOpt
+from cible.cli.common import cible_errors as _errors
+from cible.cli.common import console as _console
 
-StoreOpt = Annotated[
-    str,
-    typer.Option(
-        "--store",
-        envvar="CIBLE_STORE_URL",
-        help="Profile store: sqlite:///path/store.db or postgresql+psycopg://host:5432/db.",
-    ),
-]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 lifecycle_app = typer.Typer()
@@ -34,20 +27,6 @@ versions_app = typer.Typer(
     help="Published segment model versions: list, show, roll back.", no_args_is_help=True
 )
 lifecycle_app.add_typer(versions_app, name="versions")
-
-
-def _console() -> Console:
-    return Console(stderr=False, highlight=False)
-
-
-@contextmanager
-def _errors(console: Console) -> Iterator[None]:
-    """A cible error becomes its message and exit code 2 (as in ``cli.main``)."""
-    try:
-        yield
-    except CibleError as e:
-        console.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(code=2) from e
 
 
 @versions_app.command("list")

@@ -7,27 +7,18 @@ module does not import ``cli.main`` (no import cycle).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from cible.exceptions import CibleError
+from cible.cli.common import StoreOpt
+from cible.cli.common import cible_errors as _errors
+from cible.cli.common import console as _console
 
 if TYPE_CHECKING:
     from cible.store import ProfileStore
 
-StoreOpt = Annotated[
-    str,
-    typer.Option(
-        "--store",
-        envvar="CIBLE_STORE_URL",
-        help="Profile store: sqlite:///path/store.db or postgresql+psycopg://host:5432/db.",
-    ),
-]
 SCOPE_NAMES = ("read", "write", "admin")
 
 serve_app = typer.Typer()
@@ -35,20 +26,6 @@ keys_app = typer.Typer(
     help="API keys of the REST service (only a hash is stored).", no_args_is_help=True
 )
 serve_app.add_typer(keys_app, name="keys")
-
-
-def _console() -> Console:
-    return Console(stderr=False, highlight=False)
-
-
-@contextmanager
-def _errors(console: Console) -> Iterator[None]:
-    """A cible error becomes its message and exit code 2 (as in ``cli.main``)."""
-    try:
-        yield
-    except CibleError as e:
-        console.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(code=2) from e
 
 
 @serve_app.command("serve")

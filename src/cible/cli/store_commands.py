@@ -16,18 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cible.cli.common import StoreOpt
 from cible.cli.progress import RichProgress
 
 Errors = Callable[[Console], AbstractContextManager[None]]
-
-StoreOpt = Annotated[
-    str,
-    typer.Option(
-        "--store",
-        help="Profile store URL: sqlite:///path/store.db or postgresql+psycopg://host:5432/db.",
-        envvar="CIBLE_STORE_URL",
-    ),
-]
 
 
 def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
