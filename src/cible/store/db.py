@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.resources import files
 from typing import Any
@@ -206,3 +207,19 @@ def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:
         return sa.cast(sa.func.unnest(param), column.type)
     param = sa.bindparam(f"rows_{column.name}", value=values, type_=postgresql.ARRAY(column.type))
     return sa.func.unnest(param)
+
+
+@contextmanager
+def transaction(engine: Engine, url: str, *, immediate: bool) -> Iterator[Connection]:
+    """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once); a
+    driver error becomes a StoreError naming the (masked) URL."""
+    try:
+        connection = engine.connect()
+        if immediate:
+            connection = connection.execution_options(immediate=True)
+        with connection as conn, conn.begin():
+            yield conn
+    except sa.exc.SQLAlchemyError as e:
+        raise StoreError(
+            f"profile store {url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}", url
+        ) from e

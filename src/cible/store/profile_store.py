@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import apply, bulk, customers, keys, live_audiences, memberships
+from cible.store import apply, bulk, customers, db, keys, live_audiences, memberships
 from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
 from cible.store import tables as t
@@ -81,20 +81,9 @@ class ProfileStore:
     def _read(self) -> AbstractContextManager[Connection]:
         return self._transaction(immediate=False)
 
-    @contextmanager
-    def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
+    def _transaction(self, *, immediate: bool) -> AbstractContextManager[Connection]:
         """One transaction; a driver error becomes a StoreError naming the (masked) URL."""
-        try:
-            connection = self.engine.connect()
-            if immediate:
-                connection = connection.execution_options(immediate=True)
-            with connection as conn, conn.begin():
-                yield conn
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(
-                f"profile store {self.url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}",
-                self.url,
-            ) from e
+        return db.transaction(self.engine, self.url, immediate=immediate)
 
     def health(self) -> dict[str, Any]:
         with self._read() as conn:

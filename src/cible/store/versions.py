@@ -21,8 +21,8 @@ the stable-id match (:mod:`cible.services.publish_lifecycle`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import bulk, memberships
+from cible.store import bulk, db, memberships
 from cible.store import tables as t
 from cible.store.errors import StoreError
 from cible.store.model import ScoringModel, load_model
@@ -246,19 +246,9 @@ class VersionRegistry:
         self.engine = engine
         self.url = url
 
-    @contextmanager
-    def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
-        try:
-            connection = self.engine.connect()
-            if immediate:
-                connection = connection.execution_options(immediate=True)
-            with connection as conn, conn.begin():
-                yield conn
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(
-                f"profile store {self.url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}",
-                self.url,
-            ) from e
+    def _transaction(self, *, immediate: bool) -> AbstractContextManager[Connection]:
+        """One transaction; a driver error becomes a StoreError naming the (masked) URL."""
+        return db.transaction(self.engine, self.url, immediate=immediate)
 
     def list(self) -> list[VersionInfo]:
         with self._transaction(immediate=False) as conn:
