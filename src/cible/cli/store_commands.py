@@ -85,7 +85,10 @@ def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Con
                     counts = export_store(opened.engine, f)
             finally:
                 opened.close()
-        cons.print(f"Exported {sum(counts.values()):,} rows of {len(counts)} tables to {out}")
+        cons.print(
+            f"Exported {sum(counts.values()):,} rows of {len(counts)} tables to {out}",
+            soft_wrap=True,
+        )
 
     @store_app.command("import")
     def import_(
@@ -103,4 +106,7 @@ def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Con
                 counts = import_store(opened.engine, in_)
             finally:
                 opened.close()
-        cons.print(f"Imported {sum(counts.values()):,} rows of {len(counts)} tables from {in_}")
+        cons.print(
+            f"Imported {sum(counts.values()):,} rows of {len(counts)} tables from {in_}",
+            soft_wrap=True,
+        )
