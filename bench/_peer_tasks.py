@@ -1,4 +1,8 @@
-"""The data sets of bench/dedup_peers.py, each with its truth, field list and peer settings."""
+"""The data sets of bench/dedup_peers.py, each with its truth, field list and peer settings.
+
+Not a bench of its own (like _emit.py): bench/dedup_peers.py imports it and prints the figures
+as `{"bench": "dedup_peers", "data": ..., "tool": ...}`.
+"""
 
 from __future__ import annotations
 

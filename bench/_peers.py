@@ -1,5 +1,8 @@
 """The three matchers of bench/dedup_peers.py on one task, each returning clusters.
 
+Not a bench of its own (like _emit.py): bench/dedup_peers.py imports it, runs each matcher in a
+child process and prints the figures as `{"bench": "dedup_peers", "data": ..., "tool": ...}`.
+
 * cible: ``find_duplicates_auto`` with only the field names listed.
 * recordlinkage (ECM): the union of exact blocks on several fields, a ``Compare`` with
   Jaro-Winkler >= 0.85 on names and addresses and exact on the rest, ``ECMClassifier``; matches

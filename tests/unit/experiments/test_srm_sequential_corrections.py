@@ -64,6 +64,8 @@ def test_reject_exactly_when_the_interval_excludes_zero() -> None:
     """At one look the test rejects iff 1/Λ <= α iff the confidence sequence excludes 0."""
     var, tau, alpha = 1e-4, 0.01, 0.05
     half = confidence_half_width(var, tau, alpha)
+    # the half-width is pinned to its closed form by the test above; here the other function,
+    # evaluated at it, must give exactly 1/alpha (the duality), then each side of the boundary
     assert 1 / msprt_statistic(half, var, tau) == pytest.approx(alpha, rel=1e-9)
     assert (
         1 / msprt_statistic(half * 1.001, var, tau)
