@@ -278,6 +278,77 @@ def _customers_splink() -> dict[str, Any]:
     }
 
 
+HISTORICAL_ENV = "CIBLE_HISTORICAL_50K"
+
+
+def historical_50k() -> Task:
+    """Splink's 50k historical persons with typos (5,156 true people; truth: ``cluster``).
+
+    Not shipped with cible: the file is ``data/historical_figures_with_errors_50k.parquet`` of the
+    public ``moj-analytical-services/splink_datasets`` repository (MIT); point the environment
+    variable CIBLE_HISTORICAL_50K at it. The peers get the settings of Splink's own example for it.
+    """
+    import os
+
+    path = os.environ.get(HISTORICAL_ENV)
+    if not path or not Path(path).exists():
+        raise SystemExit(
+            f"historical_50k needs {HISTORICAL_ENV}=<path to "
+            "historical_figures_with_errors_50k.parquet> (splink_datasets repository)"
+        )
+    raw = pd.read_parquet(path).astype("string")
+    raw.index = pd.Index(raw.pop("unique_id").astype(str), name="unique_id")
+    truth = raw.pop("cluster").astype(str)
+    fields = ["first_name", "surname", "dob", "birth_place", "postcode_fake", "gender", "occupation"]
+    records = raw[fields].astype(object).where(raw[fields].notna(), None)
+    peer = {"recordlinkage": _historical_rl, "splink": _historical_splink}
+    return Task("historical_50k", records, truth, fields, peer=peer)
+
+
+def _historical_rl() -> dict[str, Any]:
+    return {
+        "block": ["first_name", "surname", "dob", "postcode_fake"],
+        "fuzzy": ["first_name", "surname", "birth_place"],
+        "exact": ["dob", "postcode_fake", "gender", "occupation"],
+    }
+
+
+def _historical_splink() -> dict[str, Any]:
+    """Splink's "historical persons" example (docs/demos/examples/duckdb)."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return {
+        "blocking": lambda: [
+            block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+            block_on("postcode_fake", "first_name"),
+            block_on("postcode_fake", "surname"),
+            block_on("dob", "birth_place"),
+            block_on("substr(postcode_fake,1,3)", "dob"),
+            block_on("substr(postcode_fake,1,3)", "first_name"),
+            block_on("substr(postcode_fake,1,3)", "surname"),
+            block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
+        ],
+        "comparisons": lambda: [
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True, invalid_dates_as_null=True),
+            cl.PostcodeComparison("postcode_fake"),
+            cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("occupation").configure(term_frequency_adjustments=True),
+        ],
+        "deterministic": lambda: [
+            block_on("first_name", "surname", "dob"),
+            block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
+            block_on("dob", "postcode_fake"),
+        ],
+        "recall": 0.6,
+        "em": lambda: [block_on("first_name", "surname"), block_on("dob")],
+    }
+
+
 TASKS: dict[str, Callable[[], Task]] = {
     "febrl1": lambda: febrl(1),
     "febrl2": lambda: febrl(2),
@@ -285,6 +356,7 @@ TASKS: dict[str, Callable[[], Task]] = {
     "febrl4": febrl4,
     "fake_1000": fake_1000,
     "listings": listings,
+    "historical_50k": historical_50k,
 }
 
 

@@ -8,7 +8,9 @@ Data: Febrl dataset1, dataset2, dataset3 (dedup) and dataset4a + dataset4b (link
 originals, 4b one duplicate of each) from ../shared/datasets/febrl, truth the N of rec-N-...;
 Splink's fake_1000 (truth: ``cluster``); and generated business listings with planted truth
 (:func:`cible.synth.listings.planted_listings`: site name, street address, 7-digit phone, zip,
-e-mail; chains and shared buildings as confusers).
+e-mail; chains and shared buildings as confusers). On request (``--data historical_50k``, not in
+the default list): Splink's 50k historical persons with typos, a public file not shipped here
+(set CIBLE_HISTORICAL_50K to its path; see ``_peer_tasks.historical_50k``).
 
 cible lists only the field names (``find_duplicates_auto``: kinds, comparators, levels,
 term-frequency fields and blocking rules are chosen from the data, and printed). The peers' setups
@@ -87,7 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", default=",".join(TASKS))
+    parser.add_argument("--data", default=",".join(t for t in TASKS if t != "historical_50k"))
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--one", nargs=2, metavar=("TOOL", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
