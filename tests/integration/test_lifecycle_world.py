@@ -202,3 +202,36 @@ def test_a_retrain_with_another_seed_published_keeps_every_segment_id(
     assert (v2.reindex(v1.index) == v1).mean() > 0.98
     migration = json.loads((tmp_path / "retrain" / "migration.json").read_text())
     assert migration["matrix"]["moved"] == int((v2.reindex(v1.index) != v1).sum())
+
+
+def test_publishing_with_mlflow_logs_each_version_as_a_run(run: Path, tmp_path: Path) -> None:
+    import mlflow
+
+    from cible.lifecycle.tracking import MlflowTarget
+
+    store_url = f"sqlite:///{tmp_path / 'tracked.db'}"
+    target = MlflowTarget(f"sqlite:///{tmp_path / 'mlflow.db'}", "segments")
+    first = publish_run(run / "run", store_url, tracking=target)
+    second = publish_run(run / "run", store_url, tracking=target)
+    assert first.mlflow_run_id is not None and second.mlflow_run_id is not None
+    client = mlflow.MlflowClient(tracking_uri=target.tracking_uri)
+    experiment = client.get_experiment_by_name("segments")
+    assert experiment.artifact_location == (tmp_path / "mlartifacts").as_uri()
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time"])
+    assert [r.info.run_name for r in runs] == ["cible-v1", "cible-v2"]
+    logged = client.get_run(second.mlflow_run_id)
+    meta = _metadata(store_url, 2)
+    assert meta is not None
+    assert logged.data.params["algorithm"] == meta["parameters"]["algorithm"]
+    assert logged.data.params["candidate"] == meta["parameters"]["candidate"]
+    assert logged.data.params["window.as_of"] == meta["training_window"]["as_of"]
+    assert logged.data.metrics["silhouette"] == pytest.approx(meta["metrics"]["silhouette"])
+    assert logged.data.tags["cible.model_version"] == "2"
+    assert logged.data.tags["cible.store_dialect"] == "sqlite"
+    assert store_url not in json.dumps(logged.data.tags)  # no store URL (passwords) in tags
+    assert logged.info.status == "FINISHED"
+    names = {a.path for a in client.list_artifacts(second.mlflow_run_id)}
+    assert {"metadata.json", "segment_model.joblib", "selection.json", "run.json"} <= names
+    artefacts = Path(logged.info.artifact_uri.removeprefix("file://"))
+    saved = json.loads((artefacts / "metadata.json").read_text())
+    assert saved["parameters"] == meta["parameters"]

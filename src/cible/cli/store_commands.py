@@ -35,15 +35,29 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
             Path | None,
             typer.Option("--config", "-c", help="The run's cible.yaml (for its warehouse)."),
         ] = None,
+        mlflow: Annotated[
+            str | None,
+            typer.Option(
+                "--mlflow",
+                envvar="CIBLE_MLFLOW_TRACKING_URI",
+                help="Also log the version to this MLflow tracking URI (cible[mlflow]), "
+                "e.g. sqlite:///mlflow.db.",
+            ),
+        ] = None,
+        experiment: Annotated[
+            str, typer.Option("--mlflow-experiment", help="The MLflow experiment.")
+        ] = "cible",
     ) -> None:
         """Publish the segmentation of a run as a new model version and load every profile."""
         from cible.config import load_config
+        from cible.lifecycle.tracking import MlflowTarget
         from cible.services.publish import publish_run
 
         cons = console()
+        tracking = MlflowTarget(mlflow, experiment) if mlflow else None
         with errors(cons), RichProgress(cons) as bar:
             cfg = load_config(config) if config is not None else None
-            result = publish_run(out, store, config=cfg, progress=bar)
+            result = publish_run(out, store, config=cfg, progress=bar, tracking=tracking)
         cons.print(
             f"Published model version {result.version} to {escape(result.store_url)}: "
             f"{result.customers:,} customers, {result.aliases:,} aliases, {result.events:,} "
@@ -62,6 +76,8 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
                     cons.print(f"  {part}: {seg['id']} {escape(seg['name'])}")
         if result.migration_path is not None:
             cons.print(f"Migration matrix: {escape(str(result.migration_path))}")
+        if result.mlflow_run_id is not None:
+            cons.print(f"MLflow run {result.mlflow_run_id} in experiment {escape(experiment)}")
 
 
 def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:

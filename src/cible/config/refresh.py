@@ -47,6 +47,13 @@ class RefreshPolicyConfig(_Strict):
     major_share: float = Field(default=0.25, gt=0, le=1)
 
 
+class MlflowConfig(_Strict):
+    """``mlflow:`` of a refresh file: a retrain's new version is logged there too."""
+
+    tracking_uri: str
+    experiment: str = "cible"
+
+
 class RefreshConfig(_Strict):
     store: str
     warehouse: Path
@@ -59,6 +66,7 @@ class RefreshConfig(_Strict):
     pipeline: Path | None = None
     out: Path = Path("refresh")
     alert_webhook: str | None = None  # POSTed the drift summary on alert / retrain
+    mlflow: MlflowConfig | None = None  # log a retrain's version to MLflow (cible[mlflow])
     base_dir: Path = Path(".")
 
     @model_validator(mode="after")

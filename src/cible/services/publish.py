@@ -18,6 +18,7 @@ from typing import Any
 import cible
 from cible.config import FEATURE_NAMES, CibleConfig, DuckDBWarehouseConfig
 from cible.exceptions import SegmentationError
+from cible.lifecycle.tracking import MlflowTarget, log_version
 from cible.segmentation.model_artifact import SegmentModel
 from cible.services.progress import NullProgress, Progress
 from cible.services.publish_lifecycle import (
@@ -49,6 +50,7 @@ class PublishResult:
     previous_version: int | None = None
     segments: dict[str, Any] | None = None  # kept/new/vanished/split/merged (stable ids)
     migration_path: Path | None = None
+    mlflow_run_id: str | None = None  # the MLflow run of this version, when tracking is on
 
 
 def check_publishable(model: SegmentModel) -> None:
@@ -167,8 +169,9 @@ def publish_run(
     config: CibleConfig | None = None,
     schema: str | None = None,
     progress: Progress | None = None,
+    tracking: MlflowTarget | None = None,
 ) -> PublishResult:
-    """Publish the run in ``out_dir`` to the store at ``store_url`` (a new model version)."""
+    """Publish the run in ``out_dir`` as a new model version (also to MLflow with ``tracking``)."""
     import pandas as pd
 
     progress = progress or NullProgress()
@@ -198,11 +201,11 @@ def publish_run(
         metadata = registry_metadata(out_dir, model, window, cible.__version__)
         registry.set_metadata(version, {**metadata, "stable_ids": summary})
         migration = out_dir / "migration.json"
-        write_migration(
-            migration, before, store.memberships(), (previous_version, version), summary
-        )
+        versions = (previous_version, version)
+        write_migration(migration, before, store.memberships(), versions, summary)
         differ = _differences(store, batch)
         progress.done(f"version {version}")
+        run_id = _track(tracking, store, version, metadata, out_dir, progress)
         return PublishResult(
             version=version,
             customers=counts["customers"],
@@ -215,9 +218,26 @@ def publish_run(
             previous_version=previous_version,
             segments=summary,
             migration_path=migration,
+            mlflow_run_id=run_id,
         )
     finally:
         store.close()
+
+
+def _track(
+    tracking: MlflowTarget | None,
+    store: ProfileStore,
+    version: int,
+    metadata: dict[str, Any],
+    out_dir: Path,
+    progress: Progress,
+) -> str | None:
+    if tracking is None:
+        return None
+    progress.start(f"Logging version {version} to MLflow")
+    run_id = log_version(tracking, version, metadata, out_dir, dialect=store.engine.dialect.name)
+    progress.done(f"MLflow run {run_id}")
+    return run_id
 
 
 def _load(

@@ -89,6 +89,7 @@ def _segment_sizes(registry: VersionRegistry) -> StatResult | None:
 def retrain_with_pipeline(cfg: RefreshConfig) -> int:
     """Re-run the pipeline of ``cfg.pipeline`` into ``out/run`` and publish it; the version."""
     from cible.config import load_config
+    from cible.lifecycle.tracking import MlflowTarget
     from cible.services.pipeline import run_pipeline
     from cible.services.publish import publish_run
 
@@ -96,7 +97,9 @@ def retrain_with_pipeline(cfg: RefreshConfig) -> int:
     pipeline = load_config(cfg.path(cfg.pipeline))
     run_dir = cfg.path(cfg.out) / "run"
     run_pipeline(pipeline, run_dir)
-    return publish_run(run_dir, cfg.store, config=pipeline).version
+    m = cfg.mlflow
+    tracking = MlflowTarget(m.tracking_uri, m.experiment) if m is not None else None
+    return publish_run(run_dir, cfg.store, config=pipeline, tracking=tracking).version
 
 
 def run_refresh(
