@@ -146,7 +146,10 @@ def refresh_command(
     ],
     as_of: Annotated[
         datetime | None,
-        typer.Option(help="Date the re-scored features are computed at (default: now, UTC)."),
+        typer.Option(
+            help="The UTC day the re-scored features are computed at (default: today, i.e."
+            " every whole day before it)."
+        ),
     ] = None,
 ) -> None:
     """Measure drift, then re-score, retrain or alert by the policy (safe to run from cron)."""

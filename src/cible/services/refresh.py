@@ -17,11 +17,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 from cible.config.refresh import RefreshConfig
+from cible.exceptions import ConfigError
 from cible.lifecycle.drift import DriftPolicy, DriftReport, detect_drift, segment_size_test
 from cible.lifecycle.drift.histogram import StatResult
 from cible.lifecycle.refresh_policy import RefreshDecision, RefreshPolicy, decide_action
@@ -102,13 +103,31 @@ def retrain_with_pipeline(cfg: RefreshConfig) -> int:
     return publish_run(run_dir, cfg.store, config=pipeline, tracking=tracking).version
 
 
+def rescore_day(as_of: datetime | None, now: datetime | None = None) -> datetime:
+    """The UTC midnight profiles are re-scored at: ``as_of`` when given (it must be a midnight,
+    as every profile of the store is), else the start of today in UTC (features over the
+    whole days before it, the same at 03:00 as at 23:59: a cron run is repeatable)."""
+    if as_of is None:
+        current = (now or datetime.now(UTC)).astimezone(UTC)
+        return current.replace(hour=0, minute=0, second=0, microsecond=0)
+    at = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+    if at.astimezone(UTC).time() != time(0):
+        raise ConfigError(
+            f"--as-of {as_of.isoformat()}: give a day (YYYY-MM-DD); profiles are computed at "
+            "a UTC midnight"
+        )
+    return at.astimezone(UTC)
+
+
 def run_refresh(
     cfg: RefreshConfig,
     *,
     as_of: datetime | None = None,
     retrain: Retrain = retrain_with_pipeline,
 ) -> RefreshResult:
-    """The three steps of the module docstring; ``as_of`` (default now, UTC) for re-scoring."""
+    """The three steps of the module docstring; ``as_of`` (a UTC midnight; default: today's,
+    the last whole day) for re-scoring."""
+    as_of = rescore_day(as_of)
     report = _drift(cfg)
     p = cfg.policy
     policy = RefreshPolicy(p.on_quiet, p.on_drift, p.on_major_drift, p.major_share)
@@ -126,7 +145,7 @@ def run_refresh(
         scored = changed = 0
         new_version = None
         if decision.action == "rescore":
-            scored, changed = registry.rescore(as_of or datetime.now(UTC))
+            scored, changed = registry.rescore(as_of)
     if decision.action == "retrain":
         new_version = retrain(cfg)
     result = RefreshResult(decision, report, sizes, scored, changed, new_version, alert)

@@ -131,3 +131,21 @@ def test_a_bad_refresh_file_names_the_key(tmp_path: Path) -> None:
         load_refresh_config(path)
     out = runner.invoke(app, ["refresh", "--config", str(path)])
     assert out.exit_code == 2 and "give pipeline" in out.output
+
+
+def test_the_rescore_day_defaults_to_today_and_refuses_a_time_of_day() -> None:
+    from cible.services.refresh import rescore_day
+
+    late = datetime(2026, 12, 4, 23, 59, 59, 999_999, tzinfo=UTC)
+    assert rescore_day(None, now=late) == datetime(2026, 12, 4, tzinfo=UTC)
+    midnight = datetime(2026, 12, 4, tzinfo=UTC)
+    assert rescore_day(None, now=midnight) == midnight  # exactly at midnight: that day
+    assert rescore_day(datetime(2026, 12, 4)) == midnight  # naive means UTC
+    with pytest.raises(ConfigError, match=r"--as-of 2026-12-04T00:00:01\+00:00: give a day"):
+        rescore_day(datetime(2026, 12, 4, 0, 0, 1, tzinfo=UTC))
+
+
+def test_a_refresh_without_as_of_rescores_at_todays_midnight(project: Path) -> None:
+    out = runner.invoke(app, ["refresh", "--config", str(_config(project, "same"))])
+    assert out.exit_code == 0, out.output
+    assert "refresh: rescore (no feature drifted); 2 customers re-scored" in out.output
