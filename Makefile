@@ -9,7 +9,7 @@ OUT ?= demo_out
 LOCK := constraints.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: demo test lint typecheck pytest services setup setup-test lock mutation clean
+.PHONY: demo test lint typecheck pytest services setup setup-test setup-orchestrators lock mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cible needs Python >= 3.11"'
@@ -21,6 +21,17 @@ setup: $(BIN)/python
 
 setup-test: $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
+
+# The orchestrator examples (examples/prefect_flow.py, examples/airflow_dag.py) are tested in
+# venvs of their own: Prefect 3 and Airflow 3 pin libraries older than cible's lock. Each is
+# installed from its own lock under requirements/ (about 300 MB each).
+setup-orchestrators: .venv-prefect/.installed .venv-airflow/.installed
+
+.venv-%/.installed: requirements/%.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet --requirement requirements/$*.txt
+	touch $@
 
 demo: setup
 	$(BIN)/cible demo --out $(OUT)
@@ -35,7 +46,7 @@ typecheck: setup-test
 services:
 	bash .ci/services
 
-pytest: setup-test services
+pytest: setup-test setup-orchestrators services
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 test: lint typecheck pytest
@@ -53,7 +64,7 @@ lock:
 	$(MAKE) test
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-prefect .venv-airflow $(OUT) .pytest_cache .mypy_cache .ruff_cache
 
 # Mutation testing of the critical modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
 # Slow (about an hour on one core), so not part of `make test`. One module: MUTANTS='cible.predict.metrics.*'
