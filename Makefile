@@ -22,10 +22,10 @@ setup: $(BIN)/python
 setup-test: $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
 
-# The orchestrator examples (examples/prefect_flow.py, examples/airflow_dag.py) are tested in
-# venvs of their own: Prefect 3 and Airflow 3 pin libraries older than cible's lock. Each is
-# installed from its own lock under requirements/ (about 300 MB each).
-setup-orchestrators: .venv-prefect/.installed .venv-airflow/.installed
+# The orchestrator examples (examples/prefect_flow.py, examples/airflow_dag.py,
+# examples/kubeflow_pipeline.py) are tested in venvs of their own: Prefect 3, Airflow 3 and kfp 2
+# pin libraries older than cible's lock. Each installs from its own lock under requirements/.
+setup-orchestrators: .venv-prefect/.installed .venv-airflow/.installed .venv-kfp/.installed
 
 .venv-%/.installed: requirements/%.txt
 	$(PYTHON) -m venv .venv-$*
@@ -64,7 +64,7 @@ lock:
 	$(MAKE) test
 
 clean:
-	rm -rf $(VENV) .venv-prefect .venv-airflow $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-prefect .venv-airflow .venv-kfp $(OUT) .pytest_cache .mypy_cache .ruff_cache
 
 # Mutation testing of the critical modules ([tool.mutmut] in pyproject.toml; docs/testing.md).
 # Slow (about an hour on one core), so not part of `make test`. One module: MUTANTS='cible.predict.metrics.*'

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.unit.cli.test_refresh_command import _config, project  # noqa: F401 (fixture)
 
@@ -105,3 +106,59 @@ def test_the_airflow_dag_runs_cible_refresh_and_pushes_its_decision(project: Pat
     assert "state=success" in log and "state=failed" not in log
     written = json.loads((project / "refresh" / "refresh.json").read_text())
     assert (written["action"], written["scored"], written["changed"]) == ("rescore", 2, 0)
+
+
+def test_the_kubeflow_pipeline_compiles_refresh_validate_publish(tmp_path: Path) -> None:
+    package = tmp_path / "cible_retrain.yaml"
+    done = subprocess.run(
+        [_python("kfp"), str(ROOT / "examples/kubeflow_pipeline.py"), str(package)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CIBLE_IMAGE": "registry.test/cible:1.2"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    spec, platform = list(yaml.safe_load_all(package.read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == {"refresh", "validate", "publish"}
+    assert tasks["validate"]["dependentTasks"] == ["refresh"]
+    assert sorted(tasks["publish"]["dependentTasks"]) == ["refresh", "validate"]
+    params = spec["root"]["inputDefinitions"]["parameters"]
+    assert params["min_stability"]["defaultValue"] == 0.75
+    assert params["min_segment_share"]["defaultValue"] == 0.02
+    assert not any("store" in name for name in params)  # the store URL is a secret, not a parameter
+    executors = spec["deploymentSpec"]["executors"]
+    assert {e["container"]["image"] for e in executors.values()} == {"registry.test/cible:1.2"}
+    assert executors["exec-refresh"]["container"]["command"] == ["cible", "run"]
+    assert executors["exec-publish"]["container"]["command"] == ["cible", "publish"]
+    secret = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]["exec-publish"]
+    assert secret["secretAsEnv"][0]["keyToEnv"] == [
+        {"envVar": "CIBLE_STORE_URL", "secretKey": "url"}
+    ]
+
+
+def test_the_kubeflow_validate_command_gates_on_cible_check(tmp_path: Path) -> None:
+    """The validate step's shell command, run here as the container would run it."""
+    from tests.unit.services.test_run_check import _run
+
+    package = tmp_path / "p.yaml"
+    subprocess.run(
+        [_python("kfp"), str(ROOT / "examples/kubeflow_pipeline.py"), str(package)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    spec = next(yaml.safe_load_all(package.read_text()))
+    command = spec["deploymentSpec"]["executors"]["exec-validate"]["container"]["command"]
+    env = {**os.environ, "PATH": f"{Path(CIBLE).parent}:{os.environ['PATH']}"}
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    good, bad = _run(tmp_path / "good"), _run(tmp_path / "bad", ari=0.7)
+    for run, code in ((good, 0), (bad, 1)):
+        out = tmp_path / f"check_{code}.json"
+        step = subprocess.run(
+            [*command, str(run), "0.75", "0.02", str(out)], capture_output=True, text=True, env=env
+        )
+        assert step.returncode == code, step.stdout + step.stderr
+        assert out.exists() == (code == 0)
+    assert json.loads((tmp_path / "check_0.json").read_text())["passed"] is True

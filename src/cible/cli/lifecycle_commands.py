@@ -1,4 +1,6 @@
-"""``cible versions list|show|rollback``: the published segment models of a profile store.
+"""``cible versions list|show|rollback``: the published segment models of a profile store;
+``cible refresh`` (drift, then re-score / retrain / alert) and ``cible check`` (a run's gate
+before it is published).
 
 ``cli/main.py`` merges :data:`lifecycle_app` into the ``cible`` command (``app.add_typer``);
 this module does not import ``cli.main`` (no import cycle)."""
@@ -178,3 +180,35 @@ def refresh_command(
             else f"[bold red]alert not delivered:[/bold red] {escape(str(a['error']))}",
             soft_wrap=True,
         )
+
+
+@lifecycle_app.command("check")
+def check_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The folder of a `cible run`.")],
+    min_stability: Annotated[
+        float, typer.Option(help="Lowest mean bootstrap ARI of the segmentation.")
+    ] = 0.75,
+    min_segment_jaccard: Annotated[
+        float, typer.Option(help="Lowest mean Jaccard of any one segment (Hennig: 0.5).")
+    ] = 0.5,
+    min_segment_share: Annotated[
+        float, typer.Option(help="Smallest segment's lowest share of the customers.")
+    ] = 0.02,
+) -> None:
+    """Check a run before publishing it: gates, stability, segment sizes (exit 1 if one fails)."""
+    from cible.services.run_check import CheckThresholds, check_run
+
+    console = _console()
+    with _errors(console):
+        result = check_run(
+            out, CheckThresholds(min_stability, min_segment_jaccard, min_segment_share)
+        )
+    table = Table("check", "passed", "why")
+    for c in result.checks:
+        table.add_row(c.name, "yes" if c.passed else "[red]no[/red]", escape(c.reason))
+    console.print(table)
+    if not result.passed:
+        names = ", ".join(c.name for c in result.failed())
+        console.print(f"[red]the run fails {names}: do not publish it[/red]")
+        raise typer.Exit(1)
+    console.print(f"every check passed; written to {escape(str(out / 'check.json'))}")
