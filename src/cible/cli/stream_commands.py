@@ -143,21 +143,21 @@ def consume_cmd(
     audiences: AudiencesOpt = None,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
-    from cible.stream.factory import BUSES
-
-    if bus not in BUSES:
-        raise typer.BadParameter(
-            f"'{bus}' is not a bus: use one of {', '.join(BUSES)}", param_hint="--bus"
-        )
-    if log_level not in ("debug", "info", "warning", "error"):
-        raise typer.BadParameter(
-            f"'{log_level}' is not one of debug, info, warning, error", param_hint="--log-level"
-        )
+    _check_options(bus, log_level)
     clock = _as_of(as_of)
     _setup_logs(log_level)
+    from cible.config.consume import ConsumeSettings, check_consume_settings
     from cible.exceptions import CibleError
 
     try:
+        store = check_consume_settings(
+            ConsumeSettings(),
+            store_url=store,
+            bus=bus,
+            bus_url=bus_url,
+            webhook=webhook,
+            log_level=log_level,
+        )
         _consume(
             store,
             schema,
@@ -179,6 +179,19 @@ def consume_cmd(
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(code=2) from e
+
+
+def _check_options(bus: str, log_level: str) -> None:
+    from cible.stream.factory import BUSES
+
+    if bus not in BUSES:
+        raise typer.BadParameter(
+            f"'{bus}' is not a bus: use one of {', '.join(BUSES)}", param_hint="--bus"
+        )
+    if log_level not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter(
+            f"'{log_level}' is not one of debug, info, warning, error", param_hint="--log-level"
+        )
 
 
 def _setup_logs(level: str) -> None:
