@@ -106,7 +106,7 @@ def test_the_migration_downgrades_and_upgrades_again(store: ProfileStore) -> Non
     config.set_main_option("script_location", str(files("cible.store") / "migrations"))
     with store.engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0004_live_audiences@-1")
+        command.downgrade(config, "0003_lifecycle")  # below 0004_live_audiences
         conn.commit()
         names = set(sa.inspect(conn).get_table_names())
         assert "audience_members" not in names and "audience_notifications" not in names

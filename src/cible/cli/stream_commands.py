@@ -119,6 +119,22 @@ AudiencesOpt = Annotated[
     ),
 ]
 
+OnlineCentroidsOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Move the active k-means centroids with the stream (mini-batch rule, guarded).",
+        envvar="CIBLE_ONLINE_CENTROIDS",
+    ),
+]
+MaxShiftOpt = Annotated[
+    float,
+    typer.Option(
+        help="Online centroids: the largest move of a centroid in one UTC day (standardised "
+        "units); a batch beyond it is refused and updates freeze.",
+        envvar="CIBLE_MAX_CENTROID_SHIFT",
+    ),
+]
+
 IdleExitSOpt = Annotated[
     float | None, typer.Option(help="Exit after this long without a message (default: never).")
 ]
@@ -141,6 +157,8 @@ def consume_cmd(
     log_level: LogLevelOpt = "info",
     idle_exit_s: IdleExitSOpt = None,
     audiences: AudiencesOpt = None,
+    online_centroids: OnlineCentroidsOpt = False,
+    max_centroid_shift: MaxShiftOpt = 0.25,
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
     _check_options(bus, log_level)
@@ -175,6 +193,7 @@ def consume_cmd(
             as_of=clock,
             idle_exit_s=idle_exit_s,
             audiences=audiences,
+            online_shift=max_centroid_shift if online_centroids else None,
         )
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
@@ -216,8 +235,14 @@ def _consume(
     as_of: datetime | None,
     idle_exit_s: float | None,
     audiences: Path | None = None,
+    online_shift: float | None = None,
 ) -> None:
-    from cible.services.consume import bus_notifier, combine, webhook_notifier
+    from cible.services.consume import (
+        bus_notifier,
+        combine,
+        enable_online_centroids,
+        webhook_notifier,
+    )
     from cible.store import ProfileStore
     from cible.stream.consumer import run_consumer
     from cible.stream.factory import open_bus
@@ -229,6 +254,8 @@ def _consume(
         live = LiveAudiences.from_file(audiences)
     profile_store = ProfileStore.open(store_url, schema=schema)
     try:
+        if online_shift is not None:
+            enable_online_centroids(profile_store, online_shift)
         source = open_bus(**bus_options)
         try:
             notifiers = [bus_notifier(source)] if bus_options["output"] else []

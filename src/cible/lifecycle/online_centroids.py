@@ -12,13 +12,17 @@ changes), the model **freezes** (later batches are refused too) and the result c
 naming the centroid and its shift, until :meth:`OnlineCentroids.unfreeze`. A shift exactly at the
 limit is allowed. Default 0.25 (a quarter of a standard deviation per day).
 
-Not wired into ``cible consume`` yet: the stream consumer re-scores with the published model.
+``cible consume --online-centroids`` uses it on a k-means model (:mod:`cible.store.centroid_state`): each
+batch is scored by the current centroids, then absorbed; the state (:meth:`to_state`) is kept in
+the store in the batch's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,3 +122,27 @@ class OnlineCentroids:
     def unfreeze(self) -> None:
         """Accept updates again (after someone looked at the alert)."""
         self.frozen_ = False
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to carry on later (JSON-ready): the store keeps it per version."""
+        return {
+            "centroids": self.centroids_.tolist(),
+            "counts": self.counts_.tolist(),
+            "max_shift_per_day": self.max_shift_per_day,
+            "frozen": self.frozen_,
+            "day": None if self._day is None else self._day.isoformat(),
+            "day_start": self._day_start.tolist(),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> OnlineCentroids:
+        """The object :meth:`to_state` described (same centroids, counts, day and guard)."""
+        online = cls(
+            np.asarray(state["centroids"], dtype=np.float64),
+            np.asarray(state["counts"], dtype=np.int64),
+            max_shift_per_day=float(state["max_shift_per_day"]),
+        )
+        online.frozen_ = bool(state["frozen"])
+        online._day = None if state["day"] is None else date.fromisoformat(state["day"])
+        online._day_start = np.asarray(state["day_start"], dtype=np.float64)
+        return online

@@ -301,3 +301,11 @@ def _mask(url: str) -> str:
     import re
 
     return re.sub(r"(//[^:/@]+:)[^@]+@", r"\1***@", url)
+
+
+def enable_online_centroids(store: ProfileStore, max_shift_per_day: float) -> None:
+    """``cible consume --online-centroids``: the active k-means model's centroids move with the
+    stream, guarded by ``max_shift_per_day`` (docs/lifecycle.md#online-centroid-updates)."""
+    from cible.lifecycle.online_centroids import OnlineCentroids
+
+    store.enable_online_centroids(max_shift_per_day, OnlineCentroids)

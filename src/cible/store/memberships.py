@@ -18,17 +18,22 @@ from cible.store.values import MembershipChange, Notification
 Features = dict[str, float | None]
 
 
-def score(model: ScoringModel, features: Mapping[str, Features]) -> dict[str, int]:
-    """Segment id of each customer: ONE predict call over the whole batch."""
+def frame(features: Mapping[str, Features]) -> Any:
+    """The features as a float DataFrame indexed by customer_id (one row per customer)."""
     import pandas as pd
 
+    ids = list(features)
+    out = pd.DataFrame.from_records([features[c] for c in ids], index=ids).astype("float64")
+    out.index.name = "customer_id"
+    return out
+
+
+def score(model: ScoringModel, features: Mapping[str, Features]) -> dict[str, int]:
+    """Segment id of each customer: ONE predict call over the whole batch."""
     if not features:
         return {}
-    ids = list(features)
-    frame = pd.DataFrame.from_records([features[c] for c in ids], index=ids).astype("float64")
-    frame.index.name = "customer_id"
-    labels = model.predict(frame)
-    return {cid: int(label) for cid, label in zip(ids, labels, strict=True)}
+    labels = model.predict(frame(features))
+    return {cid: int(label) for cid, label in zip(list(features), labels, strict=True)}
 
 
 def current(conn: Connection, customer_ids: Sequence[str]) -> dict[str, tuple[int, int]]:

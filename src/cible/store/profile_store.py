@@ -12,7 +12,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import apply, bulk, customers, db, keys, live_audiences, memberships
+from cible.store import (
+    apply,
+    bulk,
+    centroid_state,
+    customers,
+    db,
+    keys,
+    live_audiences,
+    memberships,
+)
 from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
 from cible.store import tables as t
@@ -43,6 +52,7 @@ class ProfileStore:
         self.url = url
         self._model: tuple[int, ScoringModel, dict[int, str]] | None = None
         self._lock = threading.Lock()
+        self._online: centroid_state.Online | None = None  # enable_online_centroids
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True, schema: str | None = None) -> ProfileStore:
@@ -119,7 +129,7 @@ class ProfileStore:
                 causes = {c: deltas.last_event[c][1] for c in touched}
                 changes = memberships.record(
                     conn,
-                    memberships.score(scorer, feats),
+                    centroid_state.score(conn, version, scorer, feats, now, self._online),
                     version=version,
                     names=names,
                     at=now,
@@ -135,6 +145,13 @@ class ProfileStore:
             applied_event_ids=tuple(e.event_id for e in claimed),
             notifications=tuple(notes),
         )
+
+    def enable_online_centroids(self, max_shift_per_day: float, updater: Any) -> None:
+        """Score and move the active k-means centroids with every batch from now on, with
+        ``updater`` (``lifecycle.online_centroids.OnlineCentroids``): :mod:`.centroid_state`."""
+        with self._read() as conn:
+            current = self._current(conn)
+        self._online = centroid_state.enable(current, max_shift_per_day, updater)
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
         if not records:

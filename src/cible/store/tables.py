@@ -218,3 +218,14 @@ audience_notifications = sa.Table(
     sa.Column("sent_at", UTCDateTime()),
     sa.Index("ix_audience_notifications_pending", "sent_at", "id"),
 )
+
+# -- online centroid updates (migration 0005_centroid_state) ------------------------------------
+centroid_state = sa.Table(
+    "centroid_state",
+    metadata,
+    sa.Column("model_version", sa.Integer, primary_key=True),
+    sa.Column("state", sa.JSON, nullable=False),  # OnlineCentroids.to_state()
+    sa.Column("batches", sa.BigInteger, nullable=False),
+    sa.Column("alert", sa.Text),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)

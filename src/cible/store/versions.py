@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cible.store import bulk, db, memberships
+from cible.store import bulk, centroid_state, db, memberships
 from cible.store import tables as t
 from cible.store.errors import StoreError
 from cible.store.model import ScoringModel, load_model
@@ -222,7 +222,9 @@ def rescore_active(conn: Connection, as_of: datetime) -> tuple[int, int]:
     row = conn.execute(
         sa.select(sm.artifact, sm.sha256, sm.names).where(sm.version == version)
     ).one()
-    model = load_model(row.artifact, row.sha256, version)
+    model = centroid_state.scoring_model(
+        conn, load_model(row.artifact, row.sha256, version), version
+    )
     names = {int(k): str(v) for k, v in row.names.items()}
     p = t.profiles.c
     rows = conn.execute(

@@ -137,7 +137,7 @@ def test_the_export_header_names_the_revision_and_every_table(tmp_path: Path) ->
     assert (header["format"], header["version"], header["revision"]) == (
         "cible-store",
         1,
-        "0004_live_audiences",
+        "0005_centroid_state",
     )
     assert json.loads(lines[-1]) == {"end": dict.fromkeys(header["tables"], 0)}
     store.close()
@@ -156,7 +156,7 @@ def test_cli_export_then_import(tmp_path: Path) -> None:
     a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
     r = runner.invoke(app, ["store", "export", "--store", a, "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert " ".join(r.output.split()) == f"Exported 304 rows of 18 tables to {out}"
+    assert " ".join(r.output.split()) == f"Exported 305 rows of 19 tables to {out}"
     r = runner.invoke(app, ["store", "import", "--store", b, "--in", str(out)])
     assert r.exit_code == 0, r.output
     with ProfileStore.open(b) as target:

@@ -21,14 +21,16 @@ from tests.conftest import fresh_schema_name
 from tests.unit.api.conftest import STORE_PG_URL, drop_schema
 from tests.unit.store.test_backup import dump, populated
 
-HEAD = "0004_live_audiences"
-# tables created after 0001 (0002_activation, 0004_live_audiences): dropped by a downgrade to 0001
+HEAD = "0005_centroid_state"
+# tables created after 0001 (0002_activation, 0004_live_audiences, 0005_centroid_state): dropped
+# by a downgrade to 0001
 ACTIVATION = {
     "export_members",
     "export_runs",
     "contacts",
     "audience_members",
     "audience_notifications",
+    "centroid_state",
 }
 
 
