@@ -26,6 +26,7 @@ Comparator = Literal[
     "date",
     "numeric",
     "phonetic",
+    "postcode",
 ]
 Standardizer = Literal[
     "none",
@@ -55,6 +56,7 @@ DEFAULT_LEVELS: dict[str, tuple[float, ...]] = {
     "date": (1.0, 0.9, 0.8, 0.6),
     "numeric": (1.0, 0.95, 0.8),
     "phonetic": (1.0,),
+    "postcode": (1.0, 0.9, 0.55, 0.4, 0.2),
 }
 
 
@@ -185,6 +187,12 @@ class EMSettings(_Strict):
         description="with u_from_random_pairs: lambda is the share of matches among all record "
         "pairs, the candidates being a truncated sample of them (cible.identity.fellegi_sunter); "
         "this keeps EM from taking blocked non-matches for matches",
+    )
+    m_from_rule_sessions: bool = Field(
+        default=False,
+        description="with u_from_random_pairs and prior_over_all_pairs: m from one EM session "
+        "per blocking rule, the rule's own fields off (cible.identity.em_sessions), then lambda "
+        "over all record pairs re-estimated with m and u fixed",
     )
     random_pairs: int = Field(default=200_000, ge=1000)
     random_state: int = 0

@@ -263,7 +263,9 @@ def auto_matching_config(
         method="fellegi_sunter",
         threshold=threshold,
         link_column=link_column,
-        em=EMSettings(u_from_random_pairs=True, prior_over_all_pairs=True),
+        em=EMSettings(
+            u_from_random_pairs=True, prior_over_all_pairs=True, m_from_rule_sessions=True
+        ),
     )
     return AutoConfig(config, tuple(choices), tuple(counts), tuple(dropped), len(prepared))
 

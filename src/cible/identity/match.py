@@ -25,6 +25,7 @@ from cible.identity.em_sessions import candidate_lambda, random_u, train_session
 from cible.identity.fellegi_sunter import FellegiSunter
 from cible.identity.prepare import Prepared, prepare
 from cible.identity.scoring import (
+    all_pairs,
     n_levels,
     random_pair_levels,
     score_pairs,
@@ -135,13 +136,18 @@ def _fit_or_reuse(
             "the fellegi_sunter method found no candidate pair to train on: widen the blocking "
             "rules or use method: threshold"
         )
-    if config.em.u_from_random_pairs and not config.em.prior_over_all_pairs and len(prepared) > 1:
+    em = config.em
+    by_sessions = not em.prior_over_all_pairs or em.m_from_rule_sessions
+    if em.u_from_random_pairs and by_sessions and len(prepared) > 1:
         # u fixed from random pairs: m from one EM session per blocking rule with the rule's
         # own fields switched off, the prior over all record pairs (identity/em_sessions.py
         # explains the collapse this avoids). With prior_over_all_pairs, train_model's own
         # cross-checked estimate (lambda over all pairs vs over the candidates) is used instead.
         u = random_u(random_pair_levels(prepared, config), n_levels(config.fields))
-        fitted, _ = train_sessions(prepared, config, gamma, candidates.left, candidates.right, u)
+        total = all_pairs(prepared, config) if em.prior_over_all_pairs else None
+        fitted, _ = train_sessions(
+            prepared, config, gamma, candidates.left, candidates.right, u, total_pairs=total
+        )
         return fitted
     return train_model(prepared, config, gamma)
 
