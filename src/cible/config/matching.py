@@ -229,6 +229,12 @@ class MatchingConfig(_Strict):
         ge=2,
         description="blocks with more records are skipped (reported in stats)",
     )
+    clustering: Literal["components", "evidence"] = Field(
+        default="components",
+        description="components: entities are the connected components of the matches; "
+        "evidence (fellegi_sunter): two groups join only when the Bayes factors of every pair "
+        "compared between them reach the threshold (cible.identity.clustering)",
+    )
 
     @field_validator("exact_keys", mode="before")
     @classmethod
@@ -265,6 +271,11 @@ class MatchingConfig(_Strict):
             raise ValueError(
                 "give at least one blocking rule (e.g. blocking: [{keys: [postcode]}]) or one "
                 "exact key: comparing every pair of records does not scale"
+            )
+        if self.clustering == "evidence" and self.method != "fellegi_sunter":
+            raise ValueError(
+                "clustering 'evidence' weighs Bayes factors: it needs method 'fellegi_sunter' "
+                f"(method is '{self.method}')"
             )
         return self
 

@@ -262,6 +262,7 @@ def auto_matching_config(
         blocking=rules,
         method="fellegi_sunter",
         threshold=threshold,
+        clustering="evidence",
         link_column=link_column,
         em=EMSettings(
             u_from_random_pairs=True, prior_over_all_pairs=True, m_from_rule_sessions=True

@@ -19,7 +19,7 @@ import pandas as pd
 from cible.config.matching import MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity.blocking import Candidates, candidate_pairs, exact_rules
-from cible.identity.clustering import cluster_frame, components
+from cible.identity.clustering import cluster_frame, components, evidence_components
 from cible.identity.compare import compare_pairs
 from cible.identity.em_sessions import candidate_lambda, random_u, train_sessions
 from cible.identity.fellegi_sunter import FellegiSunter
@@ -152,6 +152,25 @@ def _fit_or_reuse(
     return train_model(prepared, config, gamma)
 
 
+def _cluster(
+    prepared: Prepared, config: MatchingConfig, scored: ScoredPairs, model: FellegiSunter | None
+) -> np.ndarray:
+    """Entity of every record: connected components of the matches, or groups joined on the
+    evidence of all their compared pairs (``clustering: evidence``)."""
+    if config.clustering == "evidence" and model is not None:
+        return evidence_components(
+            len(prepared),
+            scored.left,
+            scored.right,
+            scored.score,
+            scored.is_match,
+            prior=model.lambda_,
+            threshold=config.threshold,
+            forced=scored.rule != FUZZY_RULE,
+        )
+    return components(len(prepared), scored.left[scored.is_match], scored.right[scored.is_match])
+
+
 def find_duplicates(
     records: pd.DataFrame, config: MatchingConfig, *, model: FellegiSunter | None = None
 ) -> MatchResult:
@@ -173,9 +192,7 @@ def find_duplicates(
     with timer.step("score"):
         scored = score_candidates(prepared, config, candidates.left, candidates.right, model, sims)
     with timer.step("cluster"):
-        representative = components(
-            len(prepared), scored.left[scored.is_match], scored.right[scored.is_match]
-        )
+        representative = _cluster(prepared, config, scored, model)
         clusters = cluster_frame(prepared.ids, representative)
         pairs = pairs_frame(prepared.ids[scored.left], prepared.ids[scored.right], scored)
     timer.seconds["total"] = time.perf_counter() - start
