@@ -122,8 +122,13 @@ def evidence_components(
     forced = np.zeros(len(left), dtype=bool) if forced is None else forced
     base = float(_log_odds(prior))
     needed = float(_log_odds(threshold)) - base - _TOLERANCE
-    groups = _Groups(n, left, right, _log_odds(score) - base)
     chosen = np.flatnonzero(is_match | forced)
+    # a record without any match never joins a group: its pairs weigh in no decision
+    involved = np.zeros(n, dtype=bool)
+    involved[left[chosen]] = True
+    involved[right[chosen]] = True
+    weighed = involved[left] & involved[right]
+    groups = _Groups(n, left[weighed], right[weighed], _log_odds(score[weighed]) - base)
     order = chosen[np.lexsort((-score[chosen], ~forced[chosen]))]
     edges = zip(left[order].tolist(), right[order].tolist(), forced[order].tolist(), strict=True)
     for a, b, sure in edges:
