@@ -26,6 +26,7 @@ Comparator = Literal[
     "date",
     "numeric",
     "phonetic",
+    "postcode",
 ]
 Standardizer = Literal[
     "none",
@@ -55,6 +56,7 @@ DEFAULT_LEVELS: dict[str, tuple[float, ...]] = {
     "date": (1.0, 0.9, 0.8, 0.6),
     "numeric": (1.0, 0.95, 0.8),
     "phonetic": (1.0,),
+    "postcode": (1.0, 0.9, 0.55, 0.4, 0.2),
 }
 
 
@@ -186,6 +188,12 @@ class EMSettings(_Strict):
         "pairs, the candidates being a truncated sample of them (cible.identity.fellegi_sunter); "
         "this keeps EM from taking blocked non-matches for matches",
     )
+    m_from_rule_sessions: bool = Field(
+        default=False,
+        description="with u_from_random_pairs and prior_over_all_pairs: m from one EM session "
+        "per blocking rule, the rule's own fields off (cible.identity.em_sessions), then lambda "
+        "over all record pairs re-estimated with m and u fixed",
+    )
     random_pairs: int = Field(default=200_000, ge=1000)
     random_state: int = 0
 
@@ -220,6 +228,12 @@ class MatchingConfig(_Strict):
         default=5000,
         ge=2,
         description="blocks with more records are skipped (reported in stats)",
+    )
+    clustering: Literal["components", "evidence"] = Field(
+        default="components",
+        description="components: entities are the connected components of the matches; "
+        "evidence (fellegi_sunter): two groups join only when the Bayes factors of every pair "
+        "compared between them reach the threshold (cible.identity.clustering)",
     )
 
     @field_validator("exact_keys", mode="before")
@@ -257,6 +271,11 @@ class MatchingConfig(_Strict):
             raise ValueError(
                 "give at least one blocking rule (e.g. blocking: [{keys: [postcode]}]) or one "
                 "exact key: comparing every pair of records does not scale"
+            )
+        if self.clustering == "evidence" and self.method != "fellegi_sunter":
+            raise ValueError(
+                "clustering 'evidence' weighs Bayes factors: it needs method 'fellegi_sunter' "
+                f"(method is '{self.method}')"
             )
         return self
 

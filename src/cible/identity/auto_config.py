@@ -14,7 +14,10 @@
    anything is compared (:mod:`cible.identity.blocking_analysis`). A rule over the budget
    (``wide_factor`` pairs per record, at least 50,000 pairs) is tightened with the other field that keeps the most pairs
    under the budget, or dropped when none does; all of this is reported.
-4. **Scoring.** Fellegi-Sunter trained by EM on the candidate pairs, match probability >= 0.9.
+4. **Scoring.** Fellegi-Sunter: ``u`` from random pairs, ``m`` from one EM session per blocking
+   rule (its own fields off), lambda over all pairs re-estimated with both fixed; match
+   probability >= 0.9; entities joined on the evidence of all their compared pairs
+   (``clustering: evidence``, :func:`cible.identity.clustering.evidence_components`).
 
 :func:`find_duplicates_auto` runs it and puts the report in ``stats["auto_config"]``;
 ``str(auto)`` prints it.
@@ -262,8 +265,11 @@ def auto_matching_config(
         blocking=rules,
         method="fellegi_sunter",
         threshold=threshold,
+        clustering="evidence",
         link_column=link_column,
-        em=EMSettings(u_from_random_pairs=True, prior_over_all_pairs=True),
+        em=EMSettings(
+            u_from_random_pairs=True, prior_over_all_pairs=True, m_from_rule_sessions=True
+        ),
     )
     return AutoConfig(config, tuple(choices), tuple(counts), tuple(dropped), len(prepared))
 

@@ -1,4 +1,6 @@
-"""Clusters: connected components of the match graph (a match is transitive by construction)."""
+"""Clusters: connected components of the match graph (a match is transitive by construction),
+or groups joined on the evidence of every pair compared between them, so that one bridging
+edge does not chain two entities (:func:`evidence_components`)."""
 
 from __future__ import annotations
 
@@ -29,3 +31,111 @@ def cluster_frame(ids: np.ndarray, representative: np.ndarray) -> pd.DataFrame:
             "cluster_size": sizes[representative].astype(np.int64),
         }
     )
+
+
+MAX_BITS = 60.0  # a score of 0 or 1 counts as 60 bits of evidence (float probabilities saturate)
+_TOLERANCE = 1e-9  # bits: a group pair whose evidence equals the threshold joins
+
+
+def _log_odds(p: np.ndarray | float) -> np.ndarray:
+    """log2(p / (1 - p)), clipped to +-MAX_BITS."""
+    q = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.clip(np.log2(q) - np.log2(1 - q), -MAX_BITS, MAX_BITS)
+
+
+def _neighbours(
+    n: int, left: np.ndarray, right: np.ndarray, bits: np.ndarray
+) -> list[dict[int, float]]:
+    """Per node, ``{other node: sum of the bits of the pairs with it}`` (both directions)."""
+    code = np.concatenate([left, right]).astype(np.int64) * n + np.concatenate([right, left])
+    keys, inverse = np.unique(code, return_inverse=True)
+    sums = np.bincount(inverse, weights=np.concatenate([bits, bits]), minlength=len(keys))
+    a, b = keys // n, keys % n
+    bounds = np.searchsorted(a, np.arange(n + 1)).tolist()
+    others, weights = b.tolist(), sums.tolist()
+    return [
+        dict(
+            zip(others[bounds[x] : bounds[x + 1]], weights[bounds[x] : bounds[x + 1]], strict=True)
+        )
+        for x in range(n)
+    ]
+
+
+class _Groups:
+    """Union-find over records with, per group, the summed log2 Bayes factor of the candidate
+    pairs compared with every other group (``evidence[g][h]``), merged small into large."""
+
+    def __init__(self, n: int, left: np.ndarray, right: np.ndarray, bits: np.ndarray) -> None:
+        self.parent = list(range(n))
+        self.evidence = _neighbours(n, left, right, bits)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def between(self, g: int, h: int) -> float:
+        return self.evidence[g].get(h, 0.0)
+
+    def merge(self, g: int, h: int) -> None:
+        table = self.evidence
+        if len(table[g]) < len(table[h]):
+            g, h = h, g
+        self.parent[h] = g
+        kept = table[g]
+        for other, bits in table[h].items():
+            if other == g:
+                continue
+            kept[other] = kept.get(other, 0.0) + bits
+            back = table[other]
+            back[g] = back.get(g, 0.0) + back.pop(h)
+        kept.pop(h, None)
+        table[h] = {}
+
+
+def evidence_components(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    score: np.ndarray,
+    is_match: np.ndarray,
+    prior: float,
+    threshold: float,
+    forced: np.ndarray | None = None,
+) -> np.ndarray:
+    """Groups of records joined on the evidence of *every* pair compared between them.
+
+    ``left``/``right``/``score``: every candidate pair, ``score`` a Fellegi-Sunter match
+    probability under prior ``prior``. Matches are taken in decreasing score (``forced`` ones,
+    exact keys, first and always joined); groups ``G`` and ``H`` join when the hypothesis "one
+    entity" reaches the threshold given all their compared pairs:
+    ``logit(prior) + sum of log2 BF(pair) >= logit(threshold)``, with ``log2 BF = logit(score)
+    - logit(prior)``. For two records with one pair this is ``score >= threshold``, the rule
+    of connected components; one strong edge between two groups whose other compared pairs
+    all disagree no longer chains them into one entity.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    forced = np.zeros(len(left), dtype=bool) if forced is None else forced
+    base = float(_log_odds(prior))
+    needed = float(_log_odds(threshold)) - base - _TOLERANCE
+    chosen = np.flatnonzero(is_match | forced)
+    # a record without any match never joins a group: its pairs weigh in no decision
+    involved = np.zeros(n, dtype=bool)
+    involved[left[chosen]] = True
+    involved[right[chosen]] = True
+    weighed = involved[left] & involved[right]
+    groups = _Groups(n, left[weighed], right[weighed], _log_odds(score[weighed]) - base)
+    order = chosen[np.lexsort((-score[chosen], ~forced[chosen]))]
+    edges = zip(left[order].tolist(), right[order].tolist(), forced[order].tolist(), strict=True)
+    for a, b, sure in edges:
+        g, h = groups.find(a), groups.find(b)
+        if g != h and (sure or groups.between(g, h) >= needed):
+            groups.merge(g, h)
+    roots = np.fromiter((groups.find(x) for x in range(n)), dtype=np.int64, count=n)
+    smallest = np.full(n, n, dtype=np.int64)
+    np.minimum.at(smallest, roots, np.arange(n))
+    return smallest[roots]

@@ -17,6 +17,10 @@ comparator                    similarity
                               swapped) in ``YYYYMMDD``; 0.6 two typos; else 0
 ``numeric``                   1 - abs(a - b) / scale (or / max(abs(a), abs(b)) without scale)
 ``phonetic``                  1 when the phonetic codes (Soundex, NYSIIS, Metaphone) agree
+``postcode``                  1 equal; 0.9 one typo (as for dates); else 0.8 times the share
+                              of the longer code in the common prefix (``TQ138DF`` and
+                              ``TQ138HU``, same sector: 0.8 * 5/7; ``TQ12...``, same area: 0.8
+                              * 2/7), since postcodes nest from left to right
 ============================  ============================================================
 """
 
@@ -35,6 +39,7 @@ from cible.config.matching import FieldComparison
 from cible.identity.prepare import Prepared, phonetic_codes
 
 DATE_SWAPPED, DATE_ONE_TYPO, DATE_TWO_TYPOS = 0.9, 0.8, 0.6
+POSTCODE_ONE_TYPO, POSTCODE_PREFIX_SCALE = 0.9, 0.8
 
 _SCORERS: dict[str, Callable[..., Any]] = {
     "jaro_winkler": JaroWinkler.normalized_similarity,
@@ -126,6 +131,32 @@ def date_similarity(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> 
     return out
 
 
+def _common_prefix(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Length of the common prefix of every pair of strings."""
+    width = int(max(a.str.len().max(), b.str.len().max(), 0))
+    same = np.zeros((len(a), width), dtype=bool)
+    for k in range(width):
+        same[:, k] = (a.str[k : k + 1] == b.str[k : k + 1]).to_numpy() & (a.str.len() > k)
+    return np.cumprod(same, axis=1).sum(axis=1) if width else np.zeros(len(a), dtype=int)
+
+
+def postcode_similarity(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Postcodes: equal, one typo, else the share of the common prefix (sector, district, area)."""
+
+    def compute(a: list[str], b: list[str]) -> np.ndarray:
+        sa, sb = pd.Series(a, dtype=str), pd.Series(b, dtype=str)
+        longer = np.maximum(sa.str.len().to_numpy(), sb.str.len().to_numpy())
+        prefix = _common_prefix(sa, sb) / np.maximum(longer, 1)
+        edits = np.asarray(cpdist(a, b, scorer=OSA.distance, workers=1))
+        return np.select(
+            [(sa == sb).to_numpy(), edits <= 1],
+            [1.0, POSTCODE_ONE_TYPO],
+            default=POSTCODE_PREFIX_SCALE * prefix,
+        )
+
+    return _on_distinct_pairs(values, left, right, compute)
+
+
 def numeric_similarity(
     values: np.ndarray, left: np.ndarray, right: np.ndarray, scale: float | None
 ) -> np.ndarray:
@@ -154,6 +185,8 @@ def compare_field(
         return date_similarity(values, left, right)
     if field.comparator == "numeric":
         return numeric_similarity(values, left, right, field.scale)
+    if field.comparator == "postcode":
+        return postcode_similarity(values, left, right)
     return string_similarity(values, left, right, field.comparator)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from cible.config.matching import MatchingConfig
 from cible.identity.blocking import key_codes
-from cible.identity.fellegi_sunter import FellegiSunter, level_frequencies
+from cible.identity.fellegi_sunter import FellegiSunter, distinct_vectors, level_frequencies
 from cible.identity.prepare import Prepared
 
 MIN_SESSION_PAIRS = 20
@@ -79,6 +79,22 @@ def _session(
     return model.m_, float(model.lambda_)
 
 
+def refit_prior(model: FellegiSunter, gamma: np.ndarray, total: float) -> float:
+    """Lambda over ``total`` record pairs with ``m`` and ``u`` fixed: the EM fixed point
+    ``lambda = sum of the candidates' match posteriors / total`` (pairs outside the candidates
+    are taken for non-matches, as in ``FellegiSunter(total_pairs=...)``)."""
+    patterns, counts = distinct_vectors(gamma, [len(x) for x in model.u_])
+    weights = counts.astype(float)
+    prior = float(model.lambda_)
+    for _ in range(model.max_iter):
+        posterior = model._posterior(patterns, model.m_, model.u_, prior)
+        new = float(np.clip((weights * posterior).sum() / total, 1e-12, 1 - 1e-9))
+        if abs(new - prior) < model.tol * max(prior, 1e-12):
+            return new
+        prior = new
+    return prior
+
+
 def train_sessions(
     prepared: Prepared,
     config: MatchingConfig,
@@ -86,8 +102,14 @@ def train_sessions(
     left: np.ndarray,
     right: np.ndarray,
     u: list[list[float]],
+    total_pairs: int | None = None,
 ) -> tuple[FellegiSunter, list[Session]]:
-    """The model: ``m`` from per-rule sessions, ``u`` from random pairs, the all-pairs prior."""
+    """The model: ``m`` from per-rule sessions, ``u`` from random pairs, the all-pairs prior.
+
+    Without ``total_pairs`` the prior is the matches of the most productive session over
+    ``n (n - 1) / 2``; with it (``em.m_from_rule_sessions``), lambda is re-estimated over that
+    many pairs on every candidate pair, m and u fixed (:func:`refit_prior`): no single rule
+    finds every match, so the most productive session under-counts them."""
     levels = [len(x) for x in u]
     fallback = FellegiSunter(n_levels=levels, max_iter=config.em.max_iter, tol=config.em.tol)
     fallback.fit(gamma)
@@ -119,6 +141,8 @@ def train_sessions(
     model.n_iter_ = fallback.n_iter_
     model.converged_ = True
     model.n_features_in_ = len(levels)
+    if total_pairs is not None:
+        model.lambda_ = refit_prior(model, gamma, float(max(total_pairs, len(gamma))))
     return model, sessions
 
 

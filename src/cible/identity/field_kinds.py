@@ -41,7 +41,12 @@ _NAME_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("postcode", frozenset({"zip", "zipcode", "postcode", "postal", "postalcode", "plz", "cp"})),
     ("id", frozenset({"id", "ssn", "soc", "nir", "passport", "licence", "license", "siren"})),
     ("number", frozenset({"number", "num", "no", "nr", "numero"})),
-    ("city", frozenset({"city", "suburb", "town", "locality", "ville", "commune", "municipality"})),
+    (
+        "city",
+        frozenset(
+            {"city", "suburb", "town", "locality", "ville", "commune", "municipality", "place"}
+        ),
+    ),
     ("address", frozenset({"address", "addr", "street", "road", "adresse", "rue", "line"})),
     (
         "name",
@@ -54,6 +59,9 @@ _DATE = re.compile(r"^(\d{4}[-/.]?\d{2}[-/.]?\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,
 _DIGITS = re.compile(r"^[\d\s().+-]+$")
 _SAMPLE = 2000
 _SHARE = 0.8
+_NAME_SHARE = 0.5  # a kind read from the column name needs half of the values in its shape
+# "birth", "born" also name places and countries: a date announced by the name is checked
+_SHAPES = {"date": _DATE}
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     "date": KindSpec("date", "date", (1.0, 0.9, 0.8, 0.6), False, ("value",)),
     "phone": KindSpec("damerau_levenshtein", "phone_tail", (1.0, 0.85, 0.7), False, ("value",)),
     "email": KindSpec("jaro_winkler", "email", (1.0, 0.88), False, ("value",)),
-    "postcode": KindSpec("damerau_levenshtein", "postal_code", (1.0, 0.75), True, ("value",)),
+    "postcode": KindSpec("postcode", "postal_code", (1.0, 0.9, 0.55, 0.4, 0.2), True, ("value",)),
     "city": KindSpec("jaro_winkler", "city", (1.0, 0.92, 0.85), True, ("value",)),
     "address": KindSpec("jaro_winkler", "text", (1.0, 0.9, 0.8), True, ("value",)),
     "id": KindSpec("damerau_levenshtein", "text", (1.0, 0.85, 0.7), False, ("value",)),
@@ -87,13 +95,17 @@ def _words(column: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w}
 
 
+def kinds_from_name(column: str) -> list[str]:
+    """Every kind a column name announces, first the one checked first (``birth_place``:
+    date, then city)."""
+    words = _words(column)
+    return [kind for kind, vocabulary in _NAME_WORDS if words & vocabulary]
+
+
 def kind_from_name(column: str) -> str | None:
     """The kind a column name announces (``None`` when no known word is in it)."""
-    words = _words(column)
-    for kind, vocabulary in _NAME_WORDS:
-        if words & vocabulary:
-            return kind
-    return None
+    kinds = kinds_from_name(column)
+    return kinds[0] if kinds else None
 
 
 def _sample(values: pd.Series) -> pd.Series:
@@ -122,11 +134,22 @@ def kind_from_values(values: pd.Series) -> str:
     return "text" if text.str.count(r"\S+").median() >= 3 else "name"
 
 
+def values_fit(kind: str, values: pd.Series) -> bool:
+    """Whether the values can be of a kind the column name announced: a date has a shape (at
+    least half of a sample must have it); other kinds are taken on the name."""
+    pattern = _SHAPES.get(kind)
+    if pattern is None:
+        return True
+    text = _sample(values)
+    return text.empty or float(text.str.match(pattern).mean()) >= _NAME_SHARE
+
+
 def infer_kind(column: str, values: pd.Series) -> tuple[str, str]:
-    """``(kind, how it was found)``: from the column name, else from its values."""
-    by_name = kind_from_name(column)
-    if by_name is not None:
-        return by_name, "column name"
+    """``(kind, how it was found)``: the first kind the column name announces that its values
+    fit (``birth_place`` holding "devon" is a city, not a date), else from its values."""
+    for kind in kinds_from_name(column):
+        if values_fit(kind, values):
+            return kind, "column name"
     return kind_from_values(values), "values"
 
 

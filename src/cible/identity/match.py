@@ -19,12 +19,13 @@ import pandas as pd
 from cible.config.matching import MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity.blocking import Candidates, candidate_pairs, exact_rules
-from cible.identity.clustering import cluster_frame, components
+from cible.identity.clustering import cluster_frame, components, evidence_components
 from cible.identity.compare import compare_pairs
 from cible.identity.em_sessions import candidate_lambda, random_u, train_sessions
 from cible.identity.fellegi_sunter import FellegiSunter
 from cible.identity.prepare import Prepared, prepare
 from cible.identity.scoring import (
+    all_pairs,
     n_levels,
     random_pair_levels,
     score_pairs,
@@ -135,15 +136,39 @@ def _fit_or_reuse(
             "the fellegi_sunter method found no candidate pair to train on: widen the blocking "
             "rules or use method: threshold"
         )
-    if config.em.u_from_random_pairs and not config.em.prior_over_all_pairs and len(prepared) > 1:
+    em = config.em
+    by_sessions = not em.prior_over_all_pairs or em.m_from_rule_sessions
+    if em.u_from_random_pairs and by_sessions and len(prepared) > 1:
         # u fixed from random pairs: m from one EM session per blocking rule with the rule's
         # own fields switched off, the prior over all record pairs (identity/em_sessions.py
         # explains the collapse this avoids). With prior_over_all_pairs, train_model's own
         # cross-checked estimate (lambda over all pairs vs over the candidates) is used instead.
         u = random_u(random_pair_levels(prepared, config), n_levels(config.fields))
-        fitted, _ = train_sessions(prepared, config, gamma, candidates.left, candidates.right, u)
+        total = all_pairs(prepared, config) if em.prior_over_all_pairs else None
+        fitted, _ = train_sessions(
+            prepared, config, gamma, candidates.left, candidates.right, u, total_pairs=total
+        )
         return fitted
     return train_model(prepared, config, gamma)
+
+
+def _cluster(
+    prepared: Prepared, config: MatchingConfig, scored: ScoredPairs, model: FellegiSunter | None
+) -> np.ndarray:
+    """Entity of every record: connected components of the matches, or groups joined on the
+    evidence of all their compared pairs (``clustering: evidence``)."""
+    if config.clustering == "evidence" and model is not None:
+        return evidence_components(
+            len(prepared),
+            scored.left,
+            scored.right,
+            scored.score,
+            scored.is_match,
+            prior=model.lambda_,
+            threshold=config.threshold,
+            forced=scored.rule != FUZZY_RULE,
+        )
+    return components(len(prepared), scored.left[scored.is_match], scored.right[scored.is_match])
 
 
 def find_duplicates(
@@ -167,9 +192,7 @@ def find_duplicates(
     with timer.step("score"):
         scored = score_candidates(prepared, config, candidates.left, candidates.right, model, sims)
     with timer.step("cluster"):
-        representative = components(
-            len(prepared), scored.left[scored.is_match], scored.right[scored.is_match]
-        )
+        representative = _cluster(prepared, config, scored, model)
         clusters = cluster_frame(prepared.ids, representative)
         pairs = pairs_frame(prepared.ids[scored.left], prepared.ids[scored.right], scored)
     timer.seconds["total"] = time.perf_counter() - start

@@ -206,3 +206,15 @@ def test_the_same_key_set_is_kept_once() -> None:
     auto = auto_matching_config(records, ["city", "birth_date", "email"])
     assert [(c.rule, c.pairs) for c in auto.blocking] == [("city+birth_date", 39_600)]
     assert {c.rule: c.pairs for c in auto.dropped} == {"email": 0}
+
+
+def test_a_date_word_in_the_name_needs_dates_in_the_values() -> None:
+    places = pd.Series(["devon", "bristol", "london", None])
+    assert infer_kind("birth_place", places) == ("city", "column name")
+    assert infer_kind("birth_date", pd.Series(["1856-06-18", "1630-08-01"])) == (
+        "date",
+        "column name",
+    )
+    # exactly half of the values dates: still a date; below half: the values decide
+    assert infer_kind("born", pd.Series(["1856-06-18", "x", "1630-08-01", "y"]))[0] == "date"
+    assert infer_kind("born", pd.Series(["1856-06-18", "x", "y"])) == ("category", "values")

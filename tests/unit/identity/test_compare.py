@@ -83,3 +83,17 @@ def test_numeric() -> None:
 )
 def test_phonetic(code: str, left: str, right: str, expected: float) -> None:
     assert similarities([left], [right], comparator="phonetic", phonetic=code) == [expected]
+
+
+def test_postcode_levels_follow_the_nesting_of_the_code() -> None:
+    left = ["TQ138DF", "TQ138DF", "TQ138DF", "TQ138DF", "TQ138DF", "TQ138DF", "75011", None]
+    right = ["TQ138DF", "TQ1W8DF", "TQ138HU", "TQ121AB", "TQ3", "BS20EL", "75012", "75011"]
+    sims = similarities(left, right, comparator="postcode")
+    # equal; one typo; same sector (5 of 7 characters); 3 of 7; same area (2 of 7); different;
+    # one typo in a 5-digit code; a side missing
+    assert sims[:7] == [1.0, 0.9, 0.5714, 0.3429, 0.2286, 0.0, 0.9]
+    assert np.isnan(sims[7])
+    # the default cut-offs put those in levels 0, 1, 2, 4, 4, 5 and 1
+    levels = FieldComparison(column="v", comparator="postcode").cut_offs
+    assert levels == (1.0, 0.9, 0.55, 0.4, 0.2)
+    assert [sum(s < cut for cut in levels) for s in sims[:7]] == [0, 1, 2, 4, 4, 5, 1]

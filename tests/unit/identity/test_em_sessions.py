@@ -80,3 +80,46 @@ def test_a_field_blocked_on_in_every_rule_and_small_rules_fall_back() -> None:
     fallback = FellegiSunter(n_levels=n_levels(config.fields), tol=config.em.tol).fit(gamma)
     np.testing.assert_allclose(model.m_[0], fallback.m_[0])  # last_name is off in every session
     np.testing.assert_allclose(model.m_[1], sessions[0].m[1])
+
+
+def test_refit_prior_is_the_fixed_point_over_all_pairs() -> None:
+    from cible.identity.em_sessions import refit_prior
+
+    # one field, two levels: agreeing is 90,000 times likelier for a match (m 0.9, u 1e-5);
+    # 100 candidate pairs agree, 900 disagree, out of 100,000 record pairs
+    model = FellegiSunter(n_levels=(2,), tol=1e-12, max_iter=10_000)
+    model.m_ = [np.array([0.9, 0.1])]
+    model.u_ = [np.array([1e-5, 1 - 1e-5])]
+    model.lambda_ = 1e-2
+    gamma = np.array([[0]] * 100 + [[1]] * 900)
+    lam = refit_prior(model, gamma, total=100_000.0)
+    post_agree = lam * 0.9 / (lam * 0.9 + (1 - lam) * 1e-5)
+    post_differ = lam * 0.1 / (lam * 0.1 + (1 - lam) * (1 - 1e-5))
+    assert lam == pytest.approx((100 * post_agree + 900 * post_differ) / 100_000, rel=1e-6)
+    # the 100 agreeing pairs are matches, the 900 others nearly all not
+    assert 100 * post_agree == pytest.approx(98.9, abs=0.05)
+    assert lam * 100_000 == pytest.approx(100 * post_agree + 900 * post_differ, rel=1e-6)
+    # weak evidence (agreeing only 90 times likelier): no match at all is the fixed point
+    model.u_ = [np.array([0.01, 0.99])]
+    assert refit_prior(model, gamma, total=100_000.0) == 1e-12
+
+
+def test_sessions_with_the_prior_over_all_pairs_count_every_match() -> None:
+    planted = planted_customers(2000, seed=0)
+    config = _random_u_config()
+    config = config.model_copy(
+        update={
+            "em": config.em.model_copy(
+                update={"prior_over_all_pairs": True, "m_from_rule_sessions": True}
+            )
+        }
+    )
+    result = find_duplicates(planted.records, config)
+    (_, sessions), _, _ = _train(planted.records, config)
+    best_session = max(s.lambda_ * s.pairs for s in sessions)
+    expected = result.stats["em"]["lambda"] * 1_999_000
+    # every candidate pair counts, not only the most productive rule's: 445 true pairs
+    assert best_session == pytest.approx(321.05, abs=0.01)
+    assert expected == pytest.approx(445, abs=5)
+    metrics = pairwise_metrics(result.clusters, planted.truth)
+    assert metrics["precision"] == 1.0
