@@ -76,6 +76,9 @@ def test_time_split_tests_on_the_latest_rows(tmp_path: Path, write_config: Write
     # class weighting was a candidate of each search; both models' choices are reported
     assert {r.class_weight for r in training.reports} <= {"balanced", "none"}
     assert training.class_weight == training.report().class_weight
+    html = (tmp_path / "out" / "predict_report.html").read_text(encoding="utf-8")
+    assert "raises answered propensity</td>" in html  # the top customers' reasons, for people
+    assert "by time (column &#39;signup&#39;)" in html
     scores = pd.read_csv(tmp_path / "out" / "scores.csv")
     assert len(scores) == 1_600
     assert (
