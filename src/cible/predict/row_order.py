@@ -87,9 +87,10 @@ def row_order_warnings(frame: pd.DataFrame, y: pd.Series) -> list[str]:
     drift = label_drift(y)
     if drift is not None:
         effect, p, early, late = drift
+        p_text = f"p = {p:.1e}" if p > 0 else "p < 1e-300"
         notes.append(
             f"the label drifts along the row order (positive rate {early:.1%} in the first "
-            f"quarter of rows, {late:.1%} in the last; Mann-Whitney p = {p:.1e}, effect "
+            f"quarter of rows, {late:.1%} in the last; Mann-Whitney {p_text}, effect "
             f"{effect:+.2f}) and {_ADVICE}; if the rows are in time order, set "
             "predict.split: {by: time}"
         )

@@ -52,3 +52,13 @@ def test_no_warning_on_shuffled_rows() -> None:
     frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
     y = pd.Series((rng.random(400) < 0.3).astype(int))
     assert row_order_warnings(frame, y) == []
+
+
+def test_the_drift_warning_reads_for_people() -> None:
+    y = pd.Series([0] * 3_000 + [1] * 1_000)  # p underflows to 0.0
+    [note] = row_order_warnings(pd.DataFrame({"x": range(4_000)}), y)
+    assert note.startswith(
+        "the label drifts along the row order (positive rate 0.0% in the first quarter of rows, "
+        "100.0% in the last; Mann-Whitney p < 1e-300, effect +0.50)"
+    )
+    assert note.endswith("if the rows are in time order, set predict.split: {by: time}")
