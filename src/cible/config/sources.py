@@ -117,7 +117,7 @@ class SourceConfig(_Strict):
     delimiter: str = Field(
         default="auto",
         description="',', ';', '\\t', '|', auto, or whitespace (fields separated by runs of "
-        "spaces and tabs, leading and trailing ones ignored; no quoting)",
+        "spaces and tabs, leading and trailing ones ignored; a value cannot hold a blank)",
     )
     columns: list[str] | None = Field(
         default=None,
