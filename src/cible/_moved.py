@@ -86,7 +86,6 @@ MOVED_MODULES: dict[str, str] = {
     "cible.quality.golden.undo": "cible.identity.undo",
     "cible.quality.profile": "cible.quality.report_measures",
     "cible.segmentation.explain": "cible.segmentation.segment_explanations",
-    "cible.segmentation.preprocess": "cible.segmentation.scaling",
     "cible.segmentation.profile": "cible.segmentation.profiles",
     "cible.segmentation.result": "cible.segmentation.segmentation_result",
     "cible.segmentation.service": "cible.segmentation.customer_segments",

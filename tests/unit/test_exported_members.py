@@ -28,8 +28,6 @@ def test_subpackages() -> None:
     assert set(cible.segmentation.__all__) == {
         "PROSPECT_SEGMENT_ID",
         "PROSPECT_SEGMENT_NAME",
-        "AutoKMeans",
-        "FeatureTransformer",
         "SegmentationResult",
         "name_segments",
         "profile_segments",

@@ -409,6 +409,8 @@ def _print_predict(console: Console, result: object) -> None:
         )
     console.print(table)
     console.print(f"* chosen: best cross-validated {training.scoring} on the training split")
+    for note in result.outcome.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(note)}", soft_wrap=True)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"Predict time {result.total_seconds:.1f}s ({steps})")
     for path in result.files:

@@ -95,6 +95,24 @@ class TableConfig(_Strict):
     )
 
 
+class SplitConfig(_Strict):
+    """How the test split is drawn: ``random`` (stratified) or ``time`` (train on the earlier rows,
+    test on the latest ``test_size`` of them; table mode)."""
+
+    by: Literal["random", "time"] = "random"
+    column: str | None = Field(
+        default=None,
+        description="by: time: the column giving each row's time (dates or numbers); it orders "
+        "the rows and is not a feature. Without it the file's row order is the time order",
+    )
+
+    @model_validator(mode="after")
+    def _column_for_time(self) -> SplitConfig:
+        if self.by == "random" and self.column is not None:
+            raise ValueError("split.column is only used with split.by: time")
+        return self
+
+
 class TrainingSpec(_Strict):
     """What the model engine needs: which models, how they are tuned and how they are judged."""
 
@@ -105,12 +123,14 @@ class TrainingSpec(_Strict):
     )
     search: SearchConfig = Field(default_factory=SearchConfig)
     feature_selection: FeatureSelectionConfig | None = None
-    class_weight: Literal["balanced", "none"] = Field(
-        default="balanced",
+    class_weight: Literal["auto", "balanced", "none"] = Field(
+        default="auto",
         description="balanced: sample weights inverse to class frequency, probabilities then "
-        "corrected back to the observed base rate",
+        "corrected back to the observed base rate; none: unweighted; auto: both are candidates "
+        "of each model's cross-validated search, which keeps the better one",
     )
     test_size: float = Field(default=0.25, gt=0.0, lt=0.9)
+    split: SplitConfig = Field(default_factory=SplitConfig)
     random_state: int = 0
     threshold: Literal["max_f1"] | float = Field(
         default="max_f1",
@@ -224,6 +244,11 @@ class PredictConfig(TrainingSpec):
             raise ValueError("label_column and positive are only used with target: column")
         if self.table is not None and self.cutoff is not None:
             raise ValueError("cutoff applies to event history, not to a table (table mode)")
+        if self.table is None and self.split.by == "time":
+            raise ValueError(
+                "split.by: time applies to a table (table mode); in event mode the label "
+                "window after the cutoff already lies in the future of the features"
+            )
         return self
 
     def score_column(self) -> str:

@@ -114,7 +114,17 @@ class SourceConfig(_Strict):
     kind: SourceKind
     path: Path
     format: SourceFormat = "auto"
-    delimiter: str = Field(default="auto", description="',', ';', '\\t', '|' or auto")
+    delimiter: str = Field(
+        default="auto",
+        description="',', ';', '\\t', '|', auto, or whitespace (fields separated by runs of "
+        "spaces and tabs, leading and trailing ones ignored; a value cannot hold a blank)",
+    )
+    columns: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="CSV without a header line: the names of its columns, in order (every line "
+        "is then a record)",
+    )
     encoding: str = Field(
         default="auto",
         description="auto (UTF-8 per line with a detected single-byte fallback; UTF-16 with a "
@@ -147,6 +157,22 @@ class SourceConfig(_Strict):
         if isinstance(v, dict):
             return {k: ({"column": m} if isinstance(m, str) else m) for k, m in v.items()}
         return v
+
+    @model_validator(mode="after")
+    def _header_names(self) -> SourceConfig:
+        if self.columns is None:
+            return self
+        names = [c.strip() for c in self.columns]
+        if any(not n for n in names) or len(set(names)) != len(names):
+            raise ValueError(
+                f"source '{self.name}': columns {self.columns} must be distinct, non-empty names"
+            )
+        if self.format not in ("auto", "csv"):
+            raise ValueError(
+                f"source '{self.name}': columns (a file without header) applies to CSV/text "
+                f"files, not format {self.format!r}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _canonical_fields(self) -> SourceConfig:

@@ -38,6 +38,7 @@ from cible.ingest.readers import (
     jsonl_rows,
     read_source,
     resolve_format,
+    whitespace_as_tabs,
 )
 from cible.ingest.textstream import DecodePlan, TextBlock, decoded_blocks, plan_decoding
 
@@ -132,7 +133,7 @@ def _csv_chunks(
             if block is None:
                 eof = True
                 break
-            buf += block.data
+            buf += whitespace_as_tabs(block.data, source)
             n_lines += block.data.count(b"\n")
             undecodable.update(block.undecodable)
         lines = Lines.of(buf)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ from cible.ingest.decode import DecodedText, decode_text
 from cible.ingest.detect import detect_delimiter
 
 ROW = "__row"
+WHITESPACE = "whitespace"
+_BLANKS = re.compile(rb"[ \t]+")
+_EDGE_TABS = re.compile(rb"^\t|\t(?=\r?\n)|\t(?=\r?\Z)", re.MULTILINE)
 _SUFFIX_FORMATS = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -160,9 +164,18 @@ def _decode(path: Path, source: SourceConfig) -> DecodedText:
         raise SourceFormatError(f"{path}: {e}") from e
 
 
+def whitespace_as_tabs(data: bytes, source: SourceConfig) -> bytes:
+    """With ``delimiter: whitespace``, whole lines of ``data`` with every run of spaces and tabs
+    made one tab and those at the start and end of a line removed (lines keep their numbers);
+    otherwise ``data`` itself."""
+    if source.delimiter != WHITESPACE:
+        return data
+    return _EDGE_TABS.sub(b"", _BLANKS.sub(b"\t", data))
+
+
 def _read_csv(path: Path, source: SourceConfig) -> RawSource:
     decoded = _decode(path, source)
-    data = decoded.data
+    data = whitespace_as_tabs(decoded.data, source)
     lines = Lines.of(data)
     header, names, delimiter = csv_header(data, lines, source, path)
     scan = read_body(
@@ -201,16 +214,21 @@ def csv_rows(scan: Scan, row0: int, line0: int) -> tuple[pa.Table, list[Malforme
 def csv_header(
     data: bytes, lines: Lines, source: SourceConfig, path: Path
 ) -> tuple[int, list[str], str]:
-    """The header line (0-based index), the column names and the delimiter of a CSV text."""
+    """The header line (0-based index; -1 for a file without header, whose column names are
+    ``source.columns``), the column names and the delimiter of a CSV text."""
     nonempty = np.flatnonzero(lines.end > lines.start)
     if not len(nonempty):
         raise EmptySourceError(f"source '{source.name}': {path} holds no header line")
     header = int(nonempty[0])
-    if source.delimiter == "auto":
+    if source.delimiter == WHITESPACE:
+        delimiter = "\t"  # runs of blanks were made one tab by whitespace_as_tabs
+    elif source.delimiter == "auto":
         sample = [lines.text(data, int(i)) for i in nonempty[:50]]
         delimiter = detect_delimiter(sample) or ","  # None: a single-column file
     else:
         delimiter = "\t" if source.delimiter in ("\\t", "tab") else source.delimiter
+    if source.columns is not None:
+        return -1, [c.strip() for c in source.columns], delimiter
     head = parse_record(lines.text(data, header).removesuffix("\r"), delimiter)
     if head.status != "ok":
         raise SourceFormatError(

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from cible.config.predict import PredictConfig
 from cible.exceptions import PredictError
@@ -29,13 +31,15 @@ LABEL_NAME = "label"
 
 @dataclass(frozen=True)
 class LabelledSet:
-    """Features ``X`` (index: customer id) and the 0/1 label ``y`` on the same index."""
+    """Features ``X`` (index: customer id) and the 0/1 label ``y`` on the same index; ``times``
+    (table mode with ``split.column``) the time of each row as a number, for a time split."""
 
     X: pd.DataFrame
     y: pd.Series
     description: str
     cutoff: date | None = None
     window_end: date | None = None
+    times: NDArray[np.float64] | None = None
 
     @property
     def positive_rate(self) -> float:

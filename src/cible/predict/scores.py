@@ -7,7 +7,9 @@ by ``customer_id``:
 * ``s_flag``: ``s >= threshold`` (the threshold chosen on out-of-fold training data);
 * ``s_decile``: 1 for the 10% highest scores ... 10 for the lowest;
 * ``s_reason_1`` .. ``s_reason_k``: the features raising this customer's score most (occlusion,
-  see :mod:`cible.predict.model_explanations`), empty when none does.
+  see :mod:`cible.predict.model_explanations`), empty when none does;
+* ``s_reason_1_text`` .. ``s_reason_k_text``: the same reasons with the customer's value and the
+  direction, for people: ``Contract = Month-to-month raises churn risk``.
 
 :func:`join_scores` joins several such tables (propensity, churn risk, CLV...) into the one
 ``scores`` table stored with the profile.
@@ -49,10 +51,47 @@ def _score(
     out[f"{name}_flag"] = score >= threshold
     out[f"{name}_decile"] = score_deciles(score)
     candidates = reason_candidates(result.permutation, reason_features)
-    labels, _ = occlusion_reasons(model, frame, candidates, result.background, reasons)
+    labels, sizes = occlusion_reasons(model, frame, candidates, result.background, reasons)
     for col in labels.columns:
         out[f"{name}_{col}"] = labels[col].astype("string").to_numpy()
+    for col in labels.columns:
+        texts = reason_texts(labels[col], sizes[col], frame, name.replace("_", " "))
+        out[f"{name}_{col}_text"] = texts.astype("string").to_numpy()
     return out
+
+
+def format_value(value: object) -> str:
+    """A feature value as people read it: ``2``, ``70.35``, ``0.0012``, ``Month-to-month``,
+    ``missing``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "missing"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            return format_value(int(v))
+        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(value)
+
+
+def reason_texts(
+    features: pd.Series, effects: pd.Series, frame: pd.DataFrame, score_words: str
+) -> pd.Series:
+    """``<feature> = <this row's value> raises|lowers <score words>`` for each row with a reason
+    (the direction is the sign of the occlusion effect), missing otherwise."""
+    texts = pd.Series(pd.NA, index=features.index, dtype="object")
+    for i, (feature, effect) in enumerate(
+        zip(features.to_numpy(), effects.to_numpy(), strict=True)
+    ):
+        if feature is None or pd.isna(feature):
+            continue
+        verb = "raises" if effect > 0 else "lowers"
+        value = format_value(frame[feature].iloc[i])
+        texts.iloc[i] = f"{feature} = {value} {verb} {score_words}"
+    return texts
 
 
 def score_deciles(score: np.ndarray) -> np.ndarray:

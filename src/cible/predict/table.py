@@ -17,6 +17,7 @@ import pandas as pd
 from cible.config.predict import TableConfig
 from cible.exceptions import MissingColumnError, PredictError, SourceFormatError
 from cible.predict.labels import LABEL_NAME, LabelledSet, check_two_classes
+from cible.predict.splits import time_values
 
 TRUE_LABELS = frozenset({"1", "1.0", "true", "yes", "y", "t", "oui"})
 FALSE_LABELS = frozenset({"0", "0.0", "false", "no", "n", "f", "non"})
@@ -82,10 +83,20 @@ def label_from_column(values: pd.Series, positive: str | None, column: str) -> p
 
 
 def table_labelled_set(
-    frame: pd.DataFrame, table: TableConfig, label_column: str, positive: str | None
+    frame: pd.DataFrame,
+    table: TableConfig,
+    label_column: str,
+    positive: str | None,
+    split_column: str | None = None,
 ) -> LabelledSet:
-    """Features and label from a raw table (``frame`` is not modified)."""
-    named = [label_column, *table.drop_columns, *([table.id_column] if table.id_column else [])]
+    """Features and label from a raw table (``frame`` is not modified). ``split_column`` (the
+    clock of a time split) is read as each row's time and is not a feature."""
+    named = [
+        label_column,
+        *table.drop_columns,
+        *([table.id_column] if table.id_column else []),
+        *([split_column] if split_column else []),
+    ]
     missing = [c for c in dict.fromkeys(named) if c not in frame.columns]
     if missing:
         raise MissingColumnError(
@@ -108,7 +119,8 @@ def table_labelled_set(
     index = pd.Index(ids.to_numpy(dtype=object), name="customer_id")
     X.index, y.index = index, index
     check_two_classes(y, f"column '{label_column}'")
-    return LabelledSet(X, y, f"'{label_column}' = {positive or 'yes/true/1'}")
+    times = time_values(data[split_column], split_column) if split_column else None
+    return LabelledSet(X, y, f"'{label_column}' = {positive or 'yes/true/1'}", times=times)
 
 
 def _unique_text_columns(X: pd.DataFrame) -> list[str]:

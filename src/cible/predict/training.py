@@ -1,9 +1,12 @@
 """The model engine shared by event mode and table mode: ``train_models(X, y, spec)``.
 
-1. One stratified train/test split (``test_size``, ``random_state``). The test split is used only
-   to report metrics, never to choose anything.
+1. One train/test split (:mod:`cible.predict.splits`): stratified at random, or the latest rows
+   as the test split (``split: {by: time}``). The test split is used only to report metrics,
+   never to choose anything.
 2. For each model: ``prep -> [RFE] -> model`` inside :class:`~cible.predict.balance.BalancedClassifier`,
-   tuned by a cross-validated grid or random search on stratified folds of the training split.
+   tuned by a cross-validated grid or random search on folds of the training split (stratified,
+   or forward in time). With ``class_weight: auto`` balanced and unweighted fits are both
+   candidates of that search, so the weighting is chosen by validation like any parameter.
 3. The threshold is chosen on out-of-fold predictions of the training split (refits of the best
    parameters on the same folds), e.g. the one maximising F1.
 4. The chosen model is the one with the best mean cross-validated score; permutation importance
@@ -18,15 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.model_selection import (
-    GridSearchCV,
-    ParameterGrid,
-    RandomizedSearchCV,
-    StratifiedKFold,
-    cross_val_predict,
-    train_test_split,
-)
+from numpy.typing import NDArray
+from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
 from threadpoolctl import threadpool_limits
 
 from cible.config.predict import TrainingSpec
@@ -42,9 +38,11 @@ from cible.predict.model_explanations import (
 )
 from cible.predict.model_inputs import make_pipeline_for, model_frame
 from cible.predict.models import grid_for, model_spec
+from cible.predict.splits import Folds, out_of_fold, search_folds, split_positions
 from cible.predict.training_result import ModelReport, TrainingResult
 
 PARAM_PREFIX = "estimator__model__"
+BALANCE_PARAM = "balance"
 
 
 def check_training_data(X: pd.DataFrame, y: pd.Series, spec: TrainingSpec) -> None:
@@ -67,9 +65,9 @@ def check_training_data(X: pd.DataFrame, y: pd.Series, spec: TrainingSpec) -> No
 
 
 def build_search(
-    name: str, X: pd.DataFrame, spec: TrainingSpec
+    name: str, X: pd.DataFrame, spec: TrainingSpec, folds: Folds
 ) -> GridSearchCV | RandomizedSearchCV:
-    """The cross-validated search of one model (unfitted)."""
+    """The cross-validated search of one model (unfitted) on ``folds``."""
     ms = model_spec(name)
     pipe = make_pipeline_for(
         X,
@@ -78,7 +76,7 @@ def build_search(
         selection=spec.feature_selection,
         seed=spec.random_state,
     )
-    wrapped = BalancedClassifier(pipe, balance=spec.class_weight == "balanced")
+    wrapped = BalancedClassifier(pipe, balance=spec.class_weight != "none")
     grid = grid_for(name, {k: dict(v) for k, v in spec.param_grids.items()})
     allowed = set(pipe.named_steps["model"].get_params())
     unknown = sorted(set(grid) - allowed)
@@ -86,8 +84,9 @@ def build_search(
         raise PredictError(
             f"param_grids.{name}: unknown parameter(s) {unknown}; allowed: {sorted(allowed)}"
         )
-    params = {PARAM_PREFIX + k: v for k, v in grid.items()}
-    folds = StratifiedKFold(spec.search.cv_folds, shuffle=True, random_state=spec.random_state)
+    params: dict[str, list[Any]] = {PARAM_PREFIX + k: v for k, v in grid.items()}
+    if spec.class_weight == "auto":
+        params[BALANCE_PARAM] = [True, False]
     size = len(ParameterGrid(params))
     if spec.search.method == "random" and spec.search.n_iter < size:
         return RandomizedSearchCV(
@@ -112,28 +111,30 @@ def fit_one(
     X_test: pd.DataFrame,
     y_test: pd.Series,
     spec: TrainingSpec,
+    folds: Folds,
 ) -> tuple[ModelReport, Any]:
     """Search, threshold on out-of-fold scores, evaluate on the test split."""
     t0 = time.perf_counter()
-    search = build_search(name, X_train, spec)
+    search = build_search(name, X_train, spec, folds)
     search.fit(X_train, y_train.to_numpy())
     best = search.best_estimator_
     i = int(search.best_index_)
     cv_score = float(search.cv_results_["mean_test_score"][i])
     cv_std = float(search.cv_results_["std_test_score"][i])
     if spec.threshold == "max_f1":
-        oof = cross_val_predict(
-            clone(best), X_train, y_train.to_numpy(), cv=search.cv, method="predict_proba"
-        )
-        threshold = max_f1_threshold(y_train.to_numpy(), oof[:, 1])
+        rows, oof = out_of_fold(best, X_train, y_train, folds)
+        threshold = max_f1_threshold(y_train.to_numpy()[rows], oof)
     else:
         threshold = float(spec.threshold)
     seconds = time.perf_counter() - t0
     scores = best.predict_proba(X_test)[:, 1]
+    chosen = dict(search.best_params_)
+    balanced = bool(chosen.pop(BALANCE_PARAM, spec.class_weight != "none"))
     report = ModelReport(
         name=name,
         label=model_spec(name).label,
-        best_params={k.removeprefix(PARAM_PREFIX): v for k, v in search.best_params_.items()},
+        best_params={k.removeprefix(PARAM_PREFIX): v for k, v in chosen.items()},
+        class_weight="balanced" if balanced else "none",
         cv_score=cv_score,
         cv_std=cv_std,
         candidates=len(search.cv_results_["params"]),
@@ -147,42 +148,36 @@ def fit_one(
     return report, best
 
 
-def split_positions(y: pd.Series, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of the stratified training and test splits, each in increasing order."""
-    train_pos, test_pos = train_test_split(
-        np.arange(len(y)),
-        test_size=spec.test_size,
-        stratify=y.to_numpy(),
-        random_state=spec.random_state,
-    )
-    return np.sort(train_pos), np.sort(test_pos)
-
-
 def train_models(
     X: pd.DataFrame,
     y: pd.Series,
     spec: TrainingSpec,
     *,
+    times: NDArray[np.float64] | None = None,
     on_model: Callable[[str], None] | None = None,
 ) -> TrainingResult:
     """Train, tune and compare ``spec.models`` on ``X`` (features) and ``y`` (0/1 labels, same
-    index). Neither argument is modified. ``on_model(name)`` is called after each model."""
+    index). Neither argument is modified. ``times`` (one number per row) orders the rows for
+    ``split.by: time``; without it the row order is the time order. ``on_model(name)`` is called
+    after each model."""
     check_training_data(X, y, spec)
     for name in spec.models:  # an optional model that is not installed fails before any training
         model_spec(name).make(spec.random_state)
     frame = model_frame(X)
-    train_pos, test_pos = split_positions(y, spec)
+    train_pos, test_pos = split_positions(y, spec, times)
     X_train, X_test = frame.iloc[train_pos], frame.iloc[test_pos]
     y_train, y_test = y.iloc[train_pos], y.iloc[test_pos]
-    if y_test.nunique() < 2:
-        raise PredictError("the test split holds a single class: use a larger test_size")
+    for part, labels in (("test", y_test), ("training", y_train)):
+        if labels.nunique() < 2:
+            raise PredictError(f"the {part} split holds a single class: change test_size")
+    folds = search_folds(spec, y_train)
     reports: list[ModelReport] = []
     fitted: dict[str, Any] = {}
     # One thread for BLAS and OpenMP: on a shared machine oversubscribed OpenMP threads make
     # histogram boosting several times slower, and results are the same.
     with threadpool_limits(1):
         for name in spec.models:
-            report, model = fit_one(name, X_train, y_train, X_test, y_test, spec)
+            report, model = fit_one(name, X_train, y_train, X_test, y_test, spec, folds)
             reports.append(report)
             fitted[name] = model
             if on_model is not None:
@@ -206,5 +201,6 @@ def train_models(
         n_train=len(X_train),
         n_test=len(X_test),
         positive_rate=float(y.mean()),
-        class_weight=spec.class_weight,
+        class_weight=next(r.class_weight for r in reports if r.name == best),
+        split_by=spec.split.by,
     )

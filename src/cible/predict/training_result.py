@@ -90,6 +90,7 @@ class ModelReport:
     selected_features: list[str] | None = None
     rules: str | None = None
     importances: list[Importance] | None = None
+    class_weight: str = "balanced"  # chosen by the search with class_weight: auto
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe(
@@ -97,6 +98,7 @@ class ModelReport:
                 "name": self.name,
                 "label": self.label,
                 "best_params": self.best_params,
+                "class_weight": self.class_weight,
                 "cv_score": self.cv_score,
                 "cv_std": self.cv_std,
                 "candidates": self.candidates,
@@ -126,6 +128,7 @@ class TrainingResult:
     n_test: int
     positive_rate: float
     class_weight: str
+    split_by: str = "random"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def report(self, name: str | None = None) -> ModelReport:
@@ -153,6 +156,7 @@ class TrainingResult:
                 "model": r.name,
                 "label": r.label,
                 "chosen": r.name == self.best,
+                "class_weight": r.class_weight,
                 "cv_" + self.scoring: r.cv_score,
                 "roc_auc": r.test.roc_auc,
                 "pr_auc": r.test.pr_auc,
@@ -176,6 +180,7 @@ class TrainingResult:
                 "n_test": self.n_test,
                 "positive_rate": self.positive_rate,
                 "class_weight": self.class_weight,
+                "split_by": self.split_by,
                 "features": self.feature_names,
                 "comparison": self.comparison(),
                 "permutation_importance": [asdict(i) for i in self.permutation],

@@ -102,6 +102,10 @@ def _param_rows(fit: ModelFit) -> list[list[str]]:
     ]
 
 
+def _per_period(params: dict[str, float]) -> str:
+    return ", ".join(f"{k} {_fmt(v, 3)}" for k, v in params.items())
+
+
 def render_clv_section(result: CLVResult, chart_div: ChartDiv | None = None) -> Markup:
     """The ``<section id="clv">`` fragment: totals, parameters, warnings and the fit charts."""
     div = chart_div or default_chart_div
@@ -114,6 +118,10 @@ def render_clv_section(result: CLVResult, chart_div: ChartDiv | None = None) -> 
         ("Mean P(alive)", f"{totals['mean_p_alive']:.1%}"),
         ("Annual discount rate", f"{result.discount_rate_annual:.1%}"),
         ("Period", _UNIT_NAMES[result.time_unit]),
+        *(
+            (f"BG/NBD per {label}", _per_period(result.bgnbd_per(days)))
+            for label, days in (("day", 1.0), ("week (7 days)", 7.0))
+        ),
         ("Frequency-spend correlation", _fmt(result.frequency_monetary_correlation, 2)),
     ]
     charts = [div("clv-frequency-fit", frequency_fit_figure(result))]

@@ -17,7 +17,6 @@ from cible.predict.clv import CLVResult
 from cible.predict.scores import score_histogram
 from cible.predict.training_result import TrainingResult
 from cible.reporting import charts_predict as cp
-from cible.reporting.charts import feature_label
 from cible.reporting.clv import render_clv_section
 from cible.reporting.render import chart_div, template_environment
 
@@ -83,13 +82,17 @@ def decile_rows(result: TrainingResult) -> list[list[str]]:
 
 
 def top_customer_rows(scores: pd.DataFrame, name: str) -> tuple[list[str], list[list[str]]]:
-    reasons = [c for c in scores.columns if str(c).startswith(f"{name}_reason_")]
+    reasons = [
+        c
+        for c in scores.columns
+        if str(c).startswith(f"{name}_reason_") and str(c).endswith("_text")
+    ]
     headers = ["Customer id", "Score", "Decile", *[f"Reason {i + 1}" for i in range(len(reasons))]]
     top = scores.sort_values(name, ascending=False, kind="stable").head(TOP_CUSTOMERS)
     rows = []
     for cid, row in top.iterrows():
         cells = [str(cid), f"{row[name]:.3f}", str(int(row[f"{name}_decile"]))]
-        cells += [feature_label(str(row[c])) if pd.notna(row[c]) else "–" for c in reasons]
+        cells += [str(row[c]) if pd.notna(row[c]) else "–" for c in reasons]
         rows.append(cells)
     return headers, rows
 
@@ -103,6 +106,7 @@ def render_predict_report(
     score_name: str,
     clv: CLVResult | None = None,
     clv_skipped: str | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> Path:
     """Write the report to ``path`` and return it. ``meta`` is listed in the header (target,
     cutoff, ...); ``scores`` is the table from :func:`cible.predict.score_customers`."""
@@ -116,6 +120,7 @@ def render_predict_report(
         .render(
             clv_section=render_clv_section(clv, chart_div) if clv is not None else None,
             clv_skipped=clv_skipped,
+            warnings=list(warnings),
             title=str(meta.get("project", "cible")),
             plotly_js=Markup(get_plotlyjs()),
             summary=_summary(result, meta, scores),
@@ -127,7 +132,7 @@ def render_predict_report(
             comparison_rows=comparison_rows(result),
             chosen_row=[r.name for r in result.reports].index(result.best),
             scoring=result.scoring,
-            class_weight=result.class_weight,
+            class_weight=_weighting(result),
             best_label=best.label,
             decile_headers=DECILE_HEADERS,
             decile_rows=decile_rows(result),
@@ -143,6 +148,14 @@ def render_predict_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _weighting(result: TrainingResult) -> str:
+    """The class weighting of each model, as chosen by its search (or as configured)."""
+    chosen = {r.class_weight for r in result.reports}
+    if len(chosen) == 1:
+        return chosen.pop()
+    return ", ".join(f"{r.label} {r.class_weight}" for r in result.reports)
 
 
 def _figures(result: TrainingResult, scores: pd.DataFrame, score_name: str) -> dict[str, go.Figure]:

@@ -1,13 +1,11 @@
-"""Customer segmentation: scaling, k-means with automatic k, profiles and names.
+"""Customer segmentation: preparation, algorithm selection, validation, profiles and names.
 
 :func:`segment_customers` is the entry point; the pieces are public for reuse and testing.
 """
 
 from cible.segmentation.customer_segments import segment_customers
-from cible.segmentation.kmeans import AutoKMeans
 from cible.segmentation.naming import name_segments
 from cible.segmentation.profiles import profile_segments
-from cible.segmentation.scaling import FeatureTransformer
 from cible.segmentation.segmentation_result import (
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
@@ -17,8 +15,6 @@ from cible.segmentation.segmentation_result import (
 __all__ = [
     "PROSPECT_SEGMENT_ID",
     "PROSPECT_SEGMENT_NAME",
-    "AutoKMeans",
-    "FeatureTransformer",
     "SegmentationResult",
     "name_segments",
     "profile_segments",

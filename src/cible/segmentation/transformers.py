@@ -17,8 +17,8 @@ and one-hot (``<feature>_<value>``, unknown values at transform give all zeros) 
 
 The output is a dense float array whose columns are named by ``get_feature_names_out()``: the
 feature names, and ``<feature>_<value>`` for one-hot columns. With the default configuration and
-numeric data without missing values it is exactly the output of
-:class:`~cible.segmentation.scaling.FeatureTransformer`.
+numeric data without missing values it is ``log1p(clip(x, lower=0))`` on the log features, then
+z-scores (population standard deviation), column by column.
 """
 
 from __future__ import annotations

@@ -5,10 +5,14 @@ the warehouse seen through a point-in-time view, trains and compares the models,
 customer at ``as_of`` (default: the day after the last event). Table mode reads ``predict.table``
 and scores its rows. Both write, atomically, into the output folder:
 
-* ``scores.parquet``: one row per scored customer (``customer_id``, the score, flag, decile,
-  reasons), see :mod:`cible.predict.scores`;
+* ``scores.parquet`` and the same table as ``scores.csv`` (UTF-8, for a spreadsheet): one row per
+  scored customer (``customer_id``, the score, flag, decile, reasons), see
+  :mod:`cible.predict.scores`;
 * ``metrics.json``: the model comparison and every test metric;
 * ``predict_report.html``: the self-contained report; ``tree_rules.txt`` when a tree was trained.
+
+Table mode split at random checks whether the rows look ordered in time
+(:mod:`cible.predict.row_order`); its warnings go to ``metrics.json``, the report and the console.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from cible.predict.labels import (
     build_training_set,
     default_cutoff,
 )
+from cible.predict.row_order import row_order_warnings
 from cible.predict.scores import join_scores, score_customers
 from cible.predict.table import read_table, table_labelled_set
 from cible.predict.training import train_models
@@ -57,6 +62,7 @@ class PredictOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
     clv: CLVResult | None = None
     clv_skipped: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,13 @@ def _train_and_score(
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     progress.start(f"Training {len(spec.models)} model(s)", total=len(spec.models))
-    training = train_models(labelled.X, labelled.y, spec, on_model=lambda _n: progress.advance())
+    training = train_models(
+        labelled.X,
+        labelled.y,
+        spec,
+        times=labelled.times,
+        on_model=lambda _n: progress.advance(),
+    )
     best = training.report()
     progress.done(f"chosen {best.label}, test ROC AUC {best.test.roc_auc:.3f}")
     seconds["train"] = time.perf_counter() - t0
@@ -153,42 +165,68 @@ def predict_from_table(config: CibleConfig, progress: Progress | None = None) ->
     path = path if path.is_absolute() else config.base_dir / path
     t0 = time.perf_counter()
     progress.start(f"Reading {path.name}")
+    raw = read_table(path, spec.table)
     labelled = table_labelled_set(
-        read_table(path, spec.table), spec.table, spec.label_column, spec.positive
+        raw, spec.table, spec.label_column, spec.positive, spec.split.column
     )
+    warnings: tuple[str, ...] = ()
+    if spec.split.by == "random":
+        warnings = tuple(row_order_warnings(raw.drop(columns=[spec.label_column]), labelled.y))
     progress.done(f"{len(labelled.y):,} rows, {labelled.positive_rate:.1%} positive")
     seconds = {"read": time.perf_counter() - t0}
-    meta = run_meta(config.project, mode="table", table=path.name, target=labelled.description)
+    meta = run_meta(
+        config.project,
+        mode="table",
+        table=path.name,
+        target=labelled.description,
+        split=_split_text(spec),
+    )
     outcome = _train_and_score(spec, labelled, labelled.X, meta, progress)
-    return replace(outcome, seconds={**seconds, **outcome.seconds})
+    return replace(outcome, seconds={**seconds, **outcome.seconds}, warnings=warnings)
+
+
+def _split_text(spec: PredictConfig) -> str:
+    if spec.split.by == "random":
+        return f"random, stratified ({spec.test_size:.0%} test)"
+    clock = f"column '{spec.split.column}'" if spec.split.column else "row order"
+    return f"by time ({clock}): the latest {spec.test_size:.0%} of rows are the test split"
 
 
 def write_predict_outputs(path: Callable[[str], Path], outcome: PredictOutcome) -> list[Path]:
     """Write scores, metrics, report (and tree rules) through ``path`` (a staging callback)."""
-    written = [path("scores.parquet"), path("metrics.json"), path("predict_report.html")]
-    outcome.scores.reset_index().to_parquet(written[0], index=False)
+    written = [
+        path("scores.parquet"),
+        path("scores.csv"),
+        path("metrics.json"),
+        path("predict_report.html"),
+    ]
+    table = outcome.scores.reset_index()
+    table.to_parquet(written[0], index=False)
+    table.to_csv(written[1], index=False, encoding="utf-8")
     clv: dict[str, object] | None = None
     if outcome.clv is not None:
         clv = outcome.clv.to_dict()
     elif outcome.clv_skipped is not None:
         clv = {"skipped": outcome.clv_skipped}
     write_json(
-        written[1],
+        written[2],
         {
             **outcome.meta,
             "score_name": outcome.score_name,
             **outcome.training.to_dict(),
+            "warnings": list(outcome.warnings),
             "clv": clv,
         },
     )
     render_predict_report(
-        written[2],
+        written[3],
         result=outcome.training,
         meta=outcome.meta,
         scores=outcome.scores,
         score_name=outcome.score_name,
         clv=outcome.clv,
         clv_skipped=outcome.clv_skipped,
+        warnings=outcome.warnings,
     )
     tree = next((r for r in outcome.training.reports if r.rules), None)
     if tree is not None and tree.rules:

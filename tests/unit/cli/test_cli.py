@@ -118,6 +118,30 @@ def test_predict_command_table_mode(tmp_path: Path, write_config: WriteConfig) -
     assert (tmp_path / "out" / "scores.parquet").is_file()
 
 
+def test_predict_prints_the_time_order_warning(tmp_path: Path, write_config: WriteConfig) -> None:
+    from tests.unit.predict.data import drifting_table
+
+    drifting_table(400).to_csv(tmp_path / "t.csv", index=False)
+    predict = {
+        "target": "column",
+        "label_column": "answered",
+        "table": {"path": "t.csv", "id_column": "customer_id"},
+        "models": ["logistic"],
+        "param_grids": {"logistic": {"C": [1.0]}},
+    }
+    cfg = write_config({"predict": predict})
+    result = runner.invoke(app, ["predict", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "warning: rows look time-ordered: column 'signup' is sorted down the file" in (
+        " ".join(result.output.split())
+    )
+    assert (tmp_path / "out" / "scores.csv").is_file()
+    timed = write_config({"predict": {**predict, "split": {"by": "time", "column": "signup"}}})
+    result = runner.invoke(app, ["predict", "--config", str(timed), "--out", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.output
+
+
 def test_predict_without_section_exits_2(tmp_path: Path, write_config: WriteConfig) -> None:
     cfg = write_config({"sources": [orders_source()]})
     result = runner.invoke(app, ["predict", "--config", str(cfg), "--out", str(tmp_path / "out")])

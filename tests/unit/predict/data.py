@@ -76,3 +76,27 @@ def planted_table(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]
     index = pd.Index([f"id{i:04d}" for i in range(n)], name="customer_id")
     X.index = index
     return X, pd.Series(y, index=index, name="label")
+
+
+def drifting_table(n: int = 1600, seed: int = 0) -> pd.DataFrame:
+    """A table in date order (one row per day from 2019-01-01, column ``signup``) whose label
+    drifts: the base rate rises, x1's effect fades and x2's grows along time. A model judged on
+    rows mixed at random looks better than it does on the latest rows."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / n
+    x1 = rng.normal(size=n)
+    x2 = rng.normal(size=n)
+    plan = rng.choice(["basic", "pro"], size=n, p=[0.7, 0.3])
+    logit = -1.6 + 1.6 * t + 2.5 * (1 - t) * x1 + 2.0 * t * x2 + np.where(plan == "pro", 1.0, 0.0)
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    signup = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.arange(n), unit="D")
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in range(n)],
+            "signup": signup.strftime("%Y-%m-%d"),
+            "x1": x1.round(4),
+            "x2": x2.round(4),
+            "plan": plan,
+            "answered": np.where(y, "yes", "no"),
+        }
+    )

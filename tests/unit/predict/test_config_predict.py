@@ -22,7 +22,8 @@ def test_defaults_and_score_names() -> None:
         "hist_gradient_boosting",
         "mlp",
     ]
-    assert cfg.class_weight == "balanced" and cfg.threshold == "max_f1"
+    assert cfg.class_weight == "auto" and cfg.threshold == "max_f1"
+    assert cfg.split.by == "random" and cfg.split.column is None
     assert cfg.score_column() == "purchase_propensity" and not cfg.buyers_only()
     assert PredictConfig(target="churn").score_column() == "churn_risk"
     assert PredictConfig(target="churn").buyers_only()

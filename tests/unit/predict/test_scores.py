@@ -9,7 +9,7 @@ import pytest
 from cible.config.predict import TrainingSpec
 from cible.predict import TrainingResult, join_scores, score_customers, train_models
 from cible.predict.model_explanations import background_values, occlusion_effects, occlusion_reasons
-from cible.predict.scores import score_deciles
+from cible.predict.scores import format_value, reason_texts, score_deciles
 from tests.unit.predict.data import planted_table
 
 
@@ -32,6 +32,9 @@ def test_score_columns(trained: TrainingResult) -> None:
         "resp_reason_1",
         "resp_reason_2",
         "resp_reason_3",
+        "resp_reason_1_text",
+        "resp_reason_2_text",
+        "resp_reason_3_text",
     ]
     assert s.index.name == "customer_id" and s.index.equals(X.index.rename("customer_id"))
     assert s["resp"].between(0, 1).all()
@@ -112,3 +115,45 @@ def test_score_histogram() -> None:
 
     edges, counts = score_histogram(np.array([0.0, 0.05, 0.5, 1.0]), bins=4)
     assert edges == [0.0, 0.25, 0.5, 0.75] and counts == [2, 0, 1, 1]
+
+
+def test_reason_texts_say_the_value_and_the_direction(trained: TrainingResult) -> None:
+    X, _ = planted_table()
+    s = X.join(score_customers(trained, X, "resp_rate"))
+    pro = s[(s["plan"] == "pro") & (s["x1"].abs() < 0.3) & (s["x2"].abs() < 0.3)]
+    assert (pro["resp_rate_reason_1_text"] == "plan = pro raises resp rate").all()
+    high = s[s["x1"] > 1.5].iloc[0]
+    assert high["resp_rate_reason_1_text"] == f"x1 = {high['x1']:.4g} raises resp rate"
+    # a reason column and its text are empty on the same rows
+    for k in (1, 2, 3):
+        name, text = s[f"resp_rate_reason_{k}"], s[f"resp_rate_reason_{k}_text"]
+        assert (name.isna() == text.isna()).all()
+        named = name.notna()
+        assert (text[named].str.split(" = ").str[0] == name[named]).all()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2.0, "2"),
+        (70.35, "70.35"),
+        (0.00123456, "0.001235"),
+        (12_345.6, "12,346"),
+        (10_000, "10,000"),
+        (9_999, "9999"),
+        (np.nan, "missing"),
+        (None, "missing"),
+        (True, "yes"),
+        ("Month-to-month", "Month-to-month"),
+    ],
+)
+def test_values_are_formatted_for_people(value: object, text: str) -> None:
+    assert format_value(value) == text
+
+
+def test_a_negative_effect_lowers() -> None:
+    frame = pd.DataFrame({"tenure": [60.0, 2.0]})
+    features = pd.Series(["tenure", "tenure"])
+    effects = pd.Series([-0.2, 0.3])
+    texts = reason_texts(features, effects, frame, "churn risk")
+    assert texts.tolist() == ["tenure = 60 lowers churn risk", "tenure = 2 raises churn risk"]

@@ -99,3 +99,19 @@ def test_parquet(tmp_path: Path) -> None:
     raw = read_table(path, TableConfig(path=path))
     s = table_labelled_set(raw, TableConfig(path=path), "y", None)
     assert s.y.tolist() == [1, 0, 1]
+
+
+def test_the_split_column_is_the_clock_not_a_feature() -> None:
+    raw = pd.DataFrame(
+        {
+            "signed": ["2024-01-03", "2024-01-01", "2024-01-02", "2024-01-01"],
+            "x": [1.0, 2.0, 3.0, 4.0],
+            "y": ["yes", "no", "no", "yes"],
+        }
+    )
+    s = table_labelled_set(raw, TableConfig(path=Path("t.csv")), "y", None, "signed")
+    assert list(s.X.columns) == ["x"]
+    assert s.times is not None
+    assert (np.argsort(s.times, kind="stable")).tolist() == [1, 3, 2, 0]
+    with pytest.raises(MissingColumnError, match=r"column\(s\) \['when'\] not in the table"):
+        table_labelled_set(raw, TableConfig(path=Path("t.csv")), "y", None, "when")

@@ -13,7 +13,7 @@ from cible.config.predict import TrainingSpec
 from cible.exceptions import OptionalDependencyError, PredictError
 from cible.predict import TrainingResult, max_f1_threshold, train_models
 from cible.predict.model_inputs import model_frame
-from cible.predict.training import split_positions
+from cible.predict.splits import split_positions
 from tests.unit.predict.data import planted_table
 
 SMALL: dict[str, dict[str, list[object]]] = {
@@ -35,7 +35,8 @@ def _spec(*models: str, **kwargs: object) -> TrainingSpec:
 @pytest.fixture(scope="module")
 def result() -> TrainingResult:
     X, y = planted_table()
-    return train_models(X, y, _spec("logistic", "decision_tree", "random_forest"))
+    spec = _spec("logistic", "decision_tree", "random_forest", class_weight="balanced")
+    return train_models(X, y, spec)
 
 
 def test_comparison_and_choice(result: TrainingResult) -> None:

@@ -60,6 +60,7 @@ def test_event_mode_writes_scores_metrics_and_report(
     assert sorted(p.name for p in run.files) == [
         "metrics.json",
         "predict_report.html",
+        "scores.csv",
         "scores.parquet",
         "tree_rules.txt",
     ]
@@ -73,6 +74,12 @@ def test_event_mode_writes_scores_metrics_and_report(
     assert len(metrics["models"][0]["test"]["deciles"]) == 10
     scores = pd.read_parquet(out / "scores.parquet")
     assert len(scores) == 240 and scores["customer_id"].is_unique
+    as_csv = pd.read_csv(out / "scores.csv", dtype={"customer_id": str})
+    assert list(as_csv.columns) == list(scores.columns)
+    assert as_csv["customer_id"].tolist() == scores["customer_id"].tolist()
+    assert as_csv["purchase_propensity"].to_numpy() == pytest.approx(
+        scores["purchase_propensity"].to_numpy(), rel=1e-12
+    )
     assert {
         "purchase_propensity",
         "purchase_propensity_flag",

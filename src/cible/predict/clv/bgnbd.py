@@ -33,8 +33,7 @@ from typing import Self
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
 
 from cible.exceptions import CLVError
 from cible.predict.clv._inputs import FloatArray, as_vector, check_rft
@@ -116,8 +115,13 @@ def _negative_log_likelihood(log_params: FloatArray, d: _Summary) -> tuple[float
     return -float(np.sum(w * ll)), -grad
 
 
-class BetaGeoModel(BaseEstimator):
+class BetaGeoModel:
     """BG/NBD model fitted by maximum likelihood (see the module docstring for the formulas).
+
+    Not a scikit-learn estimator: it is fitted on per-customer summaries (``fit(frequency,
+    recency, T)``, as in ``lifetimes``), not on a feature matrix, so scikit-learn's estimator
+    checks (random real matrices) do not apply. Methods used before ``fit`` raise
+    :class:`~sklearn.exceptions.NotFittedError`, as estimators do.
 
     Parameters
     ----------
@@ -198,7 +202,8 @@ class BetaGeoModel(BaseEstimator):
         self.n_iter_ = outcome.n_iter
 
     def _unpack(self) -> tuple[float, float, float, float]:
-        check_is_fitted(self, "params_")
+        if not hasattr(self, "params_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
         p = self.params_
         return p["r"], p["alpha"], p["a"], p["b"]
 

@@ -43,6 +43,18 @@ class ModelFit:
         }
 
 
+UNIT_DAYS: dict[str, float] = {"h": 1.0 / 24.0, "D": 1.0, "W": 7.0}
+
+
+def bgnbd_params_per(params: dict[str, float], time_unit: str, days: float) -> dict[str, float]:
+    """BG/NBD parameters fitted in ``time_unit`` expressed per period of ``days`` days.
+
+    ``r``, ``a`` and ``b`` have no unit; ``alpha`` is the scale of the purchase rate, so it grows
+    with the period's length: ``alpha`` per week = ``alpha`` per day / 7."""
+    factor = UNIT_DAYS[time_unit] / days
+    return {k: v * factor if k == "alpha" else v for k, v in params.items()}
+
+
 @dataclass(frozen=True)
 class CLVResult:
     """Outcome of :func:`cible.predict.clv.fit_clv`.
@@ -74,6 +86,10 @@ class CLVResult:
         """Columns ``customer_id, p_alive, expected_purchases, expected_avg_value, clv``."""
         return self.customers.reset_index()[list(SCORE_COLUMNS)]
 
+    def bgnbd_per(self, days: float) -> dict[str, float]:
+        """The BG/NBD parameters per period of ``days`` days (1: per day, 7: per week)."""
+        return bgnbd_params_per(self.bgnbd.params, self.time_unit, days)
+
     def totals(self) -> dict[str, float]:
         c = self.customers
         return {
@@ -92,6 +108,8 @@ class CLVResult:
             "horizon_days": self.horizon_days,
             "discount_rate_annual": self.discount_rate_annual,
             "bgnbd": self.bgnbd.to_dict(),
+            "bgnbd_per_day": {k: _num(v) for k, v in self.bgnbd_per(1.0).items()},
+            "bgnbd_per_week": {k: _num(v) for k, v in self.bgnbd_per(7.0).items()},
             "gamma_gamma": self.gamma_gamma.to_dict(),
             "frequency_monetary_correlation": _num(self.frequency_monetary_correlation),
             "independence_doubtful": self.independence_doubtful,

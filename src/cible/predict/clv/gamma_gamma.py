@@ -29,8 +29,7 @@ from typing import Self
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
 
 from cible.exceptions import CLVError
 from cible.predict.clv._inputs import FloatArray, check_monetary
@@ -92,8 +91,13 @@ def _negative_log_likelihood(
     return -float(ll.sum()), -grad
 
 
-class GammaGammaModel(BaseEstimator):
+class GammaGammaModel:
     """Gamma-Gamma spend model fitted by maximum likelihood on repeat customers.
+
+    Not a scikit-learn estimator: it is fitted on per-customer summaries (``fit(frequency,
+    monetary_value)``, as in ``lifetimes``), not on a feature matrix, so scikit-learn's estimator
+    checks (random real matrices) do not apply. Methods used before ``fit`` raise
+    :class:`~sklearn.exceptions.NotFittedError`, as estimators do.
 
     ``fit`` keeps the customers with ``frequency > 0`` and ``monetary_value > 0`` (the others carry
     no information on spend per repeat transaction) and needs at least 2 of them.
@@ -192,7 +196,8 @@ class GammaGammaModel(BaseEstimator):
         return p * v / (q - 1.0)
 
     def _unpack(self) -> tuple[float, float, float]:
-        check_is_fitted(self, "params_")
+        if not hasattr(self, "params_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
         return self.params_["p"], self.params_["q"], self.params_["v"]
 
     def expected_average_value(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:

@@ -1,8 +1,13 @@
 """Per-customer summaries for the CLV models, from a transaction log (pandas) or the warehouse (SQL).
 
 Definitions (the standard ones of Fader, Hardie & Lee and of the ``lifetimes`` package). Time is
-cut into periods of one ``time_unit`` (``"h"``: hours, ``"D"``: UTC calendar days, ``"W"``:
-Monday-to-Sunday weeks); all purchases in one period count as one, worth the period's total:
+cut into counting periods (``"h"``: hours, ``"D"`` and ``"W"``: UTC calendar days); all purchases
+in one period count as one, worth the period's total. ``recency`` and ``T`` are then expressed in
+``time_unit``: with ``"W"`` they are the days since the customer's own first purchase divided by
+7, i.e. 7-day weeks counted from that purchase, as Fader, Hardie & Lee count them for CDNOW
+(``T`` = 38.86 weeks = 272 days). Calendar (Monday-to-Sunday) weeks would merge purchases a few
+days apart and move every customer's origin to a Monday; with 7-day weeks the BG/NBD parameters
+``r``, ``a`` and ``b`` are those of the daily fit and ``alpha`` is the daily one divided by 7:
 
 ==================  ================================================================================
 frequency           number of periods with a purchase, minus one: the *repeat* purchase periods
@@ -31,14 +36,17 @@ import numpy as np
 import pandas as pd
 
 from cible.exceptions import CLVError
+from cible.predict.clv.clv_result import UNIT_DAYS
 from cible.warehouse.base import WarehouseReader
 
 TimeUnit = Literal["h", "D", "W"]
-UNIT_DAYS: dict[str, float] = {"h": 1.0 / 24.0, "D": 1.0, "W": 7.0}
 _MICROS = 1_000_000
-_UNIT_MICROS: dict[str, int] = {"h": 3600 * _MICROS, "D": 86400 * _MICROS, "W": 7 * 86400 * _MICROS}
-# Weeks are counted from Monday 1970-01-05, day 4 of the epoch (ISO weeks).
-_ORIGIN_MICROS: dict[str, int] = {"h": 0, "D": 0, "W": 4 * 86400 * _MICROS}
+# The period purchases are counted in, and how many of them make one ``time_unit``.
+_COUNTING: dict[str, tuple[int, int]] = {
+    "h": (3600 * _MICROS, 1),
+    "D": (86400 * _MICROS, 1),
+    "W": (86400 * _MICROS, 7),
+}
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
@@ -51,7 +59,14 @@ def check_time_unit(time_unit: str) -> float:
 
 
 def _period(micros: np.ndarray, time_unit: str) -> np.ndarray:
-    return np.floor_divide(micros - _ORIGIN_MICROS[time_unit], _UNIT_MICROS[time_unit])
+    """Index of the counting period (hour or UTC day) of each time."""
+    return np.floor_divide(micros, _COUNTING[time_unit][0])
+
+
+def periods_per_unit(time_unit: str) -> int:
+    """Counting periods in one ``time_unit``: 7 days in a week, else 1."""
+    check_time_unit(time_unit)
+    return _COUNTING[time_unit][1]
 
 
 def _end_micros(observation_end: date | datetime) -> int:
@@ -133,6 +148,9 @@ def rfm_summary(
     codes, customers = pd.factorize(transactions[customer_col].to_numpy()[keep], sort=True)
     end_period = int(_period(np.array([end - 1]), time_unit)[0])
     out = _summarise_periods(codes, _period(micros[keep], time_unit), values[keep], end_period)
+    per_unit = periods_per_unit(time_unit)
+    out["recency"] /= per_unit
+    out["T"] /= per_unit
     out.index = pd.Index(customers, name=customer_col)
     return out if value_col is not None else out.drop(columns="monetary_value")
 
@@ -163,8 +181,8 @@ def _summarise_periods(
 
 def _period_sql(warehouse: WarehouseReader, ts: str, time_unit: str) -> str:
     """SQL of the period index of timestamp ``ts``, the same integers as :func:`_period`."""
-    shifted = f"({warehouse.dialect.epoch_micros(ts)} - {_ORIGIN_MICROS[time_unit]})"
-    length = _UNIT_MICROS[time_unit]
+    shifted = f"({warehouse.dialect.epoch_micros(ts)})"
+    length = _COUNTING[time_unit][0]
     # Integer floor division (``//`` truncates towards zero: correct it below the origin).
     return f"({shifted} // {length} - CASE WHEN {shifted} % {length} < 0 THEN 1 ELSE 0 END)"
 
@@ -177,6 +195,7 @@ def clv_summary_sql(warehouse: WarehouseReader, as_of: date, time_unit: TimeUnit
     period = _period_sql(warehouse, "ts", time_unit)
     end = _end_micros(as_of - timedelta(days=1))
     end_period = int(_period(np.array([end - 1]), time_unit)[0])
+    per_unit = periods_per_unit(time_unit)
     return f"""
 WITH orders AS (
   SELECT customer_id, coalesce(order_id, event_id) AS oid, min(timestamp) AS ts,
@@ -189,8 +208,8 @@ bounds AS (
   FROM periods GROUP BY 1)
 SELECT b.customer_id,
   CAST(b.n - 1 AS DOUBLE) AS frequency,
-  CAST(b.last_p - b.first_p AS DOUBLE) AS recency,
-  CAST({end_period} - b.first_p AS DOUBLE) AS "T",
+  CAST(b.last_p - b.first_p AS DOUBLE) / {per_unit} AS recency,
+  CAST({end_period} - b.first_p AS DOUBLE) / {per_unit} AS "T",
   CAST(coalesce(avg(p.amount) FILTER (WHERE p.period > b.first_p), 0.0) AS DOUBLE)
     AS monetary_value
 FROM bounds b JOIN periods p USING (customer_id)
@@ -245,8 +264,8 @@ def holdout_purchases(
     """Number of purchase periods in ``[calibration_as_of, as_of)`` of every customer who bought
     before ``calibration_as_of`` (index ``customer_id``): the "actual" side of a holdout check.
 
-    Orders are dated by their first line, as in :func:`clv_summary`; with weeks, a week cut by
-    ``calibration_as_of`` counts on both sides when it holds purchases on both.
+    Orders are dated by their first line, as in :func:`clv_summary`; purchases are counted per
+    counting period (an hour, or a day for ``"D"`` and ``"W"``), as in the summary.
     """
     if not calibration_as_of < as_of:
         raise CLVError(

@@ -56,10 +56,11 @@ def test_days_by_hand() -> None:
 
 def test_weeks_by_hand() -> None:
     s = rfm_summary(LOG, "client", "when", "amount", observation_end=END, time_unit="W")
-    # week of Mon 30 Dec: A's 20 + 30 + 50; week of Mon 6 Jan: A's 10, B, and the end
+    # purchases counted per day, as with "D"; recency and T are those days / 7 (7-day weeks
+    # from each customer's first purchase), not calendar weeks (which would merge A's 1 and 5 Jan)
     assert s.to_dict(orient="index") == {
-        "A": {"frequency": 1.0, "recency": 1.0, "T": 1.0, "monetary_value": 10.0},
-        "B": {"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0},
+        "A": {"frequency": 2.0, "recency": 9 / 7, "T": 9 / 7, "monetary_value": 30.0},
+        "B": {"frequency": 0.0, "recency": 0.0, "T": 2 / 7, "monetary_value": 0.0},
         "C": {"frequency": 0.0, "recency": 0.0, "T": 1.0, "monetary_value": 0.0},
     }
 

@@ -67,8 +67,8 @@ def test_the_default_end_is_the_day_of_the_last_purchase() -> None:
         ("D", "2025-01-07 00:00", 1.0),  # midnight opens a new day
         ("h", "2025-01-06 10:59:59.999999", 0.0),
         ("h", "2025-01-06 11:00", 1.0),
-        ("W", "2025-01-12 23:59:59.999999", 0.0),  # Sunday night: still the week of Mon 6 Jan
-        ("W", "2025-01-13 00:00", 1.0),  # Monday 00:00 opens the next ISO week
+        ("W", "2025-01-06 23:59:59.999999", 0.0),  # weeks count purchases per day
+        ("W", "2025-01-07 00:00", 1.0),  # the next day is a repeat purchase, 1/7 week later
     ],
 )
 def test_period_edges(unit: str, second: str, frequency: float) -> None:
@@ -76,14 +76,22 @@ def test_period_edges(unit: str, second: str, frequency: float) -> None:
     log = _log([pd.Timestamp(start, tz="UTC"), pd.Timestamp(second, tz="UTC")])
     s = rfm_summary(log, observation_end=date(2025, 1, 20), time_unit=unit)  # type: ignore[arg-type]
     assert s.loc["A", "frequency"] == frequency
-    assert s.loc["A", "recency"] == frequency
+    assert s.loc["A", "recency"] == frequency / (7 if unit == "W" else 1)
 
 
-def test_purchases_before_the_epoch_fall_in_the_right_week() -> None:
-    # Sunday 4 Jan 1970 and Monday 5 Jan 1970 (the origin of the weeks) are in different weeks
-    log = _log([pd.Timestamp("1970-01-04 12:00", tz="UTC"), pd.Timestamp("1970-01-05", tz="UTC")])
-    s = rfm_summary(log, observation_end=date(1970, 1, 5), time_unit="W")
-    assert s.loc["A"].to_dict() == {"frequency": 1.0, "recency": 1.0, "T": 1.0}
+@pytest.mark.parametrize(("second", "recency"), [("2025-01-12", 6 / 7), ("2025-01-13", 1.0)])
+def test_a_week_is_seven_days_from_the_first_purchase(second: str, recency: float) -> None:
+    # Monday 6 Jan to Sunday 12 Jan is 6/7 week; to Monday 13 Jan exactly one week
+    log = _log([pd.Timestamp("2025-01-06 15:00", tz="UTC"), pd.Timestamp(second, tz="UTC")])
+    s = rfm_summary(log, observation_end=date(2025, 1, 20), time_unit="W")
+    assert s.loc["A"].to_dict() == {"frequency": 1.0, "recency": recency, "T": 2.0}
+
+
+def test_purchases_before_the_epoch_fall_in_the_right_day() -> None:
+    # noon on 31 Dec 1969 (before the epoch: floor division, not truncation) and 1 Jan 1970
+    log = _log([pd.Timestamp("1969-12-31 12:00", tz="UTC"), pd.Timestamp("1970-01-01", tz="UTC")])
+    s = rfm_summary(log, observation_end=date(1970, 1, 1), time_unit="W")
+    assert s.loc["A"].to_dict() == {"frequency": 1.0, "recency": 1 / 7, "T": 1 / 7}
 
 
 def _warehouse(rows: list[tuple[str, datetime, float]]) -> DuckDBWarehouse:

@@ -89,16 +89,19 @@ def test_the_warehouse_queries_count_in_days_by_default() -> None:
 
 
 def test_holdout_counts_in_the_unit_it_is_given() -> None:
-    # Mon 13 and Tue 14 Jan 2025: two days, one ISO week
+    # Mon 13 and Tue 14 Jan 2025: two purchase days in days and weeks alike
+    # (weeks count purchases per day); 9h and 10h on the 13th are one day but two hours
     wh = _warehouse(
         [
             ("A", datetime(2025, 1, 1, tzinfo=UTC)),
             ("A", datetime(2025, 1, 13, 9, tzinfo=UTC)),
+            ("A", datetime(2025, 1, 13, 10, tzinfo=UTC)),
             ("A", datetime(2025, 1, 14, 9, tzinfo=UTC)),
         ]
     )
     assert holdout_purchases(wh, date(2025, 1, 10), date(2025, 1, 20)).to_dict() == {"A": 2.0}
-    assert holdout_purchases(wh, date(2025, 1, 10), date(2025, 1, 20), "W").to_dict() == {"A": 1.0}
+    assert holdout_purchases(wh, date(2025, 1, 10), date(2025, 1, 20), "W").to_dict() == {"A": 2.0}
+    assert holdout_purchases(wh, date(2025, 1, 10), date(2025, 1, 20), "h").to_dict() == {"A": 3.0}
 
 
 LATE = datetime(2025, 1, 9, 23, 0, tzinfo=UTC)  # 10 Jan 08:00 in Tokyo (UTC+9, no DST)
