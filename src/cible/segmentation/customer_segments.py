@@ -1,7 +1,8 @@
 """Segment customers: scale, cluster with automatic k, order, profile, name, project in 2D.
 
 Only purchasing customers (``frequency > 0``) are clustered; the others form segment 0,
-"Prospects - no purchase yet", and take no part in fitting or in the silhouette. k-means segments
+"Prospects - no purchase yet", and take no part in fitting or in the silhouette; those among them with refunds and a negative net
+revenue form the last segment, "Refund only - no purchase recorded". k-means segments
 get ids ``1..k`` in order of decreasing mean monetary value, so the same data always gives the same
 ids whatever order k-means found the clusters in.
 """
@@ -17,13 +18,14 @@ from sklearn.decomposition import PCA
 
 from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
-from cible.segmentation.naming import name_segments
+from cible.segmentation.naming import name_segments, purchase_cycle_days
 from cible.segmentation.profiles import profile_segments
 from cible.segmentation.science import ScienceResult, run_science
 from cible.segmentation.segmentation_result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
+    REFUND_ONLY_SEGMENT_NAME,
     SegmentationResult,
 )
 from cible.segmentation.selection import SelectionResult
@@ -57,9 +59,13 @@ def segment_customers(
     buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
     all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
     all_ids[buyers] = buyer_ids
-    segment_ids = pd.Series(all_ids, index=features.index)
     noise_id = int(buyer_ids.max()) if (sel.labels < 0).any() else None
-    profiles, names = _named_profiles(features, buyers, segment_ids, noise_id)
+    refund_only = ~buyers & (features["monetary"].to_numpy(dtype=np.float64) < 0)
+    refund_id = int(buyer_ids.max()) + 1 if refund_only.any() else None
+    if refund_id is not None:
+        all_ids[refund_only] = refund_id
+    segment_ids = pd.Series(all_ids, index=features.index)
+    profiles, names = _named_profiles(features, buyers, segment_ids, (noise_id, refund_id))
     customer_ids = features.index.astype(str).to_numpy()
     assignments = pd.DataFrame(
         {
@@ -80,10 +86,11 @@ def segment_customers(
         map_2d=map_2d,
         pca_explained=explained,
         feature_names=list(config.features),
-        n_prospects=int(len(features) - buyers.sum()),
+        n_prospects=int(len(features) - buyers.sum() - refund_only.sum()),
         algorithm=sel.chosen.candidate.name,
         science=science,
         label_map={int(a): int(b) for a, b in zip(sel.labels, buyer_ids, strict=True)},
+        n_refund_only=int(refund_only.sum()),
     )
 
 
@@ -127,20 +134,27 @@ def _fit_buyers(
 
 
 def _named_profiles(
-    features: pd.DataFrame, buyers: NDArray[np.bool_], segment_ids: pd.Series, noise_id: int | None
+    features: pd.DataFrame,
+    buyers: NDArray[np.bool_],
+    segment_ids: pd.Series,
+    special: tuple[int | None, int | None],
 ) -> tuple[pd.DataFrame, dict[int, str]]:
-    """Segment profiles (lift against the buyers) and the name of every segment."""
+    """Segment profiles (lift against the buyers) and the name of every segment; ``special``:
+    the ids of the noise and refund-only segments (``None`` when absent)."""
+    noise_id, refund_id = special
     profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
     profiles = profile_segments(
         features.loc[:, profile_columns],
         segment_ids,
         reference=features.loc[buyers, profile_columns],
     )
-    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
-    names = name_segments(clustered)
+    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id, refund_id])]
+    names = name_segments(clustered, cycle_days=purchase_cycle_days(features.loc[buyers]))
     names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
     if noise_id is not None:
         names[noise_id] = NOISE_SEGMENT_NAME
+    if refund_id is not None:
+        names[refund_id] = REFUND_ONLY_SEGMENT_NAME
     return profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str)), names
 
 
