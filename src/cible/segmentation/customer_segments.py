@@ -29,6 +29,7 @@ from cible.segmentation.segmentation_result import (
     SegmentationResult,
 )
 from cible.segmentation.selection import SelectionResult
+from cible.segmentation.selection_forward import ForwardPreference
 
 MAP_SAMPLE_SIZE = 5000
 
@@ -40,6 +41,7 @@ def segment_customers(
     *,
     categories: Mapping[str, pd.Series] | None = None,
     on_step: Callable[[str], None] | None = None,
+    forward: ForwardPreference | None = None,
 ) -> SegmentationResult:
     """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
 
@@ -48,13 +50,14 @@ def segment_customers(
     explanation, maps). Noise points of a density method form their own segment,
     "Atypical - no clear segment", numbered after the others. ``on_k(i)`` is called after each
     candidate of the grid (progress); ``categories`` (aligned with ``features``) feed the
-    representativeness tests.
+    representativeness tests; ``forward`` (:mod:`cible.segmentation.forward`) is the selection's
+    tie-break or gate when ``segmentation.forward.use_in_selection`` asks for one.
 
     Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
     repeat, or there are fewer than ``k_min + 1`` purchasing customers.
     """
     buyers = _buyers(features, config)
-    science = _fit_buyers(features, buyers, config, on_k, categories, on_step)
+    science = _fit_buyers(features, buyers, config, on_k, categories, on_step, forward)
     sel = science.selection
     buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
     all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
@@ -67,13 +70,8 @@ def segment_customers(
     segment_ids = pd.Series(all_ids, index=features.index)
     profiles, names = _named_profiles(features, buyers, segment_ids, (noise_id, refund_id))
     customer_ids = features.index.astype(str).to_numpy()
-    assignments = pd.DataFrame(
-        {
-            "customer_id": customer_ids,
-            "segment_id": segment_ids.to_numpy(dtype=np.int64),
-            "segment_name": segment_ids.map(names).astype(str).to_numpy(),
-        }
-    )
+    assignments = pd.DataFrame({"customer_id": customer_ids, "segment_id": all_ids})
+    assignments["segment_name"] = segment_ids.map(names).astype(str).to_numpy()
     map_2d, explained = _pca_map(
         science.prepared, customer_ids[buyers], buyer_ids, names, config.random_state
     )
@@ -115,6 +113,7 @@ def _fit_buyers(
     on_k: Callable[[int], None] | None,
     categories: Mapping[str, pd.Series] | None,
     on_step: Callable[[str], None] | None,
+    forward: ForwardPreference | None = None,
 ) -> ScienceResult:
     """Run the science on the purchasing customers (a fitting failure is a SegmentationError)."""
     counter = iter(range(1, 10_000))
@@ -128,6 +127,7 @@ def _fit_buyers(
             categories=buyer_categories,
             on_step=on_step,
             on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
+            forward=forward,
         )
     except ValueError as e:
         raise SegmentationError(f"segmentation could not be fitted: {e}") from e
