@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from cible.segmentation.forward import ForwardResult, SegmentationForward
+from cible.segmentation.forward import ForwardResult, SegmentationForward, segment_rows
 
 FORWARD_HEADERS = ("Segmentation", "Segments", "Purchase ROC AUC", "Revenue variance explained")
 SEGMENT_HEADERS = ("Segment", "Customers", "Bought in the period", "Mean revenue")
@@ -77,8 +77,8 @@ def _row(label: str, m: SegmentationForward) -> list[str]:
 
 def _segment_rows(m: SegmentationForward) -> list[list[str]]:
     return [
-        [str(s.segment), f"{int(s.customers):,}", _pct(s.purchase_rate), _num(s.mean_revenue, 2)]
-        for s in m.segments.itertuples()
+        [str(seg), f"{n:,}", _pct(rate), _num(rev, 2)]
+        for seg, n, rate, rev in segment_rows(m.segments)
     ]
 
 

@@ -40,7 +40,12 @@ from cible.config import SegmentationConfig
 from cible.exceptions import SegmentationError
 from cible.segmentation.rfm_quintiles import rfm_scores
 from cible.segmentation.science import prepare
-from cible.segmentation.selection import Candidate, CandidateScore, select_segmentation
+from cible.segmentation.selection import (
+    Candidate,
+    CandidateScore,
+    fit_labels,
+    select_segmentation,
+)
 from cible.segmentation.selection_forward import ForwardPreference
 from cible.warehouse.base import WarehouseReader
 
@@ -133,14 +138,27 @@ class SegmentationForward:
             "revenue_variance_explained": _num(self.variance_explained),
             "by_segment": [
                 {
-                    "segment": str(r.segment),
-                    "customers": int(r.customers),
-                    "purchase_rate": _num(r.purchase_rate),
-                    "mean_revenue": _num(r.mean_revenue),
+                    "segment": str(seg),
+                    "customers": int(n),
+                    "purchase_rate": _num(rate),
+                    "mean_revenue": _num(rev),
                 }
-                for r in self.segments.itertuples()
+                for seg, n, rate, rev in segment_rows(self.segments)
             ],
         }
+
+
+def segment_rows(table: pd.DataFrame) -> list[tuple[object, int, float, float]]:
+    """The rows of a :class:`SegmentationForward` table: segment, customers, rate, revenue."""
+    return list(
+        zip(
+            table["segment"].tolist(),
+            [int(n) for n in table["customers"].tolist()],
+            [float(x) for x in table["purchase_rate"].tolist()],
+            [float(x) for x in table["mean_revenue"].tolist()],
+            strict=True,
+        )
+    )
 
 
 def measure(name: str, segments: ArrayLike, outcomes: pd.DataFrame) -> SegmentationForward:
@@ -283,11 +301,15 @@ def compare_forward(
     """cible's ``chosen`` candidate fitted on the buyers of ``past`` beside the RFM segments,
     measured on ``outcomes``; ``backtest`` (from :func:`backtest_candidates`) avoids a refit."""
     mode = config.forward.use_in_selection
-    if backtest is None or chosen.name not in backtest.measures:
-        backtest = backtest_candidates(past, outcomes, config, [chosen])
     buyers = _past_buyers(past, config)
     out = outcomes.loc[buyers.index]
-    cible = measure("cible", backtest.labels[chosen.name], out)
+    if backtest is None or chosen.name not in backtest.measures:
+        labels = fit_labels(chosen, prepare(buyers, config).weighted, config)
+        rfm = measure("RFM quintiles", rfm_scores(buyers)["rfm_segment"].to_numpy(), out)
+        backtest = Backtest({chosen.name: measure(chosen.name, labels, out)}, {}, rfm)
+    else:
+        labels = backtest.labels[chosen.name].astype(np.int64)
+    cible = measure("cible", labels, out)
     rows = [
         {
             "candidate": name,

@@ -331,6 +331,21 @@ def _fit_candidate(
     return cand.build(random_state).fit(X_fit)
 
 
+def fit_labels(
+    cand: Candidate, X: NDArray[np.float64], config: SegmentationConfig
+) -> NDArray[np.int64]:
+    """Fit ``cand`` on ``X`` as the selection does (same seeded fit sample) and label every row,
+    without scoring it."""
+    fit_idx = _sample(
+        X.shape[0], config.selection.fit_sample, np.random.default_rng(config.random_state)
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        est = _fit_candidate(cand, X[fit_idx], {}, config.random_state)
+        fitted_rows = len(getattr(est, "labels_", ()))
+        raw = est.labels_ if fitted_rows == X.shape[0] == len(fit_idx) else est.predict(X)
+    return np.asarray(raw, dtype=np.int64)
+
+
 def _run_candidate(
     cand: Candidate,
     X: NDArray[np.float64],
