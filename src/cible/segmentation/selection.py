@@ -158,9 +158,11 @@ class SelectionResult:
     forward: ForwardPreference | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The content of ``selection.json`` (with ``forward`` when the selection used it)."""
+        forward = {"forward": self.forward.to_dict()} if self.forward is not None else {}
         return {
             "rule": SELECTION_RULE,
-            "forward": self.forward.to_dict() if self.forward is not None else None,
+            **forward,
             "chosen": self.chosen.candidate.name,
             "chosen_passed_all_gates": self.chosen.passed,
             "fallback_no_candidate_passed": self.fallback,
