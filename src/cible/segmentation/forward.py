@@ -36,10 +36,13 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import roc_auc_score
 
-from cible.config import SegmentationConfig
+from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
+from cible.segmentation.naming import name_segments, purchase_cycle_days
+from cible.segmentation.profiles import profile_segments
 from cible.segmentation.rfm_quintiles import rfm_scores
 from cible.segmentation.science import prepare
+from cible.segmentation.segmentation_result import NOISE_SEGMENT_NAME
 from cible.segmentation.selection import (
     Candidate,
     CandidateScore,
@@ -309,7 +312,7 @@ def compare_forward(
         backtest = Backtest({chosen.name: measure(chosen.name, labels, out)}, {}, rfm)
     else:
         labels = backtest.labels[chosen.name].astype(np.int64)
-    cible = measure("cible", labels, out)
+    cible = measure("cible", named_labels(buyers, labels), out)
     rows = [
         {
             "candidate": name,
@@ -331,6 +334,17 @@ def compare_forward(
         used_in_selection=mode,
         candidates=rows if len(rows) > 1 else [],
     )
+
+
+def named_labels(buyers: pd.DataFrame, labels: NDArray[np.int64]) -> NDArray[np.object_]:
+    """The segment name of each label, named from the profiles at the cutoff
+    (:func:`~cible.segmentation.naming.name_segments`, unique names; noise: "Atypical")."""
+    columns = [f for f in FEATURE_NAMES if f in buyers.columns]
+    clustered = labels >= 0
+    ids = pd.Series(labels[clustered], index=buyers.index[clustered])
+    profiles = profile_segments(buyers.loc[clustered, columns], ids)
+    names = name_segments(profiles, cycle_days=purchase_cycle_days(buyers))
+    return np.asarray([names.get(int(x), NOISE_SEGMENT_NAME) for x in labels], dtype=object)
 
 
 def _num(x: float) -> float | None:

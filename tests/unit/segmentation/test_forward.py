@@ -131,10 +131,10 @@ def _planted(n_per: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFram
     old one-order buyers who (10%) do."""
     rng = np.random.default_rng(seed)
     rows, bought, revenue = [], [], []
-    for _group, (freq, rec, rate, spend) in {
-        "loyal": (12.0, 8.0, 0.8, 400.0),
-        "gone": (1.0, 300.0, 0.1, 60.0),
-    }.items():
+    for freq, rec, rate, spend, events in (
+        (12.0, 8.0, 0.8, 400.0, 6.0),
+        (1.0, 300.0, 0.1, 60.0, 0.0),
+    ):
         for i in range(n_per):
             noise = rng.lognormal(0.0, 0.05, size=3)
             f = max(1.0, round(freq * noise[0]))
@@ -147,8 +147,8 @@ def _planted(n_per: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFram
                     "tenure_days": 500.0,
                     "mean_interpurchase_days": 400.0 / f,
                     "refund_rate": 0.0,
-                    "events_30d": 1.0,
-                    "events_90d": 3.0,
+                    "events_30d": events / 3,
+                    "events_90d": events,
                 }
             )
             buys = i < int(rate * n_per)
@@ -183,6 +183,8 @@ def test_planted_groups_give_the_planted_auc_and_variance() -> None:
     between = 120 * (320 - grand) ** 2 + 120 * (6 - grand) ** 2
     assert result.cible.variance_explained == pytest.approx(between / ((rev - grand) ** 2).sum())
     assert result.cible.segments["purchase_rate"].tolist() == [0.8, 0.1]
+    # named from their profiles at the cutoff (recency 300 days > 2 x the 33-day cycle)
+    assert result.cible.segments["segment"].tolist() == ["Champions", "At risk - lapsed"]
     assert (result.n_customers, result.purchase_rate) == (240, pytest.approx(108 / 240))
     assert result.rfm.n_segments <= 11
     assert result.holdout_days == 90
