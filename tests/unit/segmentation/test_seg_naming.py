@@ -171,3 +171,19 @@ def test_purchase_cycle_is_the_median_gap_of_repeat_buyers() -> None:
     assert purchase_cycle_days(features) == 25.0
     assert purchase_cycle_days(features[features["frequency"] < 2]) is None
     assert purchase_cycle_days(features[["frequency"]]) is None
+
+
+def test_a_frequent_group_35_days_out_is_not_lapsed_in_a_monthly_shop() -> None:
+    """The issue's case: 12 orders, 35 days since the last, in a base that buys every ~30 days
+    and last bought 20 days ago on average (lift 1.75) - not lapsed; in a weekly shop it is."""
+    frame = pd.DataFrame(
+        [
+            _row(1, 50, recency_days=35 / 60, frequency=3.0, monetary=0.9, avg_basket=0.3),
+            _row(2, 60),
+        ]
+    )
+    frame["recency_days_lift"] = [1.75, 0.9]
+    assert frame.loc[0, "recency_days_mean"] == pytest.approx(35.0)
+    # small baskets three times as often as the base: the next archetype that fits
+    assert name_segments(frame, cycle_days=30.0) == {1: "Bargain hunters", 2: "Average customers"}
+    assert name_segments(frame, cycle_days=7.0)[1] == "At risk - lapsed"
