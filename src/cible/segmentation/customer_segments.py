@@ -1,10 +1,10 @@
 """Segment customers: scale, cluster with automatic k, order, profile, name, project in 2D.
 
 Only purchasing customers (``frequency > 0``) are clustered; the others form segment 0,
-"Prospects - no purchase yet", and take no part in fitting or in the silhouette; those among them with refunds and a negative net
-revenue form the last segment, "Refund only - no purchase recorded". k-means segments
-get ids ``1..k`` in order of decreasing mean monetary value, so the same data always gives the same
-ids whatever order k-means found the clusters in.
+"Prospects - no purchase yet", and take no part in fitting or in the silhouette; those among
+them with refunds and a negative net revenue form the last segment, "Refund only - no purchase
+recorded". k-means segments get ids ``1..k`` in order of decreasing mean monetary value, so the
+same data always gives the same ids whatever order k-means found the clusters in.
 """
 
 from __future__ import annotations
