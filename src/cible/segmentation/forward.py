@@ -244,10 +244,14 @@ class Backtest:
     rfm: SegmentationForward
 
     def preference(self, mode: str) -> ForwardPreference:
-        if mode not in ("tiebreak", "gate"):
-            raise ValueError(f"use_in_selection must be 'tiebreak' or 'gate', got {mode!r}")
+        """The selection's tie-break or gate (``mode``) from these measures; the gate's
+        threshold is the RFM segmentation's AUC."""
         auc = {name: m.auc for name, m in self.measures.items()}
-        return ForwardPreference(mode=mode, auc=auc, threshold=self.rfm.auc)  # type: ignore[arg-type]
+        if mode == "tiebreak":
+            return ForwardPreference(mode="tiebreak", auc=auc, threshold=self.rfm.auc)
+        if mode == "gate":
+            return ForwardPreference(mode="gate", auc=auc, threshold=self.rfm.auc)
+        raise ValueError(f"use_in_selection must be 'tiebreak' or 'gate', got {mode!r}")
 
 
 def _past_buyers(past: pd.DataFrame, config: SegmentationConfig) -> pd.DataFrame:

@@ -91,3 +91,17 @@ def test_select_segmentation_applies_the_gate_and_reports_it() -> None:
     d = sel.to_dict()
     assert d["forward"]["mode"] == "gate"
     assert [c["gates"][FORWARD_GATE] for c in d["candidates"]] == [False, False, True]
+
+
+def test_forward_config_defaults_and_refusals() -> None:
+    from pydantic import ValidationError
+
+    fwd = SegmentationConfig().forward
+    assert (fwd.enabled, fwd.holdout_days, fwd.use_in_selection) == (True, 90, "none")
+    assert SegmentationConfig(forward={"holdout_days": 1}).forward.holdout_days == 1
+    with pytest.raises(ValidationError, match="holdout_days"):
+        SegmentationConfig(forward={"holdout_days": 0})
+    with pytest.raises(ValidationError, match="'none', 'tiebreak' or 'gate'"):
+        SegmentationConfig(forward={"use_in_selection": "veto"})
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        SegmentationConfig(forward={"holdout": 30})
