@@ -136,6 +136,24 @@ class MapsConfig(_Strict):
     sample: int = Field(default=2_000, ge=100, description="customers drawn on the 2-D maps")
 
 
+class ForwardConfig(_Strict):
+    """Segments judged by what they predict (:mod:`cible.segmentation.forward`): the last
+    ``holdout_days`` before ``as_of`` are held out, segments are fitted on the data before the
+    cutoff, and the run reports how much next-period purchase and revenue they explain, beside
+    the RFM-quintile segmentation (``forward.json``, a report section)."""
+
+    enabled: bool = Field(
+        default=True,
+        description="measure when the history is long enough (events always have dates)",
+    )
+    holdout_days: int = Field(default=90, ge=1, le=3660)
+    use_in_selection: Literal["none", "tiebreak", "gate"] = Field(
+        default="none",
+        description="tiebreak: tied candidates go to the higher next-period purchase AUC; gate: "
+        "a candidate's AUC must be at least the RFM segmentation's",
+    )
+
+
 class SegmentationConfig(_Strict):
     """Features, their preparation and weights, the candidate algorithms and the checks."""
 
@@ -160,6 +178,7 @@ class SegmentationConfig(_Strict):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     maps: MapsConfig = Field(default_factory=MapsConfig)
+    forward: ForwardConfig = Field(default_factory=ForwardConfig)
     k_min: int = Field(default=2, ge=2)
     k_max: int = Field(default=10, ge=2, le=30)
     silhouette_sample: int = Field(default=5000, ge=100)

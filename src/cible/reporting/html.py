@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from cible.quality.results import QualityReport
 from cible.reporting import charts
+from cible.reporting.forward import ForwardSection
 from cible.reporting.quality import COLUMN_HEADERS, quality_section
 from cible.reporting.render import chart_div, template_environment
 from cible.reporting.science import SELECTION_HEADERS, science_sections
@@ -79,6 +80,7 @@ def render_report(
     meta: dict[str, str],
     identity: Mapping[str, Any] | None = None,
     quality: QualityReport | None = None,
+    forward: ForwardSection | None = None,
 ) -> Path:
     """Write the report to ``path`` (parents created) and return ``path``.
 
@@ -86,11 +88,17 @@ def render_report(
     ``quarantine_by_rule`` (rule -> rows). ``meta`` is shown in the header: ``project``,
     ``as_of`` and ``generated_at`` in particular; any other key is listed too. ``quality`` adds
     the data-quality section (:mod:`cible.reporting.quality`), ``identity`` the duplicate-customer
-    summary (``dedup.json``).
+    summary (``dedup.json``), ``forward`` the held-out-period section
+    (:mod:`cible.reporting.forward`).
     """
     path = Path(path)
     html = render_report_html(
-        segmentation=segmentation, ingest=ingest, meta=meta, identity=identity, quality=quality
+        segmentation=segmentation,
+        ingest=ingest,
+        meta=meta,
+        identity=identity,
+        quality=quality,
+        forward=forward,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -104,6 +112,7 @@ def render_report_html(
     meta: dict[str, str],
     identity: Mapping[str, Any] | None = None,
     quality: QualityReport | None = None,
+    forward: ForwardSection | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`render_report`)."""
     env = template_environment()
@@ -130,6 +139,7 @@ def render_report_html(
         identity=_identity_rows(identity),
         quality=None if quality is None else quality_section(quality),
         column_headers=COLUMN_HEADERS,
+        forward=forward,
     )
 
 

@@ -1,9 +1,10 @@
 """Segment customers: scale, cluster with automatic k, order, profile, name, project in 2D.
 
 Only purchasing customers (``frequency > 0``) are clustered; the others form segment 0,
-"Prospects - no purchase yet", and take no part in fitting or in the silhouette. k-means segments
-get ids ``1..k`` in order of decreasing mean monetary value, so the same data always gives the same
-ids whatever order k-means found the clusters in.
+"Prospects - no purchase yet", and take no part in fitting or in the silhouette; those among
+them with refunds and a negative net revenue form the last segment, "Refund only - no purchase
+recorded". k-means segments get ids ``1..k`` in order of decreasing mean monetary value, so the
+same data always gives the same ids whatever order k-means found the clusters in.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from sklearn.decomposition import PCA
 
 from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
-from cible.segmentation.naming import name_segments
+from cible.segmentation.naming import name_segments, purchase_cycle_days
 from cible.segmentation.profiles import profile_segments
 from cible.segmentation.science import ScienceResult, run_science
 from cible.segmentation.segmentation_result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
     PROSPECT_SEGMENT_NAME,
+    REFUND_ONLY_SEGMENT_NAME,
     SegmentationResult,
 )
 from cible.segmentation.selection import SelectionResult
+from cible.segmentation.selection_forward import ForwardPreference
 
 MAP_SAMPLE_SIZE = 5000
 
@@ -38,6 +41,7 @@ def segment_customers(
     *,
     categories: Mapping[str, pd.Series] | None = None,
     on_step: Callable[[str], None] | None = None,
+    forward: ForwardPreference | None = None,
 ) -> SegmentationResult:
     """Segment the customers of ``features`` (indexed by customer_id); ``features`` is not modified.
 
@@ -46,28 +50,28 @@ def segment_customers(
     explanation, maps). Noise points of a density method form their own segment,
     "Atypical - no clear segment", numbered after the others. ``on_k(i)`` is called after each
     candidate of the grid (progress); ``categories`` (aligned with ``features``) feed the
-    representativeness tests.
+    representativeness tests; ``forward`` (:mod:`cible.segmentation.forward`) is the selection's
+    tie-break or gate when ``segmentation.forward.use_in_selection`` asks for one.
 
     Raises :class:`~cible.exceptions.SegmentationError` when a needed column is absent, customer ids
     repeat, or there are fewer than ``k_min + 1`` purchasing customers.
     """
     buyers = _buyers(features, config)
-    science = _fit_buyers(features, buyers, config, on_k, categories, on_step)
+    science = _fit_buyers(features, buyers, config, on_k, categories, on_step, forward)
     sel = science.selection
     buyer_ids = _ids_by_monetary(sel.labels, features.loc[buyers, "monetary"])
     all_ids = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
     all_ids[buyers] = buyer_ids
-    segment_ids = pd.Series(all_ids, index=features.index)
     noise_id = int(buyer_ids.max()) if (sel.labels < 0).any() else None
-    profiles, names = _named_profiles(features, buyers, segment_ids, noise_id)
+    refund_only = ~buyers & (features["monetary"].to_numpy(dtype=np.float64) < 0)
+    refund_id = int(buyer_ids.max()) + 1 if refund_only.any() else None
+    if refund_id is not None:
+        all_ids[refund_only] = refund_id
+    segment_ids = pd.Series(all_ids, index=features.index)
+    profiles, names = _named_profiles(features, buyers, segment_ids, (noise_id, refund_id))
     customer_ids = features.index.astype(str).to_numpy()
-    assignments = pd.DataFrame(
-        {
-            "customer_id": customer_ids,
-            "segment_id": segment_ids.to_numpy(dtype=np.int64),
-            "segment_name": segment_ids.map(names).astype(str).to_numpy(),
-        }
-    )
+    assignments = pd.DataFrame({"customer_id": customer_ids, "segment_id": all_ids})
+    assignments["segment_name"] = segment_ids.map(names).astype(str).to_numpy()
     map_2d, explained = _pca_map(
         science.prepared, customer_ids[buyers], buyer_ids, names, config.random_state
     )
@@ -80,10 +84,11 @@ def segment_customers(
         map_2d=map_2d,
         pca_explained=explained,
         feature_names=list(config.features),
-        n_prospects=int(len(features) - buyers.sum()),
+        n_prospects=int(len(features) - buyers.sum() - refund_only.sum()),
         algorithm=sel.chosen.candidate.name,
         science=science,
         label_map={int(a): int(b) for a, b in zip(sel.labels, buyer_ids, strict=True)},
+        n_refund_only=int(refund_only.sum()),
     )
 
 
@@ -108,6 +113,7 @@ def _fit_buyers(
     on_k: Callable[[int], None] | None,
     categories: Mapping[str, pd.Series] | None,
     on_step: Callable[[str], None] | None,
+    forward: ForwardPreference | None = None,
 ) -> ScienceResult:
     """Run the science on the purchasing customers (a fitting failure is a SegmentationError)."""
     counter = iter(range(1, 10_000))
@@ -121,26 +127,34 @@ def _fit_buyers(
             categories=buyer_categories,
             on_step=on_step,
             on_candidate=(lambda _c: on_k(next(counter))) if on_k else None,
+            forward=forward,
         )
     except ValueError as e:
         raise SegmentationError(f"segmentation could not be fitted: {e}") from e
 
 
 def _named_profiles(
-    features: pd.DataFrame, buyers: NDArray[np.bool_], segment_ids: pd.Series, noise_id: int | None
+    features: pd.DataFrame,
+    buyers: NDArray[np.bool_],
+    segment_ids: pd.Series,
+    special: tuple[int | None, int | None],
 ) -> tuple[pd.DataFrame, dict[int, str]]:
-    """Segment profiles (lift against the buyers) and the name of every segment."""
+    """Segment profiles (lift against the buyers) and the name of every segment; ``special``:
+    the ids of the noise and refund-only segments (``None`` when absent)."""
+    noise_id, refund_id = special
     profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
     profiles = profile_segments(
         features.loc[:, profile_columns],
         segment_ids,
         reference=features.loc[buyers, profile_columns],
     )
-    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id])]
-    names = name_segments(clustered)
+    clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id, refund_id])]
+    names = name_segments(clustered, cycle_days=purchase_cycle_days(features.loc[buyers]))
     names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
     if noise_id is not None:
         names[noise_id] = NOISE_SEGMENT_NAME
+    if refund_id is not None:
+        names[refund_id] = REFUND_ONLY_SEGMENT_NAME
     return profiles.assign(segment_name=profiles["segment_id"].map(names).astype(str)), names
 
 

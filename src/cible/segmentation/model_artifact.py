@@ -29,6 +29,7 @@ from cible.exceptions import SegmentationError
 from cible.segmentation.segmentation_result import (
     NOISE_SEGMENT_NAME,
     PROSPECT_SEGMENT_ID,
+    REFUND_ONLY_SEGMENT_NAME,
     SegmentationResult,
 )
 
@@ -89,7 +90,9 @@ class SegmentModel:
         return [f for f in self.features if f not in FEATURE_NAMES]
 
     def predict(self, features: pd.DataFrame) -> NDArray[np.int64]:
-        """The segment id of each row of ``features`` (prospects: 0)."""
+        """The segment id of each row of ``features`` (prospects: 0; without a purchase and with
+        a negative ``monetary``, when that column is given, the refund-only segment if the
+        segmentation had one)."""
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
             raise SegmentationError(
@@ -97,6 +100,10 @@ class SegmentModel:
             )
         out = np.full(len(features), PROSPECT_SEGMENT_ID, dtype=np.int64)
         buyers = features["frequency"].to_numpy(dtype=np.float64) > 0
+        refund_ids = [k for k, v in self.segment_names.items() if v == REFUND_ONLY_SEGMENT_NAME]
+        if refund_ids and "monetary" in features.columns:
+            refunds = ~buyers & (features["monetary"].to_numpy(dtype=np.float64) < 0)
+            out[refunds] = refund_ids[0]
         if not buyers.any():
             return out
         data = features.loc[buyers, list(self.features)]

@@ -6,6 +6,14 @@ A segment is named by the first archetype whose pattern it matches (the order of
 base mean) and, for "Champions", through its rank among segments. A segment that matches no
 archetype is described by its two most distinctive features, e.g. "High frequency, low basket".
 
+"At risk - lapsed" is anchored in the data's own purchase cycle: besides a recency lift of at least
+1.5, the segment's mean recency must exceed :data:`LAPSED_CYCLE_MULTIPLE` (2) times the *purchase
+cycle* of the data, the median ``mean_interpurchase_days`` of the customers with at least two
+orders (:func:`purchase_cycle_days`). A customer is not lapsed for having waited a usual gap: 35
+days since the last order is lapsed in a shop where customers come back weekly, not in one where
+they come back every two months. A recency exactly at twice the cycle is not lapsed. When no
+customer ordered twice (no cycle), the lift alone decides, as before.
+
 Names never depend on segment ids, only on profile values: relabelling the segments gives each
 profile the same name. Repeated names are numbered "Champions", "Champions (2)", ... in order of
 decreasing mean monetary value (then size, then the other profile values).
@@ -26,6 +34,8 @@ LOW = 0.8
 # A fallback feature must differ from the base by at least this factor to be mentioned.
 DISTINCT = 1.15
 AVERAGE_NAME = "Average customers"
+#: "At risk - lapsed" needs a mean recency strictly above this multiple of the purchase cycle.
+LAPSED_CYCLE_MULTIPLE = 2.0
 
 _PHRASES: dict[str, tuple[str, str]] = {
     # feature: (phrase when above the base, phrase when below)
@@ -48,6 +58,7 @@ class _Segment:
     lifts: dict[str, float]
     means: dict[str, float]
     rank_pct: dict[str, float]  # percentile rank among segments, 1.0 = highest value
+    cycle_days: float = math.nan  # median inter-purchase days of the data (NaN: unknown)
 
     def lift(self, feature: str) -> float:
         return self.lifts.get(feature, math.nan)
@@ -79,7 +90,12 @@ def _new(s: _Segment) -> bool:
 
 
 def _lapsed(s: _Segment) -> bool:
-    return s.lift("recency_days") >= 1.5
+    """Recency well above the base and beyond twice the data's purchase cycle (when known)."""
+    if not s.lift("recency_days") >= 1.5:
+        return False
+    if math.isnan(s.cycle_days):
+        return True
+    return s.mean("recency_days") > LAPSED_CYCLE_MULTIPLE * s.cycle_days
 
 
 def _window_shopper(s: _Segment) -> bool:
@@ -120,11 +136,23 @@ ARCHETYPES: tuple[tuple[str, Callable[[_Segment], bool]], ...] = (
 )
 
 
-def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
+def purchase_cycle_days(features: pd.DataFrame) -> float | None:
+    """The purchase cycle of the data: the median ``mean_interpurchase_days`` of the customers
+    with at least two orders (``frequency >= 2``); ``None`` without such customers or columns."""
+    if not {"frequency", "mean_interpurchase_days"} <= set(features.columns):
+        return None
+    repeat = features["frequency"].to_numpy(dtype=np.float64) >= 2
+    gaps = features.loc[repeat, "mean_interpurchase_days"].to_numpy(dtype=np.float64)
+    gaps = gaps[np.isfinite(gaps)]
+    return float(np.median(gaps)) if gaps.size else None
+
+
+def name_segments(profiles: pd.DataFrame, *, cycle_days: float | None = None) -> dict[int, str]:
     """A unique, deterministic name for every ``segment_id`` of ``profiles``.
 
     ``profiles`` is the output of :func:`~cible.segmentation.profiles.profile_segments` (any subset
-    of the features); it is not modified.
+    of the features); it is not modified. ``cycle_days`` is the purchase cycle of the data
+    (:func:`purchase_cycle_days`) that "At risk - lapsed" is anchored in; ``None``: lift only.
     """
     if "segment_id" not in profiles.columns:
         raise ValueError("name_segments: profiles need a 'segment_id' column")
@@ -142,6 +170,7 @@ def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
             lifts={f: _float(row[f"{f}_lift"]) for f in features},
             means={f: _float(row.get(f"{f}_mean", math.nan)) for f in features},
             rank_pct={f: _float(r.iloc[pos]) for f, r in ranks.items()},
+            cycle_days=math.nan if cycle_days is None else float(cycle_days),
         )
         base_names[int(row["segment_id"])] = _base_name(seg, features)
     return _disambiguate(profiles, base_names)

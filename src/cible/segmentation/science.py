@@ -40,6 +40,7 @@ from cible.segmentation.segment_explanations import (
     surrogate_rules,
 )
 from cible.segmentation.selection import Candidate, SelectionResult, select_segmentation
+from cible.segmentation.selection_forward import ForwardPreference
 from cible.segmentation.transformers import (
     build_preprocessor,
     imputation_methods,
@@ -170,13 +171,19 @@ def run_science(
     categories: Mapping[str, pd.Series] | None = None,
     on_step: Callable[[str], None] | None = None,
     on_candidate: Callable[[Candidate], None] | None = None,
+    forward: ForwardPreference | None = None,
 ) -> ScienceResult:
-    """Prepare, select, validate, explain and map the segmentation of ``frame``'s rows."""
+    """Prepare, select (with the ``forward`` tie-break or gate, when given), validate, explain
+    and map the segmentation of ``frame``'s rows."""
     step = on_step or (lambda _name: None)
     prep = prepare(frame, config)
     step("prepared")
     sel = select_segmentation(
-        prep.weighted, config, categorical=prep.categorical, on_candidate=on_candidate
+        prep.weighted,
+        config,
+        categorical=prep.categorical,
+        on_candidate=on_candidate,
+        forward=forward,
     )
     step("selected")
     numeric_originals = frame.loc[:, list(config.features)].select_dtypes(include="number")

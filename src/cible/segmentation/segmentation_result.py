@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 PROSPECT_SEGMENT_ID = 0
 NOISE_SEGMENT_NAME = "Atypical - no clear segment"
 PROSPECT_SEGMENT_NAME = "Prospects - no purchase yet"
+#: Customers with refunds but no purchase order and a negative net revenue (their purchases
+#: predate the data, or were not recorded): not prospects, they get a segment of their own.
+REFUND_ONLY_SEGMENT_NAME = "Refund only - no purchase recorded"
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,13 +46,16 @@ class SegmentationResult:
     feature_names:
         The features the clustering used.
     n_prospects:
-        Customers without purchase (segment 0), not clustered.
+        Customers without purchase (segment 0), not clustered; refund-only customers not counted.
     algorithm:
         The chosen candidate of the automatic selection, e.g. ``kmeans(n_clusters=8)``.
     science:
         Selection, validation, explanation, weights and maps (``None`` when not run).
     label_map:
         Label of the selected model (``-1`` noise) -> ``segment_id``, to read ``science``.
+    n_refund_only:
+        Customers with refunds and no purchase order (net revenue < 0), in their own segment
+        "Refund only - no purchase recorded" (the last id), not clustered.
     """
 
     assignments: pd.DataFrame
@@ -64,6 +70,7 @@ class SegmentationResult:
     algorithm: str = "kmeans"
     science: ScienceResult | None = None
     label_map: dict[int, int] = field(default_factory=dict)
+    n_refund_only: int = 0
 
     @property
     def n_customers(self) -> int:
@@ -73,4 +80,4 @@ class SegmentationResult:
     @property
     def n_segmented(self) -> int:
         """Customers placed in a k-means segment (purchasing customers)."""
-        return self.n_customers - self.n_prospects
+        return self.n_customers - self.n_prospects - self.n_refund_only

@@ -23,12 +23,18 @@ method cannot win by leaving the hard customers out); candidates within ``TIE_TO
 tied, and the tie goes to the lowest noise share, the lowest Davies-Bouldin index, then fewer
 segments. When no candidate passes every gate, the candidates failing the fewest gates are
 considered instead, with the same rule, and the result says so.
+
+With ``segmentation.forward.use_in_selection`` (:class:`ForwardPreference`, measured by
+:mod:`cible.segmentation.forward` on the data before a holdout cutoff), ``tiebreak`` orders the
+tied candidates by the ROC AUC of their segments on next-period purchase first, and ``gate`` adds
+the gate ``forward_auc_at_least_rfm``: that AUC at least the RFM-quintile segmentation's.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +51,7 @@ from threadpoolctl import threadpool_limits
 
 from cible.config import GatesConfig, SegmentationConfig
 from cible.exceptions import SegmentationError
+from cible.segmentation.selection_forward import ForwardPreference
 
 TIE_TOLERANCE = 0.01
 #: Algorithms whose cost grows fast with n (mixtures, density, hierarchical trees) are fitted on a
@@ -148,10 +155,14 @@ class SelectionResult:
     score_sample: int
     fallback: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    forward: ForwardPreference | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The content of ``selection.json`` (with ``forward`` when the selection used it)."""
+        forward = {"forward": self.forward.to_dict()} if self.forward is not None else {}
         return {
             "rule": SELECTION_RULE,
+            **forward,
             "chosen": self.chosen.candidate.name,
             "chosen_passed_all_gates": self.chosen.passed,
             "fallback_no_candidate_passed": self.fallback,
@@ -262,21 +273,29 @@ def evaluate(
     }
 
 
-def _rank_key(c: CandidateScore, best: float) -> tuple[bool, float, float, float, int]:
-    """Smaller is better: tied with the best adjusted silhouette first, then less noise, lower
-    Davies-Bouldin, fewer segments (candidates outside the tie are ordered by adjusted silhouette)."""
+def _rank_key(
+    c: CandidateScore, best: float, forward: ForwardPreference | None = None
+) -> tuple[bool, float, float, float, float, int]:
+    """Smaller is better: tied with the best adjusted silhouette first, then (``tiebreak``) the
+    higher forward AUC (unmeasured last), less noise, lower Davies-Bouldin, fewer segments
+    (candidates outside the tie are ordered by adjusted silhouette)."""
     tied = c.adjusted_silhouette >= best - TIE_TOLERANCE
+    auc = forward.auc_of(c.candidate) if forward and forward.mode == "tiebreak" else 0.0
     return (
         not tied,
         0.0 if tied else -c.adjusted_silhouette,
+        (math.inf if math.isnan(auc) else -auc) if tied else 0.0,
         c.noise_share,
         c.davies_bouldin,
         c.n_segments,
     )
 
 
-def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:
-    """Apply :data:`SELECTION_RULE`; returns the winner and whether the fallback was used."""
+def choose(
+    scores: list[CandidateScore], forward: ForwardPreference | None = None
+) -> tuple[CandidateScore, bool]:
+    """Apply :data:`SELECTION_RULE` (and the ``forward`` tie-break); returns the winner and
+    whether the fallback was used. A ``gate`` preference is already in the scores' gates."""
     usable = [c for c in scores if c.error is None and np.isfinite(c.silhouette)]
     if not usable:
         raise SegmentationError("no candidate segmentation could be scored (see selection.json)")
@@ -286,7 +305,7 @@ def choose(scores: list[CandidateScore]) -> tuple[CandidateScore, bool]:
         fewest = min(c.failed_gates for c in usable)
         eligible = [c for c in usable if c.failed_gates == fewest]
     best = max(c.adjusted_silhouette for c in eligible)
-    return min(eligible, key=lambda c: _rank_key(c, best)), fallback
+    return min(eligible, key=lambda c: _rank_key(c, best, forward)), fallback
 
 
 def _sample(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp]:
@@ -312,6 +331,21 @@ def _fit_candidate(
         trees[key] = est
         return est
     return cand.build(random_state).fit(X_fit)
+
+
+def fit_labels(
+    cand: Candidate, X: NDArray[np.float64], config: SegmentationConfig
+) -> NDArray[np.int64]:
+    """Fit ``cand`` on ``X`` as the selection does (same seeded fit sample) and label every row,
+    without scoring it."""
+    fit_idx = _sample(
+        X.shape[0], config.selection.fit_sample, np.random.default_rng(config.random_state)
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        est = _fit_candidate(cand, X[fit_idx], {}, config.random_state)
+        fitted_rows = len(getattr(est, "labels_", ()))
+        raw = est.labels_ if fitted_rows == X.shape[0] == len(fit_idx) else est.predict(X)
+    return np.asarray(raw, dtype=np.int64)
 
 
 def _run_candidate(
@@ -372,8 +406,13 @@ def select_segmentation(
     *,
     categorical: tuple[int, ...] = (),
     on_candidate: Callable[[Candidate], None] | None = None,
+    candidates: Sequence[Candidate] | None = None,
+    on_labels: Callable[[CandidateScore, NDArray[np.int64]], None] | None = None,
+    forward: ForwardPreference | None = None,
 ) -> SelectionResult:
-    """Fit and score every candidate of the grid on ``X`` (rows = customers, prepared features)."""
+    """Fit and score every candidate of the grid (or of ``candidates``) on ``X`` (rows =
+    customers, prepared features); ``on_labels`` receives each fitted candidate's labels;
+    ``forward`` is used as a tie-break or gate (module docstring)."""
     n = X.shape[0]
     if n < config.k_min + 1:
         raise SegmentationError(f"selection needs at least {config.k_min + 1} rows, got {n:,}")
@@ -388,18 +427,22 @@ def select_segmentation(
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
     X_fit = X[fit_idx]
     extras: dict[str, Any] = {"bic": []}
-    for cand in candidate_grid(config, n, categorical):
+    grid = candidate_grid(config, n, categorical) if candidates is None else list(candidates)
+    for cand in grid:
         with threadpool_limits(limits=1, user_api="blas"):
             score, est, labels = _run_candidate(
                 cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config
             )
+        score = forward.gated(score) if forward is not None else score
         scores.append(score)
         if est is not None and labels is not None:
             fitted[id(score)] = (est, labels)
             _keep_diagnostics(extras, cand, est, X_fit)
+            if on_labels is not None:
+                on_labels(score, labels)
         if on_candidate is not None:
             on_candidate(cand)
-    chosen, fallback = choose(scores)
+    chosen, fallback = choose(scores, forward)
     est, labels = fitted[id(chosen)]
     return SelectionResult(
         candidates=scores,
@@ -411,4 +454,5 @@ def select_segmentation(
         score_sample=len(score_idx),
         fallback=fallback,
         extras=extras,
+        forward=forward,
     )

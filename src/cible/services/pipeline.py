@@ -19,6 +19,9 @@ from cible.services.steps import (
     RunOutputs,
     check_segmentation_features,
     features_step,
+    forward_data_step,
+    forward_preference_step,
+    forward_step,
     identity_step,
     ingest_step,
     predict_step,
@@ -57,10 +60,13 @@ def run_pipeline(
         features = features_step(run, wh)
         features, prediction = predict_step(run, wh, features)
         check_segmentation_features(config, features)
+        holdout = forward_data_step(run, wh, features)
     finally:
         wh.close()
-    seg = segment_step(run, features)
-    outputs = RunOutputs(summary, features, seg, identity, prediction)
+    preference = forward_preference_step(run, holdout, features)
+    seg = segment_step(run, features, preference[0] if preference else None)
+    forward = forward_step(run, holdout, seg, preference[1] if preference else None)
+    outputs = RunOutputs(summary, features, seg, identity, prediction, forward)
     report = write_outputs_step(run, outputs)
     return PipelineResult(
         run.out_dir,

@@ -2,8 +2,11 @@
 
 ``cible run`` (:func:`cible.services.pipeline.run_pipeline`) is the list of them, in order::
 
-    ingest_step -> identity_step -> features_step -> predict_step -> segment_step
-    -> write_outputs_step
+    ingest_step -> identity_step -> features_step -> predict_step -> forward_data_step
+    -> forward_preference_step -> segment_step -> forward_step -> write_outputs_step
+
+The three forward steps hold out the last ``segmentation.forward.holdout_days`` and judge the
+segments by what they predict of that period (:mod:`cible.services.forward`).
 
 Every step takes the :class:`Run` it belongs to (configuration, output folder, progress, the
 seconds spent per step) and what the previous steps produced; the warehouse steps take the open
@@ -30,12 +33,22 @@ from cible.features import build_context, build_features, default_as_of
 from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.quality.results import QualityReport
+from cible.reporting.forward import ForwardSection, forward_section
 from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.customer_segments import segment_customers
+from cible.segmentation.forward import Backtest
 from cible.segmentation.model_artifact import write_segment_model
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
+from cible.segmentation.selection_forward import ForwardPreference
+from cible.services.forward import (
+    ForwardData,
+    ForwardOutcome,
+    forward_data,
+    forward_outcome,
+    forward_preference,
+)
 from cible.services.identity import IdentityOutcome, resolve_identities, write_identity
 from cible.services.ingest import IngestSummary, ingest
 from cible.services.outputs import run_meta, staged, write_json
@@ -84,6 +97,7 @@ class RunOutputs:
     segmentation: SegmentationResult
     identity: IdentityOutcome | None = None
     prediction: PredictOutcome | None = None
+    forward: ForwardOutcome | None = None
 
 
 def ingest_step(run: Run, wh: Warehouse) -> IngestSummary:
@@ -145,8 +159,60 @@ def check_segmentation_features(config: CibleConfig, features: FeatureSet) -> No
         )
 
 
-def segment_step(run: Run, features: FeatureSet) -> SegmentationResult:
-    """Select, fit, validate, explain and map the segments of the buying customers."""
+def forward_data_step(
+    run: Run, wh: Warehouse, features: FeatureSet
+) -> ForwardData | ForwardOutcome | None:
+    """Features at the holdout cutoff and next-period outcomes (``None``: forward disabled)."""
+    if not run.config.segmentation.forward.enabled:
+        return None
+    with run.timed("forward"):
+        run.progress.start("Holding out the last days: features at the cutoff")
+        data = forward_data(wh, run.config.segmentation, features.as_of)
+        run.progress.done()
+    return data
+
+
+def forward_preference_step(
+    run: Run, data: ForwardData | ForwardOutcome | None, features: FeatureSet
+) -> tuple[ForwardPreference, Backtest] | None:
+    """Every candidate fitted before the cutoff, when ``use_in_selection`` is set."""
+    if not isinstance(data, ForwardData):
+        return None
+    cfg = run.config.segmentation
+    if cfg.forward.use_in_selection == "none":
+        return None
+    n_buyers = int((features.table["frequency"] > 0).sum())
+    with run.timed("forward"):
+        run.progress.start(
+            "Fitting every candidate before the holdout cutoff",
+            total=len(candidate_grid(cfg, n_buyers)),
+        )
+        got = forward_preference(data, cfg, n_buyers, lambda _c: run.progress.advance())
+        run.progress.done()
+    return got
+
+
+def forward_step(
+    run: Run,
+    data: ForwardData | ForwardOutcome | None,
+    seg: SegmentationResult,
+    backtest: Backtest | None,
+) -> ForwardOutcome | None:
+    """The chosen segmentation fitted before the cutoff beside the RFM segments."""
+    if data is None:
+        return None
+    with run.timed("forward"):
+        run.progress.start("Judging the segments on the held-out period")
+        outcome = forward_outcome(data, run.config.segmentation, seg, backtest)
+        run.progress.done()
+    return outcome
+
+
+def segment_step(
+    run: Run, features: FeatureSet, forward: ForwardPreference | None = None
+) -> SegmentationResult:
+    """Select (with the ``forward`` tie-break or gate, if any), fit, validate, explain and map
+    the segments of the buying customers."""
     progress, table = run.progress, features.table
     with run.timed("segment"):
         n_buyers = int((table["frequency"] > 0).sum())
@@ -165,6 +231,7 @@ def segment_step(run: Run, features: FeatureSet) -> SegmentationResult:
             on_k=lambda _i: progress.advance(),
             categories=categories,
             on_step=_on_segment_step(progress),
+            forward=forward,
         )
         progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     return seg
@@ -205,10 +272,17 @@ def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
                 meta=meta,
                 identity=outputs.identity.summary() if outputs.identity is not None else None,
                 quality=quality,
+                forward=_forward_section(outputs.forward),
             )
             write_json(path("run.json"), _run_record(run, outputs, meta))
     run.progress.done()
     return run.out_dir / report.name
+
+
+def _forward_section(outcome: ForwardOutcome | None) -> ForwardSection | None:
+    if outcome is None:
+        return None
+    return forward_section(outcome.result, outcome.skipped)
 
 
 def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) -> None:
@@ -223,6 +297,8 @@ def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) ->
         write_json(path("validation.json"), seg.science.validation_dict())
         model, digest = path("segment_model.joblib"), path("segment_model.joblib.sha256")
         write_segment_model(seg, model, digest, __version__)
+    if outputs.forward is not None:
+        write_json(path("forward.json"), outputs.forward.to_dict())
     if outputs.identity is not None and run.config.dedup is not None:
         write_identity(outputs.identity, path, config=run.config.dedup)
 

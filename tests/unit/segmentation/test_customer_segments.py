@@ -189,3 +189,19 @@ def test_feature_subset_and_map_sample_cap() -> None:
     assert res.chosen_k == 3
     assert res.feature_names == ["recency_days", "frequency", "avg_basket"]
     assert len(res.assignments) == 5110
+
+
+def test_refund_only_customers_get_their_own_segment(planted: pd.DataFrame) -> None:
+    """Prospects with a negative net revenue (refunds, no order) are the last segment; a
+    prospect at exactly 0 stays a prospect."""
+    frame = _features(planted).copy()
+    prospects = frame.index[frame["frequency"] == 0]
+    frame.loc[prospects[:4], "monetary"] = [-10.0, -0.01, -250.0, -3.5]
+    result = segment_customers(frame, CONFIG)
+    a = result.assignments.set_index("customer_id")
+    assert set(a.loc[prospects[:4], "segment_id"]) == {4}
+    assert set(a.loc[prospects[:4], "segment_name"]) == {"Refund only - no purchase recorded"}
+    assert set(a.loc[prospects[4:], "segment_name"]) == {PROSPECT_SEGMENT_NAME}
+    assert (result.n_prospects, result.n_refund_only, result.n_segmented) == (21, 4, 180)
+    assert result.profiles["segment_id"].tolist() == [0, 1, 2, 3, 4]
+    assert result.profiles["size"].tolist() == [21, 60, 60, 60, 4]

@@ -59,6 +59,15 @@ def test_prospects_are_zero_and_labels_map_to_segment_ids() -> None:
     assert isinstance(m, ScoringModel)
 
 
+def test_refund_only_non_buyers_get_the_refund_only_segment() -> None:
+    names = {0: "Prospects", 1: "One", 2: "Two", 3: "Refund only - no purchase recorded"}
+    data = frame([0.0, 0.0, 0.0, 1.0])
+    data["monetary"] = [-5.0, 0.0, -0.01, -3.0]  # a buyer with a negative net stays clustered
+    assert model([0], names).predict(data).tolist() == [3, 0, 3, 2]
+    # a model without that segment keeps every non-buyer a prospect
+    assert model([0], {0: "Prospects", 1: "One", 2: "Two"}).predict(data).tolist() == [0, 0, 0, 2]
+
+
 def test_noise_goes_to_the_atypical_segment_and_unknown_labels_are_refused() -> None:
     names = {0: "Prospects", 1: "One", 2: "Two", 3: "Atypical - no clear segment"}
     assert model([-1, 1], names).predict(frame([1.0, 1.0])).tolist() == [3, 1]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cible.config import FEATURE_NAMES
-from cible.segmentation.naming import name_segments
+from cible.segmentation.naming import name_segments, purchase_cycle_days
 
 BASE_MEANS = {
     "recency_days": 60.0,
@@ -139,3 +139,51 @@ def test_repeated_segment_ids_are_refused() -> None:
     frame = pd.DataFrame([_row(1, 10), _row(1, 11)])
     with pytest.raises(ValueError, match="repeated segment_id"):
         name_segments(frame)
+
+
+# Purchase cycle: "At risk - lapsed" needs recency > 2 x the data's median inter-purchase time.
+# The lapsed profile of PROFILES has a recency lift 2.5 on a base of 60 days: mean 150 days.
+@pytest.mark.parametrize(
+    ("cycle_days", "expected"),
+    [
+        (74.0, "At risk - lapsed"),  # 150 > 148
+        (75.0, "Low recent activity, low activity"),  # 150 is exactly 2 x 75: not lapsed
+        (76.0, "Low recent activity, low activity"),  # 150 < 152
+        (None, "At risk - lapsed"),  # no cycle known: the lift decides
+    ],
+)
+def test_lapsed_is_anchored_in_the_purchase_cycle(cycle_days: float | None, expected: str) -> None:
+    names = name_segments(pd.DataFrame(PROFILES), cycle_days=cycle_days)
+    assert names[2] == expected
+    assert {k: v for k, v in names.items() if k != 2} == {
+        k: v for k, v in EXPECTED.items() if k != 2
+    }
+
+
+def test_purchase_cycle_is_the_median_gap_of_repeat_buyers() -> None:
+    features = pd.DataFrame(
+        {
+            "frequency": [1.0, 2.0, 3.0, 5.0, 0.0, 2.0],
+            # the single-order customer's 400 days and the prospect's NaN do not count
+            "mean_interpurchase_days": [400.0, 10.0, 30.0, 20.0, float("nan"), 50.0],
+        }
+    )
+    assert purchase_cycle_days(features) == 25.0
+    assert purchase_cycle_days(features[features["frequency"] < 2]) is None
+    assert purchase_cycle_days(features[["frequency"]]) is None
+
+
+def test_a_frequent_group_35_days_out_is_not_lapsed_in_a_monthly_shop() -> None:
+    """The issue's case: 12 orders, 35 days since the last, in a base that buys every ~30 days
+    and last bought 20 days ago on average (lift 1.75) - not lapsed; in a weekly shop it is."""
+    frame = pd.DataFrame(
+        [
+            _row(1, 50, recency_days=35 / 60, frequency=3.0, monetary=0.9, avg_basket=0.3),
+            _row(2, 60),
+        ]
+    )
+    frame["recency_days_lift"] = [1.75, 0.9]
+    assert frame.loc[0, "recency_days_mean"] == pytest.approx(35.0)
+    # small baskets three times as often as the base: the next archetype that fits
+    assert name_segments(frame, cycle_days=30.0) == {1: "Bargain hunters", 2: "Average customers"}
+    assert name_segments(frame, cycle_days=7.0)[1] == "At risk - lapsed"
