@@ -21,6 +21,8 @@ setup: $(BIN)/python
 
 setup-test: $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
+	# the SDKs of the collector test declare python-dateutil<3: installed without their pins
+	$(PIP_INSTALL) --no-deps -r requirements/sdk-test.txt
 
 demo: setup
 	$(BIN)/cible demo --out $(OUT)
@@ -47,6 +49,7 @@ lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet -e '.[test,mutation]'
+	.lock-venv/bin/python -m pip install --quiet --no-deps -r requirements/sdk-test.txt
 	( echo "# The lock: exact versions for make demo / make test / CI. Refresh with: make lock"; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable ) > $(LOCK)
 	rm -rf .lock-venv

@@ -21,7 +21,7 @@ from cible.api.errors import install_error_handlers
 from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.guard import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBuckets
 from cible.api.logs import AccessLogMiddleware, configure_logging
-from cible.api.routes import customers, events, health, segment_models, segments
+from cible.api.routes import collector, customers, events, health, segment_models, segments
 from cible.config.service import ServiceSettings, load_service_settings
 from cible.services.live import LiveService, run_publisher
 
@@ -106,8 +106,9 @@ def create_app(
     app.state.service = service
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, events, customers, segments, segment_models):
+    for module in (health, events, customers, segments, segment_models, collector):
         app.include_router(module.router)
+    app.include_router(collector.hooks)
     _install_middlewares(app, settings, service)
     return app
 
