@@ -66,6 +66,8 @@ def _lifespan(
             yield
         finally:
             service.close()
+            if service.online is not None:
+                service.online.close()
             if owned:
                 store.close()
 
@@ -87,11 +89,17 @@ def create_app(
             migrate=settings.store_migrate,
             schema=settings.store_schema,
         )
+    online = None
+    if settings.online_store_url:
+        from cible.store.online import OnlineStore
+
+        online = OnlineStore.open(settings.online_store_url, settings.online_store_prefix)
     service = LiveService.from_settings(
         store,
         settings,
         render=customers.render_profile,
         publisher=run_publisher(_publish_url(settings, store), settings.store_schema),
+        online=online,
     )
     lifespan = _lifespan(service, store, owned, settings.environment)
 

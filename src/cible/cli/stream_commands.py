@@ -119,6 +119,21 @@ AudiencesOpt = Annotated[
     ),
 ]
 
+OnlineStoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--online-store",
+        help="Also write each changed profile and membership to this Redis "
+        "(redis://host:6379/0) after the SQL commit.",
+        envvar="CIBLE_ONLINE_STORE_URL",
+    ),
+]
+
+OnlinePrefixOpt = Annotated[
+    str,
+    typer.Option(help="Prefix of the online store's keys.", envvar="CIBLE_ONLINE_STORE_PREFIX"),
+]
+
 IdleExitSOpt = Annotated[
     float | None, typer.Option(help="Exit after this long without a message (default: never).")
 ]
@@ -141,6 +156,8 @@ def consume_cmd(
     log_level: LogLevelOpt = "info",
     idle_exit_s: IdleExitSOpt = None,
     audiences: AudiencesOpt = None,
+    online_store: OnlineStoreOpt = None,
+    online_prefix: OnlinePrefixOpt = "cible:",
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
     from cible.stream.factory import BUSES
@@ -175,6 +192,7 @@ def consume_cmd(
             as_of=clock,
             idle_exit_s=idle_exit_s,
             audiences=audiences,
+            online=(online_store, online_prefix) if online_store else None,
         )
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
@@ -203,6 +221,7 @@ def _consume(
     as_of: datetime | None,
     idle_exit_s: float | None,
     audiences: Path | None = None,
+    online: tuple[str, str] | None = None,
 ) -> None:
     from cible.services.consume import bus_notifier, combine, webhook_notifier
     from cible.store import ProfileStore
@@ -215,7 +234,12 @@ def _consume(
 
         live = LiveAudiences.from_file(audiences)
     profile_store = ProfileStore.open(store_url, schema=schema)
+    redis_copy = None
     try:
+        if online is not None:
+            from cible.store.online import OnlineStore
+
+            redis_copy = OnlineStore.open(*online)
         source = open_bus(**bus_options)
         try:
             notifiers = [bus_notifier(source)] if bus_options["output"] else []
@@ -230,8 +254,11 @@ def _consume(
                 as_of=as_of,
                 idle_exit_s=idle_exit_s,
                 audiences=live,
+                online=redis_copy,
             )
         finally:
             source.close()
     finally:
+        if redis_copy is not None:
+            redis_copy.close()
         profile_store.close()

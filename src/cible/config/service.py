@@ -126,6 +126,14 @@ class ServiceSettings(BaseSettings):
         description="HMAC-SHA256 key of POST /v1/webhooks/crm signatures (unset: the CRM "
         "webhook is disabled); 16+ characters outside dev",
     )
+    online_store_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: GET profile reads this Redis copy first (falling "
+        "back to SQL), and the service's own writes update it (unset: SQL only)",
+    )
+    online_store_prefix: str = Field(
+        default="cible:", min_length=1, max_length=100, description="prefix of the Redis keys"
+    )
     models_dir: Path | None = Field(
         default=None,
         description="the only directory under which POST /v1/models may publish batch runs "

@@ -413,5 +413,5 @@ def collect(
     for i, msg in enumerate(messages):
         if i not in outcomes:
             outcomes[i] = MessageOutcome(i, message_id(msg), "applied")
-    live.profiles.invalidate(touched)
+    live.changed(touched)
     return CollectOutcome([outcomes[i] for i in range(len(messages))], changes)
