@@ -333,3 +333,32 @@ def test_webhook_secret_boundaries_outside_dev() -> None:
     with pytest.raises(ConfigError, match="CIBLE_WEBHOOK_SECRET"):
         prod(webhook_secret="changeme").check_safe()
     assert ServiceSettings(webhook_secret="short").check_safe() is not None  # dev: allowed
+
+
+def test_the_basic_auth_write_key_is_what_logs_and_rate_limits_see(keys: Keys) -> None:
+    from cible.api.logs import presented_key
+
+    def scope(value: bytes) -> dict[str, Any]:
+        return {"headers": [(b"authorization", value)]}
+
+    header = basic(keys.write)["Authorization"].encode()
+    assert presented_key(scope(header)) == keys.write
+    assert presented_key(scope(b"Basic !!not-base64!!")) is None
+    assert presented_key(scope(b"Basic " + base64.b64encode(b":password-only"))) is None
+    assert presented_key(scope(b"Bearer abc")) == "abc"
+
+
+def test_a_write_key_past_its_burst_is_rate_limited(published: Published, keys: Keys) -> None:
+    with TestClient(make_app(published.store, rate_limit_per_s=1, rate_limit_burst=2)) as c:
+        msg = {"userId": "U1", "event": "Signed Up", "timestamp": TS}
+        codes = [
+            c.post(
+                "/v1/track", json={**msg, "messageId": f"r{i}"}, headers=basic(keys.write)
+            ).status_code
+            for i in range(3)
+        ]
+        assert codes == [200, 200, 429]
+        # another write key has its own bucket
+        other = published.store.create_api_key(["write"], name="w2")
+        r = c.post("/v1/track", json={**msg, "messageId": "r9"}, headers=basic(other))
+        assert r.status_code == 200
