@@ -139,6 +139,34 @@ def ga4_file(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def ga4_parquet(path: Path) -> int:
+    """The rows of :func:`ga4_file` as BigQuery writes them to Parquet: INT64 as integers,
+    RECORD columns as STRUCT, REPEATED ones as LIST of STRUCT."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = ga4_file(path.with_suffix(".jsonl"))
+    ecommerce_keys = ["total_item_quantity", "purchase_revenue", "refund_value", "transaction_id"]
+    for r in rows:
+        r["event_timestamp"] = int(r["event_timestamp"])
+        r["event_params"] = [
+            {"key": p["key"], "value": {
+                "string_value": p["value"].get("string_value"),
+                "int_value": int(p["value"]["int_value"]) if "int_value" in p["value"] else None,
+                "double_value": p["value"].get("double_value"),
+            }}
+            for p in r["event_params"]
+        ]  # fmt: skip
+        r["user_properties"] = None
+        if r["ecommerce"] is not None:
+            e = {k: r["ecommerce"].get(k) for k in ecommerce_keys}
+            if e["total_item_quantity"] is not None:
+                e["total_item_quantity"] = int(e["total_item_quantity"])
+            r["ecommerce"] = e
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return len(rows)
+
+
 SHOPIFY_COLUMNS = [
     "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
     "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",

@@ -92,6 +92,29 @@ def test_ga4_bigquery_export(tmp_path: Path, write_config: WriteConfig) -> None:
     assert q.loc[12, "rule"] == "required:customer_id"
 
 
+def test_ga4_bigquery_export_as_parquet(tmp_path: Path, write_config: WriteConfig) -> None:
+    """The same events exported to Parquet (STRUCT and LIST columns, INT64 as integers) map to
+    the same canonical rows, the format taken from the extension."""
+    result, ok, q, rows = run_preset(
+        tmp_path, write_config, "ga4", "events.parquet", pf.ga4_parquet
+    )
+    assert (rows, result.read, len(ok), len(q)) == (12, 12, 10, 2)
+    assert result.format == "parquet"
+    purchase = ok[ok["event_type"] == "purchase"].iloc[0]
+    assert (purchase["order_id"], purchase["amount"], purchase["currency"]) == (
+        "T-1001",
+        119.8,
+        "EUR",
+    )
+    assert (purchase["quantity"], purchase["product_id"], purchase["device"]) == (
+        2.0,
+        "SKU-42",
+        "desktop",
+    )
+    assert ok[ok["event_type"] == "refund"].iloc[0]["amount"] == -59.9
+    assert list(q["rule"]) == ["standardize:event_type", "required:customer_id"]
+
+
 def test_shopify_orders_csv(tmp_path: Path, write_config: WriteConfig) -> None:
     result, ok, q, rows = run_preset(
         tmp_path, write_config, "shopify_orders", "orders_export.csv", pf.shopify_file
