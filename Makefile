@@ -19,9 +19,10 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(PIP_INSTALL) -e .
 
+# The Segment and RudderStack SDKs of the collector test (requirements/sdk-test.txt) declare
+# python-dateutil<3 while the lock has 4 (which they work with): installed without their pins.
 setup-test: $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
-	# the SDKs of the collector test declare python-dateutil<3: installed without their pins
 	$(PIP_INSTALL) --no-deps -r requirements/sdk-test.txt
 
 demo: setup
