@@ -27,7 +27,9 @@ For each store:
   then the same uncached service reads with ``CIBLE_ONLINE_STORE_URL`` set:
   ``profile_get_redis_p99_ms`` against ``profile_get_sql_p99_ms`` (the uncached SQL reads);
   and the bare reads from 16 threads, ``OnlineStore.read`` (``direct_get_redis_p99_ms``) against
-  ``ProfileStore.get_profile`` (``direct_get_sql_p99_ms``). The prefix is deleted after.
+  ``ProfileStore.get_profile`` (``direct_get_sql_p99_ms``), and from one thread
+  (``direct_1client_get_redis_p99_ms``, ``direct_1client_get_sql_p99_ms``: the stores' own
+  latency, without the client threads' contention). The prefix is deleted after.
 * **collector**: ``--collector-events`` of the live events as Segment-spec messages (``Order
   Completed`` with its revenue, ``page``, the other types by their cible names), POSTed gzipped
   to ``/v1/batch`` of ``cible serve`` in batches of 100 (the SDKs' upload size) by 4 clients:
@@ -233,6 +235,8 @@ def redis_reads(
         direct = {
             "redis": _direct(online.read, ids, requests),
             "sql": _direct(store.get_profile, ids, requests),
+            "redis_1": _direct(online.read, ids, requests, threads=1),
+            "sql_1": _direct(store.get_profile, ids, requests, threads=1),
         }
     finally:
         online.clear()
@@ -246,18 +250,20 @@ def redis_reads(
         "direct_get_redis_p50_ms": direct["redis"][1],
         "direct_get_sql_p99_ms": direct["sql"][0],
         "direct_get_sql_p50_ms": direct["sql"][1],
+        "direct_1client_get_redis_p99_ms": direct["redis_1"][0],
+        "direct_1client_get_sql_p99_ms": direct["sql_1"][0],
     }
 
 
-def _direct(read: Any, ids: list[str], requests: int) -> tuple[float, float]:
-    """(p99, p50) ms of ``read(id)`` from 16 threads, every answer a profile."""
+def _direct(read: Any, ids: list[str], requests: int, threads: int = 16) -> tuple[float, float]:
+    """(p99, p50) ms of ``read(id)`` from ``threads`` threads, every answer a profile."""
     latencies: list[float] = []
     lock = threading.Lock()
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
         mine = []
-        for _ in range(max(requests // 16, 1)):
+        for _ in range(max(requests // threads, 1)):
             cid = rng.choice(ids)
             t0 = time.perf_counter()
             if read(cid) is None:
@@ -266,10 +272,10 @@ def _direct(read: Any, ids: list[str], requests: int) -> tuple[float, float]:
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
-    for t in threads:
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
     return float(np.percentile(latencies, 99)), float(np.percentile(latencies, 50))
 
