@@ -386,7 +386,9 @@ def collect(
             try:
                 records.append(_record(cid, stored.get(cid, {}), fields))
             except MessageError as e:
-                outcomes[i] = MessageOutcome(i, None, "rejected", e.field, e.reason)
+                outcomes[i] = MessageOutcome(
+                    i, message_id(messages[i]), "rejected", e.field, e.reason
+                )
         live.store.upsert_customers(records)
         touched |= {r.customer_id for r in records}
     changes: list[MembershipChange] = []
@@ -406,9 +408,9 @@ def collect(
         changes += stitched.changes
         for i, (merged, _) in mapped.stitches:
             if merged in stitched.refused and i not in outcomes:
-                outcomes[i] = MessageOutcome(
-                    i, None, "rejected", "anonymousId", stitched.refused[merged]
-                )
+                where = "previousId" if messages[i].get("type") == "alias" else "anonymousId"
+                reason = stitched.refused[merged]
+                outcomes[i] = MessageOutcome(i, message_id(messages[i]), "rejected", where, reason)
         touched |= {i for pair in stitched.merged.items() for i in pair}
     for i, msg in enumerate(messages):
         if i not in outcomes:

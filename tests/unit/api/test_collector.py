@@ -163,6 +163,7 @@ def test_an_anonymous_id_identified_as_a_second_user_is_refused(
     )
     result = r.json()["results"][0]
     assert (result["status"], result["field"]) == ("rejected", "anonymousId")
+    assert result["message_id"] == "i2"
     assert "already merged into another customer" in result["reason"]
     assert profile(api, keys, "anon-2")["customer_id"] == "u-a"
 
