@@ -19,8 +19,11 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(PIP_INSTALL) -e .
 
+# The Segment and RudderStack SDKs of the collector test (requirements/sdk-test.txt) declare
+# python-dateutil<3 while the lock has 4 (which they work with): installed without their pins.
 setup-test: $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_INSTALL) --no-deps -r requirements/sdk-test.txt
 
 # The orchestrator examples (examples/prefect_flow.py, examples/airflow_dag.py,
 # examples/kubeflow_pipeline.py) are tested in venvs of their own: Prefect 3, Airflow 3 and kfp 2
@@ -58,6 +61,7 @@ lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet -e '.[test,mutation]'
+	.lock-venv/bin/python -m pip install --quiet --no-deps -r requirements/sdk-test.txt
 	( echo "# The lock: exact versions for make demo / make test / CI. Refresh with: make lock"; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable ) > $(LOCK)
 	rm -rf .lock-venv

@@ -22,6 +22,21 @@ For each store:
   ``get_profile``); the 16 clients are the bench's raw keep-alive HTTP client (a tenth of
   httpx's cost per request, so that they do not starve the server of the 2 cores).
 
+* **GET profile from Redis** (with ``--redis URL``, default the Redis of .ci/services): the
+  store copied to the online store under a fresh key prefix (``cible store online-rebuild``),
+  then the same uncached service reads with ``CIBLE_ONLINE_STORE_URL`` set:
+  ``profile_get_redis_p99_ms`` against ``profile_get_sql_p99_ms`` (the uncached SQL reads);
+  and the bare reads from 16 threads, ``OnlineStore.read`` (``direct_get_redis_p99_ms``) against
+  ``ProfileStore.get_profile`` (``direct_get_sql_p99_ms``), and from one thread
+  (``direct_1client_get_redis_p99_ms``, ``direct_1client_get_sql_p99_ms``: the stores' own
+  latency, without the client threads' contention). The prefix is deleted after.
+* **collector**: ``--collector-events`` of the live events as Segment-spec messages (``Order
+  Completed`` with its revenue, ``page``, the other types by their cible names), POSTed gzipped
+  to ``/v1/batch`` of ``cible serve`` in batches of 100 (the SDKs' upload size) by 4 clients:
+  ``collector_events_per_s``; baseline in the same run, the same events as canonical events to
+  ``/v1/events/batch`` (``events_batch_events_per_s``); two interleaved rounds (fresh ids
+  each), the best of each side kept.
+
 The baseline, in the same run: a bare pika consumer that acknowledges the same number of the same
 persistent messages in batches of 500 (no parsing, no store), given in every line as
 ``bare_rabbitmq_events_per_s``. One JSON line per store is the last thing printed::
@@ -199,8 +214,173 @@ def profile_get(
     }
 
 
+def redis_reads(
+    store: Any, url: str, ids: list[str], requests: int, redis_url: str
+) -> dict[str, Any]:
+    """GET profile p99 served from Redis against SQL (service, no cache) and the bare reads."""
+    from cible.store.online import OnlineStore
+    from service_load import measure_profile_get  # type: ignore[import-not-found]
+
+    prefix = f"cible-bench-{uuid.uuid4().hex[:10]}:"
+    online = OnlineStore.open(redis_url, prefix)
+    try:
+        online.rebuild(store)
+        env = {"CIBLE_ONLINE_STORE_URL": redis_url, "CIBLE_ONLINE_STORE_PREFIX": prefix}
+        served = {}
+        for name, extra in (("redis", env), ("sql", {})):
+            got = measure_profile_get(
+                url, ids, clients=16, requests=requests, client="raw", cache_ttl_s=0, env=extra
+            )
+            served[name] = got
+        direct = {
+            "redis": _direct(online.read, ids, requests),
+            "sql": _direct(store.get_profile, ids, requests),
+            "redis_1": _direct(online.read, ids, requests, threads=1),
+            "sql_1": _direct(store.get_profile, ids, requests, threads=1),
+        }
+    finally:
+        online.clear()
+        online.close()
+    return {
+        "profile_get_redis_p99_ms": served["redis"]["p99_ms"],
+        "profile_get_redis_p50_ms": served["redis"]["p50_ms"],
+        "profile_get_sql_p99_ms": served["sql"]["p99_ms"],
+        "profile_get_sql_p50_ms": served["sql"]["p50_ms"],
+        "direct_get_redis_p99_ms": direct["redis"][0],
+        "direct_get_redis_p50_ms": direct["redis"][1],
+        "direct_get_sql_p99_ms": direct["sql"][0],
+        "direct_get_sql_p50_ms": direct["sql"][1],
+        "direct_1client_get_redis_p99_ms": direct["redis_1"][0],
+        "direct_1client_get_sql_p99_ms": direct["sql_1"][0],
+    }
+
+
+def _direct(read: Any, ids: list[str], requests: int, threads: int = 16) -> tuple[float, float]:
+    """(p99, p50) ms of ``read(id)`` from ``threads`` threads, every answer a profile."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        mine = []
+        for _ in range(max(requests // threads, 1)):
+            cid = rng.choice(ids)
+            t0 = time.perf_counter()
+            if read(cid) is None:
+                raise RuntimeError("a streamed customer has no profile")
+            mine.append((time.perf_counter() - t0) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return float(np.percentile(latencies, 99)), float(np.percentile(latencies, 50))
+
+
+def segment_message(event: dict[str, Any], prefix: str = "seg-") -> dict[str, Any]:
+    """A canonical live event as the Segment SDKs would send it."""
+    kind = event["event_type"]
+    msg: dict[str, Any] = {
+        "type": "track",
+        "userId": event["customer_id"],
+        "messageId": prefix + event["event_id"],
+        "timestamp": event["timestamp"],
+        "event": kind,
+        "properties": {"order_id": event.get("order_id"), "revenue": event.get("amount")},
+    }
+    if kind == "purchase":
+        msg["event"] = "Order Completed"
+    elif kind == "page_view":
+        msg = {k: v for k, v in msg.items() if k != "event"} | {"type": "page"}
+    return msg
+
+
+def collector_throughput(
+    url: str, schema: str | None, bodies: list[bytes], clients: int = 4, size: int = 100
+) -> dict[str, Any]:
+    """Messages per second through ``/v1/batch`` (gzipped Segment batches) and of the same
+    events through ``/v1/events/batch`` (the baseline), interleaved, best of two rounds."""
+    import gzip
+    import json
+
+    from cible.store import ProfileStore
+    from service_load import live_service
+
+    events = [json.loads(b) for b in bodies]
+    opened = ProfileStore.open(url, migrate=False, schema=schema)
+    try:
+        key = opened.create_api_key(["write"], name="bench/collector")
+    finally:
+        opened.close()
+    chunks = range(0, len(events), size)
+    env = {"CIBLE_STORE_SCHEMA": schema} if schema else {}
+    best = {"collector": float("inf"), "baseline": float("inf")}
+    with live_service(url, env=env) as base:
+        for round_ in (1, 2):  # interleaved, best of two: neither side gets only a cold server
+            canonical = [{**e, "event_id": f"ev{round_}-{e['event_id']}"} for e in events]
+            plain = [json.dumps({"events": canonical[i : i + size]}).encode() for i in chunks]
+            seconds = _post_all(base, "/v1/events/batch", plain, key, {}, clients)
+            best["baseline"] = min(best["baseline"], seconds)
+            messages = [segment_message(e, f"seg{round_}-") for e in events]
+            segment = [
+                gzip.compress(json.dumps({"batch": messages[i : i + size]}).encode())
+                for i in chunks
+            ]
+            gz = {"Content-Encoding": "gzip"}
+            seconds = _post_all(base, "/v1/batch", segment, key, gz, clients)
+            best["collector"] = min(best["collector"], seconds)
+    collector, baseline = best["collector"], best["baseline"]
+    return {
+        "collector_events": len(events),
+        "collector_events_per_s": len(events) / collector,
+        "events_batch_events_per_s": len(events) / baseline,
+    }
+
+
+def _post_all(
+    base: str, path: str, bodies: list[bytes], key: str, headers: dict[str, str], clients: int
+) -> float:
+    """Seconds to POST every body from ``clients`` threads (each answer must be 200)."""
+    import httpx
+
+    errors: list[BaseException] = []
+    auth = {"X-API-Key": key, "Content-Type": "application/json", **headers}
+
+    def worker(part: list[bytes]) -> None:
+        try:
+            with httpx.Client(base_url=base, headers=auth, timeout=60) as http:
+                for body in part:
+                    r = http.post(path, content=body)
+                    if r.status_code != 200:
+                        raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+        except BaseException as e:  # reported after the join
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(bodies[i::clients],)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return seconds
+
+
 def run_store(
-    kind: str, folder: Path, world: Any, n: int, m: int, rate: float, requests: int
+    kind: str,
+    folder: Path,
+    world: Any,
+    n: int,
+    m: int,
+    rate: float,
+    requests: int,
+    redis_url: str = "",
+    collector_events: int = 0,
 ) -> dict[str, Any]:
     from cible.store import ProfileStore
 
@@ -221,6 +401,12 @@ def run_store(
         producer.join()
         ids = sorted({cid for cid in world.features.index})
         reads = profile_get(store, url, schema, ids, requests)
+        if redis_url:
+            if schema:
+                os.environ["CIBLE_STORE_SCHEMA"] = schema
+            reads |= redis_reads(store, url, ids, max(requests // 4, 16), redis_url)
+        if collector_events:
+            reads |= collector_throughput(url, schema, world.messages[:collector_events])
     finally:
         _drop_queues([queue, queue + ".dead", queue + ".segments"])
         store.close()
@@ -246,6 +432,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument(
+        "--redis", default=os.environ.get("CIBLE_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )  # '' for no Redis lines
+    parser.add_argument("--collector-events", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cible-realtime-") as tmp:
         folder = Path(tmp)
@@ -260,12 +450,32 @@ def main() -> None:
         rows = []
         for kind in args.stores.split(","):
             row = run_store(
-                kind, folder, world, args.events, args.latency_events, args.rate, args.requests
+                kind,
+                folder,
+                world,
+                args.events,
+                args.latency_events,
+                args.rate,
+                args.requests,
+                redis_url=args.redis,
+                collector_events=min(args.collector_events, len(world.messages)),
             )
             print(
                 f"{kind}: {row['events_per_s']:,.0f} events/s, p50 {row['p50_ms']:.1f} ms, "
                 f"p99 {row['p99_ms']:.1f} ms, GET profile p99 {row['profile_get_p99_ms']:.2f} ms"
             )
+            if "profile_get_redis_p99_ms" in row:
+                print(
+                    f"  uncached GET profile p99: Redis {row['profile_get_redis_p99_ms']:.2f} ms, "
+                    f"SQL {row['profile_get_sql_p99_ms']:.2f} ms; direct reads p99: Redis "
+                    f"{row['direct_get_redis_p99_ms']:.2f} ms, SQL "
+                    f"{row['direct_get_sql_p99_ms']:.2f} ms"
+                )
+            if "collector_events_per_s" in row:
+                print(
+                    f"  collector /v1/batch: {row['collector_events_per_s']:,.0f} events/s "
+                    f"(/v1/events/batch: {row['events_batch_events_per_s']:,.0f})"
+                )
             rows.append(row)
         bare = bare_rabbitmq(world.messages[: args.events])
         print(f"bare RabbitMQ consume+ack: {bare:,.0f} events/s")

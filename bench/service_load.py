@@ -188,6 +188,7 @@ def measure_profile_get(
     cache_ttl_s: float = 1.0,
     warm: bool = False,
     client: str = "httpx",
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """GET /v1/customers/{id}/profile on a live ``cible serve`` over ``store_url``:
     ``{"clients", "requests", "p50_ms", "p99_ms", "max_ms", "rps", "workers", "cache_ttl_s",
@@ -199,7 +200,7 @@ def measure_profile_get(
     ``cache_ttl_s`` longer than the run); without it most reads of 20,000 ids go to the store.
     """
     key = _read_key(store_url)
-    env = {"CIBLE_PROFILE_CACHE_TTL_S": str(cache_ttl_s)}
+    env = {"CIBLE_PROFILE_CACHE_TTL_S": str(cache_ttl_s), **(env or {})}
     with live_service(store_url, workers=workers, env=env) as base:
 
         def make_call() -> Callable[[int], None]:

@@ -21,7 +21,7 @@ from cible.api.errors import install_error_handlers
 from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.guard import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBuckets
 from cible.api.logs import AccessLogMiddleware, configure_logging
-from cible.api.routes import customers, events, health, segment_models, segments
+from cible.api.routes import collector, customers, events, health, segment_models, segments
 from cible.config.service import ServiceSettings, load_service_settings
 from cible.services.live import LiveService, run_publisher
 
@@ -66,6 +66,8 @@ def _lifespan(
             yield
         finally:
             service.close()
+            if service.online is not None:
+                service.online.close()
             if owned:
                 store.close()
 
@@ -87,11 +89,17 @@ def create_app(
             migrate=settings.store_migrate,
             schema=settings.store_schema,
         )
+    online = None
+    if settings.online_store_url:
+        from cible.store.online import OnlineStore
+
+        online = OnlineStore.open(settings.online_store_url, settings.online_store_prefix)
     service = LiveService.from_settings(
         store,
         settings,
         render=customers.render_profile,
         publisher=run_publisher(_publish_url(settings, store), settings.store_schema),
+        online=online,
     )
     lifespan = _lifespan(service, store, owned, settings.environment)
 
@@ -106,8 +114,9 @@ def create_app(
     app.state.service = service
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, events, customers, segments, segment_models):
+    for module in (health, events, customers, segments, segment_models, collector):
         app.include_router(module.router)
+    app.include_router(collector.hooks)
     _install_middlewares(app, settings, service)
     return app
 

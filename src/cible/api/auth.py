@@ -15,7 +15,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 
 from cible.services.live import LiveService, key_digest, key_id
 
@@ -27,6 +33,11 @@ _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, scheme_name="ApiKey", description="an API key"
 )
 _bearer = HTTPBearer(auto_error=False, scheme_name="Bearer", description="the same API key")
+_basic = HTTPBasic(
+    auto_error=False,
+    scheme_name="WriteKey",
+    description="the Segment SDKs' write key: an API key as the basic-auth username, no password",
+)
 
 
 @dataclass(frozen=True)
@@ -53,21 +64,49 @@ def require(needed: Scope) -> Any:
         bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     ) -> Principal:
         key = api_key or (bearer.credentials if bearer is not None else None)
-        if not key:
-            raise HTTPException(401, "an API key is required (X-API-Key header)", CHALLENGE)
-        service = service_of(request)
-        hit, scopes = service.keys.get(key_digest(key))
-        if not hit:
-            scopes = await run_in_threadpool(service.verify_key, key)
-        if scopes is None:
-            raise HTTPException(401, "unknown or revoked API key", CHALLENGE)
-        if not allows(scopes, needed):
-            raise HTTPException(
-                403, f"this key's scopes {sorted(scopes)} do not include '{needed}'"
-            )
-        return Principal(key_id(key), scopes)
+        return await _principal(request, key, needed, CHALLENGE)
 
     check.required_scope = needed  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+async def _principal(
+    request: Request, key: str | None, needed: Scope, challenge: dict[str, str]
+) -> Principal:
+    if not key:
+        raise HTTPException(401, "an API key is required (X-API-Key header)", challenge)
+    service = service_of(request)
+    hit, scopes = service.keys.get(key_digest(key))
+    if not hit:
+        scopes = await run_in_threadpool(service.verify_key, key)
+    if scopes is None:
+        raise HTTPException(401, "unknown or revoked API key", challenge)
+    if not allows(scopes, needed):
+        raise HTTPException(403, f"this key's scopes {sorted(scopes)} do not include '{needed}'")
+    return Principal(key_id(key), scopes)
+
+
+WRITE_KEY_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cible"'}
+
+
+def require_write_key(*, query: bool = False) -> Any:
+    """The collector's dependency: a key with the ``write`` scope given as Segment's SDKs give
+    their write key (HTTP basic auth, the key as username), or as any cible route takes it;
+    with ``query``, also ``?writeKey=`` (a tracking pixel cannot send headers)."""
+
+    async def check(
+        request: Request,
+        basic: Annotated[HTTPBasicCredentials | None, Security(_basic)],
+        api_key: Annotated[str | None, Security(_api_key)],
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    ) -> Principal:
+        key = (basic.username if basic is not None else None) or api_key
+        key = key or (bearer.credentials if bearer is not None else None)
+        if query and not key:
+            key = request.query_params.get("writeKey") or request.query_params.get("key")
+        return await _principal(request, key, "write", WRITE_KEY_CHALLENGE)
+
+    check.required_scope = "write"  # type: ignore[attr-defined]
     return Depends(check)
 
 

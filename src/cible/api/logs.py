@@ -14,6 +14,7 @@ number in any message (and in exception text) by ``<email>`` / ``<phone>``, as a
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -106,12 +107,19 @@ def _route_template(scope: Scope) -> str:
 
 
 def presented_key(scope: Scope) -> str | None:
-    """The API key of a request (``X-API-Key`` or ``Authorization: Bearer``), if any."""
+    """The API key of a request (``X-API-Key``, ``Authorization: Bearer``, or the username of
+    ``Authorization: Basic``: the collector's write key), if any."""
     for name, value in scope.get("headers", ()):
         if name == b"x-api-key":
             return str(value.decode("latin-1"))
         if name == b"authorization" and value[:7].lower() == b"bearer ":
             return str(value[7:].decode("latin-1").strip())
+        if name == b"authorization" and value[:6].lower() == b"basic ":
+            try:
+                decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            return decoded.partition(":")[0] or None
     return None
 
 

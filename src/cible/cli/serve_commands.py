@@ -36,6 +36,14 @@ def serve(
     ),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes.")] = 1,
+    online_store: Annotated[
+        str | None,
+        typer.Option(
+            "--online-store",
+            help="Redis (redis://host:6379/0) that GET profile reads first, SQL as fallback.",
+            envvar="CIBLE_ONLINE_STORE_URL",
+        ),
+    ] = None,
 ) -> None:
     """Run the REST service (settings from CIBLE_* variables, see docs/api.md)."""
     import uvicorn
@@ -59,6 +67,8 @@ def serve(
         )
     os.environ["CIBLE_STORE_URL"] = store
     os.environ["CIBLE_STORE_MIGRATE"] = "false"
+    if online_store:
+        os.environ["CIBLE_ONLINE_STORE_URL"] = online_store
     uvicorn.run(
         "cible.api:create_app",
         factory=True,

@@ -83,6 +83,7 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
 def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
     store_app = typer.Typer(name="store", help="Back up and restore a profile store.")
     app.add_typer(store_app)
+    _register_online(store_app, errors, console)
 
     @store_app.command("export")
     def export(
@@ -124,5 +125,45 @@ def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Con
                 opened.close()
         cons.print(
             f"Imported {sum(counts.values()):,} rows of {len(counts)} tables from {in_}",
+            soft_wrap=True,
+        )
+
+
+def _register_online(
+    store_app: typer.Typer, errors: Errors, console: Callable[[], Console]
+) -> None:
+    @store_app.command("online-rebuild")
+    def online_rebuild(
+        store: StoreOpt,
+        online_store: Annotated[
+            str,
+            typer.Option(
+                "--online-store",
+                help="Redis URL (redis://host:6379/0).",
+                envvar="CIBLE_ONLINE_STORE_URL",
+            ),
+        ],
+        prefix: Annotated[
+            str, typer.Option(help="Prefix of the keys.", envvar="CIBLE_ONLINE_STORE_PREFIX")
+        ] = "cible:",
+    ) -> None:
+        """Repopulate the Redis online store from the SQL store (its prefix cleared first)."""
+        from cible.cli.serve_commands import _open
+        from cible.store.online import OnlineStore
+
+        cons = console()
+        with errors(cons):
+            opened = _open(store)
+            try:
+                redis_copy = OnlineStore.open(online_store, prefix)
+                try:
+                    written = redis_copy.rebuild(opened)
+                finally:
+                    redis_copy.close()
+            finally:
+                opened.close()
+        cons.print(
+            f"Wrote {written:,} profiles to the online store {escape(redis_copy.url)} "
+            f"under {escape(prefix)}",
             soft_wrap=True,
         )

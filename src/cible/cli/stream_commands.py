@@ -135,6 +135,21 @@ MaxShiftOpt = Annotated[
     ),
 ]
 
+OnlineStoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--online-store",
+        help="Also write each changed profile and membership to this Redis "
+        "(redis://host:6379/0) after the SQL commit.",
+        envvar="CIBLE_ONLINE_STORE_URL",
+    ),
+]
+
+OnlinePrefixOpt = Annotated[
+    str,
+    typer.Option(help="Prefix of the online store's keys.", envvar="CIBLE_ONLINE_STORE_PREFIX"),
+]
+
 IdleExitSOpt = Annotated[
     float | None, typer.Option(help="Exit after this long without a message (default: never).")
 ]
@@ -159,6 +174,8 @@ def consume_cmd(
     audiences: AudiencesOpt = None,
     online_centroids: OnlineCentroidsOpt = False,
     max_centroid_shift: MaxShiftOpt = 0.25,
+    online_store: OnlineStoreOpt = None,
+    online_prefix: OnlinePrefixOpt = "cible:",
 ) -> None:
     """Consume events: update profiles, re-score, write memberships, notify segment changes."""
     _check_options(bus, log_level)
@@ -194,6 +211,7 @@ def consume_cmd(
             idle_exit_s=idle_exit_s,
             audiences=audiences,
             online_shift=max_centroid_shift if online_centroids else None,
+            online=(online_store, online_prefix) if online_store else None,
         )
     except CibleError as e:
         typer.echo(f"error: {e}", err=True)
@@ -236,6 +254,7 @@ def _consume(
     idle_exit_s: float | None,
     audiences: Path | None = None,
     online_shift: float | None = None,
+    online: tuple[str, str] | None = None,
 ) -> None:
     from cible.services.consume import (
         bus_notifier,
@@ -253,9 +272,14 @@ def _consume(
 
         live = LiveAudiences.from_file(audiences)
     profile_store = ProfileStore.open(store_url, schema=schema)
+    redis_copy = None
     try:
         if online_shift is not None:
             enable_online_centroids(profile_store, online_shift)
+        if online is not None:
+            from cible.store.online import OnlineStore
+
+            redis_copy = OnlineStore.open(*online)
         source = open_bus(**bus_options)
         try:
             notifiers = [bus_notifier(source)] if bus_options["output"] else []
@@ -270,8 +294,11 @@ def _consume(
                 as_of=as_of,
                 idle_exit_s=idle_exit_s,
                 audiences=live,
+                online=redis_copy,
             )
         finally:
             source.close()
     finally:
+        if redis_copy is not None:
+            redis_copy.close()
         profile_store.close()

@@ -11,6 +11,8 @@ with a :class:`~cible.exceptions.ConfigError` naming the variable and the rule:
 - ``CIBLE_STORE_PASSWORD`` left at a well-known default (``postgres``, ``password``, ...);
 - ``CIBLE_EXPORT_SECRET`` empty, a well-known default or shorter than 16 characters (it keys the
   pseudonyms of exports and of quarantine files, and the webhook signatures);
+- ``CIBLE_WEBHOOK_SECRET`` set to a well-known default or shorter than 16 characters (it
+  verifies the HMAC signatures of ``POST /v1/webhooks/crm``; unset, that route answers 409);
 - ``CIBLE_RATE_LIMIT_PER_S`` or ``CIBLE_RATE_LIMIT_BURST`` out of range (checked in every
   environment by the field bounds).
 
@@ -119,6 +121,19 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(""),
         description="HMAC key of pseudonyms (exports, quarantine files) and webhook signatures",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of POST /v1/webhooks/crm signatures (unset: the CRM "
+        "webhook is disabled); 16+ characters outside dev",
+    )
+    online_store_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: GET profile reads this Redis copy first (falling "
+        "back to SQL), and the service's own writes update it (unset: SQL only)",
+    )
+    online_store_prefix: str = Field(
+        default="cible:", min_length=1, max_length=100, description="prefix of the Redis keys"
+    )
     models_dir: Path | None = Field(
         default=None,
         description="the only directory under which POST /v1/models may publish batch runs "
@@ -143,6 +158,11 @@ class ServiceSettings(BaseSettings):
         password = None if self.store_password is None else self.store_password.get_secret_value()
         if password is not None and password.strip().lower() in DEFAULT_PASSWORDS | {""}:
             problems.append("CIBLE_STORE_PASSWORD is empty or a well-known default")
+        hook = None if self.webhook_secret is None else self.webhook_secret.get_secret_value()
+        if hook is not None and (len(hook) < 16 or hook.strip().lower() in DEFAULT_PASSWORDS):
+            problems.append(
+                "CIBLE_WEBHOOK_SECRET is shorter than 16 characters or a well-known default"
+            )
         try:
             ActivationSettings(
                 environment=self.environment, export_secret=self.export_secret

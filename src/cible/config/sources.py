@@ -151,6 +151,16 @@ class SourceConfig(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     on_duplicate_rows: Literal["quarantine", "keep"] = "quarantine"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_preset(cls, data: object) -> object:
+        """``{preset: ga4, path: ...}``: the shipped mapping (:mod:`cible.config.presets`)."""
+        if isinstance(data, dict) and "preset" in data:
+            from cible.config.presets import apply_preset
+
+            return apply_preset(data)
+        return data
+
     @field_validator("fields", mode="before")
     @classmethod
     def _shorthand_columns(cls, v: object) -> object:

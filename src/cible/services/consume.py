@@ -1,12 +1,16 @@
 """Consume live events: the use case behind ``cible consume``, shared by every bus.
 
-One batch goes through five steps (four without an audience plan), in this order, so that nothing is lost and nothing is
+One batch goes through up to six steps (the online and audience ones when configured), in this order, so that nothing is lost and nothing is
 counted twice when the process dies at any point (at-least-once delivery, idempotent apply)::
 
     parse      each message with LiveEvent.parse; a malformed one goes to the dead letters
                (durable when dead_letter returns) with the field and the reason
     apply      store.apply_events(batch): aggregates, re-scoring, memberships and outbox rows
                in ONE transaction; event ids already processed are skipped
+    online     (with an online store) the profiles of EVERY customer of the parsed batch,
+               duplicates included, read from SQL in one query and written to Redis in one
+               pipeline: a crash between the SQL commit and this write is redelivered and the
+               duplicates are written again
     audiences  (with an audience plan) the rules re-evaluated for EVERY customer of the parsed
                batch, duplicates included, and the diff with the stored members written with
                its "audience.entered"/"audience.exited" outbox rows in ONE transaction: a crash
@@ -35,6 +39,7 @@ from cible.exceptions import CibleError
 if TYPE_CHECKING:
     from cible.services.live_audiences import LiveAudiences
     from cible.store import AudienceNotification, Notification, ProfileStore
+    from cible.store.online import OnlineStore
 
 OUTBOX_PAGE = 1000
 
@@ -153,6 +158,7 @@ def process_batch(
     as_of: datetime | None = None,
     parse: Parse | None = None,
     audiences: LiveAudiences | None = None,
+    online: OnlineStore | None = None,
 ) -> BatchReport:
     """Parse, apply (one transaction), update the live ``audiences`` (a second transaction,
     every customer of the batch), ack after the commits, then send the outbox rows the batch
@@ -168,6 +174,8 @@ def process_batch(
         report.applied, report.duplicates = result.applied, result.duplicates
         report.changes = len(result.changes)
         pending = result.notifications
+        if online is not None:
+            online.sync(store, sorted({e.customer_id for e in events} | set(result.touched)))
         if audiences is not None:
             now = as_of if as_of is not None else datetime.now(UTC)
             entered = audiences.update(store, [e.customer_id for e in events], now)

@@ -10,7 +10,8 @@ otherwise (SQLite, or the feed down).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
         ProfileStore,
         SegmentInfo,
     )
+    from cible.store.online import OnlineStore
 
+log = logging.getLogger("cible.api")
 EventStatus = Literal["applied", "duplicate", "rejected"]
 RUN_FILES = (
     "segment_model.joblib",
@@ -94,8 +97,10 @@ class LiveService:
         models_dir: Path | None = None,
         render: Callable[[Profile], Any] | None = None,
         publisher: Callable[[Path], int] | None = None,
+        online: OnlineStore | None = None,
     ) -> None:
         self.store = store
+        self.online = online  # the Redis copy of the profiles (read first, written after SQL)
         self.publisher = publisher
         # what the cache keeps: render(profile), e.g. the JSON bytes of the API's answer
         self.render: Callable[[Profile], Any] = render or _same
@@ -133,6 +138,7 @@ class LiveService:
         settings: ServiceSettings,
         render: Callable[[Profile], Any] | None = None,
         publisher: Callable[[Path], int] | None = None,
+        online: OnlineStore | None = None,
     ) -> LiveService:
         return cls(
             store,
@@ -142,6 +148,7 @@ class LiveService:
             models_dir=settings.models_dir,
             render=render,
             publisher=publisher,
+            online=online,
         )
 
     # -- health -------------------------------------------------------------------------------
@@ -170,16 +177,31 @@ class LiveService:
         return hit, view
 
     def profile_view(self, customer_id: str) -> Any:
-        """``render(profile)``, from the cache or the store (then cached)."""
+        """``render(profile)``, from the cache, else the online store (Redis), else the SQL
+        store (then cached)."""
         hit, view = self.peek_profile_view(customer_id)
         if hit:
             return view
-        profile = self.store.get_profile(customer_id)
+        profile = self._online_profile(customer_id)
+        if profile is None:
+            profile = self.store.get_profile(customer_id)
         view = None if profile is None else self.render(profile)
         self.profiles.put(customer_id, view)
         if view is None:
             raise _not_found(customer_id)
         return view
+
+    def _online_profile(self, customer_id: str) -> Profile | None:
+        """The Redis copy (None: no online store, not there, or Redis failing: SQL answers)."""
+        from cible.store import StoreError
+
+        if self.online is None:
+            return None
+        try:
+            return self.online.read(customer_id)
+        except StoreError as e:
+            log.warning("online store read failed, answered from SQL: %s", e)
+            return None
 
     def list_segments(self) -> list[SegmentInfo]:
         return list(self.store.list_segments())
@@ -201,7 +223,7 @@ class LiveService:
     # -- writes -------------------------------------------------------------------------------
     def ingest(self, event: LiveEvent) -> ApplyResult:
         result = self.store.apply_events([event])
-        self.profiles.invalidate([event.customer_id])
+        self.changed([event.customer_id, *result.touched])
         return result
 
     def ingest_batch(
@@ -238,14 +260,22 @@ class LiveService:
                 status: EventStatus = "applied" if ev.event_id in fresh else "duplicate"
                 fresh.discard(ev.event_id)
                 outcomes[i] = EventOutcome(i, ev.event_id, status)
-            self.profiles.invalidate({ev.customer_id for _, ev in valid})
+            self.changed({ev.customer_id for _, ev in valid} | set(result.touched))
         return BatchOutcome([outcomes[i] for i in range(len(raw))], changes)
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
         self._check_batch_size(len(records), "customers")
         written = self.store.upsert_customers(records)
-        self.profiles.invalidate({r.customer_id for r in records})
+        self.changed({r.customer_id for r in records})
         return written
+
+    def changed(self, customer_ids: Iterable[str]) -> None:
+        """After a SQL commit that changed ``customer_ids``: copy them to the online store
+        (when there is one) and drop them from the profile cache."""
+        ids = set(customer_ids)
+        if self.online is not None and ids:
+            self.online.sync(self.store, sorted(ids))
+        self.profiles.invalidate(ids)
 
     def _check_batch_size(self, n: int, what: str) -> None:
         if n > self.batch_max:
@@ -264,6 +294,8 @@ class LiveService:
         if self.publisher is None:
             raise ConflictError("this service was built without a publisher")
         version = self.publisher(path)
+        if self.online is not None:  # every membership may have changed
+            self.online.rebuild(self.store)
         self.profiles.clear()
         return version
 

@@ -21,6 +21,7 @@ from cible.store import (
     keys,
     live_audiences,
     memberships,
+    stitch,
 )
 from cible.store import changes as changes_feed
 from cible.store import customer_profiles as profiles
@@ -34,9 +35,11 @@ from cible.store.values import (
     ApplyResult,
     CustomerRecord,
     LiveEvent,
+    MembershipChange,
     Notification,
     Profile,
     SegmentInfo,
+    StitchResult,
 )
 
 
@@ -121,29 +124,15 @@ class ProfileStore:
             touched = sorted(deltas.last_event)
             apply.lock_profiles(conn, touched)
             apply.write_deltas(conn, deltas)
-            feats = profiles.refresh(conn, touched, at, now)
-            changes, notes = [], []
-            model = self._current(conn)
-            if model is not None:
-                version, scorer, names = model
-                causes = {c: deltas.last_event[c][1] for c in touched}
-                changes = memberships.record(
-                    conn,
-                    centroid_state.score(conn, version, scorer, feats, now, self._online),
-                    version=version,
-                    names=names,
-                    at=now,
-                    causes=causes,
-                    outbox=False,
-                )
-                notes = memberships.write_outbox(conn, changes, names)
-            changes_feed.announce(conn, touched)
+            causes = {c: deltas.last_event[c][1] for c in touched}
+            changes, notes = self._rescore(conn, touched, causes, at, now)
         return ApplyResult(
             applied=len(claimed),
             duplicates=len(events) - len(claimed),
             changes=changes,
             applied_event_ids=tuple(e.event_id for e in claimed),
             notifications=tuple(notes),
+            touched=tuple(touched),
         )
 
     def enable_online_centroids(self, max_shift_per_day: float, updater: Any) -> None:
@@ -152,6 +141,61 @@ class ProfileStore:
         with self._read() as conn:
             current = self._current(conn)
         self._online = centroid_state.enable(current, max_shift_per_day, updater)
+
+    def _rescore(
+        self,
+        conn: Connection,
+        touched: Sequence[str],
+        causes: Mapping[str, str],
+        at: datetime,
+        now: datetime,
+    ) -> tuple[list[MembershipChange], list[Notification]]:
+        """Recompute the features of ``touched`` (profile rows locked) at ``at``, score them
+        with the current model, record the membership changes (caused by ``causes``) and their
+        outbox rows, and announce the change; what apply_events and stitching share."""
+        feats = profiles.refresh(conn, touched, at, now)
+        changes: list[MembershipChange] = []
+        notes: list[Notification] = []
+        model = self._current(conn)
+        if model is not None:
+            version, scorer, names = model
+            changes = memberships.record(
+                conn,
+                centroid_state.score(conn, version, scorer, feats, now, self._online),
+                version=version,
+                names=names,
+                at=now,
+                causes=causes,
+                outbox=False,
+            )
+            notes = memberships.write_outbox(conn, changes, names)
+        changes_feed.announce(conn, touched)
+        return changes, notes
+
+    def stitch_identities(
+        self, pairs: Sequence[tuple[str, str]], *, as_of: datetime | None = None
+    ) -> StitchResult:
+        """Fold each ``(merged id, survivor id)`` (an anonymousId and the userId it was
+        identified as) into one customer in ONE transaction (see :mod:`cible.store.stitch`),
+        then re-score the survivors as apply_events does."""
+        now = _now()
+        at = as_of_midnight(as_of) if as_of is not None else live_as_of(now)
+        if not pairs:
+            return StitchResult({}, {})
+        with self._write() as conn:
+            planned = stitch.plan(conn, pairs)
+            survivors = stitch.merge_customers(conn, planned.merges, now)
+            changes: list[MembershipChange] = []
+            if survivors:
+                apply.lock_profiles(conn, survivors)
+                changes, _ = self._rescore(conn, survivors, {}, at, now)
+                changes_feed.announce(conn, sorted(planned.merges))
+        return StitchResult(planned.merges, planned.refused, changes)
+
+    def customer_records(self, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored records of ``customer_ids`` (aliases resolved), by the id asked for."""
+        with self._read() as conn:
+            return stitch.records(conn, customer_ids)
 
     def upsert_customers(self, records: Sequence[CustomerRecord]) -> int:
         if not records:

@@ -143,6 +143,18 @@ class ApplyResult:
     # the outbox rows written by this call (``segment.exited`` / ``segment.entered``), with
     # their ids: the consumer relays them without reading the outbox back
     notifications: tuple[Notification, ...] = ()
+    # the customers whose profile changed, aliases resolved (what a profile cache must drop)
+    touched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StitchResult:
+    """What :meth:`ProfileStore.stitch_identities` did: merged id -> survivor for each merge
+    made, merged id -> reason for each pair refused, and the survivors' membership changes."""
+
+    merged: dict[str, str]
+    refused: dict[str, str]
+    changes: list[MembershipChange] = field(default_factory=list)
 
 
 NotificationKind = Literal["segment.entered", "segment.exited"]

@@ -27,6 +27,7 @@ from cible.services.consume import (
 if TYPE_CHECKING:
     from cible.services.live_audiences import LiveAudiences
     from cible.store import ProfileStore
+    from cible.store.online import OnlineStore
 
 LOG = logging.getLogger("cible.stream")
 SUMMARY_EVERY_S = 10.0
@@ -98,6 +99,7 @@ def run_consumer(
     idle_exit_s: float | None = None,
     parse: Parse | None = None,
     audiences: LiveAudiences | None = None,
+    online: OnlineStore | None = None,
 ) -> ConsumerStats:
     """Consume until ``stop`` is set (or a signal, or the source is finished, or nothing came
     for ``idle_exit_s``). Every batch is committed (with ``audiences``: its customers' audiences
@@ -120,7 +122,14 @@ def run_consumer(
             elif idle_exit_s is not None and now - last_message >= idle_exit_s:
                 break
             report = process_batch(
-                store, bus, messages, notify=notify, as_of=as_of, parse=parse, audiences=audiences
+                store,
+                bus,
+                messages,
+                notify=notify,
+                as_of=as_of,
+                parse=parse,
+                audiences=audiences,
+                online=online,
             )
             if messages:
                 stats.add(report)

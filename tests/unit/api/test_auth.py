@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from cible.api.auth import api_routes, route_scope
 from tests.unit.api.conftest import Keys
 
-OPEN = {"/health", "/ready"}
+# the CRM webhook is authenticated by its HMAC signature, not an API key (test_collector.py)
+OPEN = {"/health", "/ready", "/v1/webhooks/crm"}
 PATH_VALUES = {"customer_id": "C-auth-1", "segment_id": "1"}
 EXPECTED_SCOPES = {
     ("POST", "/v1/events"): "write",
@@ -23,6 +24,9 @@ EXPECTED_SCOPES = {
     ("GET", "/v1/segments"): "read",
     ("GET", "/v1/segments/{segment_id}/members"): "read",
     ("POST", "/v1/models"): "admin",
+    **{("POST", f"/v1/{kind}"): "write" for kind in ("track", "identify", "page", "screen")},
+    **{("POST", f"/v1/{kind}"): "write" for kind in ("group", "alias", "batch")},
+    ("GET", "/v1/pixel.gif"): "write",
 }
 
 
@@ -90,11 +94,21 @@ def test_403_names_the_missing_scope(client: TestClient, keys: Keys) -> None:
 
 @pytest.mark.parametrize("path", sorted(OPEN))
 def test_health_and_ready_need_no_key(client: TestClient, path: str) -> None:
+    if path == "/v1/webhooks/crm":
+        assert client.post(path, content=b"{}").status_code == 409  # no secret configured
+        return
     assert client.get(path).status_code in (200, 503)
 
 
 # routes anyone may call: liveness/readiness and the documentation of the API (no data in them)
-PUBLIC = {"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+PUBLIC = {
+    "/health",
+    "/ready",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/v1/webhooks/crm",  # HMAC-signed (test_collector.py)
+}
 
 
 def all_routes(routes: list[object]) -> list[object]:
