@@ -299,7 +299,15 @@ def historical_50k() -> Task:
     raw = pd.read_parquet(path).astype("string")
     raw.index = pd.Index(raw.pop("unique_id").astype(str), name="unique_id")
     truth = raw.pop("cluster").astype(str)
-    fields = ["first_name", "surname", "dob", "birth_place", "postcode_fake", "gender", "occupation"]
+    fields = [
+        "first_name",
+        "surname",
+        "dob",
+        "birth_place",
+        "postcode_fake",
+        "gender",
+        "occupation",
+    ]
     records = raw[fields].astype(object).where(raw[fields].notna(), None)
     peer = {"recordlinkage": _historical_rl, "splink": _historical_splink}
     return Task("historical_50k", records, truth, fields, peer=peer)
