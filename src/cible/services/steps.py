@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from cible import __version__
-from cible.config import CibleConfig
+from cible.config import CibleConfig, SegmentationConfig
 from cible.exceptions import ConfigError, FeatureError
 from cible.features import build_context, build_features, default_as_of
 from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
@@ -34,6 +34,7 @@ from cible.reporting.html import render_report
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.model_artifact import write_segment_model
+from cible.segmentation.science import finishing_steps
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.services.identity import IdentityOutcome, resolve_identities, write_identity
@@ -164,17 +165,26 @@ def segment_step(run: Run, features: FeatureSet) -> SegmentationResult:
             run.config.segmentation,
             on_k=lambda _i: progress.advance(),
             categories=categories,
-            on_step=_on_segment_step(progress),
+            on_step=_on_segment_step(progress, run.config.segmentation),
         )
         progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     return seg
 
 
-def _on_segment_step(progress: Progress) -> Callable[[str], None]:
+def _on_segment_step(progress: Progress, config: SegmentationConfig) -> Callable[[str], None]:
+    """After the selection, one bar over the sub-steps of :func:`finishing_steps`, the next one
+    named beside it."""
+    remaining = finishing_steps(config)
+
     def on_step(name: str) -> None:
         if name == "selected":
             progress.done()
-            progress.start("Validating, explaining and mapping the segments")
+            progress.start("Validating, explaining and mapping the segments", total=len(remaining))
+            progress.note(remaining[0])
+        elif name in remaining:
+            progress.advance()
+            following = remaining[remaining.index(name) + 1 :]
+            progress.note(following[0] if following else "")
 
     return on_step
 
