@@ -93,7 +93,8 @@ class PCAResult(MapResult):
     ``n_components``: components kept; ``explained_variance_ratio`` and ``cumulative``: per kept
     component; ``loadings``: features (index) x ``PC1..PCk`` (columns), the unit-length weights
     of each feature in each component (scikit-learn's ``components_``, transposed); ``coords``:
-    the first two components of the sampled rows (the second is 0 with a single feature).
+    the first two components of the sampled rows (the second is 0 with a single feature);
+    ``model``: the fitted :class:`~sklearn.decomposition.PCA`, so that PCA is fitted once per run.
     """
 
     variance: float = 0.95
@@ -101,6 +102,7 @@ class PCAResult(MapResult):
     explained_variance_ratio: tuple[float, ...] = ()
     cumulative: tuple[float, ...] = ()
     loadings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model: PCA | None = None  # the fitted PCA (all components): other maps project with it
 
     def to_dict(self, include_coords: bool = True) -> dict[str, Any]:
         """JSON-ready plain types."""
@@ -157,6 +159,7 @@ def pca_summary(
         explained_variance_ratio=tuple(float(r) for r in ratios[:k]),
         cumulative=tuple(float(c) for c in cumulative[:k]),
         loadings=loadings,
+        model=pca,
     )
 
 
