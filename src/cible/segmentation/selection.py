@@ -44,6 +44,7 @@ from sklearn.metrics import (
 from threadpoolctl import threadpool_limits
 
 from cible.config import GatesConfig, SegmentationConfig
+from cible.cpu_threads import compute_threads
 from cible.exceptions import SegmentationError
 
 TIE_TOLERANCE = 0.01
@@ -414,7 +415,8 @@ def select_segmentation(
     X_fit = X[fit_idx]
     extras: dict[str, Any] = {"bic": []}
     for cand in candidate_grid(config, n, categorical):
-        with threadpool_limits(limits=1, user_api="blas"):
+        # BLAS on one thread, OpenMP (k-means) within the share of the machine cible takes
+        with threadpool_limits(limits={"blas": 1, "openmp": compute_threads()}):
             score, est, labels = _run_candidate(
                 cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config
             )
