@@ -46,6 +46,8 @@ from cible.warehouse.base import Warehouse
 
 CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
 CONTEXT_CATEGORIES = ("country", "channel")
+#: the sub-steps of :func:`write_outputs_step`, one tick of its progress bar each
+WRITING_STEPS = ("quality report", "tables and models", "report.html")
 
 
 @dataclass
@@ -199,15 +201,21 @@ def run_quality_report(outputs: RunOutputs) -> QualityReport | None:
 
 def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
     """Write every result file of the run, each once, in one staging folder; return the report."""
+    progress = run.progress
     with run.timed("report"):
-        run.progress.start("Writing results and report")
+        progress.start("Writing results and report", total=len(WRITING_STEPS))
         meta = run_meta(run.config.project, as_of=outputs.features.as_of.isoformat())
         quality = run_quality_report(outputs)
         with staged(run.out_dir) as path:
+            progress.note(WRITING_STEPS[0])
             if quality is not None:
                 write_quality_json(path("quality.json"), quality)
                 render_quality_page(path("quality.html"), quality, meta)
+            progress.advance()
+            progress.note(WRITING_STEPS[1])
             _write_tables(run, outputs, path)
+            progress.advance()
+            progress.note(WRITING_STEPS[2])
             report = render_report(
                 path("report.html"),
                 segmentation=outputs.segmentation,
@@ -216,8 +224,9 @@ def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
                 identity=outputs.identity.summary() if outputs.identity is not None else None,
                 quality=quality,
             )
+            progress.advance()
             write_json(path("run.json"), _run_record(run, outputs, meta))
-    run.progress.done()
+    progress.done()
     return run.out_dir / report.name
 
 
