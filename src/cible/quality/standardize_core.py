@@ -28,6 +28,7 @@ from typing import Any, cast
 import pandas as pd
 
 _SPACES = re.compile(r"\s+")
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,8 @@ def match_key(raw: object) -> str:
     text = as_text(raw)
     if text is None:
         return ""
+    if text.isascii():  # the same key without the per-character loop (NFKD leaves ASCII as is)
+        return " ".join(_NOT_ASCII_ALNUM.sub(" ", text.lower()).split())
     text = unicodedata.normalize("NFKD", text).casefold()
     text = unicodedata.normalize("NFKD", text)
     kept = [ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch)]

@@ -73,7 +73,7 @@ def segment_customers(
     assignments = pd.DataFrame({"customer_id": customer_ids, "segment_id": all_ids})
     assignments["segment_name"] = segment_ids.map(names).astype(str).to_numpy()
     map_2d, explained = _pca_map(
-        science.prepared, customer_ids[buyers], buyer_ids, names, config.random_state
+        science.prepared, science.pca.model, customer_ids[buyers], buyer_ids, names, config
     )
     return SegmentationResult(
         assignments=assignments,
@@ -219,22 +219,25 @@ def _ids_by_monetary(labels: NDArray[np.int64], monetary: pd.Series) -> NDArray[
 
 def _pca_map(
     scaled: NDArray[np.float64],
+    pca: PCA | None,
     customer_ids: NDArray[np.object_],
     segment_ids: NDArray[np.int64],
     names: dict[int, str],
-    random_state: int,
+    config: SegmentationConfig,
 ) -> tuple[pd.DataFrame, tuple[float, float]]:
-    """First two principal components of the scaled features for a seeded customer sample."""
+    """First two principal components of the scaled features for a seeded customer sample,
+    projected with the PCA the science fitted (:func:`~cible.segmentation.maps.pca_summary`)."""
     n_rows, n_features = scaled.shape
     n_components = min(2, n_features, n_rows)
-    pca = PCA(n_components=n_components, svd_solver="full").fit(scaled)
+    if pca is None:  # a science result built without its model (older pickles)
+        pca = PCA(svd_solver="full").fit(scaled)
     if n_rows > MAP_SAMPLE_SIZE:
-        rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(config.random_state)
         rows = np.sort(rng.choice(n_rows, size=MAP_SAMPLE_SIZE, replace=False))
     else:
         rows = np.arange(n_rows)
     coords = np.zeros((len(rows), 2))
-    coords[:, :n_components] = pca.transform(scaled[rows])
+    coords[:, :n_components] = pca.transform(scaled[rows])[:, :n_components]
     ratios = [float(r) for r in pca.explained_variance_ratio_] + [0.0, 0.0]
     sample_ids = segment_ids[rows]
     frame = pd.DataFrame(

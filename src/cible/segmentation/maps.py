@@ -9,9 +9,9 @@ give the same rows as :func:`cible.segmentation.customer_segments.segment_custom
 * :func:`pca_summary`: how many principal components reach a share of the variance, their
   loadings, and the first two components as map coordinates (linear, fast, faithful to global
   distances).
-* :func:`tsne_map`: t-SNE (scikit-learn, ``init="pca"``): keeps neighbourhoods, not distances;
-  cluster sizes and gaps on the map mean little. Cost grows as ``n log n``: keep ``sample`` at a
-  few thousand.
+* :func:`tsne_map`: t-SNE (openTSNE, PCA initialisation): keeps neighbourhoods, not distances;
+  cluster sizes and gaps on the map mean little. At most ``TSNE_FIT_SAMPLE`` rows are embedded,
+  the rest of the sample is placed at the median of its nearest embedded neighbours.
 * :func:`umap_map`: UMAP, from the optional ``umap-learn`` package (extra ``maps``).
 * :func:`autoencoder_map`: a small tanh autoencoder ``X -> hidden -> 2 -> hidden -> X`` fitted
   with scikit-learn's :class:`~sklearn.neural_network.MLPRegressor`; the map is the 2-unit code
@@ -28,15 +28,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from openTSNE import TSNE
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.manifold import TSNE
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
 from cible.exceptions import OptionalDependencyError
 
 MAP_SAMPLE = 5000
+#: t-SNE embeds at most this many rows of the map sample; the others are placed by neighbours.
+TSNE_FIT_SAMPLE = 1000
+PLACE_NEIGHBOURS = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +93,8 @@ class PCAResult(MapResult):
     ``n_components``: components kept; ``explained_variance_ratio`` and ``cumulative``: per kept
     component; ``loadings``: features (index) x ``PC1..PCk`` (columns), the unit-length weights
     of each feature in each component (scikit-learn's ``components_``, transposed); ``coords``:
-    the first two components of the sampled rows (the second is 0 with a single feature).
+    the first two components of the sampled rows (the second is 0 with a single feature);
+    ``model``: the fitted :class:`~sklearn.decomposition.PCA`, so that PCA is fitted once per run.
     """
 
     variance: float = 0.95
@@ -98,6 +102,7 @@ class PCAResult(MapResult):
     explained_variance_ratio: tuple[float, ...] = ()
     cumulative: tuple[float, ...] = ()
     loadings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model: PCA | None = None  # the fitted PCA (all components): other maps project with it
 
     def to_dict(self, include_coords: bool = True) -> dict[str, Any]:
         """JSON-ready plain types."""
@@ -154,30 +159,57 @@ def pca_summary(
         explained_variance_ratio=tuple(float(r) for r in ratios[:k]),
         cumulative=tuple(float(c) for c in cumulative[:k]),
         loadings=loadings,
+        model=pca,
     )
 
 
 def tsne_map(
-    X: ArrayLike, sample: int = MAP_SAMPLE, random_state: int = 0, perplexity: float = 30.0
+    X: ArrayLike,
+    sample: int = MAP_SAMPLE,
+    random_state: int = 0,
+    perplexity: float = 30.0,
+    fit_sample: int = TSNE_FIT_SAMPLE,
 ) -> MapResult:
     """t-SNE coordinates of a seeded sample of at most ``sample`` rows.
 
-    The perplexity is capped at ``(m - 1) / 3`` for a sample of ``m`` rows (scikit-learn needs it
-    below ``m``). ``X`` is not modified.
+    openTSNE (Barnes-Hut gradients, exact neighbours, one thread) embeds a seeded subset of at
+    most ``fit_sample`` of those rows; every other sampled row is placed at the median position
+    of its 10 nearest embedded rows in feature space (openTSNE ``prepare_partial``), so the
+    cost stops growing with ``sample``. The perplexity is capped at ``(m - 1) / 3`` for ``m``
+    embedded rows. ``X`` is not modified.
     """
     data = _matrix(X)
     rows = sample_rows(data.shape[0], sample, random_state)
     if len(rows) < 5:
         raise ValueError(f"t-SNE needs at least 5 rows, got {len(rows)}")
-    used = min(perplexity, (len(rows) - 1) / 3)
-    coords = TSNE(
-        n_components=2, perplexity=used, init="pca", random_state=random_state
-    ).fit_transform(data[rows])
+    fitted = sample_rows(len(rows), fit_sample, random_state)
+    used = min(perplexity, (len(fitted) - 1) / 3)
+    embedding = TSNE(
+        perplexity=used,
+        initialization="pca",
+        neighbors="exact",
+        n_jobs=1,
+        random_state=random_state,
+    ).fit(data[rows[fitted]])
+    coords = np.zeros((len(rows), 2))
+    coords[fitted] = np.asarray(embedding, dtype=np.float64)
+    placed = np.setdiff1d(np.arange(len(rows)), fitted)
+    if placed.size:
+        partial = embedding.prepare_partial(
+            data[rows[placed]], initialization="median", k=min(PLACE_NEIGHBOURS, len(fitted))
+        )
+        coords[placed] = np.asarray(partial, dtype=np.float64)
     return MapResult(
         method="tsne",
-        coords=np.asarray(coords, dtype=np.float64),
+        coords=coords,
         sample_indices=rows,
-        params={"perplexity": used, "sample": sample, "random_state": random_state},
+        params={
+            "perplexity": used,
+            "sample": sample,
+            "fit_sample": len(fitted),
+            "placed_by_neighbours": int(placed.size),
+            "random_state": random_state,
+        },
     )
 
 

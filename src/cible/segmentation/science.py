@@ -174,7 +174,11 @@ def run_science(
     forward: ForwardPreference | None = None,
 ) -> ScienceResult:
     """Prepare, select (with the ``forward`` tie-break or gate, when given), validate, explain
-    and map the segmentation of ``frame``'s rows."""
+    and map the segmentation of ``frame``'s rows.
+
+    ``on_step(name)`` is called as each part ends: ``"prepared"``, ``"selected"``, then every name
+    of :func:`finishing_steps` in order; ``on_candidate`` after each candidate of the grid.
+    """
     step = on_step or (lambda _name: None)
     prep = prepare(frame, config)
     step("prepared")
@@ -189,12 +193,12 @@ def run_science(
     numeric_originals = frame.loc[:, list(config.features)].select_dtypes(include="number")
     fit_labels = _refit(sel.estimator, config.selection.fit_sample, config.random_state)
     validation = _validate(prep, sel.labels, numeric_originals, fit_labels, config, categories)
-    step("validated")
-    rules, importance, sens = _explain(prep, sel.labels, numeric_originals, fit_labels, config)
-    step("explained")
+    step("validation")
+    rules, importance, sens = _explain(
+        prep, sel.labels, numeric_originals, fit_labels, config, step
+    )
     cols = [str(c) for c in prep.unweighted.columns]
-    pca, tsne, umap, auto, notes = _maps(prep, cols, config)
-    step("mapped")
+    pca, tsne, umap, auto, notes = _maps(prep, cols, config, step)
     return ScienceResult(
         prepared=prep.weighted,
         prepared_columns=cols,
@@ -242,12 +246,15 @@ def _explain(
     numeric_originals: pd.DataFrame,
     fit_labels: Callable[[NDArray[np.float64]], NDArray[np.int64]],
     config: SegmentationConfig,
+    step: Callable[[str], None],
 ) -> tuple[RulesResult, pd.DataFrame, pd.DataFrame]:
     """Surrogate rules, permutation importance and sensitivity to the criterion weights."""
     rules = surrogate_rules(numeric_originals, labels, random_state=config.random_state)
+    step("rules")
     importance = permutation_importance_by_feature(
         numeric_originals, labels, random_state=config.random_state, sample=IMPORTANCE_SAMPLE
     )
+    step("importance")
     sens = sensitivity(
         prep.unweighted,
         labels,
@@ -255,28 +262,48 @@ def _explain(
         prep.weights.feature_criterion,
         prep.weights.criterion_weights,
     )
+    step("sensitivity")
     return rules, importance, sens
 
 
 def _maps(
-    prep: Prepared, cols: list[str], config: SegmentationConfig
+    prep: Prepared, cols: list[str], config: SegmentationConfig, step: Callable[[str], None]
 ) -> tuple[PCAResult, MapResult | None, MapResult | None, AutoencoderMapResult | None, list[str]]:
     """The PCA summary and the configured maps; a map whose extra is missing becomes a note."""
     maps_cfg = config.maps
     pca = pca_summary(
         prep.weighted, maps_cfg.pca_variance, cols, maps_cfg.sample, config.random_state
     )
+    step("PCA")
     notes: list[str] = []
-    tsne = tsne_map(prep.weighted, maps_cfg.sample, config.random_state) if maps_cfg.tsne else None
+    tsne = None
+    if maps_cfg.tsne:
+        tsne = tsne_map(prep.weighted, maps_cfg.sample, config.random_state)
+        step("t-SNE")
     umap = None
     if maps_cfg.umap:
         try:
             umap = umap_map(prep.weighted, maps_cfg.sample, config.random_state)
         except OptionalDependencyError as e:
             notes.append(str(e))
-    auto = (
-        autoencoder_map(prep.weighted, maps_cfg.sample, random_state=config.random_state)
-        if (maps_cfg.autoencoder)
-        else None
-    )
+        step("UMAP")
+    auto = None
+    if maps_cfg.autoencoder:
+        auto = autoencoder_map(prep.weighted, maps_cfg.sample, random_state=config.random_state)
+        step("autoencoder")
     return pca, tsne, umap, auto, notes
+
+
+def finishing_steps(config: SegmentationConfig) -> list[str]:
+    """The names :func:`run_science` reports through ``on_step`` after ``"selected"``, in order
+    (one per sub-step: a progress bar knows its total before it starts)."""
+    maps = config.maps
+    optional = [("t-SNE", maps.tsne), ("UMAP", maps.umap), ("autoencoder", maps.autoencoder)]
+    return [
+        "validation",
+        "rules",
+        "importance",
+        "sensitivity",
+        "PCA",
+        *(name for name, on in optional if on),
+    ]

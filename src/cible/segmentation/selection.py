@@ -50,6 +50,7 @@ from sklearn.metrics import (
 from threadpoolctl import threadpool_limits
 
 from cible.config import GatesConfig, SegmentationConfig
+from cible.cpu_threads import compute_threads
 from cible.exceptions import SegmentationError
 from cible.segmentation.selection_forward import ForwardPreference
 
@@ -250,7 +251,7 @@ def evaluate(
         if distances is None:
             sil = float(silhouette_score(xs, ls))
         else:
-            sil = float(silhouette_score(distances[np.ix_(keep, keep)], ls, metric="precomputed"))
+            sil = silhouette_from_distances(distances, keep, ls)
         db = float(davies_bouldin_score(xs, ls))
         ch = float(calinski_harabasz_score(xs, ls))
     largest = float(shares.max()) if k else 1.0
@@ -271,6 +272,31 @@ def evaluate(
             "max_largest_share": largest <= gates.max_largest_share,
         },
     }
+
+
+def silhouette_from_distances(
+    distances: NDArray[np.float64], keep: NDArray[np.bool_], labels: NDArray[np.int64]
+) -> float:
+    """Mean silhouette of the rows ``keep`` of a square distance matrix, labelled ``labels``.
+
+    The same value as ``silhouette_score(distances[keep][:, keep], labels, metric="precomputed")``
+    (scikit-learn: a member of a singleton segment scores 0), computed as one matrix product of
+    the distances with the one-hot segment matrix (noise rows all zero) instead of a copy of the
+    kept block and one ``bincount`` per row.
+    """
+    codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)[1:]
+    members = np.zeros((len(keep), len(sizes)))  # noise rows stay 0: they add to no segment sum
+    members[np.flatnonzero(keep), codes] = 1.0
+    sums = (distances @ members)[keep]
+    own = sizes[codes]
+    intra = sums[np.arange(len(labels)), codes] / np.maximum(own - 1, 1)
+    means = sums / sizes
+    means[np.arange(len(labels)), codes] = np.inf
+    nearest = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = (nearest - intra) / np.maximum(intra, nearest)
+    scores = np.where((own > 1) & np.isfinite(scores), scores, 0.0)
+    return float(scores.mean())
 
 
 def _rank_key(
@@ -429,7 +455,8 @@ def select_segmentation(
     extras: dict[str, Any] = {"bic": []}
     grid = candidate_grid(config, n, categorical) if candidates is None else list(candidates)
     for cand in grid:
-        with threadpool_limits(limits=1, user_api="blas"):
+        # BLAS on one thread, OpenMP (k-means) within the share of the machine cible takes
+        with threadpool_limits(limits={"blas": 1, "openmp": compute_threads()}):
             score, est, labels = _run_candidate(
                 cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config
             )

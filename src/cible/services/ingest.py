@@ -82,14 +82,19 @@ class IngestSummary:
 LOAD_BATCH_ROWS = 100_000
 
 
-def _load(warehouse: Warehouse, results: list[SourceResult]) -> list[LoadCounts]:
-    """Every source's accepted rows in one transaction: all of the run, or nothing."""
+def _load(
+    warehouse: Warehouse, results: list[SourceResult], progress: Progress
+) -> list[LoadCounts]:
+    """Every source's accepted rows in one transaction: all of the run, or nothing (the bar
+    counts rows, source by source)."""
     counts = []
     with warehouse.transaction():
         for r in results:
             rows = r.accepted
+            progress.note(r.name)
             data = rows if isinstance(rows, pa.Table) else rows.batches(LOAD_BATCH_ROWS)
             counts.append(warehouse.load_rows(r.kind, data, rows.num_rows))
+            progress.advance(rows.num_rows)
     return counts
 
 
@@ -113,8 +118,8 @@ def ingest(
         if report.breaches and config.quality.stop_on_breach:
             write_quality(config, report, out_dir)
             gate(config, report, out_dir)
-        progress.start("Loading the warehouse", total=None)
-        loads = _load(warehouse, results)
+        progress.start("Loading the warehouse", total=sum(r.accepted.num_rows for r in results))
+        loads = _load(warehouse, results, progress)
         progress.done(f"{sum(c.inserted for c in loads):,} rows inserted")
     summary = IngestSummary(
         [

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from cible.config import CibleConfig
+from cible.cpu_threads import limited_threads
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.services.identity import IdentityOutcome
 from cible.services.ingest import IngestSummary
@@ -53,21 +54,22 @@ def run_pipeline(
     """Run every step (:mod:`cible.services.steps`); results land in ``out_dir`` (a relative
     warehouse path is relative to it)."""
     run = Run(config, out_dir.resolve(), progress or NullProgress())
-    wh = open_warehouse(config.warehouse, run.out_dir)
-    try:
-        summary = ingest_step(run, wh)
-        identity = identity_step(run, wh)
-        features = features_step(run, wh)
-        features, prediction = predict_step(run, wh, features)
-        check_segmentation_features(config, features)
-        holdout = forward_data_step(run, wh, features)
-    finally:
-        wh.close()
-    preference = forward_preference_step(run, holdout, features)
-    seg = segment_step(run, features, preference[0] if preference else None)
-    forward = forward_step(run, holdout, seg, preference[1] if preference else None)
-    outputs = RunOutputs(summary, features, seg, identity, prediction, forward)
-    report = write_outputs_step(run, outputs)
+    with limited_threads():  # BLAS/OpenMP pools sized to share the machine (cible.cpu_threads)
+        wh = open_warehouse(config.warehouse, run.out_dir)
+        try:
+            summary = ingest_step(run, wh)
+            identity = identity_step(run, wh)
+            features = features_step(run, wh)
+            features, prediction = predict_step(run, wh, features)
+            check_segmentation_features(config, features)
+            holdout = forward_data_step(run, wh, features)
+        finally:
+            wh.close()
+        preference = forward_preference_step(run, holdout, features)
+        seg = segment_step(run, features, preference[0] if preference else None)
+        forward = forward_step(run, holdout, seg, preference[1] if preference else None)
+        outputs = RunOutputs(summary, features, seg, identity, prediction, forward)
+        report = write_outputs_step(run, outputs)
     return PipelineResult(
         run.out_dir,
         summary,

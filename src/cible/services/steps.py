@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from cible import __version__
-from cible.config import CibleConfig
+from cible.config import CibleConfig, SegmentationConfig
 from cible.exceptions import ConfigError, FeatureError
 from cible.features import build_context, build_features, default_as_of
 from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
@@ -39,6 +39,7 @@ from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.forward import Backtest
 from cible.segmentation.model_artifact import write_segment_model
+from cible.segmentation.science import finishing_steps
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import candidate_grid
 from cible.segmentation.selection_forward import ForwardPreference
@@ -58,6 +59,8 @@ from cible.warehouse.base import Warehouse
 
 CLV_SCORE_COLUMNS = tuple(c for c in ALL_CLV_COLUMNS if c != "customer_id")
 CONTEXT_CATEGORIES = ("country", "channel")
+#: the sub-steps of :func:`write_outputs_step`, one tick of its progress bar each
+WRITING_STEPS = ("quality report", "tables and models", "report.html")
 
 
 @dataclass
@@ -230,18 +233,27 @@ def segment_step(
             run.config.segmentation,
             on_k=lambda _i: progress.advance(),
             categories=categories,
-            on_step=_on_segment_step(progress),
+            on_step=_on_segment_step(progress, run.config.segmentation),
             forward=forward,
         )
         progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     return seg
 
 
-def _on_segment_step(progress: Progress) -> Callable[[str], None]:
+def _on_segment_step(progress: Progress, config: SegmentationConfig) -> Callable[[str], None]:
+    """After the selection, one bar over the sub-steps of :func:`finishing_steps`, the next one
+    named beside it."""
+    remaining = finishing_steps(config)
+
     def on_step(name: str) -> None:
         if name == "selected":
             progress.done()
-            progress.start("Validating, explaining and mapping the segments")
+            progress.start("Validating, explaining and mapping the segments", total=len(remaining))
+            progress.note(remaining[0])
+        elif name in remaining:
+            progress.advance()
+            following = remaining[remaining.index(name) + 1 :]
+            progress.note(following[0] if following else "")
 
     return on_step
 
@@ -256,15 +268,21 @@ def run_quality_report(outputs: RunOutputs) -> QualityReport | None:
 
 def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
     """Write every result file of the run, each once, in one staging folder; return the report."""
+    progress = run.progress
     with run.timed("report"):
-        run.progress.start("Writing results and report")
+        progress.start("Writing results and report", total=len(WRITING_STEPS))
         meta = run_meta(run.config.project, as_of=outputs.features.as_of.isoformat())
         quality = run_quality_report(outputs)
         with staged(run.out_dir) as path:
+            progress.note(WRITING_STEPS[0])
             if quality is not None:
                 write_quality_json(path("quality.json"), quality)
                 render_quality_page(path("quality.html"), quality, meta)
+            progress.advance()
+            progress.note(WRITING_STEPS[1])
             _write_tables(run, outputs, path)
+            progress.advance()
+            progress.note(WRITING_STEPS[2])
             report = render_report(
                 path("report.html"),
                 segmentation=outputs.segmentation,
@@ -274,8 +292,9 @@ def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
                 quality=quality,
                 forward=_forward_section(outputs.forward),
             )
+            progress.advance()
             write_json(path("run.json"), _run_record(run, outputs, meta))
-    run.progress.done()
+    progress.done()
     return run.out_dir / report.name
 
 

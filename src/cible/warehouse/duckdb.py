@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from cible.cpu_threads import usable_cpus
 from cible.exceptions import MemoryLimitError, WarehouseError
 from cible.warehouse.base import Dialect, LoadCounts, Warehouse, _insert_sql
 
@@ -41,6 +42,7 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {e}") from e
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
+        self._con.execute(f"SET threads = {usable_cpus()}")  # DuckDB counts the host's cores
         self.memory_limit = memory_limit
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{memory_limit}'")

@@ -312,6 +312,23 @@ def test_match_key() -> None:
     assert standardize_name("hélène").value == "Hélène"
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_match_key_of_ascii_text_is_the_unicode_folding(text: str) -> None:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    kept = [ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch)]
+    expected = " ".join("".join(kept).split())
+    assert match_key(text) == (expected if text.strip() else "")
+
+
+def test_match_key_ascii_boundaries() -> None:
+    assert match_key("A-1\x1fb_2") == "a 1 b 2"  # control and underscore are separators
+    assert match_key("--") == ""
+    assert match_key("Z9") == "z9"
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -85,6 +85,26 @@ def test_tsne_separates_blobs_on_a_sample() -> None:
     assert result.params["perplexity"] == 30.0
 
 
+def test_tsne_embeds_a_fixed_subset_and_places_the_rest_by_neighbours() -> None:
+    X, y = make_blobs(n_samples=900, centers=4, n_features=5, cluster_std=1.0, random_state=3)
+    before = X.copy()
+    result = tsne_map(X, sample=600, random_state=0, fit_sample=200)
+    np.testing.assert_array_equal(X, before)
+    assert result.coords.shape == (600, 2)
+    assert result.params["fit_sample"] == 200
+    assert result.params["placed_by_neighbours"] == 400
+    assert result.params["perplexity"] == 30.0  # below the cap (200 - 1) / 3 = 66.3
+    assert np.isfinite(result.coords).all()
+    # the placed rows land among the embedded rows of their own blob
+    fitted = sample_rows(600, 200, 0)
+    placed = np.setdiff1d(np.arange(600), fitted)
+    labels = y[result.sample_indices]
+    nearest = np.linalg.norm(
+        result.coords[placed][:, None, :] - result.coords[fitted][None, :, :], axis=2
+    ).argmin(axis=1)
+    assert float((labels[fitted][nearest] == labels[placed]).mean()) > 0.95
+
+
 def test_tsne_is_deterministic_and_caps_perplexity() -> None:
     X = np.random.default_rng(0).normal(size=(40, 3))
     a = tsne_map(X, random_state=1)

@@ -10,6 +10,7 @@ import pytest
 
 from cible.segmentation.segment_explanations import (
     _nice_threshold,
+    permutation_drops,
     permutation_importance_by_feature,
     surrogate_rules,
 )
@@ -104,3 +105,18 @@ def test_refuses_a_single_segment_and_no_numeric_column() -> None:
         surrogate_rules(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0, 0, -1])
     with pytest.raises(ValueError, match="no numeric column"):
         surrogate_rules(pd.DataFrame({"c": ["a", "b"]}), [0, 1])
+
+
+def test_permutation_drops_equal_scikit_learn_permutation_importance() -> None:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.inspection import permutation_importance
+
+    features, labels = _planted(400)
+    X = features.to_numpy(dtype=np.float64)
+    forest = RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0).fit(X, labels)
+    before = X.copy()
+    drops = permutation_drops(forest, X, labels, n_repeats=3, random_state=7)
+    np.testing.assert_array_equal(X, before)
+    expected = permutation_importance(forest, X, labels, n_repeats=3, random_state=7)
+    assert drops.shape == (3, 3)
+    np.testing.assert_array_equal(drops, expected.importances)

@@ -11,6 +11,7 @@ from cible.segmentation.selection import (
     candidate_grid,
     choose,
     evaluate,
+    silhouette_from_distances,
 )
 
 
@@ -113,3 +114,38 @@ def test_noise_is_not_rewarded() -> None:
     assert dense.adjusted_silhouette == pytest.approx(0.864)
     chosen, _ = choose([dense, full])
     assert chosen is full  # tied within 0.01 after adjustment; less noise wins
+
+
+def test_silhouette_from_distances_equals_scikit_learn_with_noise_and_a_singleton() -> None:
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 4))
+    D = pairwise_distances(X)
+    labels = rng.integers(-1, 4, size=300)
+    labels[7] = 9  # a segment of one member scores 0, as in scikit-learn
+    keep = labels >= 0
+    expected = silhouette_score(D[np.ix_(keep, keep)], labels[keep], metric="precomputed")
+    got = silhouette_from_distances(D, keep, labels[keep])
+    assert got == pytest.approx(expected, abs=1e-12)
+    assert silhouette_from_distances(D, np.ones(300, dtype=bool), np.abs(labels)) == pytest.approx(
+        silhouette_score(X, np.abs(labels)), abs=1e-12
+    )
+
+
+def test_silhouette_from_distances_exact_values_at_the_boundaries() -> None:
+    # two points at 0 and 1, two at 10 and 11: a = 1, b = 10 (nearest) or 9 -> known values
+    x = np.array([[0.0], [1.0], [10.0], [11.0]])
+    D = np.abs(x - x.T)
+    keep = np.ones(4, dtype=bool)
+    labels = np.array([0, 0, 1, 1])
+    # row 0: a = 1, b = mean(10, 11) = 10.5 -> 9.5 / 10.5; row 1: a = 1, b = 9.5 -> 8.5 / 9.5
+    expected = np.mean([9.5 / 10.5, 8.5 / 9.5, 8.5 / 9.5, 9.5 / 10.5])
+    assert silhouette_from_distances(D, keep, labels) == pytest.approx(expected, abs=1e-15)
+    # a tie a == b scores 0: 0 and 2 in one segment, 4 alone
+    y = np.array([[0.0], [2.0], [4.0]])
+    Dy = np.abs(y - y.T)
+    # row 0: a = 2, b = 4 -> 0.5; row 1: a = 2, b = 2 -> 0 (tie); row 2: singleton -> 0
+    assert silhouette_from_distances(Dy, np.ones(3, dtype=bool), np.array([0, 0, 1])) == (
+        pytest.approx(0.5 / 3, abs=1e-15)
+    )

@@ -92,3 +92,54 @@ def test_timed_adds_up_the_seconds_of_a_step(run: Run) -> None:
         pass
     assert run.seconds["features"] >= first >= 0.0
     assert list(run.seconds) == ["features"]
+
+
+class _RecordingProgress:
+    """Every call, in order, as (method, argument)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def start(self, description: str, total: float | None = None, unit: str = "") -> None:
+        self.calls.append(("start", (description, total)))
+
+    def advance(self, amount: float = 1.0) -> None:
+        self.calls.append(("advance", amount))
+
+    def note(self, text: str) -> None:
+        self.calls.append(("note", text))
+
+    def done(self, summary: str = "") -> None:
+        self.calls.append(("done", summary))
+
+
+def test_the_segment_bar_after_selection_is_determinate_with_named_sub_steps() -> None:
+    from cible.config import SegmentationConfig
+    from cible.segmentation.science import finishing_steps
+    from cible.services.steps import _on_segment_step
+
+    config = SegmentationConfig(maps={"tsne": True, "umap": False, "autoencoder": False})
+    names = finishing_steps(config)
+    assert names == ["validation", "rules", "importance", "sensitivity", "PCA", "t-SNE"]
+    progress = _RecordingProgress()
+    on_step = _on_segment_step(progress, config)
+    on_step("prepared")  # before the selection: nothing drawn
+    assert progress.calls == []
+    for name in ["selected", *names]:
+        on_step(name)
+    assert progress.calls[:3] == [
+        ("done", ""),
+        ("start", ("Validating, explaining and mapping the segments", 6)),
+        ("note", "validation"),
+    ]
+    assert progress.calls.count(("advance", 1.0)) == 6  # exactly the total: never n/?
+    assert progress.calls[-2:] == [("advance", 1.0), ("note", "")]
+    assert ("note", "t-SNE") in progress.calls
+
+
+def test_finishing_steps_list_only_the_maps_configured() -> None:
+    from cible.config import SegmentationConfig
+    from cible.segmentation.science import finishing_steps
+
+    config = SegmentationConfig(maps={"tsne": False, "umap": True, "autoencoder": True})
+    assert finishing_steps(config)[-3:] == ["PCA", "UMAP", "autoencoder"]
