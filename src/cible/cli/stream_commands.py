@@ -181,18 +181,9 @@ def consume_cmd(
     _check_options(bus, log_level)
     clock = _as_of(as_of)
     _setup_logs(log_level)
-    from cible.config.consume import ConsumeSettings, check_consume_settings
     from cible.exceptions import CibleError
 
     try:
-        store = check_consume_settings(
-            ConsumeSettings(),
-            store_url=store,
-            bus=bus,
-            bus_url=bus_url,
-            webhook=webhook,
-            log_level=log_level,
-        )
         _consume(
             store,
             schema,
@@ -206,6 +197,7 @@ def consume_cmd(
                 "consumer": consumer,
             },
             webhook=webhook,
+            log_level=log_level,
             max_wait_s=max_wait_ms / 1000,
             as_of=clock,
             idle_exit_s=idle_exit_s,
@@ -243,12 +235,38 @@ def _setup_logs(level: str) -> None:
     logger.setLevel(level.upper())
 
 
+def _checked_store_url(
+    store_url: str, bus_options: dict[str, Any], webhook: str | None, log_level: str
+) -> str:
+    """The store URL to connect with, once the settings are safe for the environment (checked
+    before anything is opened: :mod:`cible.config.consume`)."""
+    from cible.config.consume import ConsumeSettings, check_consume_settings
+
+    return check_consume_settings(
+        ConsumeSettings(),
+        store_url=store_url,
+        bus=bus_options["kind"],
+        bus_url=bus_options["url"],
+        webhook=webhook,
+        log_level=log_level,
+    )
+
+
+def _live_audiences(plan: Path | None) -> Any:
+    if plan is None:
+        return None
+    from cible.services.live_audiences import LiveAudiences
+
+    return LiveAudiences.from_file(plan)
+
+
 def _consume(
     store_url: str,
     schema: str | None,
     bus_options: dict[str, Any],
     *,
     webhook: str | None,
+    log_level: str,
     max_wait_s: float,
     as_of: datetime | None,
     idle_exit_s: float | None,
@@ -266,11 +284,8 @@ def _consume(
     from cible.stream.consumer import run_consumer
     from cible.stream.factory import open_bus
 
-    live = None
-    if audiences is not None:
-        from cible.services.live_audiences import LiveAudiences
-
-        live = LiveAudiences.from_file(audiences)
+    store_url = _checked_store_url(store_url, bus_options, webhook, log_level)
+    live = _live_audiences(audiences)
     profile_store = ProfileStore.open(store_url, schema=schema)
     redis_copy = None
     try:
