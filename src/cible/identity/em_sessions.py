@@ -141,6 +141,7 @@ def train_sessions(
     model.n_iter_ = fallback.n_iter_
     model.converged_ = True
     model.n_features_in_ = len(levels)
+    model.n_levels_ = tuple(levels)
     if total_pairs is not None:
         model.lambda_ = refit_prior(model, gamma, float(max(total_pairs, len(gamma))))
     return model, sessions

@@ -26,26 +26,58 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 _SMOOTH = 1e-6
 
 
-def _check_gamma(X: object, n_levels: Sequence[int]) -> np.ndarray:
-    gamma = np.asarray(X)
-    if gamma.ndim != 2 or gamma.shape[1] != len(n_levels):
+def _check_gamma(
+    estimator: BaseEstimator, X: object, n_levels: Sequence[int] | None, *, reset: bool
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Validated comparison vectors as int64, and the number of levels of each field.
+
+    ``X`` goes through scikit-learn's ``validate_data`` (any numeric 2-d array; NaN, infinity,
+    sparse, complex and empty input are refused there), then every value must be a whole number
+    from -1 (missing) to ``n_levels[f] - 1``. With ``n_levels=None`` the levels are inferred at
+    ``fit`` (``reset=True``): field ``f`` has ``max(X[:, f]) + 1`` of them.
+    """
+    values = validate_data(estimator, X, reset=reset, dtype="numeric")
+    name = type(estimator).__name__
+    # integer input (the pipeline's) is used as is; floats must hold whole numbers
+    whole = values.dtype.kind in "iub"
+    fractional = np.empty((0, 2), dtype=np.int64) if whole else np.argwhere(values % 1 != 0)
+    if len(fractional):
+        row, f = (int(i) for i in fractional[0])
         raise ValueError(
-            f"comparison vectors must be a 2-d array with {len(n_levels)} columns "
+            f"{name}: comparison levels must be whole numbers; field {f} (column {f}), "
+            f"row {row} has {float(values[row, f])!r}"
+        )
+    gamma = values.astype(np.int64, copy=False)
+    if n_levels is None:
+        levels = tuple(int(max(gamma[:, f].max(), 0)) + 1 for f in range(gamma.shape[1]))
+    else:
+        levels = tuple(int(n) for n in n_levels)
+    if gamma.shape[1] != len(levels):
+        raise ValueError(
+            f"comparison vectors must be a 2-d array with {len(levels)} columns "
             f"(one per field); got shape {gamma.shape}"
         )
-    gamma = gamma.astype(np.int64)
-    for f, n in enumerate(n_levels):
-        bad = (gamma[:, f] < -1) | (gamma[:, f] >= n)
-        if bad.any():
+    for f, n in enumerate(levels):
+        below, above = gamma[:, f] < -1, gamma[:, f] >= n
+        if below.any():
+            row = int(np.flatnonzero(below)[0])
             raise ValueError(
-                f"field {f}: levels must be -1 (missing) or 0..{n - 1}; got {int(gamma[bad, f][0])}"
+                f"Negative values in data passed to {name}: field {f}, row {row} has "
+                f"{int(gamma[row, f])}; levels are -1 (missing) or 0..{n - 1}"
             )
-    return gamma
+        if above.any():
+            row = int(np.flatnonzero(above)[0])
+            raise ValueError(
+                f"field {f}: levels must be -1 (missing) or 0..{n - 1}; got "
+                f"{int(gamma[row, f])} (row {row})"
+            )
+    return gamma, levels
 
 
 def level_frequencies(
@@ -82,7 +114,8 @@ class FellegiSunter(BaseEstimator):
 
     Parameters
     ----------
-    n_levels : number of agreement levels of each field (``-1`` = missing is extra).
+    n_levels : number of agreement levels of each field (``-1`` = missing is extra); ``None``
+        infers them at ``fit``: field ``f`` has levels ``0..max(X[:, f])``.
     u_fixed : per field, non-match level probabilities to keep fixed (e.g. from random pairs);
         ``None`` trains u by EM too.
     init_prior : starting proportion of matches among the pairs (among the candidates when
@@ -92,13 +125,19 @@ class FellegiSunter(BaseEstimator):
     max_iter, tol : EM stops after ``max_iter`` iterations or when no parameter moves more
         than ``tol``.
 
+    ``X`` is any numeric matrix of whole numbers (comparison levels, ``-1`` for missing): the
+    estimator tags say so (``categorical`` and ``positive_only`` input), so scikit-learn's
+    estimator checks feed it integer-coded data. A value below -1 is refused with scikit-learn's
+    "Negative values in data" error; a fractional value or a level above the field's last is
+    refused too, naming the field and row.
+
     Fitted attributes: ``m_``, ``u_`` (lists of arrays, one per field), ``lambda_``,
-    ``n_iter_``, ``converged_``, ``n_features_in_``.
+    ``n_levels_``, ``n_iter_``, ``converged_``, ``n_features_in_``.
     """
 
     def __init__(
         self,
-        n_levels: Sequence[int] = (2,),
+        n_levels: Sequence[int] | None = None,
         u_fixed: Sequence[Sequence[float]] | None = None,
         init_prior: float = 0.1,
         max_iter: int = 200,
@@ -112,13 +151,39 @@ class FellegiSunter(BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
-    def _initial_m(self) -> list[np.ndarray]:
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.positive_only = True
+        return tags
+
+    @staticmethod
+    def _initial_m(n_levels: Sequence[int]) -> list[np.ndarray]:
         """Matches agree: level l gets weight 2^-(2l), most mass on the best level."""
         out = []
-        for n in self.n_levels:
+        for n in n_levels:
             raw = 4.0 ** -np.arange(n, dtype=float)
             out.append(raw / raw.sum())
         return out
+
+    def _fitted_gamma(self, X: object) -> np.ndarray:
+        """``X`` checked against the fitted model (levels from ``m_``, so that a model whose
+        parameters were set by hand works too)."""
+        check_is_fitted(self, "m_")
+        levels = tuple(len(p) for p in self.m_)
+        return _check_gamma(self, X, levels, reset=False)[0]
+
+    def _start_u(
+        self, patterns: np.ndarray, counts: np.ndarray, levels: tuple[int, ...]
+    ) -> list[np.ndarray]:
+        if self.u_fixed is None:
+            return level_frequencies(patterns, levels, counts)
+        u = [np.asarray(p, dtype=float) for p in self.u_fixed]
+        if [len(p) for p in u] != list(levels):
+            raise ValueError(
+                f"u_fixed has {[len(p) for p in u]} levels per field, the data {list(levels)}"
+            )
+        return u
 
     def _log_ratio_terms(self, gamma: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
         total = np.zeros(len(gamma))
@@ -143,17 +208,11 @@ class FellegiSunter(BaseEstimator):
 
     def fit(self, X: object, y: None = None) -> FellegiSunter:
         """Train m, u and lambda on comparison vectors ``X`` (n_pairs x n_fields)."""
-        gamma = _check_gamma(X, self.n_levels)
-        if len(gamma) == 0:
-            raise ValueError("cannot train the Fellegi-Sunter model on zero pairs")
-        patterns, counts = distinct_vectors(gamma, self.n_levels)
+        gamma, levels = _check_gamma(self, X, self.n_levels, reset=True)
+        patterns, counts = distinct_vectors(gamma, levels)
         counts = counts.astype(float)
-        u = (
-            [np.asarray(p, dtype=float) for p in self.u_fixed]
-            if self.u_fixed is not None
-            else level_frequencies(patterns, self.n_levels, counts)
-        )
-        m = self._initial_m()
+        u = self._start_u(patterns, counts, levels)
+        m = self._initial_m(levels)
         denominator = float(self.total_pairs or counts.sum())
         if denominator < counts.sum():
             raise ValueError(
@@ -165,11 +224,11 @@ class FellegiSunter(BaseEstimator):
         for iteration in range(1, self.max_iter + 1):
             g = self._posterior(patterns, m, u, prior)
             new_prior = float(np.clip((counts * g).sum() / denominator, 1e-12, 1 - 1e-9))
-            new_m = level_frequencies(patterns, self.n_levels, counts * g)
+            new_m = level_frequencies(patterns, levels, counts * g)
             new_u = (
                 u
                 if self.u_fixed is not None
-                else level_frequencies(patterns, self.n_levels, counts * (1 - g))
+                else level_frequencies(patterns, levels, counts * (1 - g))
             )
             shift = max(
                 abs(new_prior - prior),
@@ -182,13 +241,12 @@ class FellegiSunter(BaseEstimator):
                 self.converged_ = True
                 break
         self.m_, self.u_, self.lambda_ = m, u, prior
-        self.n_features_in_ = len(self.n_levels)
+        self.n_levels_ = levels
         return self
 
     def match_weight(self, X: object) -> np.ndarray:
         """log2 of the Bayes factor m/u of every pair (prior not included)."""
-        check_is_fitted(self, "m_")
-        gamma = _check_gamma(X, self.n_levels)
+        gamma = self._fitted_gamma(X)
         nat = self._log_ratio_terms(gamma, self.m_) - self._log_ratio_terms(gamma, self.u_)
         return nat / np.log(2.0)
 
@@ -197,8 +255,7 @@ class FellegiSunter(BaseEstimator):
 
         ``offset`` adds a natural-log Bayes factor per pair (term-frequency adjustment).
         """
-        check_is_fitted(self, "m_")
-        gamma = _check_gamma(X, self.n_levels)
+        gamma = self._fitted_gamma(X)
         p = self._posterior(gamma, self.m_, self.u_, self.lambda_, offset)
         return np.column_stack([1.0 - p, p])
 

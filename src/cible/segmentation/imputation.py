@@ -27,7 +27,7 @@ The context is the raw feature values (before winsorising and ``log1p``), z-scor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -40,7 +40,7 @@ from sklearn.linear_model import BayesianRidge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import Tags
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 ImputerKind = Literal["none", "median", "most_frequent", "knn", "iterative"]
 IMPUTER_KINDS: tuple[ImputerKind, ...] = ("none", "median", "most_frequent", "knn", "iterative")
@@ -135,20 +135,26 @@ class MultivariateImputer(TransformerMixin, BaseEstimator):
 
     The context (the columns the imputer sees: distances for knn, regressors for iterative) is
     ``columns`` plus ``context``, or every numeric column of the frame when ``context`` is None.
+    ``columns=None`` fills every column of the context.
 
     The other columns are returned unchanged (their missing values are left to their own steps);
     the output is a new DataFrame with the input's index and the columns seen in ``fit``, in their
     ``fit`` order (``transform`` accepts them in any order, and refuses a different set).
 
-    Fitted attributes: ``feature_names_in_``, ``n_features_in_``, ``context_`` (the numeric columns
-    the imputer sees, in frame order) and ``imputer_``.
+    A numeric array (not a frame) is accepted too, as scikit-learn's estimator checks require:
+    its columns are named by position (``columns`` and ``context`` then hold integers), every
+    column is numeric, and the output is an array.
+
+    Fitted attributes: ``n_features_in_``, ``feature_names_in_`` (for frames), ``context_`` (the
+    numeric columns the imputer sees, in frame order), ``columns_`` (the columns it fills) and
+    ``imputer_``.
     """
 
     def __init__(
         self,
-        columns: list[str] | None = None,
+        columns: Sequence[str | int] | None = None,
         kind: MultivariateKind = "knn",
-        context: list[str] | None = None,
+        context: Sequence[str | int] | None = None,
         n_neighbors: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -158,24 +164,30 @@ class MultivariateImputer(TransformerMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> MultivariateImputer:
-        frame = _require_frame(X, "fit")
-        names = [str(c) for c in frame.columns]
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def fit(self, X: Any, y: Any = None) -> MultivariateImputer:
         if self.kind not in MULTIVARIATE_KINDS:
             raise ValueError(
                 f"MultivariateImputer: kind must be one of {list(MULTIVARIATE_KINDS)}, "
                 f"got {self.kind!r}"
             )
-        wanted = list(self.columns or [])
-        unknown = sorted(set(wanted) - set(names))
+        frame = self._as_frame(X, reset=True)
+        names = [str(c) for c in frame.columns]
+        wanted = None if self.columns is None else [str(c) for c in self.columns]
+        unknown = sorted(set(wanted or []) - set(names))
         if unknown:
             raise ValueError(f"MultivariateImputer: columns {unknown} are not in the frame {names}")
         numeric = [c for c in names if pd.api.types.is_numeric_dtype(frame[c])]
-        if self.context is not None:
-            absent = sorted(set(self.context) - set(names))
+        context_names = None if self.context is None else [str(c) for c in self.context]
+        if context_names is not None:
+            absent = sorted(set(context_names) - set(names))
             if absent:
                 raise ValueError(f"MultivariateImputer: context {absent} are not in the frame")
-        seen = set(numeric if self.context is None else self.context) | set(wanted)
+        seen = set(numeric if context_names is None else context_names) | set(wanted or [])
         context = [c for c in names if c in seen]
         not_numeric = sorted(set(context) - set(numeric))
         if not_numeric:
@@ -183,19 +195,32 @@ class MultivariateImputer(TransformerMixin, BaseEstimator):
                 f"MultivariateImputer: columns {not_numeric} are not numeric; "
                 "impute categorical features with most_frequent"
             )
-        self.feature_names_in_ = np.asarray(names, dtype=object)
-        self.n_features_in_ = len(names)
+        self.names_in_ = names
         self.context_ = context
+        self.columns_ = list(context) if wanted is None else [c for c in names if c in wanted]
         imputer = make_imputer(
             self.kind, n_neighbors=self.n_neighbors, random_state=self.random_state
         )
-        self.imputer_ = clone(imputer).fit(frame[context].to_numpy(dtype=np.float64, copy=True))
+        self.imputer_ = clone(imputer).fit(_context_values(frame, context))
         return self
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _as_frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
+        """A frame (its names recorded by ``validate_data`` at ``fit``; at ``transform`` the
+        caller compares them, in any order), or an array validated and turned into a frame with
+        its positions (as strings) for column names."""
+        if isinstance(X, pd.DataFrame):
+            if reset:
+                validate_data(self, X, skip_check_array=True)
+            return X
+        values = validate_data(
+            self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
+        return pd.DataFrame(values, columns=[str(i) for i in range(values.shape[1])])
+
+    def transform(self, X: Any) -> Any:
         check_is_fitted(self, "imputer_")
-        frame = _require_frame(X, "transform")
-        expected = [str(c) for c in self.feature_names_in_]
+        frame = self._as_frame(X, reset=False)
+        expected = self.names_in_
         given = [str(c) for c in frame.columns]
         if sorted(given) != sorted(expected):
             raise ValueError(
@@ -203,17 +228,32 @@ class MultivariateImputer(TransformerMixin, BaseEstimator):
                 f"(missing: {sorted(set(expected) - set(given))}, "
                 f"unexpected: {sorted(set(given) - set(expected))}); expected {expected}"
             )
+        frame = frame.set_axis(given, axis=1)
         out = frame.loc[:, expected].copy()
-        if not self.columns:
-            return out
-        filled = self.imputer_.transform(frame[self.context_].to_numpy(dtype=np.float64, copy=True))
-        for column in self.columns:
-            out[column] = filled[:, self.context_.index(column)]
-        return out
+        if self.columns_:
+            filled = self.imputer_.transform(_context_values(frame, self.context_))
+            for column in self.columns_:
+                out[column] = filled[:, self.context_.index(column)]
+        if isinstance(X, pd.DataFrame):
+            return out.set_axis(list(X.columns[[given.index(c) for c in expected]]), axis=1)
+        return out.to_numpy(dtype=np.float64)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         check_is_fitted(self, "imputer_")
-        return np.asarray(list(self.feature_names_in_), dtype=object)
+        if hasattr(self, "feature_names_in_"):
+            return np.asarray(list(self.feature_names_in_), dtype=object)
+        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+
+
+def _context_values(frame: pd.DataFrame, context: list[str]) -> NDArray[np.float64]:
+    """The context columns as a float array; no rows (or an infinite value) is refused."""
+    values: NDArray[np.float64] = check_array(
+        frame[context].to_numpy(dtype=np.float64, copy=True),
+        ensure_all_finite="allow-nan",
+        ensure_min_features=0,
+        input_name="MultivariateImputer context",
+    )
+    return values
 
 
 def missing_report(
@@ -256,11 +296,3 @@ def missing_report(
 
 def _writable_copy(X: Any) -> NDArray[np.float64]:
     return np.array(X, dtype=np.float64, copy=True)
-
-
-def _require_frame(X: object, method: str) -> pd.DataFrame:
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(
-            f"MultivariateImputer.{method} expects a pandas DataFrame, got {type(X).__name__}"
-        )
-    return X

@@ -263,7 +263,7 @@ def imputation_methods(preprocessor: Pipeline) -> dict[str, str]:
     for _name, step in preprocessor.steps[:-1]:
         if isinstance(step, MultivariateImputer):
             check_is_fitted(step, "imputer_")
-            methods.update(dict.fromkeys(step.columns or [], step.kind))
+            methods.update(dict.fromkeys(step.columns_, step.kind))
     prepare: ColumnTransformer = preprocessor.steps[-1][1]
     for feature, branch, _columns in prepare.transformers_:
         if isinstance(branch, Pipeline) and "impute" in branch.named_steps:

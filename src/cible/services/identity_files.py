@@ -41,14 +41,16 @@ def model_to_dict(model: FellegiSunter) -> dict[str, Any]:
 def model_from_dict(data: dict[str, Any]) -> FellegiSunter:
     """The fitted model saved by :func:`model_to_dict`."""
     params = dict(data["params"])
-    params["n_levels"] = tuple(params["n_levels"])
+    if params.get("n_levels") is not None:
+        params["n_levels"] = tuple(params["n_levels"])
     model = FellegiSunter(**params)
     model.m_ = [np.asarray(a, dtype=float) for a in data["m"]]
     model.u_ = [np.asarray(a, dtype=float) for a in data["u"]]
     model.lambda_ = float(data["lambda"])
     model.n_iter_ = int(data["n_iter"])
     model.converged_ = bool(data["converged"])
-    model.n_features_in_ = len(params["n_levels"])
+    model.n_levels_ = tuple(len(a) for a in model.m_)
+    model.n_features_in_ = len(model.m_)
     return model
 
 

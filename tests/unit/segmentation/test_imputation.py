@@ -165,8 +165,11 @@ def test_multivariate_imputer_refusals() -> None:
         MultivariateImputer(columns=["z"]).fit(frame)
     with pytest.raises(ValueError, match="kind must be one of"):
         MultivariateImputer(columns=["x"], kind="median").fit(frame)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="expects a pandas DataFrame"):
-        MultivariateImputer(columns=["x"]).fit(np.zeros((2, 2)))  # type: ignore[arg-type]
+    # an array's columns are named by position: a name is not one of them
+    with pytest.raises(ValueError, match=r"columns \['x'\] are not in the frame \['0', '1'\]"):
+        MultivariateImputer(columns=["x"]).fit(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"0 sample\(s\)"):
+        MultivariateImputer(columns=["x"]).fit(frame.iloc[:0])
     with pytest.raises(NotFittedError):
         MultivariateImputer(columns=["x"]).transform(frame)
     imp = MultivariateImputer(columns=["x"]).fit(frame)
@@ -174,6 +177,51 @@ def test_multivariate_imputer_refusals() -> None:
         imp.transform(frame[["x"]])
     reordered = imp.transform(frame[["c", "x"]])
     assert list(reordered.columns) == ["x", "c"]
+
+
+def test_multivariate_imputer_on_an_array_fills_by_position() -> None:
+    values = _correlated(20).to_numpy(copy=True)
+    values[5, 1] = np.nan  # y
+    values[8, 2] = np.nan  # spend
+    imp = MultivariateImputer(columns=[1], kind="knn", context=[0], n_neighbors=4).fit(values)
+    assert imp.context_ == ["0", "1"] and imp.columns_ == ["1"]
+    assert not hasattr(imp, "feature_names_in_") and imp.n_features_in_ == 3
+    out = imp.transform(values)
+    assert isinstance(out, np.ndarray)
+    assert out[5, 1] == pytest.approx(11.0)  # neighbours x = 3, 4, 6, 7
+    assert np.isnan(out[8, 2])  # not one of its columns
+    assert list(imp.get_feature_names_out()) == ["x0", "x1", "x2"]
+    with pytest.raises(
+        ValueError, match="X has 2 features, but MultivariateImputer is expecting 3"
+    ):
+        imp.transform(values[:, :2])
+
+
+def test_multivariate_imputer_without_columns_fills_its_whole_context() -> None:
+    frame = _correlated(20)
+    frame["channel"] = ["web", "shop"] * 10
+    frame.loc[5, "y"] = np.nan
+    frame.loc[8, "spend"] = np.nan
+    imp = MultivariateImputer(kind="knn", context=["x", "spend"], n_neighbors=2).fit(frame)
+    assert imp.columns_ == ["x", "spend"] == imp.context_
+    out = imp.transform(frame)
+    assert np.isnan(out.loc[5, "y"])  # y is outside the context
+    assert out.loc[8, "spend"] == pytest.approx(
+        0.5 * (frame.loc[7, "spend"] + frame.loc[9, "spend"])
+    )
+    with pytest.raises(ValueError, match="infinity"):
+        imp.transform(frame.assign(x=np.inf))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+def test_multivariate_imputer_passes_scikit_learn_checks() -> None:
+    results = check_estimator(MultivariateImputer(), on_fail=None)
+    failed = {r["check_name"]: str(r["exception"]) for r in results if r["status"] == "failed"}
+    assert failed == {}
+    assert {r["check_name"] for r in results if r["status"] == "skipped"} == {
+        "check_array_api_input"
+    }
+    assert sum(r["status"] == "passed" for r in results) == 45
 
 
 # --- missing_report -----------------------------------------------------------------------------

@@ -306,3 +306,19 @@ def test_fellegi_sunter_model_round_trip() -> None:
     model = FellegiSunter(n_levels=(2, 2, 2)).fit(gamma)
     restored = model_from_dict(json.loads(json.dumps(model_to_dict(model))))
     np.testing.assert_allclose(restored.predict_proba(gamma), model.predict_proba(gamma))
+    assert restored.n_levels_ == (2, 2, 2) and restored.n_features_in_ == 3
+
+
+def test_fellegi_sunter_model_with_inferred_levels_round_trip() -> None:
+    import numpy as np
+
+    from cible.identity import FellegiSunter
+    from cible.services.identity import model_from_dict, model_to_dict
+
+    gamma = np.array([[0, 2], [1, 0], [0, 1], [-1, 2], [0, 2]])
+    model = FellegiSunter(max_iter=20).fit(gamma)
+    saved = json.loads(json.dumps(model_to_dict(model)))
+    assert saved["params"]["n_levels"] is None
+    restored = model_from_dict(saved)
+    assert restored.n_levels_ == (2, 3) and restored.n_features_in_ == 2
+    np.testing.assert_allclose(restored.predict_proba(gamma), model.predict_proba(gamma))
