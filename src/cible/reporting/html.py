@@ -138,7 +138,7 @@ def render_report_html(
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
         science=science_sections(r, chart_div, palette),
         choice=choice_text(r.science.selection) if r.science is not None else _plain_choice(r),
-        report_warnings=report_warnings(r),
+        report_warnings=report_warnings(r, quality, forward),
         selection_headers=SELECTION_HEADERS,
         identity=_identity_rows(identity),
         quality=None if quality is None else quality_section(quality),

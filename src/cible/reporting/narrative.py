@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import numbers
 
+from cible.quality.results import QualityReport
 from cible.reporting.charts import SegmentPalette
+from cible.reporting.forward import ForwardSection
 from cible.segmentation.segment_explanations import RulesResult
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import CandidateScore, SelectionResult
@@ -121,9 +123,18 @@ def rule_gaps(rules: RulesResult, palette: SegmentPalette) -> list[str]:
     return [text for _, text in sorted(out)]
 
 
-def report_warnings(result: SegmentationResult) -> list[str]:
-    """Every warning of the report: validation warnings then segments without a faithful rule."""
+def report_warnings(
+    result: SegmentationResult,
+    quality: QualityReport | None = None,
+    forward: ForwardSection | None = None,
+) -> list[str]:
+    """Every warning of the report (the ingestion's failed-value warnings aside, which the
+    ingestion table lists): data-quality breaches, validation warnings (``validation.json``),
+    segments without a faithful rule, an unmeasured next-period comparison."""
+    out = [b.message() for b in quality.breaches] if quality is not None else []
     s = result.science
-    if s is None:
-        return []
-    return list(s.validation.warnings) + rule_gaps(s.rules, SegmentPalette.of(result))
+    if s is not None:
+        out += list(s.validation.warnings) + rule_gaps(s.rules, SegmentPalette.of(result))
+    if forward is not None and forward.skipped:
+        out.append(f"next-period comparison not measured: {forward.skipped}")
+    return out
