@@ -1,8 +1,9 @@
 """What the report says in words and how it shows segments: built from what the run actually did.
 
 * :func:`fmt_number`: numbers for people (thousands separators, sensible decimals).
-* :func:`choice_text`, :func:`gate_losers`: the algorithm chosen and the better-scoring candidates
-  a gate removed, read from the selection (the content of ``selection.json``).
+* :func:`choice_text`, :func:`gate_losers`, :func:`noise_losers`: the algorithm chosen, the
+  better-scoring candidates a gate removed or their noise sank, read from the selection (the
+  content of ``selection.json``).
 * :func:`rule_gaps`: one sentence per segment no faithful rule describes.
 * :func:`report_warnings`: every warning shown in the report, so the CLI can print the same list.
 """
@@ -92,6 +93,28 @@ def gate_losers(sel: SelectionResult) -> list[str]:
         f"{', '.join(g for g, ok in c.gates.items() if not ok)}"
         f"{_gate_detail(c)}."
         for c in better
+    ]
+
+
+def noise_losers(sel: SelectionResult) -> list[str]:
+    """One sentence per candidate that passed every gate with a higher silhouette than the chosen
+    one but lost once its noise was counted (noise-adjusted silhouette), best first."""
+    chosen = sel.chosen
+    lost = [
+        c
+        for c in sel.candidates
+        if c is not chosen
+        and c.passed
+        and math.isfinite(c.silhouette)
+        and c.silhouette > chosen.silhouette
+        and c.noise_share > 0
+    ]
+    lost.sort(key=lambda c: (-c.silhouette, c.candidate.name))
+    return [
+        f"{c.candidate.name} scored a higher silhouette ({fmt_number(c.silhouette, 3)}) but left "
+        f"{c.noise_share:.1%} of customers as noise: noise-adjusted silhouette "
+        f"{fmt_number(c.adjusted_silhouette, 3)} against {fmt_number(chosen.adjusted_silhouette, 3)}."
+        for c in lost
     ]
 
 

@@ -17,7 +17,13 @@ from markupsafe import Markup
 from cible.reporting import charts_algorithms as ca
 from cible.reporting import charts_validation as cv
 from cible.reporting.charts import SegmentPalette
-from cible.reporting.narrative import choice_text, fmt_number, gate_losers, rule_gaps
+from cible.reporting.narrative import (
+    choice_text,
+    fmt_number,
+    gate_losers,
+    noise_losers,
+    rule_gaps,
+)
 from cible.segmentation.science import ScienceResult
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import SELECTION_RULE, SelectionResult
@@ -121,7 +127,7 @@ def science_sections(
         ),
         notes=list(s.notes),
         choice=choice_text(s.selection),
-        gate_losers=gate_losers(s.selection),
+        gate_losers=gate_losers(s.selection) + noise_losers(s.selection),
         rule_gaps=rule_gaps(s.rules, palette),
         rules_depth=s.rules.max_depth,
     )

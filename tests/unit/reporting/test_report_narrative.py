@@ -126,6 +126,10 @@ def test_text_names_what_was_done(html: str) -> None:
         "kmeans(n_clusters=2) scored a higher silhouette (0.663 against 0.638) but failed the "
         "gate(s) max_largest_share (largest segment 66.7% of customers)."
     ) in html
+    assert (
+        "dbscan(min_samples=10) scored a higher silhouette (0.661) but left 4.4% of customers "
+        "as noise: noise-adjusted silhouette 0.631 against 0.638."
+    ) in html
     assert "best k for the mixture family = " in html
     assert "chosen k = 10" not in html
 
