@@ -239,3 +239,18 @@ def test_numbers_for_people() -> None:
 def test_profile_table_has_no_raw_floats(html: str) -> None:
     table = html[html.index('id="profiles"') : html.index('id="lifts"')]
     assert not re.search(r"\d\.\d{4,}", table)
+
+
+def test_wide_tables_scroll_with_wrapping_headers_and_a_sticky_first_column(html: str) -> None:
+    css = html[html.index("<style>") : html.index("</style>")]
+    assert ".table-wrap, .scroll { overflow-x: auto; max-width: 100%; }" in css
+    assert "th, .scroll th { white-space: normal;" in css
+    assert "{ position: sticky; left: 0;" in css
+    profiles = html[html.index('id="profiles"') : html.index('id="lifts"')]
+    assert '<div class="table-wrap">\n  <table>' in profiles
+    assert ">Days between orders</th>" in profiles  # the full header, wrapped, not cut
+
+
+def test_the_report_lists_its_warnings_at_the_top(html: str) -> None:
+    top = html[html.index('<section id="warnings">') : html.index('<section id="ingestion">')]
+    assert "<li>few customers for 9 features: 90 (at least 70 per feature = 630" in top
