@@ -19,7 +19,11 @@ from cible.segmentation.segmentation_result import PROSPECT_SEGMENT_ID, Segmenta
 TEMPLATE = "plotly_white"
 PROSPECT_COLOR = "#9e9e9e"
 CHOSEN_COLOR = "#d62728"
-_PALETTE: tuple[str, ...] = tuple(qualitative.D3) + tuple(qualitative.Set2)
+# The greys of D3 and Set2 are left out: grey is the prospects' colour.
+_GREYS = frozenset({"#7F7F7F", "rgb(179,179,179)"})
+_PALETTE: tuple[str, ...] = tuple(
+    c for c in (*qualitative.D3, *qualitative.Set2) if c not in _GREYS
+)
 
 FEATURE_LABELS: dict[str, str] = {
     "recency_days": "Recency (days)",

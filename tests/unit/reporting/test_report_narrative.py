@@ -254,3 +254,13 @@ def test_wide_tables_scroll_with_wrapping_headers_and_a_sticky_first_column(html
 def test_the_report_lists_its_warnings_at_the_top(html: str) -> None:
     top = html[html.index('<section id="warnings">') : html.index('<section id="ingestion">')]
     assert "<li>few customers for 9 features: 90 (at least 70 per feature = 630" in top
+
+
+def test_no_segment_is_grey_like_the_prospects() -> None:
+    from cible.reporting.charts import PROSPECT_COLOR, segment_color
+
+    colours = [segment_color(i) for i in range(1, 17)]
+    assert segment_color(0) == PROSPECT_COLOR
+    assert "#7F7F7F" not in colours and "rgb(179,179,179)" not in colours
+    assert len(set(colours)) == 16  # 9 of D3 + 7 of Set2 before the palette repeats
+    assert segment_color(17) == segment_color(1)
