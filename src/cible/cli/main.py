@@ -217,6 +217,8 @@ def _print_result(console: Console, result: object) -> None:
     console.print(table)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"Pipeline time {result.total_seconds:.1f}s ({steps})")
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
     console.print(f"Report: [bold]{escape(str(result.report))}[/bold]")
 
 

@@ -8,6 +8,7 @@ in every chart of a report.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,7 +19,11 @@ from cible.segmentation.segmentation_result import PROSPECT_SEGMENT_ID, Segmenta
 TEMPLATE = "plotly_white"
 PROSPECT_COLOR = "#9e9e9e"
 CHOSEN_COLOR = "#d62728"
-_PALETTE: tuple[str, ...] = tuple(qualitative.D3) + tuple(qualitative.Set2)
+# The greys of D3 and Set2 are left out: grey is the prospects' colour.
+_GREYS = frozenset({"#7F7F7F", "rgb(179,179,179)"})
+_PALETTE: tuple[str, ...] = tuple(
+    c for c in (*qualitative.D3, *qualitative.Set2) if c not in _GREYS
+)
 
 FEATURE_LABELS: dict[str, str] = {
     "recency_days": "Recency (days)",
@@ -53,15 +58,57 @@ def segment_color(segment_id: int) -> str:
     return _PALETTE[(segment_id - 1) % len(_PALETTE)]
 
 
-def sizes_figure(result: SegmentationResult) -> go.Figure:
+@dataclass(frozen=True)
+class SegmentPalette:
+    """Report segment id -> colour and name, in the report's segment order (the profiles').
+
+    Built once per report (:meth:`of`) and passed to every figure, so that a segment has one
+    colour and one position everywhere; the science results are keyed by the algorithm's raw
+    labels, which :meth:`report_id` translates."""
+
+    order: tuple[int, ...]
+    colors: dict[int, str]
+    names: dict[int, str]
+    raw_to_id: dict[int, int]
+
+    @classmethod
+    def of(cls, result: SegmentationResult) -> SegmentPalette:
+        p = result.profiles
+        ids = tuple(int(i) for i in p["segment_id"])
+        names = {int(i): str(n) for i, n in zip(p["segment_id"], p["segment_name"], strict=True)}
+        return cls(
+            order=ids,
+            colors={i: segment_color(i) for i in ids},
+            names=names,
+            raw_to_id={int(a): int(b) for a, b in result.label_map.items()},
+        )
+
+    def color(self, segment_id: int) -> str:
+        """The colour of a report segment id (an id outside the report: the fixed palette's)."""
+        return self.colors.get(segment_id, segment_color(segment_id))
+
+    def name(self, segment_id: int) -> str:
+        return self.names.get(segment_id, f"Segment {segment_id}")
+
+    def rank(self, segment_id: int) -> int:
+        """Position in the report order (ids outside the report go last)."""
+        return self.order.index(segment_id) if segment_id in self.order else len(self.order)
+
+    def report_id(self, raw_label: int) -> int:
+        """The report segment id of an algorithm label (unknown labels keep their value)."""
+        return self.raw_to_id.get(int(raw_label), int(raw_label))
+
+
+def sizes_figure(result: SegmentationResult, palette: SegmentPalette | None = None) -> go.Figure:
     """Bar chart: customers per segment, with the share of all customers."""
+    palette = palette or SegmentPalette.of(result)
     p = result.profiles
     ids = [int(i) for i in p["segment_id"]]
     fig = go.Figure(
         go.Bar(
             x=list(p["segment_name"]),
             y=list(p["size"]),
-            marker_color=[segment_color(i) for i in ids],
+            marker_color=[palette.color(i) for i in ids],
             text=[f"{s:.1%}" for s in p["share"]],
             textposition="outside",
             hovertemplate="%{x}<br>%{y:,} customers (%{text})<extra></extra>",
@@ -114,12 +161,14 @@ def lift_heatmap_figure(result: SegmentationResult) -> go.Figure:
     return fig
 
 
-def pca_map_figure(result: SegmentationResult) -> go.Figure:
-    """Scatter of the sampled customers on the first two principal components, by segment."""
+def pca_map_figure(result: SegmentationResult, palette: SegmentPalette | None = None) -> go.Figure:
+    """Scatter of the sampled customers on the first two principal components, by segment (SVG
+    ``Scatter``: the map is a sample, and WebGL is not available everywhere)."""
+    palette = palette or SegmentPalette.of(result)
     m = result.map_2d
     ev1, ev2 = result.pca_explained
     fig = go.Figure()
-    for seg_id in sorted({int(i) for i in m["segment_id"]}):
+    for seg_id in sorted({int(i) for i in m["segment_id"]}, key=lambda i: (palette.rank(i), i)):
         part = m[m["segment_id"] == seg_id]
         fig.add_trace(
             go.Scatter(
@@ -127,7 +176,7 @@ def pca_map_figure(result: SegmentationResult) -> go.Figure:
                 y=list(part["pc2"]),
                 mode="markers",
                 name=str(part["segment_name"].iloc[0]),
-                marker={"color": segment_color(seg_id), "size": 5, "opacity": 0.6},
+                marker={"color": palette.color(seg_id), "size": 5, "opacity": 0.6},
                 customdata=list(part["customer_id"]),
                 hovertemplate="%{customdata}<extra>%{fullData.name}</extra>",
             )

@@ -125,8 +125,10 @@ def dendrogram_figure(
     return fig
 
 
-def bic_figure(bic: pd.DataFrame, chosen_k: int) -> go.Figure:
-    """BIC (lower is better) against the number of mixture components; the chosen k is marked."""
+def bic_figure(bic: pd.DataFrame, chosen_k: int, overall_k: int | None = None) -> go.Figure:
+    """BIC (lower is better) against the number of mixture components; ``chosen_k``, the best k
+    of the mixture family, is marked as such (``overall_k``: the k of the segmentation the
+    selection chose, named in the legend when it differs)."""
     missing = {"k", "bic"} - set(bic.columns)
     if missing:
         raise ValueError(f"bic must have columns 'k' and 'bic'; missing {sorted(missing)}")
@@ -149,9 +151,10 @@ def bic_figure(bic: pd.DataFrame, chosen_k: int) -> go.Figure:
             x=[chosen_k],
             y=[values[ks.index(chosen_k)]],
             mode="markers",
-            name=f"chosen k = {chosen_k}",
+            name=f"best k for the mixture family = {chosen_k}"
+            + ("" if overall_k in (None, chosen_k) else f" (overall chosen k = {overall_k})"),
             marker={"color": CHOSEN_COLOR, "size": 14, "symbol": "star"},
-            hovertemplate="chosen k=%{x}<br>BIC %{y:,.0f}<extra></extra>",
+            hovertemplate="best mixture k=%{x}<br>BIC %{y:,.0f}<extra></extra>",
         )
     )
     fig.add_vline(x=chosen_k, line_dash="dot", line_color=CHOSEN_COLOR)

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from cible.reporting.charts import TEMPLATE, feature_label, segment_color
+from cible.reporting.charts import TEMPLATE, SegmentPalette, feature_label, segment_color
 from cible.segmentation.segment_explanations import RulesResult
 from cible.segmentation.validation.anova import AnovaResult
 from cible.segmentation.validation.kruskal import KruskalResult
@@ -33,19 +33,26 @@ from cible.segmentation.validation.stability import (
 ANOVA_HEADERS: tuple[str, ...] = ("Feature", "F", "p", "η²", "H", "p (Kruskal-Wallis)", "ε²")
 RULES_HEADERS: tuple[str, ...] = ("Segment", "Rule", "Customers", "Support", "Purity", "Coverage")
 DASH = "–"
+# Up to this many points a map is drawn as SVG (``Scatter``), which needs no WebGL.
+SVG_MAX_POINTS = 10_000
 
 
 def silhouette_bars_figure(
-    result: SilhouetteResult, names: Mapping[int, str] | None = None
+    result: SilhouetteResult,
+    names: Mapping[int, str] | None = None,
+    palette: SegmentPalette | None = None,
 ) -> go.Figure:
-    """One bar per segment: its mean silhouette; a dotted line at the overall mean."""
-    segments = list(result.segments)
+    """One bar per segment: its mean silhouette; a dotted line at the overall mean.
+
+    With ``palette``, the result's labels are the algorithm's raw labels: bars follow the
+    report's order, colours and names (``names`` is then ignored)."""
+    segments = _ordered(list(result.segments), palette)
     values = [result.per_segment[s] for s in segments]
     fig = go.Figure(
         go.Bar(
-            x=[_name(s, names) for s in segments],
+            x=[_label(s, names, palette) for s in segments],
             y=[None if math.isnan(v) else v for v in values],
-            marker_color=[segment_color(s) for s in segments],
+            marker_color=[_color(s, palette) for s in segments],
             text=[_num(v, 2) for v in values],
             textposition="outside",
             customdata=[result.sizes[s] for s in segments],
@@ -71,18 +78,27 @@ def silhouette_bars_figure(
     return fig
 
 
-def stability_figure(result: StabilityResult, names: Mapping[int, str] | None = None) -> go.Figure:
+def stability_figure(
+    result: StabilityResult,
+    names: Mapping[int, str] | None = None,
+    palette: SegmentPalette | None = None,
+) -> go.Figure:
     """Mean bootstrap Jaccard per segment (error bars: standard deviation over resamples), with
-    Hennig's reference lines at 0.6 (unstable below) and 0.75 (stable above)."""
-    segments = list(result.segments)
+    Hennig's reference lines at 0.6 (unstable below) and 0.75 (stable above). ``palette``: as
+    for :func:`silhouette_bars_figure`."""
+    columns = {s: i for i, s in enumerate(result.segments)}
+    segments = _ordered(list(result.segments), palette)
     means = [result.mean_jaccard[s] for s in segments]
-    spread = [float(np.nanstd(col)) if np.isfinite(col).any() else 0.0 for col in result.jaccards.T]
+    spread = [
+        float(np.nanstd(col)) if np.isfinite(col).any() else 0.0
+        for col in (result.jaccards[:, columns[s]] for s in segments)
+    ]
     fig = go.Figure(
         go.Bar(
-            x=[_name(s, names) for s in segments],
+            x=[_label(s, names, palette) for s in segments],
             y=[None if math.isnan(v) else v for v in means],
             error_y={"type": "data", "array": spread, "visible": True},
-            marker_color=[segment_color(s) for s in segments],
+            marker_color=[_color(s, palette) for s in segments],
             customdata=[[result.recovered[s], result.stability_class(s)] for s in segments],
             hovertemplate="%{x}<br>mean Jaccard %{y:.2f} (%{customdata[1]})"
             "<br>recovered in %{customdata[0]:.0%} of resamples<extra></extra>",
@@ -158,11 +174,14 @@ def map_figure(
     title: str,
     segment_ids: Sequence[int] | None = None,
     axis_titles: tuple[str, str] = ("", ""),
+    palette: SegmentPalette | None = None,
 ) -> go.Figure:
     """Scatter of 2-D map coordinates (PCA, t-SNE, UMAP, autoencoder), one trace per segment.
 
     ``segment_names`` (and optionally ``segment_ids``, for colours) give each point's segment,
-    aligned with the rows of ``coords``. Traces are ordered by segment id when given, else by name.
+    aligned with the rows of ``coords``. Traces are ordered by segment id when given (by the
+    ``palette``'s order and colours when given too), else by name. Up to :data:`SVG_MAX_POINTS`
+    points the traces are SVG ``Scatter`` (no WebGL needed), above that ``Scattergl``.
     """
     xy = np.asarray(coords, dtype=np.float64)
     names = [str(n) for n in segment_names]
@@ -174,18 +193,19 @@ def map_figure(
     ids = list(segment_ids) if segment_ids is not None else None
     if ids is not None and len(ids) != len(names):
         raise ValueError(f"{len(ids)} segment ids for {len(names)} points")
-    order = _trace_order(names, ids)
+    order = _trace_order(names, ids, palette)
+    trace = go.Scatter if xy.shape[0] <= SVG_MAX_POINTS else go.Scattergl
     label = np.asarray(names, dtype=object)
     fig = go.Figure()
     for position, name in enumerate(order):
         mask = label == name
         colour = (
-            segment_color(int(ids[int(np.flatnonzero(mask)[0])]))
+            _color(int(ids[int(np.flatnonzero(mask)[0])]), palette, raw=False)
             if ids is not None
             else segment_color(position + 1)
         )
         fig.add_trace(
-            go.Scattergl(
+            trace(
                 x=xy[mask, 0].tolist(),
                 y=xy[mask, 1].tolist(),
                 mode="markers",
@@ -253,13 +273,35 @@ def importance_figure(importance: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _trace_order(names: list[str], ids: list[int] | None) -> list[str]:
+def _trace_order(
+    names: list[str], ids: list[int] | None, palette: SegmentPalette | None = None
+) -> list[str]:
     if ids is None:
         return sorted(set(names))
     first_id: dict[str, int] = {}
     for name, i in zip(names, ids, strict=True):
         first_id.setdefault(name, int(i))
-    return sorted(first_id, key=lambda n: (first_id[n], n))
+    rank = palette.rank if palette is not None else (lambda i: 0)
+    return sorted(first_id, key=lambda n: (rank(first_id[n]), first_id[n], n))
+
+
+def _ordered(raw_segments: list[int], palette: SegmentPalette | None) -> list[int]:
+    """Raw labels in the report's order (unchanged without a palette)."""
+    if palette is None:
+        return raw_segments
+    return sorted(raw_segments, key=lambda s: (palette.rank(palette.report_id(s)), s))
+
+
+def _color(segment: int, palette: SegmentPalette | None, raw: bool = True) -> str:
+    if palette is None:
+        return segment_color(segment)
+    return palette.color(palette.report_id(segment) if raw else segment)
+
+
+def _label(segment: int, names: Mapping[int, str] | None, palette: SegmentPalette | None) -> str:
+    return (
+        palette.name(palette.report_id(segment)) if palette is not None else _name(segment, names)
+    )
 
 
 def _name(segment: int, names: Mapping[int, str] | None) -> str:

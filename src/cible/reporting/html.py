@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from cible.quality.results import QualityReport
 from cible.reporting import charts
 from cible.reporting.forward import ForwardSection
+from cible.reporting.narrative import choice_text, fmt_number, report_warnings
 from cible.reporting.quality import COLUMN_HEADERS, quality_section
 from cible.reporting.render import chart_div, template_environment
 from cible.reporting.science import SELECTION_HEADERS, science_sections
@@ -117,10 +118,11 @@ def render_report_html(
     """The report as an HTML string (see :func:`render_report`)."""
     env = template_environment()
     r = segmentation
+    palette = charts.SegmentPalette.of(r)
     figures = {
-        "sizes": charts.sizes_figure(r),
+        "sizes": charts.sizes_figure(r, palette),
         "lifts": charts.lift_heatmap_figure(r),
-        "map": charts.pca_map_figure(r),
+        "map": charts.pca_map_figure(r, palette),
         "elbow": charts.elbow_figure(r),
         "silhouette": charts.silhouette_figure(r),
     }
@@ -129,18 +131,24 @@ def render_report_html(
         plotly_js=Markup(get_plotlyjs()),
         summary=_summary(r, meta),
         ingest_rows=[_ingest_row(i, item) for i, item in enumerate(ingest)],
-        profile_table=_profile_table(r),
+        profile_table=_profile_table(r, palette),
         charts={key: chart_div(key, fig) for key, fig in figures.items()},
         chosen_k=r.chosen_k,
         silhouette=_fmt_float(r.silhouette, 3),
         features=", ".join(charts.feature_label(f) for f in r.feature_names),
-        science=science_sections(r, chart_div),
+        science=science_sections(r, chart_div, palette),
+        choice=choice_text(r.science.selection) if r.science is not None else _plain_choice(r),
+        report_warnings=report_warnings(r, quality, forward),
         selection_headers=SELECTION_HEADERS,
         identity=_identity_rows(identity),
         quality=None if quality is None else quality_section(quality),
         column_headers=COLUMN_HEADERS,
         forward=forward,
     )
+
+
+def _plain_choice(r: SegmentationResult) -> str:
+    return f"{r.algorithm} with {r.chosen_k} segments was chosen (silhouette {_fmt_float(r.silhouette, 3)})."
 
 
 def _identity_rows(identity: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -217,7 +225,7 @@ def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
     )
 
 
-def _profile_table(r: SegmentationResult) -> Table:
+def _profile_table(r: SegmentationResult, palette: charts.SegmentPalette) -> Table:
     features = charts.profile_features(r)
     headers = ["Segment", "Name", "Customers", "Share"]
     headers += [charts.feature_label(f) for f in features]
@@ -229,7 +237,7 @@ def _profile_table(r: SegmentationResult) -> Table:
         cells.append(_fmt_pct(p["share"]))
         cells += [_fmt_feature(f, p[f"{f}_mean"]) for f in features]
         rows.append(cells)
-        colors.append(charts.segment_color(seg_id))
+        colors.append(palette.color(seg_id))
     return Table(headers=headers, rows=rows, colors=colors)
 
 
@@ -248,8 +256,7 @@ def _fmt_int(value: int) -> str:
 
 
 def _fmt_float(value: object, digits: int) -> str:
-    number = _to_float(value)
-    return "–" if math.isnan(number) else f"{number:,.{digits}f}"
+    return fmt_number(value, digits)
 
 
 def _fmt_pct(value: object) -> str:
@@ -260,10 +267,7 @@ def _fmt_pct(value: object) -> str:
 def _fmt_feature(feature: str, value: object) -> str:
     if feature in _PERCENT_FEATURES:
         return _fmt_pct(value)
-    number = _to_float(value)
-    if math.isnan(number):
-        return "–"
-    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.1f}"
+    return fmt_number(_to_float(value))
 
 
 def _to_float(value: object) -> float:

@@ -10,13 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
 from cible.reporting import charts_algorithms as ca
 from cible.reporting import charts_validation as cv
+from cible.reporting.charts import SegmentPalette
+from cible.reporting.narrative import (
+    choice_text,
+    fmt_number,
+    gate_losers,
+    noise_losers,
+    rule_gaps,
+)
 from cible.segmentation.science import ScienceResult
 from cible.segmentation.segmentation_result import SegmentationResult
 from cible.segmentation.selection import SELECTION_RULE, SelectionResult
@@ -56,6 +63,10 @@ class ScienceSections:
     warnings: list[str]
     pca_note: str
     notes: list[str]
+    choice: str
+    gate_losers: list[str]
+    rule_gaps: list[str]
+    rules_depth: int
 
 
 def _f(x: Any, digits: int = 3) -> str:
@@ -63,19 +74,23 @@ def _f(x: Any, digits: int = 3) -> str:
         v = float(x)
     except (TypeError, ValueError):
         return "–"
-    return "–" if not np.isfinite(v) else f"{v:.{digits}f}"
+    return fmt_number(v, digits)
 
 
 def science_sections(
-    r: SegmentationResult, chart_div: Callable[[str, go.Figure], Markup]
+    r: SegmentationResult,
+    chart_div: Callable[[str, go.Figure], Markup],
+    palette: SegmentPalette | None = None,
 ) -> ScienceSections | None:
+    """The science sections of the report; ``palette`` (default: built from ``r``) colours and
+    orders the segments of every figure."""
     s = r.science
     if s is None:
         return None
-    names_by_id = dict(zip(r.profiles["segment_id"], r.profiles["segment_name"], strict=True))
-    names = {raw: str(names_by_id.get(sid, sid)) for raw, sid in r.label_map.items()}
+    palette = palette or SegmentPalette.of(r)
+    names = {raw: palette.name(sid) for raw, sid in r.label_map.items()}
     val, pca = s.validation, s.pca
-    figs = _validation_figures(r, s, names) | _algorithm_figures(r, s.selection)
+    figs = _validation_figures(r, s, palette) | _algorithm_figures(r, s.selection)
     rows, chosen_row = _selection_rows(s.selection)
     return ScienceSections(
         charts={k: chart_div(k, f) for k, f in figs.items()},
@@ -85,7 +100,7 @@ def science_sections(
         anova_headers=cv.ANOVA_HEADERS,
         anova_rows=cv.anova_table_rows(val.anova, val.kruskal),
         rules_headers=cv.RULES_HEADERS,
-        rules_rows=cv.rules_rows(s.rules, names),
+        rules_rows=_rules_rows(s, names, palette),
         fidelity=f"{s.rules.fidelity:.1%}",
         stability=_stability_text(val.stability),
         composition_rows=[
@@ -111,28 +126,45 @@ def science_sections(
             f"of the {len(s.prepared_columns)} prepared columns"
         ),
         notes=list(s.notes),
+        choice=choice_text(s.selection),
+        gate_losers=gate_losers(s.selection) + noise_losers(s.selection),
+        rule_gaps=rule_gaps(s.rules, palette),
+        rules_depth=s.rules.max_depth,
     )
 
 
+def _rules_rows(
+    s: ScienceResult, names: dict[int, str], palette: SegmentPalette
+) -> list[list[str]]:
+    """The rules table in the report's segment order."""
+    rows = cv.rules_rows(s.rules, names)
+    order = {
+        palette.name(palette.report_id(raw)): palette.rank(palette.report_id(raw))
+        for raw in s.rules.rules
+    }
+    return sorted(rows, key=lambda row: order.get(row[0], len(order)))
+
+
 def _validation_figures(
-    r: SegmentationResult, s: ScienceResult, names: dict[int, str]
+    r: SegmentationResult, s: ScienceResult, palette: SegmentPalette
 ) -> dict[str, go.Figure]:
     """Silhouettes, importance, stability and the maps of the chosen segmentation."""
     val = s.validation
     figs: dict[str, go.Figure] = {
-        "seg_silhouette": cv.silhouette_bars_figure(val.silhouette, names),
+        "seg_silhouette": cv.silhouette_bars_figure(val.silhouette, palette=palette),
         "importance": cv.importance_figure(s.importance),
     }
     if val.stability is not None:
-        figs["stability"] = cv.stability_figure(val.stability, names)
+        figs["stability"] = cv.stability_figure(val.stability, palette=palette)
     for m in (s.tsne, s.umap, s.autoencoder):
         if m is not None:
             raw = s.selection.labels[m.sample_indices]
             figs[f"map_{m.method}"] = cv.map_figure(
                 m.coords,
-                [names.get(int(x), str(x)) for x in raw],
+                [palette.name(palette.report_id(int(x))) for x in raw],
                 f"{m.method} map",
-                [r.label_map.get(int(x), 0) for x in raw],
+                [palette.report_id(int(x)) for x in raw],
+                palette=palette,
             )
     return figs
 
@@ -144,7 +176,7 @@ def _algorithm_figures(r: SegmentationResult, sel: SelectionResult) -> dict[str,
     if extras.get("bic"):
         bic = pd.DataFrame(extras["bic"], columns=["k", "bic"])
         best_k = int(bic.sort_values(["bic", "k"]).iloc[0]["k"])
-        figs["bic"] = ca.bic_figure(bic, best_k)
+        figs["bic"] = ca.bic_figure(bic, best_k, overall_k=r.chosen_k)
     if "k_distances" in extras:
         kd, eps, ms = extras["k_distances"]
         figs["kdistance"] = ca.k_distance_figure(kd, eps, ms)

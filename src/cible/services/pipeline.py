@@ -26,6 +26,7 @@ from cible.services.steps import (
     identity_step,
     ingest_step,
     predict_step,
+    run_warnings,
     segment_step,
     write_outputs_step,
 )
@@ -42,6 +43,7 @@ class PipelineResult:
     report: Path
     seconds: dict[str, float] = field(default_factory=dict)
     identity: IdentityOutcome | None = None
+    warnings: list[str] = field(default_factory=list)  # those of the report, for the console
 
     @property
     def total_seconds(self) -> float:
@@ -79,6 +81,7 @@ def run_pipeline(
         report,
         run.seconds,
         identity,
+        run_warnings(outputs),
     )
 
 

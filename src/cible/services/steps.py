@@ -35,6 +35,7 @@ from cible.quality.report import with_imputation
 from cible.quality.results import QualityReport
 from cible.reporting.forward import ForwardSection, forward_section
 from cible.reporting.html import render_report
+from cible.reporting.narrative import report_warnings
 from cible.reporting.quality import render_quality_page, write_quality_json
 from cible.segmentation.customer_segments import segment_customers
 from cible.segmentation.forward import Backtest
@@ -296,6 +297,14 @@ def write_outputs_step(run: Run, outputs: RunOutputs) -> Path:
             write_json(path("run.json"), _run_record(run, outputs, meta))
     progress.done()
     return run.out_dir / report.name
+
+
+def run_warnings(outputs: RunOutputs) -> list[str]:
+    """The warnings the report shows (:func:`~cible.reporting.narrative.report_warnings`), for
+    the console."""
+    return report_warnings(
+        outputs.segmentation, run_quality_report(outputs), _forward_section(outputs.forward)
+    )
 
 
 def _forward_section(outcome: ForwardOutcome | None) -> ForwardSection | None:

@@ -83,7 +83,10 @@ def test_bic_figure_marks_the_chosen_k() -> None:
     assert list(curve.x) == [2, 3, 4, 5]
     assert list(curve.y) == [3619.8, 3022.5, 3055.9, 3093.4]
     assert list(chosen.x) == [3] and list(chosen.y) == [3022.5]
-    assert chosen.name == "chosen k = 3"
+    assert chosen.name == "best k for the mixture family = 3"
+    assert bic_figure(bic, chosen_k=3, overall_k=3).data[1].name == chosen.name
+    other = bic_figure(bic, chosen_k=3, overall_k=8).data[1]
+    assert other.name == "best k for the mixture family = 3 (overall chosen k = 8)"
     (vline,) = fig.layout.shapes
     assert vline.x0 == vline.x1 == 3
     with pytest.raises(ValueError, match=r"chosen_k=7 is not one of the k in bic: \[2, 3, 4, 5\]"):
