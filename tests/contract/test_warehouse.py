@@ -298,7 +298,8 @@ def test_prediction_features(features_warehouse: Warehouse) -> None:
     ("unit", "a", "b"),
     [
         ("D", {"frequency": 1.0, "recency": 20.0, "T": 30.0, "monetary_value": 50.0}, 120.0),
-        ("W", {"frequency": 1.0, "recency": 3.0, "T": 4.0, "monetary_value": 50.0}, 17.0),
+        # W: the same day counts over 7 (7-day periods from the first purchase, Fader-Hardie-Lee)
+        ("W", {"frequency": 1.0, "recency": 20 / 7, "T": 30 / 7, "monetary_value": 50.0}, 120 / 7),
         ("h", {"frequency": 1.0, "recency": 480.0, "T": 743.0, "monetary_value": 50.0}, 2903.0),
     ],
 )
