@@ -14,10 +14,15 @@
    anything is compared (:mod:`cible.identity.blocking_analysis`). A rule over the budget
    (``wide_factor`` pairs per record, at least 50,000 pairs) is tightened with the other field that keeps the most pairs
    under the budget, or dropped when none does; all of this is reported.
-4. **Scoring.** Fellegi-Sunter: ``u`` from random pairs, ``m`` from one EM session per blocking
-   rule (its own fields off), lambda over all pairs re-estimated with both fixed; match
-   probability >= 0.9; entities joined on the evidence of all their compared pairs
-   (``clustering: evidence``, :func:`cible.identity.clustering.evidence_components`).
+4. **Scoring.** Fellegi-Sunter: ``u`` from random pairs, ``m`` and lambda by one EM over the
+   candidate pairs with lambda taken over all pairs; match probability >= 0.9; entities joined
+   on the evidence of all their compared pairs (``clustering: evidence``,
+   :func:`cible.identity.clustering.evidence_components`). Training ``m`` in one session per
+   blocking rule (``em.m_from_rule_sessions``, as Splink does) is NOT the default: it lifts
+   Splink's 50k historical persons from F1 0.797 to 0.851, but on generated customers it learns
+   that a birth-date disagreement says little (the name-only blocks are full of namesakes) and
+   merges namesakes: precision 0.962 instead of 0.999 at 100,000 records and 0.520 at 1,000,000
+   (docs/dedup.md). A wrong merge costs more than a missed one.
 
 :func:`find_duplicates_auto` runs it and puts the report in ``stats["auto_config"]``;
 ``str(auto)`` prints it.
@@ -267,9 +272,7 @@ def auto_matching_config(
         threshold=threshold,
         clustering="evidence",
         link_column=link_column,
-        em=EMSettings(
-            u_from_random_pairs=True, prior_over_all_pairs=True, m_from_rule_sessions=True
-        ),
+        em=EMSettings(u_from_random_pairs=True, prior_over_all_pairs=True),
     )
     return AutoConfig(config, tuple(choices), tuple(counts), tuple(dropped), len(prepared))
 
