@@ -267,7 +267,8 @@ def test_api_keys_hash_scopes_and_revocation(store: ProfileStore) -> None:
 
     with store.engine.connect() as conn:
         stored = conn.execute(sa.select(t.api_keys.c.key_hash, t.api_keys.c.prefix)).one()
-    assert key.split("_")[2] not in stored.key_hash and len(stored.key_hash) == 64
+    secret = key.split("_", 2)[2]  # token_urlsafe may itself hold "_" (a flaky split before)
+    assert len(secret) == 43 and secret not in stored.key_hash and len(stored.key_hash) == 64
     assert store.revoke_api_key(key) is True
     assert store.verify_api_key(key) is None
     with pytest.raises(ValueError, match="scopes \\['root'\\] refused"):
