@@ -25,7 +25,11 @@ For each store:
 * **GET profile from Redis** (with ``--redis URL``, default the Redis of .ci/services): the
   store copied to the online store under a fresh key prefix (``cible store online-rebuild``),
   then the same uncached service reads with ``CIBLE_ONLINE_STORE_URL`` set:
-  ``profile_get_redis_p99_ms`` against ``profile_get_sql_p99_ms`` (the uncached SQL reads);
+  ``profile_get_redis_p99_ms`` against ``profile_get_sql_p99_ms`` (the uncached SQL reads),
+  and the same from one client (``profile_get_redis_1client_p99_ms``,
+  ``profile_get_sql_1client_p99_ms``: one request at a time, the latency a caller sees, the
+  figure comparable with Feast's documented online read latency; 16 clients on 2 cores measure
+  the queue in front of one server process);
   and the bare reads from 16 threads, ``OnlineStore.read`` (``direct_get_redis_p99_ms``) against
   ``ProfileStore.get_profile`` (``direct_get_sql_p99_ms``), and from one thread
   (``direct_1client_get_redis_p99_ms``, ``direct_1client_get_sql_p99_ms``: the stores' own
@@ -228,10 +232,11 @@ def redis_reads(
         env = {"CIBLE_ONLINE_STORE_URL": redis_url, "CIBLE_ONLINE_STORE_PREFIX": prefix}
         served = {}
         for name, extra in (("redis", env), ("sql", {})):
-            got = measure_profile_get(
-                url, ids, clients=16, requests=requests, client="raw", cache_ttl_s=0, env=extra
-            )
-            served[name] = got
+            for clients in (16, 1):
+                served[f"{name}_{clients}"] = measure_profile_get(
+                    url, ids, clients=clients, requests=requests, client="raw", cache_ttl_s=0,
+                    env=extra,
+                )  # fmt: skip
         direct = {
             "redis": _direct(online.read, ids, requests),
             "sql": _direct(store.get_profile, ids, requests),
@@ -242,10 +247,14 @@ def redis_reads(
         online.clear()
         online.close()
     return {
-        "profile_get_redis_p99_ms": served["redis"]["p99_ms"],
-        "profile_get_redis_p50_ms": served["redis"]["p50_ms"],
-        "profile_get_sql_p99_ms": served["sql"]["p99_ms"],
-        "profile_get_sql_p50_ms": served["sql"]["p50_ms"],
+        "profile_get_redis_p99_ms": served["redis_16"]["p99_ms"],
+        "profile_get_redis_p50_ms": served["redis_16"]["p50_ms"],
+        "profile_get_sql_p99_ms": served["sql_16"]["p99_ms"],
+        "profile_get_sql_p50_ms": served["sql_16"]["p50_ms"],
+        "profile_get_redis_1client_p99_ms": served["redis_1"]["p99_ms"],
+        "profile_get_redis_1client_p50_ms": served["redis_1"]["p50_ms"],
+        "profile_get_sql_1client_p99_ms": served["sql_1"]["p99_ms"],
+        "profile_get_sql_1client_p50_ms": served["sql_1"]["p50_ms"],
         "direct_get_redis_p99_ms": direct["redis"][0],
         "direct_get_redis_p50_ms": direct["redis"][1],
         "direct_get_sql_p99_ms": direct["sql"][0],

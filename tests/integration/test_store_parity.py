@@ -161,3 +161,42 @@ def test_cible_publish_command(run: Run, tmp_path: Path) -> None:
     failed = CliRunner().invoke(app, ["publish", "--out", str(empty), "--store", url])
     assert failed.exit_code == 2
     assert "segment_model.joblib does not exist" in " ".join(failed.output.split())
+
+
+def test_cible_publish_rebuilds_the_online_store(run: Run, tmp_path: Path, redis_url: str) -> None:
+    """After a CLI publish with --online-store, Redis serves the new version's segments (it
+    kept the old ones until an online-rebuild before)."""
+    import uuid
+
+    from typer.testing import CliRunner
+
+    from cible.api.routes.customers import render_profile
+    from cible.cli.main import app
+    from cible.store.online import OnlineStore
+
+    url = f"sqlite:///{tmp_path / 'online.db'}"
+    prefix = f"cible-test-{uuid.uuid4().hex[:8]}:"
+    online = OnlineStore.open(redis_url, prefix)
+    try:
+        online.client.hset(online.profile_key("stale"), mapping={"customer_id": "stale"})
+        args = ["publish", "--out", str(run.out), "--store", url]
+        done = CliRunner().invoke(
+            app, [*args, "--online-store", redis_url, "--online-prefix", prefix]
+        )
+        assert done.exit_code == 0, done.output
+        text = " ".join(done.output.split())
+        n = len(run.features)
+        assert f"under {prefix}: {n:,} profiles" in text
+        assert online.read("stale") is None  # the prefix was cleared first
+        store = ProfileStore.open(url)
+        try:
+            for cid in sorted(run.features.index.astype(str))[:25]:
+                sql = store.get_profile(cid)
+                assert sql is not None
+                assert render_profile(online.read(cid)) == render_profile(sql)  # type: ignore[arg-type]
+                assert sql.model_version == 1
+        finally:
+            store.close()
+    finally:
+        online.clear()
+        online.close()

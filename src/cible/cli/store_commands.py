@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +20,23 @@ from cible.cli.common import StoreOpt
 from cible.cli.progress import RichProgress
 
 Errors = Callable[[Console], AbstractContextManager[None]]
+OnlineUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--online-store",
+        help="Redis URL of the online store to rebuild after publishing (redis://host:6379/0).",
+        envvar="CIBLE_ONLINE_STORE_URL",
+    ),
+]
+OnlinePrefixOpt = Annotated[
+    str,
+    typer.Option(
+        "--online-prefix",
+        "--prefix",
+        help="Prefix of the online keys.",
+        envvar="CIBLE_ONLINE_STORE_PREFIX",
+    ),
+]
 
 
 def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
@@ -47,8 +64,13 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
         experiment: Annotated[
             str, typer.Option("--mlflow-experiment", help="The MLflow experiment.")
         ] = "cible",
+        online_store: OnlineUrlOpt = None,
+        prefix: OnlinePrefixOpt = "cible:",
     ) -> None:
-        """Publish the segmentation of a run as a new model version and load every profile."""
+        """Publish the segmentation of a run as a new model version and load every profile.
+
+        With an online store (``--online-store`` or CIBLE_ONLINE_STORE_URL), its copy is
+        rebuilt from the store right after, so that Redis serves the new segments at once."""
         from cible.config import load_config
         from cible.lifecycle.tracking import MlflowTarget
         from cible.services.publish import publish_run
@@ -58,26 +80,54 @@ def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -
         with errors(cons), RichProgress(cons) as bar:
             cfg = load_config(config) if config is not None else None
             result = publish_run(out, store, config=cfg, progress=bar, tracking=tracking)
-        cons.print(
-            f"Published model version {result.version} to {escape(result.store_url)}: "
-            f"{result.customers:,} customers, {result.aliases:,} aliases, {result.events:,} "
-            f"events, {result.memberships:,} memberships at {result.as_of.isoformat()}; "
-            f"{result.differ_from_batch:,} differ from the batch segments"
-        )
-        if result.segments is not None:
-            s = result.segments
+        _print_published(cons, result, experiment)
+        if online_store:
+            with errors(cons):
+                written, url = _rebuild_online(store, online_store, prefix)
             cons.print(
-                f"Segment ids matched to version {result.previous_version}: "
-                f"kept {len(s['kept'])}, new {len(s['new'])}, vanished {len(s['vanished'])}, "
-                f"split {len(s['split'])}, merged {len(s['merged'])}"
+                f"Rebuilt the online store {escape(url)} under {escape(prefix)}: "
+                f"{written:,} profiles",
+                soft_wrap=True,
             )
-            for part in ("new", "vanished"):
-                for seg in s[part]:
-                    cons.print(f"  {part}: {seg['id']} {escape(seg['name'])}")
-        if result.migration_path is not None:
-            cons.print(f"Migration matrix: {escape(str(result.migration_path))}")
-        if result.mlflow_run_id is not None:
-            cons.print(f"MLflow run {result.mlflow_run_id} in experiment {escape(experiment)}")
+
+
+def _print_published(cons: Console, result: Any, experiment: str) -> None:
+    cons.print(
+        f"Published model version {result.version} to {escape(result.store_url)}: "
+        f"{result.customers:,} customers, {result.aliases:,} aliases, {result.events:,} "
+        f"events, {result.memberships:,} memberships at {result.as_of.isoformat()}; "
+        f"{result.differ_from_batch:,} differ from the batch segments"
+    )
+    if result.segments is not None:
+        s = result.segments
+        cons.print(
+            f"Segment ids matched to version {result.previous_version}: "
+            f"kept {len(s['kept'])}, new {len(s['new'])}, vanished {len(s['vanished'])}, "
+            f"split {len(s['split'])}, merged {len(s['merged'])}"
+        )
+        for part in ("new", "vanished"):
+            for seg in s[part]:
+                cons.print(f"  {part}: {seg['id']} {escape(seg['name'])}")
+    if result.migration_path is not None:
+        cons.print(f"Migration matrix: {escape(str(result.migration_path))}")
+    if result.mlflow_run_id is not None:
+        cons.print(f"MLflow run {result.mlflow_run_id} in experiment {escape(experiment)}")
+
+
+def _rebuild_online(store: str, online_store: str, prefix: str) -> tuple[int, str]:
+    """Repopulate the Redis copy of ``store``: (profiles written, the Redis URL shown)."""
+    from cible.cli.serve_commands import _open
+    from cible.store.online import OnlineStore
+
+    opened = _open(store)
+    try:
+        redis_copy = OnlineStore.open(online_store, prefix)
+        try:
+            return redis_copy.rebuild(opened), redis_copy.url
+        finally:
+            redis_copy.close()
+    finally:
+        opened.close()
 
 
 def _register_backup(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:
@@ -143,27 +193,14 @@ def _register_online(
                 envvar="CIBLE_ONLINE_STORE_URL",
             ),
         ],
-        prefix: Annotated[
-            str, typer.Option(help="Prefix of the keys.", envvar="CIBLE_ONLINE_STORE_PREFIX")
-        ] = "cible:",
+        prefix: OnlinePrefixOpt = "cible:",
     ) -> None:
         """Repopulate the Redis online store from the SQL store (its prefix cleared first)."""
-        from cible.cli.serve_commands import _open
-        from cible.store.online import OnlineStore
 
         cons = console()
         with errors(cons):
-            opened = _open(store)
-            try:
-                redis_copy = OnlineStore.open(online_store, prefix)
-                try:
-                    written = redis_copy.rebuild(opened)
-                finally:
-                    redis_copy.close()
-            finally:
-                opened.close()
+            written, url = _rebuild_online(store, online_store, prefix)
         cons.print(
-            f"Wrote {written:,} profiles to the online store {escape(redis_copy.url)} "
-            f"under {escape(prefix)}",
+            f"Wrote {written:,} profiles to the online store {escape(url)} under {escape(prefix)}",
             soft_wrap=True,
         )
