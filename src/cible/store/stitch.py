@@ -5,8 +5,8 @@ Everything the store keeps per customer moves to the survivor: the per-day and p
 (added to the survivor's, as :func:`cible.store.apply.write_deltas` adds a batch), the processed
 event ids, the customer record and consents when the survivor has none, the aliases pointing at
 the merged id. The merged id becomes an alias of the survivor (later events sent with it land on
-the survivor), its profile row and current membership are dropped and its open history entry
-closed. The caller re-scores the survivors (:meth:`ProfileStore.stitch_identities`).
+the survivor), its profile row and current membership are dropped (a ``segment.exited``
+notification goes to the outbox for the segment it leaves) and its open history entry closed. The caller re-scores the survivors (:meth:`ProfileStore.stitch_identities`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from cible.store import tables as t
 from cible.store.apply import DayRow, Deltas, OrderRow, write_deltas
 from cible.store.customers import write_aliases, write_consents, write_rows
+from cible.store.db import upsert_rows
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def merge_customers(conn: Connection, merges: dict[str, str], now: datetime) -> 
         conn.execute(
             sa.update(t.customer_aliases).where(a.customer_id == old).values(customer_id=new)
         )
+    _exit_segments(conn, merged, now)
     h = t.membership_history.c
     conn.execute(
         sa.update(t.membership_history)
@@ -83,6 +85,40 @@ def merge_customers(conn: Connection, merges: dict[str, str], now: datetime) -> 
     for table in (t.memberships, t.profiles, t.audience_members):
         conn.execute(sa.delete(table).where(table.c.customer_id.in_(merged)))
     return sorted(set(merges.values()))
+
+
+def _exit_segments(conn: Connection, merged: list[str], now: datetime) -> None:
+    """One ``segment.exited`` outbox row for each merged id that was in a segment: the id
+    leaves it as its membership is dropped (the survivor's re-score then announces where the
+    customer is now). Sent by the outbox relay like every membership notification."""
+    m, s = t.memberships.c, t.segments.c
+    named = t.memberships.outerjoin(
+        t.segments, (s.model_version == m.model_version) & (s.segment_id == m.segment_id)
+    )
+    held = conn.execute(
+        sa.select(m.customer_id, m.segment_id, m.model_version, s.name)
+        .select_from(named)
+        .where(m.customer_id.in_(merged))
+        .order_by(m.customer_id)
+    ).all()
+    upsert_rows(
+        conn,
+        t.notifications,
+        [
+            {
+                "kind": "segment.exited",
+                "customer_id": r.customer_id,
+                "segment_id": int(r.segment_id),
+                "segment_name": r.name if r.name is not None else f"Segment {r.segment_id}",
+                "previous_segment_id": int(r.segment_id),
+                "model_version": int(r.model_version),
+                "at": now,
+                "event_id": None,
+                "sent_at": None,
+            }
+            for r in held
+        ],
+    )
 
 
 def _move_activity(conn: Connection, merges: dict[str, str], merged: list[str]) -> None:

@@ -116,3 +116,34 @@ def test_no_pairs_is_nothing(store: ProfileStore) -> None:
     result = store.stitch_identities([])
     assert (result.merged, result.refused, result.changes) == ({}, {}, [])
     store.close()
+
+
+def test_a_merged_id_in_a_segment_sends_segment_exited(store: ProfileStore) -> None:
+    """anon (net revenue 60) and user (40) are both in Small (1). After the stitch the outbox
+    holds: anon exits Small (the segment it was in, with its name), then the survivor moves
+    Small -> Big (its re-score: 60 + 40 = 100, exactly the model's threshold, is Big)."""
+    store.apply_events([ev("a1", "anon", at(3), "purchase", "60", "O1")], as_of=AS_OF)
+    store.apply_events([ev("u1", "user", at(4), "purchase", "40", "O2")], as_of=AS_OF)
+    before = {n.id for n in store.pending_notifications()}
+    assert [(n.customer_id, n.kind, n.segment_id) for n in store.pending_notifications()] == [
+        ("anon", "segment.entered", 1),
+        ("user", "segment.entered", 1),
+    ]
+    store.stitch_identities([("anon", "user")], as_of=AS_OF)
+    new = [n for n in store.pending_notifications() if n.id not in before]
+    assert [(n.customer_id, n.kind, n.segment_id, n.segment_name) for n in new] == [
+        ("anon", "segment.exited", 1, "Small"),
+        ("user", "segment.exited", 1, "Small"),
+        ("user", "segment.entered", 2, "Big"),
+    ]
+    assert new[0].previous_segment_id == 1 and new[0].event_id is None
+    assert new[0].model_version == 1
+
+
+def test_a_merged_id_without_membership_sends_nothing(store: ProfileStore) -> None:
+    """An anonymous id never scored (only a customer record) leaves no segment."""
+    store.upsert_customers([CustomerRecord(customer_id="anon", first_name="Ann")])
+    store.apply_events([ev("u1", "user", at(4), "purchase", "40", "O2")], as_of=AS_OF)
+    before = {n.id for n in store.pending_notifications()}
+    store.stitch_identities([("anon", "user")], as_of=AS_OF)
+    assert [n for n in store.pending_notifications() if n.id not in before] == []
