@@ -269,10 +269,40 @@ def test_api_keys_hash_scopes_and_revocation(store: ProfileStore) -> None:
         stored = conn.execute(sa.select(t.api_keys.c.key_hash, t.api_keys.c.prefix)).one()
     secret = key.split("_", 2)[2]  # token_urlsafe may itself hold "_" (a flaky split before)
     assert len(secret) == 43 and secret not in stored.key_hash and len(stored.key_hash) == 64
+    # the stored hash is the HMAC-SHA256 under the server secret (the dev fallback here),
+    # not the bare SHA-256 of the key: a copy of the table alone cannot test a guess
+    import hashlib
+    import hmac
+
+    dev = b"cible-development-api-key-secret"
+    assert stored.key_hash == hmac.new(dev, key.encode(), hashlib.sha256).hexdigest()
+    assert stored.key_hash != hashlib.sha256(key.encode()).hexdigest()
     assert store.revoke_api_key(key) is True
     assert store.verify_api_key(key) is None
     with pytest.raises(ValueError, match="scopes \\['root'\\] refused"):
         store.create_api_key(["root"])
+
+
+def test_api_keys_depend_on_the_server_secret(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key made under one CIBLE_API_KEY_SECRET is refused under another (changing the secret
+    invalidates every key); outside dev, no secret is an error naming the variable."""
+    from cible.exceptions import ConfigError
+
+    monkeypatch.setenv("CIBLE_API_KEY_SECRET", "first-server-secret-0001")
+    key = store.create_api_key(["read"])
+    assert store.verify_api_key(key) == frozenset({"read"})
+    monkeypatch.setenv("CIBLE_API_KEY_SECRET", "second-server-secret-002")
+    assert store.verify_api_key(key) is None
+    monkeypatch.setenv("CIBLE_API_KEY_SECRET", "first-server-secret-0001")
+    assert store.verify_api_key(key) == frozenset({"read"})
+    monkeypatch.setenv("CIBLE_ENVIRONMENT", "prod")
+    monkeypatch.setenv("CIBLE_API_KEY_SECRET", "")
+    with pytest.raises(ConfigError, match="CIBLE_API_KEY_SECRET is empty, a default or shorter"):
+        store.create_api_key(["read"])
+    monkeypatch.setenv("CIBLE_API_KEY_SECRET", "first-server-secret-0001")
+    assert store.verify_api_key(key) == frozenset({"read"})
 
 
 def test_two_consumers_at_once_lose_and_double_nothing(store: ProfileStore) -> None:

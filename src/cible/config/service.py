@@ -11,6 +11,8 @@ with a :class:`~cible.exceptions.ConfigError` naming the variable and the rule:
 - ``CIBLE_STORE_PASSWORD`` left at a well-known default (``postgres``, ``password``, ...);
 - ``CIBLE_EXPORT_SECRET`` empty, a well-known default or shorter than 16 characters (it keys the
   pseudonyms of exports and of quarantine files, and the webhook signatures);
+- ``CIBLE_API_KEY_SECRET`` empty, a well-known default or shorter than 16 characters (it keys the
+  HMAC of the stored API-key hashes, :mod:`cible.store.keys`);
 - ``CIBLE_WEBHOOK_SECRET`` set to a well-known default or shorter than 16 characters (it
   verifies the HMAC signatures of ``POST /v1/webhooks/crm``; unset, that route answers 409);
 - ``CIBLE_RATE_LIMIT_PER_S`` or ``CIBLE_RATE_LIMIT_BURST`` out of range (checked in every
@@ -121,6 +123,10 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(""),
         description="HMAC key of pseudonyms (exports, quarantine files) and webhook signatures",
     )
+    api_key_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key of the stored API-key hashes (changing it invalidates every key)",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         description="HMAC-SHA256 key of POST /v1/webhooks/crm signatures (unset: the CRM "
@@ -163,12 +169,16 @@ class ServiceSettings(BaseSettings):
             problems.append(
                 "CIBLE_WEBHOOK_SECRET is shorter than 16 characters or a well-known default"
             )
-        try:
-            ActivationSettings(
-                environment=self.environment, export_secret=self.export_secret
-            ).secret()
-        except ConfigError as e:
-            problems.append(str(e).split(":")[0])
+        secrets = ActivationSettings(
+            environment=self.environment,
+            export_secret=self.export_secret,
+            api_key_secret=self.api_key_secret,
+        )
+        for check in (secrets.secret, secrets.key_hash_secret):
+            try:
+                check()
+            except ConfigError as e:
+                problems.append(str(e).split(":")[0])
         if problems:
             raise ConfigError(
                 f"unsafe service settings for environment={self.environment}: "

@@ -1,16 +1,19 @@
 """API keys: ``cible_<prefix>_<secret>`` with a 256-bit random secret; only the prefix (for the
-lookup) and the sha256 of the whole key are stored, compared in constant time.
+lookup) and an HMAC-SHA256 of the whole key, keyed by a server secret, are stored, compared in
+constant time.
 
-Why a fast hash and not a slow one (bcrypt, scrypt, Argon2) nor an HMAC with a server secret:
-slow hashes exist to make guessing a *low-entropy* password from its hash expensive. The secret
-part of a key is ``secrets.token_urlsafe(32)``, 256 random bits: recovering it from a stolen
-``key_hash`` is a SHA-256 preimage search over 2**256 candidates, out of reach however fast each
-try is, so stretching adds nothing but latency on every uncached request (a slow hash would cost
-tens of milliseconds per key check). An HMAC with a server secret would only help if the keys
-were guessable, and would add a secret to rotate whose loss invalidates every key. The hash is
-compared with :func:`hmac.compare_digest`; the row is found by the public prefix, so the lookup
-time says nothing about the secret. Rotation: create a new key, deploy it, revoke the old one
-(``cible keys revoke``); see docs/security.md.
+The server secret is ``CIBLE_API_KEY_SECRET`` (:meth:`ActivationSettings.key_hash_secret`): in
+``CIBLE_ENVIRONMENT=dev`` an unset one falls back to a development secret; elsewhere an unset,
+default or short one stops key creation and checking with a ConfigError naming the variable (and
+``cible serve`` refuses to start). With the HMAC, a copy of the ``api_keys`` table (a leaked
+backup, a read-only database user) is not enough to test candidate keys offline: the secret,
+which lives outside the database, is needed too. A slow hash (bcrypt, Argon2) was not chosen: it
+protects low-entropy passwords, while the key secret is ``secrets.token_urlsafe(32)`` (256 random
+bits), and it would cost tens of milliseconds on every uncached key check. The row is found by
+the public prefix, so the lookup time says nothing about the secret. Changing the server secret
+invalidates every stored key. Rotation of a key: create a new key, deploy it, revoke the old one
+(``cible keys revoke``); of the server secret: set the new one and create the keys again (see
+docs/security.md).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from cible.config.activation import ActivationSettings
 from cible.store import tables as t
 
 SCOPES = ("read", "write", "admin")
@@ -32,7 +36,9 @@ KEY_PREFIX = "cible"
 
 
 def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    """HMAC-SHA256 of ``key`` under the server secret (64 hex digits)."""
+    secret = ActivationSettings().key_hash_secret()
+    return hmac.new(secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def create(conn: Connection, scopes: Sequence[str], name: str, now: datetime) -> str:

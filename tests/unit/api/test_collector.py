@@ -322,6 +322,7 @@ def prod(**kw: Any) -> ServiceSettings:
         "environment": "prod",
         "store_url": "sqlite:///x.db",
         "export_secret": "an-export-secret-long-enough",
+        "api_key_secret": "an-api-key-secret-long-enough",
     }
     return ServiceSettings(**{**base, **kw})
 
@@ -350,7 +351,8 @@ def test_the_basic_auth_write_key_is_what_logs_and_rate_limits_see(keys: Keys) -
 
 
 def test_a_write_key_past_its_burst_is_rate_limited(published: Published, keys: Keys) -> None:
-    with TestClient(make_app(published.store, rate_limit_per_s=1, rate_limit_burst=2)) as c:
+    # one token per 1,000 s: no refill between the three calls, however slow the machine
+    with TestClient(make_app(published.store, rate_limit_per_s=0.001, rate_limit_burst=2)) as c:
         msg = {"userId": "U1", "event": "Signed Up", "timestamp": TS}
         codes = [
             c.post(

@@ -9,6 +9,7 @@ from cible.exceptions import ConfigError
 
 PG = "postgresql+psycopg://cible@db.internal:5432/cible"
 SECRET = "r4nd0m-export-secret-0123456789"  # 31 characters, not a default
+KEY_SECRET = "r4nd0m-api-key-secret-9876543210"
 
 
 def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +65,11 @@ def test_unsafe_settings_are_refused_in_prod(overrides: dict[str, object], rule:
 
 def test_prod_takes_the_password_from_its_own_variable() -> None:
     s = load_service_settings(
-        environment="prod", store_url=PG, store_password="p@ss:w/rd", export_secret=SECRET
+        environment="prod",
+        store_url=PG,
+        store_password="p@ss:w/rd",
+        export_secret=SECRET,
+        api_key_secret=KEY_SECRET,
     )
     assert (
         s.store_connect_url() == "postgresql+psycopg://cible:p%40ss%3Aw%2Frd@db.internal:5432/cible"
@@ -106,7 +111,9 @@ def test_a_default_store_password_is_refused_in_prod(password: str) -> None:
 )
 def test_the_export_secret_is_checked_at_start_up_in_prod(secret: str, ok: bool) -> None:
     def load() -> ServiceSettings:
-        return load_service_settings(environment="prod", store_url=PG, export_secret=secret)
+        return load_service_settings(
+            environment="prod", store_url=PG, export_secret=secret, api_key_secret=KEY_SECRET
+        )
 
     if ok:
         assert load().export_secret.get_secret_value() == secret
@@ -122,8 +129,33 @@ def test_every_problem_is_named_at_once() -> None:
         "unsafe service settings for environment=prod: CIBLE_LOG_LEVEL=debug is for "
         "environment=dev only; CIBLE_STORE_URL is not set; CIBLE_STORE_PASSWORD is empty or a "
         "well-known default; CIBLE_EXPORT_SECRET is empty, a default or shorter than 16 "
-        "characters"
+        "characters; CIBLE_API_KEY_SECRET is empty, a default or shorter than 16 characters"
     )
+
+
+@pytest.mark.parametrize(
+    ("secret", "ok"),
+    [
+        ("", False),
+        ("cible-development-api-key-secret", False),  # the dev fallback is a default
+        ("password", False),
+        ("k" * 15, False),  # one short of the 16-character minimum
+        ("k" * 16, True),  # exactly the minimum
+        (KEY_SECRET, True),
+    ],
+)
+def test_the_api_key_secret_is_checked_at_start_up_in_prod(secret: str, ok: bool) -> None:
+    def load() -> ServiceSettings:
+        return load_service_settings(
+            environment="prod", store_url=PG, export_secret=SECRET, api_key_secret=secret
+        )
+
+    if ok:
+        assert load().api_key_secret.get_secret_value() == secret
+    else:
+        with pytest.raises(ConfigError, match="CIBLE_API_KEY_SECRET is empty, a default or shor"):
+            load()
+    assert load_service_settings(api_key_secret=secret).environment == "dev"  # dev: accepted
 
 
 @pytest.mark.parametrize(
