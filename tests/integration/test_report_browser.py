@@ -8,6 +8,7 @@ quality page). The mutant checks prove the inspection fails on an empty chart an
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,15 +100,24 @@ def test_an_empty_chart_fails_the_check(demo: DemoResult, browser: Any, artefact
 
 
 def test_an_empty_map_fails_the_check(demo: DemoResult, browser: Any, artefacts: Path) -> None:
+    report = demo.pipeline.out_dir / "report.html"
+    # no point at all: plotly hides the trace, so no trace and no data are left
     empty = go.Figure(go.Scatter(x=[], y=[], mode="markers"))
-    page = _mutant(
-        demo.pipeline.out_dir / "report.html", artefacts / "map.html", empty, "map-empty"
-    )
+    page = _mutant(report, artefacts / "map.html", empty, "map-empty")
     got = inspect_report(browser, page, artefacts / "map.png")
     assert got.empty_charts() == [
-        "chart-map-empty: 1 trace(s), 0 data point(s)",
+        "chart-map-empty: 0 trace(s), 0 data point(s)",
         "chart-map-empty: no mark drawn in the SVG",
-        "chart-map-empty: a scatter with no point drawn",
+    ]
+    # 50 customers whose coordinates were lost: data in the figure, no point drawn
+    lost = go.Figure(go.Scatter(x=[math.nan] * 50, y=[math.nan] * 50, mode="markers"))
+    page = _mutant(report, artefacts / "map_nan.html", lost, "map-nan")
+    got = inspect_report(browser, page, artefacts / "map_nan.png")
+    (nan_map,) = [c for c in got.charts if c.id == "chart-map-nan"]
+    assert (nan_map.traces, nan_map.points, nan_map.scatter_points) == (1, 50, 0)
+    assert got.empty_charts() == [
+        "chart-map-nan: no mark drawn in the SVG",
+        "chart-map-nan: a scatter with no point drawn",
     ]
 
 
