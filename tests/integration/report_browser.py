@@ -157,7 +157,8 @@ def chromium(user_data_dir: Path) -> Iterator[Any]:
 def inspect_report(
     context: Any, path: Path, screenshot: Path, timeout_ms: int = 30_000
 ) -> PageReport:
-    """Open ``path`` in ``context``, wait for its charts, and record what it drew."""
+    """Open ``path`` in ``context`` (60 s to load: the page holds 5 MB of plotly.js and data),
+    wait up to ``timeout_ms`` for its charts, and record what it drew."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     report = PageReport(path)
@@ -167,7 +168,7 @@ def inspect_report(
     )
     page.on("pageerror", lambda e: report.page_errors.append(str(e)))
     page.on("requestfailed", lambda r: report.failed_requests.append(f"{r.url} {r.failure}"))
-    page.goto(path.resolve().as_uri(), wait_until="load", timeout=timeout_ms)
+    page.goto(path.resolve().as_uri(), wait_until="load", timeout=60_000)
     try:
         page.wait_for_function(_DRAWN_JS, timeout=timeout_ms)
     except PlaywrightTimeout:
