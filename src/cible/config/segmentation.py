@@ -147,10 +147,11 @@ class ForwardConfig(_Strict):
         description="measure when the history is long enough (events always have dates)",
     )
     holdout_days: int = Field(default=90, ge=1, le=3660)
-    use_in_selection: Literal["none", "tiebreak", "gate"] = Field(
+    use_in_selection: Literal["none", "tiebreak", "gate", "best"] = Field(
         default="none",
         description="tiebreak: tied candidates go to the higher next-period purchase AUC; gate: "
-        "a candidate's AUC must be at least the RFM segmentation's",
+        "a candidate's AUC must be at least the RFM segmentation's; best: among the candidates "
+        "passing every gate with no more segments than RFM's, the highest AUC wins",
     )
 
 

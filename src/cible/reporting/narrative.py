@@ -70,6 +70,15 @@ def choice_text(sel: SelectionResult) -> str:
     )
     if sel.fallback:
         text += " No candidate passed every gate: the one failing the fewest gates was kept."
+    fwd = sel.forward
+    if fwd is not None and fwd.mode == "best" and fwd.picked(chosen) and not sel.fallback:
+        text += (
+            " It was chosen for what it predicts (segmentation.forward.use_in_selection: best): "
+            "fitted before the holdout cutoff, its segments score a next-period purchase ROC AUC "
+            f"of {fmt_number(fwd.auc_of(chosen.candidate), 3)}, the highest of the candidates "
+            f"passing every gate with no more segments than the RFM-quintile segmentation "
+            f"({fwd.rfm_segments} segments, AUC {fmt_number(fwd.threshold, 3)})."
+        )
     return text
 
 

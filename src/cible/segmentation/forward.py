@@ -244,14 +244,18 @@ class Backtest:
     rfm: SegmentationForward
 
     def preference(self, mode: str) -> ForwardPreference:
-        """The selection's tie-break or gate (``mode``) from these measures; the gate's
-        threshold is the RFM segmentation's AUC."""
+        """The selection's tie-break, gate or preference (``mode``) from these measures; the
+        gate's threshold is the RFM segmentation's AUC, ``best`` allows at most its segments."""
         auc = {name: m.auc for name, m in self.measures.items()}
-        if mode == "tiebreak":
-            return ForwardPreference(mode="tiebreak", auc=auc, threshold=self.rfm.auc)
-        if mode == "gate":
-            return ForwardPreference(mode="gate", auc=auc, threshold=self.rfm.auc)
-        raise ValueError(f"use_in_selection must be 'tiebreak' or 'gate', got {mode!r}")
+        if mode not in ("tiebreak", "gate", "best"):
+            raise ValueError(f"use_in_selection must be 'tiebreak', 'gate' or 'best', got {mode!r}")
+        return ForwardPreference(
+            mode=mode,  # type: ignore[arg-type]
+            auc=auc,
+            threshold=self.rfm.auc,
+            segments={name: m.n_segments for name, m in self.measures.items()},
+            rfm_segments=self.rfm.n_segments,
+        )
 
 
 def _past_buyers(past: pd.DataFrame, config: SegmentationConfig) -> pd.DataFrame:

@@ -27,7 +27,8 @@ considered instead, with the same rule, and the result says so.
 With ``segmentation.forward.use_in_selection`` (:class:`ForwardPreference`, measured by
 :mod:`cible.segmentation.forward` on the data before a holdout cutoff), ``tiebreak`` orders the
 tied candidates by the ROC AUC of their segments on next-period purchase first, and ``gate`` adds
-the gate ``forward_auc_at_least_rfm``: that AUC at least the RFM-quintile segmentation's.
+the gate ``forward_auc_at_least_rfm``: that AUC at least the RFM-quintile segmentation's, and
+``best`` picks the highest AUC among the eligible candidates with no more segments than RFM's.
 """
 
 from __future__ import annotations
@@ -331,7 +332,10 @@ def choose(
         fewest = min(c.failed_gates for c in usable)
         eligible = [c for c in usable if c.failed_gates == fewest]
     best = max(c.adjusted_silhouette for c in eligible)
-    return min(eligible, key=lambda c: _rank_key(c, best, forward)), fallback
+    winner = min(eligible, key=lambda c: _rank_key(c, best, forward))
+    if forward is not None and not fallback:  # ``best``: the forward AUC decides
+        winner = forward.prefer(eligible, winner, lambda c: _rank_key(c, best))
+    return winner, fallback
 
 
 def _sample(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp]:

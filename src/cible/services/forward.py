@@ -4,7 +4,7 @@ Three steps, around the segmentation step of :func:`cible.services.pipeline.run_
 
 1. :func:`forward_data` (warehouse open): the features at the cutoff (``as_of - holdout_days``) and
    the next-period outcomes of the customers, or the reason the measure is skipped;
-2. :func:`forward_preference` (only with ``use_in_selection: tiebreak | gate``): every candidate of
+2. :func:`forward_preference` (only with ``use_in_selection: tiebreak | gate | best``): every candidate of
    the grid fitted before the cutoff and measured, for the selection to use;
 3. :func:`forward_outcome`: the chosen candidate fitted before the cutoff beside the RFM segments
    (:func:`cible.segmentation.forward.compare_forward`), written as ``forward.json``.

@@ -202,5 +202,8 @@ def test_backtest_measures_every_candidate_and_prefers_by_auc() -> None:
     pref = bt.preference("gate")
     assert pref.threshold == bt.rfm.auc
     assert pref.auc["kmeans(n_clusters=2)"] == bt.measures["kmeans(n_clusters=2)"].auc
-    with pytest.raises(ValueError, match="'tiebreak' or 'gate'"):
+    best = bt.preference("best")
+    assert (best.mode, best.rfm_segments) == ("best", bt.rfm.n_segments)
+    assert best.segments == {"kmeans(n_clusters=2)": 2, "kmeans(n_clusters=3)": 3}
+    with pytest.raises(ValueError, match="'tiebreak', 'gate' or 'best'"):
         bt.preference("none")
