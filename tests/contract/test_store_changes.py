@@ -50,6 +50,11 @@ def test_a_commit_is_announced_to_a_listener_of_another_store_object(tmp_path: P
             writer.apply_events([ev("n1", "b", at(1))], as_of=AS_OF)  # a duplicate: no change
             with pytest.raises(queue.Empty):
                 heard.get(timeout=1.0)
+            # an erasure announces the ids it deleted, so that caches drop the profile
+            from cible.store.exports import erase_customer
+
+            erase_customer(writer.engine, ["b", "b-old"])
+            assert heard.get(timeout=WAIT_S) == ["b", "b-old"]
         finally:
             writer.close()
     finally:

@@ -167,3 +167,52 @@ def test_the_commands_on_the_demo_run(demo: tuple[Path, Path]) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Erased:" in result.output and victim not in result.output
+
+
+def test_erasure_reaches_the_redis_copy_and_the_command(
+    demo: tuple[Path, Path], redis_url: str
+) -> None:
+    """The online store (a cache of profiles) keeps nothing of an erased customer: its profile
+    key and its entry in its segment's member set go; the others stay."""
+    import uuid
+
+    from typer.testing import CliRunner
+
+    from cible.cli.main import app
+    from cible.store.online import OnlineStore
+
+    run, _ = demo
+    store_url = f"sqlite:///{run / 'store.db'}"
+    prefix = f"cible-test-{uuid.uuid4().hex[:8]}:"
+    online = OnlineStore.open(redis_url, prefix)
+    try:
+        with ProfileStore.open(store_url) as store:
+            written = online.rebuild(store)
+            with store.engine.connect() as conn:
+                victim, keep = conn.execute(
+                    sa.text("SELECT customer_id FROM profiles ORDER BY customer_id DESC LIMIT 2")
+                ).scalars()
+        profile = online.read(victim)
+        assert profile is not None and profile.segment_id is not None
+        assert victim in online.members(profile.segment_id)
+        result = CliRunner().invoke(
+            app,
+            ["erase", "--customer", victim, "--out", str(run), "--store", store_url,
+             "--online-store", redis_url, "--online-prefix", prefix],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert victim not in result.output
+        assert online.read(victim) is None
+        assert victim not in online.members(profile.segment_id)
+        assert online.read(keep) is not None
+        remaining = sum(1 for _ in online.client.scan_iter(match=f"{prefix}profile:*"))
+        assert remaining == written - 1
+        receipts = sorted(
+            (run / "erasure_receipts").glob("*.json"), key=lambda p: p.stat().st_mtime
+        )
+        assert (
+            json.loads(receipts[-1].read_text(encoding="utf-8"))["places"]["online.profiles"] == 1
+        )
+    finally:
+        online.clear()
+        online.close()

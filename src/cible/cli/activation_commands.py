@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cible.cli.common import OnlinePrefixOpt, OnlineUrlOpt
+
 if TYPE_CHECKING:
     from cible.config import CibleConfig
 
@@ -134,14 +136,23 @@ def _erase(errors: Errors, console: Callable[[], Console]) -> Callable[..., None
         out: RunOpt,
         store: StoreOpt,
         config: ConfigOpt = None,
+        online_store: OnlineUrlOpt = None,
+        prefix: OnlinePrefixOpt = "cible:",
     ) -> None:
-        """Erase a customer from the store, the warehouse, export state and the run's files;
-        write an erasure receipt without personal data."""
+        """Erase a customer from the store, the warehouse, export state, the Redis online copy
+        (with --online-store or CIBLE_ONLINE_STORE_URL) and the run's files; write an erasure
+        receipt without personal data."""
         from cible.services.erase import erase_customer
+        from cible.store.online import OnlineStore
 
         cons = console()
         with errors(cons):
-            receipt, path = erase_customer(customer, out, store, _config(config))
+            online = OnlineStore.open(online_store, prefix) if online_store else None
+            try:
+                receipt, path = erase_customer(customer, out, store, _config(config), online)
+            finally:
+                if online is not None:
+                    online.close()
         cons.print(
             f"Erased: {receipt['rows_deleted']:,} rows in {len(receipt['places'])} places; "
             f"receipt {path}"

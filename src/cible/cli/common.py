@@ -25,6 +25,24 @@ StoreOpt = Annotated[
     ),
 ]
 
+OnlineUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--online-store",
+        help="Redis URL of the online store copy (redis://host:6379/0) to update as well.",
+        envvar="CIBLE_ONLINE_STORE_URL",
+    ),
+]
+OnlinePrefixOpt = Annotated[
+    str,
+    typer.Option(
+        "--online-prefix",
+        "--prefix",
+        help="Prefix of the online keys.",
+        envvar="CIBLE_ONLINE_STORE_PREFIX",
+    ),
+]
+
 
 def console() -> Console:
     """The console commands print to (stdout, no syntax highlighting of numbers and paths)."""

@@ -16,27 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cible.cli.common import StoreOpt
+from cible.cli.common import OnlinePrefixOpt, OnlineUrlOpt, StoreOpt
 from cible.cli.progress import RichProgress
 
 Errors = Callable[[Console], AbstractContextManager[None]]
-OnlineUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--online-store",
-        help="Redis URL of the online store to rebuild after publishing (redis://host:6379/0).",
-        envvar="CIBLE_ONLINE_STORE_URL",
-    ),
-]
-OnlinePrefixOpt = Annotated[
-    str,
-    typer.Option(
-        "--online-prefix",
-        "--prefix",
-        help="Prefix of the online keys.",
-        envvar="CIBLE_ONLINE_STORE_PREFIX",
-    ),
-]
 
 
 def register(app: typer.Typer, errors: Errors, console: Callable[[], Console]) -> None:

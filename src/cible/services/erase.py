@@ -1,7 +1,9 @@
 """``cible erase --customer ID``: the right to erasure (GDPR art. 17) over everything cible
-keeps: the profile store (every table, export state and contacts included), the warehouse
-(events, customer records, identity links) and the files of the run (the quarantine file and
-the CSV / Parquet outputs: rows that mention the customer or one of its merged records).
+keeps: the profile store (every table, export state and contacts included; running services
+are told on PostgreSQL's change feed to drop their cached copies, and on SQLite their cache
+expires within ``CIBLE_PROFILE_CACHE_TTL_S``), the warehouse (events, customer records, identity
+links), the Redis online copy when one is given, and the files of the run (the quarantine file
+and the CSV / Parquet outputs: rows that mention the customer or one of its merged records).
 
 The receipt (``erasure_receipts/<receipt id>.json`` in the run folder) holds no personal data:
 a random receipt id, the time, and how many rows went from each place; the customer id is
@@ -15,7 +17,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cible.config import CibleConfig
 from cible.exceptions import NotFoundError
@@ -25,12 +27,21 @@ from cible.store import ProfileStore
 from cible.store import exports as state
 from cible.warehouse import Warehouse
 
+if TYPE_CHECKING:
+    from cible.store.online import OnlineStore
+
 
 def erase_customer(
-    customer_id: str, out_dir: Path, store_url: str, config: CibleConfig | None = None
+    customer_id: str,
+    out_dir: Path,
+    store_url: str,
+    config: CibleConfig | None = None,
+    online: OnlineStore | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Erase ``customer_id`` everywhere (see the module); the receipt and its path. ``config``
-    (the run's cible.yaml) names its warehouse; the default is the run's DuckDB file."""
+    (the run's cible.yaml) names its warehouse; the default is the run's DuckDB file.
+    ``online``: the Redis copy of the store, whose profile keys and segment-set entries of the
+    customer go too (``online.profiles`` in the receipt)."""
     places: dict[str, int] = {}
     with ProfileStore.open(store_url) as store:
         ids = set(state.aliases_of(store.engine, customer_id))
@@ -41,6 +52,8 @@ def erase_customer(
         finally:
             wh.close()
         places.update({f"store.{k}": n for k, n in state.erase_customer(store.engine, ids).items()})
+    if online is not None:
+        places["online.profiles"] = online.forget(sorted(ids))
     pattern = _pattern(ids)
     for path in _run_files(out_dir):
         name = path.relative_to(out_dir).as_posix()

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cible.store import changes as changes_feed
 from cible.store import tables as t
 
 
@@ -132,6 +133,7 @@ def erase_customer(engine: Engine, customer_ids: Collection[str]) -> dict[str, i
         for table, column in _CUSTOMER_COLUMNS:
             n = conn.execute(table.delete().where(table.c[column].in_(ids))).rowcount
             out[table.name] = out.get(table.name, 0) + int(n or 0)
+        changes_feed.announce(conn, sorted(ids))  # running services drop their cached copies
     return out
 
 

@@ -128,6 +128,17 @@ class OnlineStore:
             pipe.execute()
         return len(profiles)
 
+    def forget(self, customer_ids: Sequence[str]) -> int:
+        """Delete the copies of ``customer_ids`` and their segment-set entries (erasure);
+        returns how many profiles were there."""
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return 0
+        with _redis_errors(self.url, "counting the profiles to delete"):
+            present = int(self.client.exists(*[self.profile_key(c) for c in ids]))
+        self.write({}, ids)
+        return present
+
     def clear(self) -> int:
         """Delete every key under the prefix (SCAN, never KEYS); returns how many."""
         deleted = 0
