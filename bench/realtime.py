@@ -11,8 +11,14 @@ For each store:
   parse, apply with re-scoring against the published model, commit, ack. events_per_s counts
   from the first receive to the last commit.
 * **latency**: ``--latency-events`` further events are published by a paced producer (another
-  process, ``--rate`` per second, the send time in a message header) while the consumer runs;
-  latency = commit of the batch holding the event - send time (p50, p99).
+  process, ``--rate`` per second, the send time in a message header) while the consumer runs
+  (the producer starts when the consumer first asks for messages); latency = commit of the
+  batch holding the event - send time (p50, p99), and where it went (``latency_breakdown``,
+  printed as a table: queue, fill, parse, statements, commit at p50 / p99 / mean of the
+  slowest 1 %, see ``bench/_latency.py``; the GC pauses of the phase and one full collection
+  timed before and after the consumer ran). ``--linger-ms``, ``--relay-every-ms``,
+  ``--no-freeze-gc`` set the consumer's policies (unset: the code's defaults, so that the same
+  script also runs the base commit's code for a same-run baseline).
 * **GET profile p99** under 16 concurrent clients: through ``cible serve`` when
   ``bench/service_load.py`` is there (``profile_get_via: "service"``), else direct
   ``ProfileStore.get_profile`` calls from 16 threads (``profile_get_via: "store"``). Through the
