@@ -11,8 +11,14 @@ For each store:
   parse, apply with re-scoring against the published model, commit, ack. events_per_s counts
   from the first receive to the last commit.
 * **latency**: ``--latency-events`` further events are published by a paced producer (another
-  process, ``--rate`` per second, the send time in a message header) while the consumer runs;
-  latency = commit of the batch holding the event - send time (p50, p99).
+  process, ``--rate`` per second, the send time in a message header) while the consumer runs
+  (the producer starts when the consumer first asks for messages); latency = commit of the
+  batch holding the event - send time (p50, p99), and where it went (``latency_breakdown``,
+  printed as a table: queue, fill, parse, statements, commit at p50 / p99 / mean of the
+  slowest 1 %, see ``bench/_latency.py``; the GC pauses of the phase and one full collection
+  timed before and after the consumer ran). ``--linger-ms``, ``--relay-every-ms``,
+  ``--no-freeze-gc`` set the consumer's policies (unset: the code's defaults, so that the same
+  script also runs the base commit's code for a same-run baseline).
 * **GET profile p99** under 16 concurrent clients: through ``cible serve`` when
   ``bench/service_load.py`` is there (``profile_get_via: "service"``), else direct
   ``ProfileStore.get_profile`` calls from 16 threads (``profile_get_via: "store"``). Through the
@@ -65,6 +71,7 @@ from typing import Any
 import numpy as np
 
 from _emit import emit  # bench/ is the script folder on sys.path
+from _latency import breakdown, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.integration.stream_world: the live world of the tests
@@ -122,13 +129,42 @@ def bare_rabbitmq(bodies: list[bytes]) -> float:
     return len(bodies) / seconds
 
 
-def _consume(store: Any, queue: str, count: int, as_of: Any) -> tuple[float, list[float]]:
-    """Run the consumer loop until ``count`` messages are committed; (seconds, latencies ms)."""
+class _Ready:
+    """The bus, setting ``ready`` at its first receive (the consumer has started: connected,
+    outbox relayed), so that the paced producer measures the running consumer."""
+
+    def __init__(self, bus: Any, ready: Any) -> None:
+        self.bus, self.ready = bus, ready
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bus, name)
+
+    def receive(self, max_count: int, max_wait_s: float) -> Any:
+        self.ready.set()
+        return self.bus.receive(max_count, max_wait_s)
+
+
+def _consume(
+    store: Any,
+    queue: str,
+    count: int,
+    as_of: Any,
+    reports: list[Any] | None = None,
+    ready: Any = None,
+) -> tuple[float, list[float]]:
+    """Run the consumer loop until ``count`` messages are committed; (seconds, latencies ms);
+    every batch's report appended to ``reports`` (the latency breakdown); ``ready`` set when
+    the loop first asks for messages."""
     from cible.services.consume import bus_notifier
     from cible.stream.consumer import run_consumer
     from cible.stream.rabbitmq import RabbitMQBus
 
-    bus = RabbitMQBus(DEFAULT_URL, queue=queue, output=queue + ".segments", prefetch=1000)
+    linger = {"linger_s": TUNING["linger_s"]} if "linger_s" in TUNING else {}
+    bus: Any = RabbitMQBus(
+        DEFAULT_URL, queue=queue, output=queue + ".segments", prefetch=1000, **linger
+    )
+    if ready is not None:
+        bus = _Ready(bus, ready)
     stop = threading.Event()
     seen = {"n": 0}
     latencies: list[float] = []
@@ -139,6 +175,8 @@ def _consume(store: Any, queue: str, count: int, as_of: Any) -> tuple[float, lis
             first.append(report.committed_at)
         seen["n"] += report.received
         latencies.extend((report.committed_at - s) * 1000 for s in report.sent_at)
+        if reports is not None:
+            reports.append(report)
         if seen["n"] >= count:
             stop.set()
 
@@ -154,14 +192,67 @@ def _consume(store: Any, queue: str, count: int, as_of: Any) -> tuple[float, lis
             stop=stop,
             on_batch=on_batch,
             idle_exit_s=30,  # never hang on a short stream
+            **{k: v for k, v in TUNING.items() if k != "linger_s"},
         )
     finally:
         bus.close()
     return time.time() - t0, latencies
 
 
-def _paced(queue: str, bodies: list[bytes], rate: float) -> None:
+# consumer settings given on the command line (none: the code's defaults, so that the bench
+# also runs on code that has no such setting, for a same-run baseline)
+TUNING: dict[str, Any] = {}
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _paced(queue: str, bodies: list[bytes], rate: float, ready: Any) -> None:
+    if not ready.wait(120):
+        raise RuntimeError("the consumer did not start within 120 s")
     publish_events(DEFAULT_URL, queue, bodies, stamp=True, rate=rate)
+
+
+def _full_gc_ms() -> float:
+    import gc
+
+    t0 = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - t0) * 1000
+
+
+class GcPauses:
+    """The garbage collector's pauses (ms per generation) while it is entered."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._start = 0.0
+
+    def _on(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000)
+
+    def __enter__(self) -> GcPauses:
+        import gc
+
+        gc.callbacks.append(self._on)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        gc.callbacks.remove(self._on)
+
+    def summary(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for gen, values in self.pauses.items():
+            out[f"gc{gen}_count"] = len(values)
+            out[f"gc{gen}_max_ms"] = max(values, default=0.0)
+            out[f"gc{gen}_total_ms"] = sum(values)
+        return out
 
 
 def profile_get(
@@ -401,13 +492,24 @@ def run_store(
     try:
         bulk, paced = world.messages[:n], world.messages[n : n + m]
         publish_events(DEFAULT_URL, queue, bulk)
+        full_gc = {"full_gc_before_ms": _full_gc_ms()}  # what one pause of gen 2 costs here
         seconds, _ = _consume(store, queue, len(bulk), world.as_of_datetime)
-        producer = multiprocessing.get_context("fork").Process(
-            target=_paced, args=(queue, paced, rate)
-        )
+        ctx = multiprocessing.get_context("fork")
+        ready = ctx.Event()
+        producer = ctx.Process(target=_paced, args=(queue, paced, rate, ready))
         producer.start()
-        _, latencies = _consume(store, queue, len(paced), world.as_of_datetime)
+        reports: list[Any] = []
+        with GcPauses() as gc_pauses:
+            _, latencies = _consume(store, queue, len(paced), world.as_of_datetime, reports, ready)
         producer.join()
+        full_gc["full_gc_after_ms"] = _full_gc_ms()  # after the consumer ran (gc.freeze)
+        parts = breakdown(reports) | gc_pauses.summary() | full_gc
+        print(
+            f"{kind}: one full collection {full_gc['full_gc_before_ms']:.1f} ms before the "
+            f"consumer ran, {full_gc['full_gc_after_ms']:.1f} ms after"
+        )
+        print(f"{kind}: latency breakdown at {rate:,.0f} events/s (load {_load()})")
+        print("\n".join(describe(parts)))
         ids = sorted({cid for cid in world.features.index})
         reads = profile_get(store, url, schema, ids, requests)
         if redis_url:
@@ -430,6 +532,9 @@ def run_store(
         "p99_ms": float(np.percentile(latencies, 99)),
         "latency_events": len(latencies),
         "rate_per_s": rate,
+        "latency_breakdown": parts,
+        "tuning": dict(TUNING),
+        "load_average": _load(),
         **reads,
     }
 
@@ -445,7 +550,16 @@ def main() -> None:
         "--redis", default=os.environ.get("CIBLE_REDIS_URL", "redis://127.0.0.1:6379/0")
     )  # '' for no Redis lines
     parser.add_argument("--collector-events", type=int, default=10_000)
+    parser.add_argument("--linger-ms", type=float, help="RabbitMQ flush policy's linger")
+    parser.add_argument("--relay-every-ms", type=float, help="0: relay after every batch")
+    parser.add_argument("--no-freeze-gc", action="store_true", help="no gc.freeze()")
     args = parser.parse_args()
+    if args.linger_ms is not None:
+        TUNING["linger_s"] = args.linger_ms / 1000
+    if args.relay_every_ms is not None:
+        TUNING["relay_every_s"] = args.relay_every_ms / 1000
+    if args.no_freeze_gc:
+        TUNING["freeze_gc"] = False
     with tempfile.TemporaryDirectory(prefix="cible-realtime-") as tmp:
         folder = Path(tmp)
         total = args.events + args.latency_events

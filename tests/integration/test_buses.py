@@ -218,3 +218,33 @@ def test_rabbitmq_gives_what_is_there_and_refuses_an_unrouted_notification(
     finally:
         bus.close()
     h.drop([name, name + ".dead"])
+
+
+@pytest.mark.rabbitmq
+def test_rabbitmq_flushes_a_lingering_batch_when_full_or_when_its_oldest_has_waited(
+    rabbitmq_url: str,
+) -> None:
+    h = _rabbitmq(rabbitmq_url)
+    name = unique("t.events")
+    h.produce(name, _bodies(7))
+    bus = h.open(name, None, prefetch=10, linger_s=30.0)
+    try:
+        # a linger of 30 s: the batch of 5 is handed over because it is full, at once
+        first: list[Message] = []
+        for _ in range(40):
+            first = bus.receive(5, 0.25)
+            if first:
+                break
+        assert [m.body for m in first] == _bodies(7)[:5]
+        assert all(m.received_at is not None for m in first)
+        bus.linger_s = 0.05  # the 2 left never fill a batch of 5: handed over by the linger
+        rest: list[Message] = []
+        for _ in range(40):
+            if len(rest) >= 2:
+                break
+            rest.extend(bus.receive(5, 0.25))
+        assert [m.body for m in rest] == _bodies(7)[5:]
+        bus.ack(first + rest)
+    finally:
+        bus.close()
+    h.drop([name, name + ".dead"])

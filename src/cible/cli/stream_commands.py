@@ -90,7 +90,27 @@ ConsumerOpt = Annotated[
 
 BatchSizeOpt = Annotated[int, typer.Option(min=1, max=100_000, help="Most events per commit.")]
 
-MaxWaitMsOpt = Annotated[float, typer.Option(min=0, help="Longest wait to fill a batch.")]
+MaxWaitMsOpt = Annotated[
+    float, typer.Option(min=0, help="Longest wait for the first message of a batch.")
+]
+
+LingerMsOpt = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="RabbitMQ: hand a batch over when full or when its oldest message has waited "
+        "this long (0: at once, with what the broker has sent).",
+    ),
+]
+
+RelayEveryMsOpt = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Send segment notifications when idle, a page is full or the oldest has waited "
+        "this long (0: after every batch).",
+    ),
+]
 
 WebhookOpt = Annotated[
     str | None,
@@ -167,6 +187,8 @@ def consume_cmd(
     consumer: ConsumerOpt = None,
     batch_size: BatchSizeOpt = 500,
     max_wait_ms: MaxWaitMsOpt = 20.0,
+    linger_ms: LingerMsOpt = 0.0,
+    relay_every_ms: RelayEveryMsOpt = 100.0,
     webhook: WebhookOpt = None,
     as_of: AsOfOpt = None,
     log_level: LogLevelOpt = "info",
@@ -195,10 +217,12 @@ def consume_cmd(
                 "batch_size": batch_size,
                 "group": group,
                 "consumer": consumer,
+                "linger_s": linger_ms / 1000,
             },
             webhook=webhook,
             log_level=log_level,
             max_wait_s=max_wait_ms / 1000,
+            relay_every_s=relay_every_ms / 1000,
             as_of=clock,
             idle_exit_s=idle_exit_s,
             audiences=audiences,
@@ -270,6 +294,7 @@ def _consume(
     max_wait_s: float,
     as_of: datetime | None,
     idle_exit_s: float | None,
+    relay_every_s: float = 0.1,
     audiences: Path | None = None,
     online_shift: float | None = None,
     online: tuple[str, str] | None = None,
@@ -305,6 +330,7 @@ def _consume(
                 profile_store,
                 batch_size=bus_options["batch_size"],
                 max_wait_s=max_wait_s,
+                relay_every_s=relay_every_s,
                 notify=combine(notifiers),
                 as_of=as_of,
                 idle_exit_s=idle_exit_s,

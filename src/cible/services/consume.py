@@ -50,13 +50,15 @@ class Message:
 
     ``token`` is what the adapter needs to acknowledge it (a delivery tag, a partition and
     offset, a stream entry id); ``sent_at`` is the producer's wall-clock time (seconds since the
-    epoch) when the bus carries it, for latency measurement only.
+    epoch) when the bus carries it, ``received_at`` the consumer's when the adapter read it (the
+    time in queue is their difference), for latency measurement only.
     """
 
     body: bytes
     token: Any = None
     sent_at: float | None = None
     redelivered: bool = False
+    received_at: float | None = None  # wall clock when the adapter read it off the broker
 
 
 class Bus(Protocol):
@@ -106,6 +108,14 @@ class BatchReport:
     audience_notified: int = 0
     committed_at: float = 0.0
     sent_at: list[float] = field(default_factory=list)
+    # the latency breakdown: wall clock when the batch was handed over, each message's receive
+    # time (aligned with ``sent_at`` when both are known) and the milliseconds of each step
+    started_at: float = 0.0
+    received_at: list[float] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    # the outbox rows left to the caller (``process_batch(relay=False)``)
+    pending: tuple[Notification, ...] = ()
+    audience_pending: tuple[AudienceNotification, ...] = ()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -159,35 +169,64 @@ def process_batch(
     parse: Parse | None = None,
     audiences: LiveAudiences | None = None,
     online: OnlineStore | None = None,
+    relay: bool = True,
 ) -> BatchReport:
     """Parse, apply (one transaction), update the live ``audiences`` (a second transaction,
     every customer of the batch), ack after the commits, then send the outbox rows the batch
     wrote (returned by the store, not read back) and mark them sent; what a crashed run left
-    pending is relayed at start (:func:`relay_outbox`). The rules are evaluated at ``as_of``
-    when given, else at the wall clock."""
-    report = BatchReport(received=len(messages))
+    pending is relayed at start (:func:`relay_outbox`). With ``relay`` False they are left in
+    ``report.pending`` for the caller to send later (:class:`DeferredRelay`): the outbox keeps
+    them until they are marked sent. The rules are evaluated at ``as_of`` when given, else at
+    the wall clock."""
+    report = BatchReport(received=len(messages), started_at=time.time())
+    clock = _Clock(report.timings)
     events, report.dead_lettered = parse_messages(messages, bus, parse)
+    clock.lap("parse")
     pending: Sequence[Notification] = ()
     entered: Sequence[AudienceNotification] = ()
     if events:
         result = store.apply_events(events, as_of=as_of)
+        clock.lap("apply")
+        for step in ("statements", "commit"):  # the store's own split of the apply, if any
+            report.timings[step] = float(getattr(result, f"{step}_ms", 0.0))
         report.applied, report.duplicates = result.applied, result.duplicates
         report.changes = len(result.changes)
         pending = result.notifications
         if online is not None:
             online.sync(store, sorted({e.customer_id for e in events} | set(result.touched)))
+            clock.lap("online")
         if audiences is not None:
             now = as_of if as_of is not None else datetime.now(UTC)
             entered = audiences.update(store, [e.customer_id for e in events], now)
+            clock.lap("audiences")
     report.committed_at = time.time()
-    report.sent_at = [m.sent_at for m in messages if m.sent_at is not None]
+    stamped = [m for m in messages if m.sent_at is not None]
+    report.sent_at = [m.sent_at for m in stamped if m.sent_at is not None]
+    report.received_at = [m.received_at or report.started_at for m in stamped]
     if messages:
         bus.ack(messages)
+        clock.lap("ack")
+    if not relay:
+        report.pending, report.audience_pending = tuple(pending), tuple(entered)
+        return report
     if notify is not None and pending:
         report.notified = _send(pending, notify, store.mark_notified)
     if notify is not None and entered:
         report.audience_notified = _send(entered, notify, store.mark_audience_notified)
+    clock.lap("relay")
     return report
+
+
+class _Clock:
+    """Milliseconds between successive laps, written into ``timings`` under each lap's name."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = (now - self.last) * 1000
+        self.last = now
 
 
 def _send(
@@ -200,6 +239,43 @@ def _send(
         notify(page)
         mark([n.id for n in page])
     return len(rows)
+
+
+@dataclass
+class DeferredRelay:
+    """The outbox rows of committed (and acknowledged) batches, sent together rather than after
+    every batch: when the stream is idle, when a page is full, or when the oldest has waited
+    ``max_delay_s``. The next batch does not wait for a publish and a mark per batch; nothing
+    is lost, since the rows stay in the store's outbox until marked sent (relayed at start
+    after a crash: at-least-once, as before)."""
+
+    store: ProfileStore
+    notify: Notifier
+    max_delay_s: float = 0.1
+    segment: list[Notification] = field(default_factory=list)
+    audience: list[AudienceNotification] = field(default_factory=list)
+    since: float | None = None  # monotonic time of the oldest row held
+
+    def add(self, report: BatchReport, now: float) -> None:
+        if report.pending or report.audience_pending:
+            self.segment.extend(report.pending)
+            self.audience.extend(report.audience_pending)
+            if self.since is None:
+                self.since = now
+
+    def due(self, now: float, *, idle: bool) -> bool:
+        held = len(self.segment) + len(self.audience)
+        if not held or self.since is None:
+            return False
+        return idle or held >= OUTBOX_PAGE or now >= self.since + self.max_delay_s
+
+    def flush(self) -> tuple[int, int]:
+        """Send and mark what is held: (segment, audience) notifications sent."""
+        segment, audience = self.segment, self.audience
+        self.segment, self.audience, self.since = [], [], None
+        sent = _send(segment, self.notify, self.store.mark_notified) if segment else 0
+        entered = _send(audience, self.notify, self.store.mark_audience_notified) if audience else 0
+        return sent, entered
 
 
 def relay_outbox(

@@ -67,11 +67,15 @@ def score(
     features: dict[str, Features],
     now: datetime,
     online: Online | None,
+    scoring: Any = None,
 ) -> dict[str, int]:
-    """The batch's segment ids: by the moved centroids when the stream moved any, and, with
-    ``online``, the batch absorbed (a newly published non-k-means version stops the consumer)."""
+    """The batch's segment ids: by the moved centroids when the stream moved any (``scoring``,
+    the model with them, when the caller has it: :mod:`.active_model`), and, with ``online``,
+    the batch absorbed (a newly published non-k-means version stops the consumer)."""
     if online is None:
-        return memberships.score(scoring_model(conn, model, version), features)
+        if scoring is None:
+            scoring = scoring_model(conn, model, version)
+        return memberships.score(scoring, features)
     check_centroid_model(model, version)
     return score_online(
         conn,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cible.store import (
+    active_model,
     apply,
     bulk,
     centroid_state,
@@ -30,7 +32,7 @@ from cible.store.aggregates import as_of_midnight, live_as_of
 from cible.store.db import make_engine, mask_url, upgrade
 from cible.store.errors import StoreError
 from cible.store.live_audiences import AudienceNotification
-from cible.store.model import ScoringModel, load_model
+from cible.store.model import ScoringModel
 from cible.store.values import (
     ApplyResult,
     CustomerRecord,
@@ -53,8 +55,7 @@ class ProfileStore:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
-        self._model: tuple[int, ScoringModel, dict[int, str]] | None = None
-        self._lock = threading.Lock()
+        self._models = active_model.ActiveModel()  # the active version, cached per key
         self._online: centroid_state.Online | None = None  # enable_online_centroids
 
     @classmethod
@@ -113,19 +114,30 @@ class ProfileStore:
         at = as_of_midnight(as_of) if as_of is not None else live_as_of(now)
         if not events:
             return ApplyResult(applied=0, duplicates=0)
+        start = time.perf_counter()
         with self._write() as conn:
-            resolved = apply.resolve_aliases(conn, events)
-            claimed = apply.claim(conn, resolved, now)
-            if not claimed:
-                return ApplyResult(applied=0, duplicates=len(events))
-            deltas = apply.Deltas()
-            for e in claimed:
-                deltas.add(e)
-            touched = sorted(deltas.last_event)
-            apply.lock_profiles(conn, touched)
-            apply.write_deltas(conn, deltas)
-            causes = {c: deltas.last_event[c][1] for c in touched}
-            changes, notes = self._rescore(conn, touched, causes, at, now)
+            result = self._apply(conn, events, at, now)
+            statements = time.perf_counter()
+        done = time.perf_counter()
+        return replace(
+            result, statements_ms=(statements - start) * 1e3, commit_ms=(done - statements) * 1e3
+        )
+
+    def _apply(
+        self, conn: Connection, events: Sequence[LiveEvent], at: datetime, now: datetime
+    ) -> ApplyResult:
+        resolved = apply.resolve_aliases(conn, events)
+        claimed = apply.claim(conn, resolved, now)
+        if not claimed:
+            return ApplyResult(applied=0, duplicates=len(events))
+        deltas = apply.Deltas()
+        for e in claimed:
+            deltas.add(e)
+        touched = sorted(deltas.last_event)
+        apply.lock_profiles(conn, touched)
+        apply.write_deltas(conn, deltas)
+        causes = {c: deltas.last_event[c][1] for c in touched}
+        changes, notes = self._rescore(conn, touched, causes, at, now)
         return ApplyResult(
             applied=len(claimed),
             duplicates=len(events) - len(claimed),
@@ -156,12 +168,15 @@ class ProfileStore:
         feats = profiles.refresh(conn, touched, at, now)
         changes: list[MembershipChange] = []
         notes: list[Notification] = []
-        model = self._current(conn)
-        if model is not None:
-            version, scorer, names = model
+        active = self._models.get(conn, scoring=self._online is None)
+        if active is not None:
+            version, names = active.version, active.names
+            scores = centroid_state.score(
+                conn, version, active.model, feats, now, self._online, active.scoring
+            )
             changes = memberships.record(
                 conn,
-                centroid_state.score(conn, version, scorer, feats, now, self._online),
+                scores,
                 version=version,
                 names=names,
                 at=now,
@@ -302,21 +317,8 @@ class ProfileStore:
         return current[1] if current else None
 
     def _current(self, conn: Connection) -> tuple[int, ScoringModel, dict[int, str]] | None:
-        sm = t.segment_models.c
-        version = conn.execute(sa.select(sa.func.max(sm.version))).scalar()
-        if version is None:
-            return None
-        with self._lock:
-            if self._model is not None and self._model[0] == version:
-                return self._model
-        row = conn.execute(
-            sa.select(sm.artifact, sm.sha256, sm.names).where(sm.version == version)
-        ).one()
-        scorer = load_model(row.artifact, row.sha256, int(version))
-        names = {int(k): str(v) for k, v in row.names.items()}
-        with self._lock:
-            self._model = (int(version), scorer, names)
-        return self._model
+        active = self._models.get(conn)
+        return None if active is None else (active.version, active.model, dict(active.names))
 
     # -- notifications --------------------------------------------------------------------
     def pending_notifications(self, limit: int = 1000) -> list[Notification]:

@@ -145,6 +145,9 @@ class ApplyResult:
     notifications: tuple[Notification, ...] = ()
     # the customers whose profile changed, aliases resolved (what a profile cache must drop)
     touched: tuple[str, ...] = ()
+    # milliseconds of the transaction's statements and of its COMMIT (latency breakdown)
+    statements_ms: float = 0.0
+    commit_ms: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,22 @@ def open_bus(
     batch_size: int = 500,
     group: str = "cible-consume",
     consumer: str | None = None,
+    linger_s: float = 0.0,
 ) -> Bus:
     """The adapter for ``kind``; ``queue`` is the queue, topic or stream the events come from,
     ``output`` where notifications go (None: nowhere on the bus), ``consumer`` the stable name
-    of this consumer in a Redis group (default ``cible-<hostname>``)."""
+    of this consumer in a Redis group (default ``cible-<hostname>``), ``linger_s`` the
+    RabbitMQ flush policy's (:class:`cible.stream.bus.FlushPolicy`)."""
     if kind == "rabbitmq":
         from cible.stream.rabbitmq import DEFAULT_URL, RabbitMQBus
 
-        return RabbitMQBus(url or DEFAULT_URL, queue=queue, output=output, prefetch=2 * batch_size)
+        return RabbitMQBus(
+            url or DEFAULT_URL,
+            queue=queue,
+            output=output,
+            prefetch=2 * batch_size,
+            linger_s=linger_s,
+        )
     if kind == "kafka":
         from cible.stream.kafka import DEFAULT_URL as KAFKA_URL
         from cible.stream.kafka import KafkaBus

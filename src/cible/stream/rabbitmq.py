@@ -18,7 +18,15 @@ from typing import Any
 
 from cible.exceptions import BusError
 from cible.services.consume import Message
-from cible.stream.bus import DEFAULT_OUTPUT, DEFAULT_QUEUE, Deadline, dead_name, mask, require
+from cible.stream.bus import (
+    DEFAULT_OUTPUT,
+    DEFAULT_QUEUE,
+    Deadline,
+    FlushPolicy,
+    dead_name,
+    mask,
+    require,
+)
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 PERSISTENT = 2
@@ -36,11 +44,14 @@ class RabbitMQBus:
         queue: str = DEFAULT_QUEUE,
         output: str | None = DEFAULT_OUTPUT,
         prefetch: int = 1000,
+        linger_s: float = 0.0,
     ) -> None:
         pika = _pika()
         self.url, self.queue, self.output = mask(url), queue, output
         self.dead = dead_name(queue)
+        self.linger_s = FlushPolicy(1, linger_s).max_linger_s  # checked
         self._buffer: list[Message] = []
+        self._arrived: list[float] = []  # monotonic receive time of each buffered message
         self._returned: list[str] = []
         try:
             self._connection = pika.BlockingConnection(pika.URLParameters(url))
@@ -70,26 +81,44 @@ class RabbitMQBus:
                 method.delivery_tag,
                 float(sent) if sent is not None else None,
                 bool(method.redelivered),
+                time.time(),
             )
         )
+        self._arrived.append(time.monotonic())
 
     def receive(self, max_count: int, max_wait_s: float) -> list[Message]:
         """Up to ``max_count`` messages: wait at most ``max_wait_s`` for the first one, then
-        take what the broker has already sent (no further wait). A backlog gives full batches
-        (the prefetch keeps the next batch in the socket while one is applied); a slow stream
-        gives small batches at once, so that an event waits for no batch to fill."""
+        take what the broker has already sent, and hand the batch over by the
+        :class:`~cible.stream.bus.FlushPolicy` (full, or its oldest message received
+        ``linger_s`` ago; 0 by default: no further wait). A backlog gives full batches (the
+        prefetch keeps the next batch in the socket while one is applied); a slow stream gives
+        small batches at once, so that an event waits for no batch to fill."""
+        policy = FlushPolicy(max_count, self.linger_s)
         deadline = Deadline(max_wait_s)
         try:
-            while len(self._buffer) < max_count:
+            while True:
                 before = len(self._buffer)
-                left = 0.0 if before else deadline.left()
-                self._connection.process_data_events(time_limit=left)
-                if len(self._buffer) == before and (before or left <= 0):
+                self._connection.process_data_events(time_limit=0)  # what the socket holds
+                now = time.monotonic()
+                grew = len(self._buffer) > before
+                due = policy.reason(len(self._buffer), self._oldest(), now)
+                if due == "size" or (due and not grew):
                     break
+                if grew:
+                    continue  # more may be in the socket already: drain it first
+                oldest = self._oldest()
+                left = deadline.left() if oldest is None else policy.wait_s(oldest, now)
+                if left <= 0:
+                    break
+                self._connection.process_data_events(time_limit=left)
         except self._errors as e:
             raise BusError(f"RabbitMQ at {self.url}, queue '{self.queue}': {e!r}") from e
         out, self._buffer = self._buffer[:max_count], self._buffer[max_count:]
+        self._arrived = self._arrived[max_count:]
         return out
+
+    def _oldest(self) -> float | None:
+        return self._arrived[0] if self._arrived else None
 
     def ack(self, messages: Sequence[Message]) -> None:
         if messages:

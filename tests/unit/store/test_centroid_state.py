@@ -164,3 +164,38 @@ def test_only_a_k_means_model_can_move(tmp_path: Path) -> None:
 def test_a_guard_of_zero_is_refused(store: ProfileStore) -> None:
     with pytest.raises(LifecycleError, match=r"max shift per day 0\.0: give a distance > 0"):
         enable_online_centroids(store, 0.0)
+
+
+def _second(store: ProfileStore) -> ProfileStore:
+    """Another process's store over the same database (schema on PostgreSQL)."""
+    schema = None
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    return ProfileStore.open(store.engine.url.render_as_string(False), schema=schema)
+
+
+def test_a_plain_consumer_caches_the_model_and_sees_another_ones_moved_centroids(
+    store: ProfileStore,
+) -> None:
+    plain = _second(store)  # a consumer without --online-centroids
+    try:
+        first = plain.apply_events(_purchases("p", ["265"]), as_of=AS_OF)
+        assert [(c.customer_id, c.segment_id) for c in first.changes] == [("p-c0", 2)]
+        plain.apply_events(_purchases("q", ["40"]), as_of=AS_OF)
+        cache = plain._models
+        assert (cache.loads, cache.refreshes) == (1, 0)  # nothing moved: no state read
+        enable_online_centroids(store, 10.0)
+        store.apply_events(_purchases("a", ["220"] * 30), as_of=AS_OF)  # Small moves up
+        moved = plain.apply_events(_purchases("b", ["265"]), as_of=AS_OF)
+        assert [(c.customer_id, c.segment_id) for c in moved.changes] == [("b-c0", 1)]
+        plain.apply_events(_purchases("c", ["40"]), as_of=AS_OF)
+        assert (cache.loads, cache.refreshes) == (1, 1)  # one state read, then cached again
+        store.publish(_model())  # version 2: its own (published) centroids
+        again = plain.apply_events(_purchases("d", ["265"]), as_of=AS_OF)
+        assert [(c.customer_id, c.segment_id, c.model_version) for c in again.changes] == [
+            ("d-c0", 2, 2)
+        ]
+        assert (cache.loads, cache.refreshes) == (2, 1)
+    finally:
+        plain.close()
