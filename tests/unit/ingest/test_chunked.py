@@ -289,7 +289,8 @@ def test_the_fallback_encoding_is_chosen_from_the_whole_file(tmp_path: Path) -> 
     _same(whole, chunked, accepted)
     assert chunked.fallback_lines == 4
     assert (
-        accepted.column("properties").to_pylist() == whole.accepted.column("properties").to_pylist()
+        accepted.column("properties").to_pylist()
+        == whole.accepted_table().column("properties").to_pylist()
     )
 
 
