@@ -15,8 +15,10 @@ from ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` after it is its own:
   skipped, nothing said about them), the baseline of what reading the bytes costs.
 
 Each child starts with a fresh interpreter, so the peaks include it and its imports. Prints the
-rows, seconds and peak RSS of each, then the ratio. Last lines: one JSON object per engine,
-{"bench": "ingest", "engine": "cible", "customers": N, "rows": ..., "seconds": ..., "peak_rss_mb": ...}
+rows, wall and CPU seconds (user + system of every thread: steadier than wall on a shared
+machine) and peak RSS of each, then the ratios and the load average. Last lines: one JSON object per engine,
+{"bench": "ingest", "engine": "cible", "customers": N, "rows": ..., "seconds": ...,
+"cpu_seconds": ..., "peak_rss_mb": ...}
 (bench/_emit.py), then the same with "engine": "duckdb".
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,8 +69,9 @@ print(json.dumps({"rows": rows}))
 """
 
 
-def _child(code: str, *args: str) -> tuple[float, float, dict[str, object]]:
-    """(wall seconds, peak RSS in MiB, the child's last JSON line) of ``code`` in a child.
+def _child(code: str, *args: str) -> tuple[float, float, float, dict[str, object]]:
+    """(wall seconds, CPU seconds, peak RSS in MiB, the child's last JSON line) of ``code`` in a
+    child (CPU: user + system of all its threads, steadier than wall on a shared machine).
 
     ``RUSAGE_CHILDREN`` holds the largest peak of the children waited for so far, so each engine
     runs in a grandchild: the child waits for it and reports that peak alone."""
@@ -76,15 +80,17 @@ def _child(code: str, *args: str) -> tuple[float, float, dict[str, object]]:
         "p = subprocess.run([sys.executable, '-c', sys.argv[1], *sys.argv[2:]], check=True,"
         " stdout=subprocess.PIPE, text=True)\n"
         "print(p.stdout.strip().splitlines()[-1])\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     )
     t0 = time.perf_counter()
     done = subprocess.run(  # the engine's errors go to the terminal (stderr is not captured)
         [sys.executable, "-c", wrapper, code, *args], check=True, stdout=subprocess.PIPE, text=True
     )
     seconds = time.perf_counter() - t0
-    result, peak_kib = done.stdout.strip().splitlines()[-2:]
-    return seconds, int(peak_kib) / 1024, json.loads(result)
+    result, usage = done.stdout.strip().splitlines()[-2:]
+    peak_kib, cpu = usage.split()
+    return seconds, float(cpu), int(peak_kib) / 1024, json.loads(result)
 
 
 def _config(world: Path, memory_limit: str | None, chunk_rows: int | None) -> Path:
@@ -130,21 +136,29 @@ def main() -> None:
         )
         config = _config(world, args.memory_limit, args.chunk_rows)
         (world / "out").mkdir()
-        c_sec, c_peak, c = _child(_CIBLE, str(config), str(world / "out"))
-        d_sec, d_peak, d = _child(_DUCKDB, str(world / "data"), str(world / "bare.duckdb"))
+        c_sec, c_cpu, c_peak, c = _child(_CIBLE, str(config), str(world / "out"))
+        d_sec, d_cpu, d_peak, d = _child(_DUCKDB, str(world / "data"), str(world / "bare.duckdb"))
         print(
-            f"cible   {c['rows']:>12,} rows  {c_sec:7.1f} s  peak {c_peak:8,.0f} MiB "
+            f"cible   {c['rows']:>12,} rows  {c_sec:7.1f} s ({c_cpu:7.1f} s CPU)  "
+            f"peak {c_peak:8,.0f} MiB "
             f"(accepted {c['accepted']:,}, quarantined {c['quarantined']:,}, "
             f"balanced {c['balanced']})"
         )
-        print(f"duckdb  {d['rows']:>12,} rows  {d_sec:7.1f} s  peak {d_peak:8,.0f} MiB (bare load)")
-        print(f"cible / duckdb: {c_sec / d_sec:.1f}x the time, {c_peak / d_peak:.1f}x the memory")
+        print(
+            f"duckdb  {d['rows']:>12,} rows  {d_sec:7.1f} s ({d_cpu:7.1f} s CPU)  "
+            f"peak {d_peak:8,.0f} MiB (bare load)"
+        )
+        print(
+            f"cible / duckdb: {c_sec / d_sec:.1f}x the time ({c_cpu / d_cpu:.1f}x the CPU), "
+            f"{c_peak / d_peak:.1f}x the memory; load average {os.getloadavg()}"
+        )
         emit(
             "ingest",
             engine="cible",
             customers=args.customers,
             rows=c["rows"],
             seconds=c_sec,
+            cpu_seconds=c_cpu,
             peak_rss_mb=c_peak,
         )
         emit(
@@ -153,6 +167,7 @@ def main() -> None:
             customers=args.customers,
             rows=d["rows"],
             seconds=d_sec,
+            cpu_seconds=d_cpu,
             peak_rss_mb=d_peak,
         )
     finally:

@@ -42,6 +42,7 @@ FRONTS = ("typer", "rich", "fastapi", "uvicorn")
 COMPUTE_ENGINE = {
     "cible.ingest.engine",
     "cible.ingest.failures",
+    "cible.ingest.jsonscan",
     "cible.ingest.staging",
     "cible.quality.report_measures",
     "cible.quality.report",

@@ -93,12 +93,13 @@ def _jsonl_chunks(
     path: Path, plan: DecodePlan, blocks: Iterator[TextBlock], chunk_rows: int
 ) -> Iterator[RawSource]:
     for block in blocks:
-        lines = block.data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()  # the block ends with a newline
-        for i in range(0, max(len(lines), 1), chunk_rows):
+        nl = np.flatnonzero(np.frombuffer(block.data, dtype=np.uint8) == 10)
+        starts = np.concatenate([[0], nl + 1])
+        n_lines = len(nl) if block.data.endswith(b"\n") else len(nl) + 1
+        for i in range(0, max(n_lines, 1), chunk_rows):
+            stop = len(block.data) if i + chunk_rows >= n_lines else int(starts[i + chunk_rows])
             table, malformed = jsonl_rows(
-                lines[i : i + chunk_rows], block.first_line + i, block.undecodable, path
+                block.data[int(starts[i]) : stop], block.first_line + i, block.undecodable, path
             )
             yield RawSource(
                 path,

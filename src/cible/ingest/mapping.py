@@ -201,7 +201,7 @@ def build_plan(
     reason = f"COALESCE({', '.join(all_checks)})" if all_checks else "NULL"
     key = _key_field(source)
     head = (
-        f"WITH src0 AS ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
+        f"WITH src0 AS MATERIALIZED ({src}), src AS ({ranked}), typed AS ({typed_sql}), "
         f"canon AS (SELECT typed.*, {', '.join(fields)} FROM typed)"
     )
     fails = "".join(", " + c.fail_sql() for c in checks)
@@ -211,7 +211,7 @@ def build_plan(
         f"std AS ({std_stage(list(standardizers), 'canon')}), "
         f"ruled AS ({_ruled_stage(source, specs)}), "
         f"judged AS (SELECT *{fails} FROM ruled), "
-        f"checked AS (SELECT {star}, {raw_values_sql(tuple(checks))} AS {ident('f__' + RAW_VALUES)}, "
+        f"checked AS MATERIALIZED (SELECT {star}, {raw_values_sql(tuple(checks))} AS {ident('f__' + RAW_VALUES)}, "
         f"{reason} AS __reason FROM judged) " + _key_stage(key)
     )
     return MappingPlan(
@@ -226,16 +226,25 @@ def build_plan(
 
 
 def _content_stages(raw_cols: list[str]) -> tuple[str, str]:
-    """The raw rows with a hash of their content, then ranked among identical rows."""
+    """The raw rows with a hash of their content, then ranked among identical rows (a row
+    repeated nowhere has rank 1 and is its own first)."""
     content = (
         "md5(concat_ws(chr(31), "
         + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in raw_cols)
         + "))"
     )
     src = f"SELECT *, {content} AS __content FROM __raw"
+    # ranks over the repeated contents only, joined back: a window over every (wide) row sorts
+    # the whole source (issue 24: most of the mapping's time)
+    repeated = (
+        "SELECT __row, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
+        "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0 WHERE __content IN "
+        "(SELECT __content FROM src0 GROUP BY __content HAVING count(*) > 1)"
+    )
     ranked = (
-        "SELECT *, row_number() OVER (PARTITION BY __content ORDER BY __row) AS __dup_rank, "
-        "min(__row) OVER (PARTITION BY __content) AS __dup_first FROM src0"
+        "SELECT src0.*, coalesce(__d.__dup_rank, 1) AS __dup_rank, "
+        f"coalesce(__d.__dup_first, src0.__row) AS __dup_first FROM src0 LEFT JOIN ({repeated}) "
+        "__d USING (__row)"
     )
     return src, ranked
 
@@ -434,19 +443,23 @@ def _semantic_checks(source: SourceConfig) -> list[str]:
 
 
 def _key_stage(key: str | None) -> str:
+    """A row whose key an earlier row without a reason holds is a duplicate key (NULL keys
+    count as one value): only the repeated keys are aggregated, then joined back."""
     if key is None:
         return "SELECT * FROM checked"
     f = ident("f__" + key)
+    repeated = (
+        f"SELECT {f} AS __key, min(__row) AS __key_first FROM checked WHERE __reason IS NULL "
+        "GROUP BY 1 HAVING count(*) > 1"
+    )
     return (
-        "SELECT * REPLACE (CASE WHEN __reason IS NULL AND __key_rank > 1 THEN "
+        "SELECT checked.* REPLACE (CASE WHEN __reason IS NULL AND __k.__key_first < __row THEN "
         + _reason(
             key,
             f,
             f"duplicate_key:{key}",
-            f"'{key} ''' || {f} || ''' already seen at row ' || CAST(__key_first AS VARCHAR)",
+            f"'{key} ''' || {f} || ''' already seen at row ' || CAST(__k.__key_first AS VARCHAR)",
         )
-        + " ELSE __reason END AS __reason) FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY {f}, __reason IS NULL ORDER BY __row) AS __key_rank, "
-        f"min(__row) FILTER (WHERE __reason IS NULL) OVER (PARTITION BY {f}) AS __key_first "
-        "FROM checked)"
+        + f" ELSE __reason END AS __reason) FROM checked LEFT JOIN ({repeated}) __k "
+        f"ON checked.{f} IS NOT DISTINCT FROM __k.__key"
     )

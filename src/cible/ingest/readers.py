@@ -34,6 +34,7 @@ from cible.exceptions import EmptySourceError, SourceFormatError, SourceNotFound
 from cible.ingest.csvscan import Lines, Scan, parse_record, read_body
 from cible.ingest.decode import DecodedText, decode_text
 from cible.ingest.detect import detect_delimiter
+from cible.ingest.jsonscan import judge_lines
 
 ROW = "__row"
 WHITESPACE = "whitespace"
@@ -253,7 +254,7 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
     parsed column-wise by Arrow, or, if their types conflict between lines, built column by column
     with mixed columns as text."""
     decoded = _decode(path, source)
-    table, malformed = jsonl_rows(decoded.data.split(b"\n"), 0, decoded.undecodable, path)
+    table, malformed = jsonl_rows(decoded.data, 0, decoded.undecodable, path)
     return RawSource(
         path,
         "jsonl",
@@ -267,37 +268,15 @@ def _read_jsonl(path: Path, source: SourceConfig) -> RawSource:
 
 
 def jsonl_rows(
-    lines: list[bytes], first_line: int, undecodable: dict[int, str], path: Path
+    data: bytes, first_line: int, undecodable: dict[int, str], path: Path
 ) -> tuple[pa.Table, list[MalformedRow]]:
-    """The rows (with ``__row``, the line number) and the malformed lines of JSON Lines whose
-    first line has the 0-based index ``first_line`` in the file."""
-    good: list[bytes] = []
-    rows: list[int] = []
-    malformed: list[MalformedRow] = []
-    for number, raw_line in enumerate(lines, start=first_line + 1):
-        line = raw_line.removesuffix(b"\r")
-        if not line.strip():
-            continue
-        message = undecodable.get(number - 1)
-        if message is None:
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                message = (
-                    f"not valid JSON: {e.msg} at char {e.pos}"
-                    if isinstance(e, json.JSONDecodeError)
-                    else str(e)
-                )
-            else:
-                if isinstance(obj, dict):
-                    good.append(line)
-                    rows.append(number)
-                    continue
-                message = "a JSON line must hold an object"
-        text = line.decode("utf-8")
-        malformed.append(MalformedRow(number, message, text, number))
-    table = _arrow_from_json_lines(good)
-    return _with_rows(_clean_names(table, path), rows), malformed
+    """The rows (with ``__row``, the line number) and the malformed lines of the JSON Lines text
+    ``data`` whose first line has the 0-based index ``first_line`` in the file (a line is a row
+    when ``json.loads`` reads it as an object: see :mod:`cible.ingest.jsonscan`)."""
+    judged = judge_lines(data, first_line, undecodable)
+    malformed = [MalformedRow(n, message, text, n) for n, message, text in judged.bad]
+    table = _arrow_from_json_lines(judged.body)
+    return _with_rows(_clean_names(table, path), judged.numbers), malformed
 
 
 def _read_json_body(body: bytes, as_text: dict[str, pa.DataType]) -> pa.Table:
@@ -312,10 +291,10 @@ def _read_json_body(body: bytes, as_text: dict[str, pa.DataType]) -> pa.Table:
     )
 
 
-def _arrow_from_json_lines(lines: list[bytes]) -> pa.Table:
-    if not lines:
+def _arrow_from_json_lines(body: bytes) -> pa.Table:
+    """The object lines ``body`` (joined by ``\\n``) as columns."""
+    if not body:
         return pa.table({})
-    body = b"\n".join(lines)
     try:
         table = _read_json_body(body, {})
         # Arrow turns ISO strings into naive UTC timestamps; keep them as text so the mapping's
@@ -324,7 +303,7 @@ def _arrow_from_json_lines(lines: list[bytes]) -> pa.Table:
         if stamps:
             table = _read_json_body(body, stamps)
     except pa.ArrowInvalid:  # a field changes type between lines
-        records = [json.loads(line) for line in lines]
+        records = [json.loads(line) for line in body.split(b"\n")]
         return _columns_from_records([{k: _scalar(v) for k, v in r.items()} for r in records])
     nested = [
         i
