@@ -110,3 +110,41 @@ def test_aggregates_json_has_every_field_with_iso_timestamps() -> None:
         "events_30d": 1,
         "events_90d": 0,
     }
+
+
+def test_order_times_without_an_order_count_give_no_order_features() -> None:
+    t = AS_OF - timedelta(days=2)
+    for agg in (
+        Aggregates(frequency=0, first_order=t, last_order=t),
+        Aggregates(frequency=0, last_order=t),
+        Aggregates(frequency=0, first_order=t),
+    ):
+        f = features_at(agg, AS_OF)
+        assert (f["recency_days"], f["avg_basket"], f["mean_interpurchase_days"]) == (
+            None,
+            0.0,
+            None,
+        )
+
+
+def test_to_micros_of_a_decimal_is_exact_beyond_float_precision() -> None:
+    from decimal import Decimal
+
+    # as a float, 12345678901.0000005 is 12345678901.0: the Decimal keeps the half micro
+    assert to_micros(Decimal("12345678901.0000005")) == 12_345_678_901_000_001
+    assert to_micros(12345678901.0000005) == 12_345_678_901_000_000
+
+
+def test_live_as_of_does_not_depend_on_the_machine_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        # 20:00 UTC on March 31st is already April 1st in Tokyo: the UTC day decides
+        assert live_as_of(datetime(2024, 3, 31, 20, 0, tzinfo=UTC)) == AS_OF
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -59,9 +59,11 @@ class Store:
     audience_marked: list[list[int]] = field(default_factory=list)
     audience_pending: list[FakeNotification] = field(default_factory=list)
     applied: list[list[str]] = field(default_factory=list)
+    as_of: list[datetime | None] = field(default_factory=list)
 
     def apply_events(self, events: Sequence[Any], *, as_of: datetime | None = None) -> Result:
         self.applied.append([e.event_id for e in events])
+        self.as_of.append(as_of)
         self.log.append("commit")
         return Result(len(events), 0, [n.customer_id for n in self.notes], self.notes, self.touched)
 
@@ -87,6 +89,7 @@ class Online:
         self.synced: list[list[str]] = []
 
     def sync(self, store: Any, customers: list[str]) -> None:
+        assert isinstance(store, Store)
         self.synced.append(customers)
 
 
@@ -198,6 +201,7 @@ def test_online_and_audience_steps_see_every_customer_of_the_batch() -> None:
         audiences=audiences,  # type: ignore[arg-type]
         notify=lambda ns: sent.append([n.id for n in ns]),
     )
+    assert store.as_of == [AS_OF]  # the rules' as_of is the store's as_of
     assert online.synced == [["A", "B", "Z"]]  # sorted, union of the batch and touched
     assert audiences.calls == [(["B", "A", "B"], AS_OF)]  # duplicates kept, in batch order
     assert report.audience_notified == 2 and report.notified == 0
@@ -299,3 +303,31 @@ def test_webhook_retries_a_connection_error_up_to_attempts() -> None:
             client=httpx.Client(transport=httpx.MockTransport(flaky)),
         )(list(_notes(1)))
     assert len(ok) == 1
+
+
+def test_webhook_defaults_timeout_and_exponential_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    made: list[dict[str, Any]] = []
+    statuses = [503, 503, 429, 200]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(statuses.pop(0))
+
+    real_client = httpx.Client
+
+    def client(**kwargs: Any) -> httpx.Client:
+        made.append(kwargs)
+        return real_client(transport=httpx.MockTransport(handler))
+
+    waits: list[float] = []
+    monkeypatch.setattr(httpx, "Client", client)
+    monkeypatch.setattr(time, "sleep", waits.append)
+    webhook_notifier("http://hook.test/")(list(_notes(1)))
+    assert made == [{"timeout": 5.0}]
+    assert waits == pytest.approx([0.2, 0.4, 0.8])  # backoff_s, then doubling
+    made.clear()
+    webhook_notifier("http://hook.test/", timeout_s=1.5, client=real_client())
+    assert made == []  # a given client is used as it is
+    webhook_notifier("http://hook.test/", timeout_s=1.5)
+    assert made == [{"timeout": 1.5}]
