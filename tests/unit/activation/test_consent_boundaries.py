@@ -206,3 +206,66 @@ def test_within_days_reads_a_naive_now_as_utc_and_zero_days_is_now_only() -> Non
     assert evaluate(rule, {"last_order": at - timedelta(microseconds=1)}, naive_now) is False
     paris_now = datetime(2026, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
     assert evaluate(rule, {"last_order": at}, paris_now) is True
+
+
+def test_two_exclusive_audiences_both_take_their_members_out_of_later_ones() -> None:
+    plan = _plan(
+        _aud("first", 1, exclusive=True), _aud("second", 2, exclusive=True), _aud("rest", 3)
+    )
+    auds = plan.audiences  # type: ignore[attr-defined]
+    q = {"first": {"a"}, "second": {"a", "b"}, "rest": {"a", "b", "c"}}
+    out = waterfall(auds, q, {})
+    assert [(a.name, sorted(a.members), a.taken_earlier) for a in out] == [
+        ("first", ["a"], 0),
+        ("second", ["b"], 1),
+        ("rest", ["c"], 2),
+    ]
+
+
+def test_stream_waterfall_and_or_branches_evaluate_time_rules_at_now() -> None:
+    recent = {"field": "last_order", "within_days": 7}
+    plan = _plan(
+        _aud("or_recent", 1, rule={"or": [recent, {"field": "frequency", ">=": 99}]}),
+        _aud("recent", 2, rule=recent),
+    )
+    auds = plan.audiences  # type: ignore[attr-defined]
+    at_edge = {"last_order": NOW - timedelta(days=7), "frequency": 1.0}
+    too_old = {"last_order": NOW - timedelta(days=7, microseconds=1), "frequency": 1.0}
+    assert audiences_of(auds, at_edge, NOW) == ["or_recent", "recent"]
+    assert audiences_of(auds, too_old, NOW) == []
+
+
+def test_a_one_value_list_and_naive_times_read_as_utc_whatever_the_machine_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    one = parse_rule({"field": "segment", "in": ["Loyal"]}, "r")
+    assert evaluate(one, {"segment": "Loyal"}, NOW) is True
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        got = value_of({"t": datetime(2026, 7, 1, 2, 0)}, "t")
+        assert got == datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_profile_values_carry_the_segment_id_and_name() -> None:
+    from cible.activation.evaluate import profile_values
+
+    out = profile_values(
+        {"frequency": 2.0}, {"last_order": "2026-06-30T10:00:00+02:00"}, 3, "Loyal"
+    )
+    assert out == {
+        "frequency": 2.0,
+        "first_order": None,
+        "last_order": datetime(2026, 6, 30, 8, 0, tzinfo=UTC),
+        "first_event": None,
+        "created_at": None,
+        "segment_id": 3,
+        "segment": "Loyal",
+    }
+    rule = parse_rule({"field": "segment_id", "=": 3}, "r")
+    assert evaluate(rule, out, NOW) is True
