@@ -227,12 +227,13 @@ def test_stream_waterfall_and_or_branches_evaluate_time_rules_at_now() -> None:
     plan = _plan(
         _aud("or_recent", 1, rule={"or": [recent, {"field": "frequency", ">=": 99}]}),
         _aud("recent", 2, rule=recent),
+        _aud("not_recent", 3, rule={"not": recent}),
     )
     auds = plan.audiences  # type: ignore[attr-defined]
     at_edge = {"last_order": NOW - timedelta(days=7), "frequency": 1.0}
     too_old = {"last_order": NOW - timedelta(days=7, microseconds=1), "frequency": 1.0}
     assert audiences_of(auds, at_edge, NOW) == ["or_recent", "recent"]
-    assert audiences_of(auds, too_old, NOW) == []
+    assert audiences_of(auds, too_old, NOW) == ["not_recent"]
 
 
 def test_a_one_value_list_and_naive_times_read_as_utc_whatever_the_machine_zone(
