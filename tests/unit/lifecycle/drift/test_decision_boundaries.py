@@ -115,8 +115,42 @@ def test_report_json_has_null_for_nan_and_the_rows_of_each_side() -> None:
         40,
         40,
     )
-    assert f["p_value"] == pytest.approx(report.feature("c").p_value)
+    c = report.feature("c")
+    assert {k: f[k] for k in ("drifted", "p_value", "q_value", "effect")} == {
+        "drifted": c.drifted,
+        "p_value": pytest.approx(c.p_value),
+        "q_value": pytest.approx(c.q_value),
+        "effect": pytest.approx(c.effect),
+    }
+    assert set(f) == {
+        "feature",
+        "kind",
+        "drifted",
+        "p_value",
+        "q_value",
+        "effect",
+        "reference_rows",
+        "current_rows",
+        "tests",
+    }
     assert f["tests"]["psi_categorical"]["p_value"] is None  # a distance has no p-value
     assert d["bins"] == DriftPolicy().bins
     with pytest.raises(LifecycleError, match="feature 'nope' is not in this drift report"):
         report.feature("nope")
+
+
+def test_a_feature_without_a_finite_value_is_null_in_json() -> None:
+    from cible.lifecycle.drift.detector import FeatureDrift
+
+    f = FeatureDrift("x", "numeric", {}, float("nan"), float("nan"), float("inf"), False, 0, 0)
+    assert f.to_dict() == {
+        "feature": "x",
+        "kind": "numeric",
+        "drifted": False,
+        "p_value": None,
+        "q_value": None,
+        "effect": None,
+        "reference_rows": 0,
+        "current_rows": 0,
+        "tests": {},
+    }
