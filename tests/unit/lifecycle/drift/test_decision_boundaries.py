@@ -154,3 +154,8 @@ def test_a_feature_without_a_finite_value_is_null_in_json() -> None:
         "current_rows": 0,
         "tests": {},
     }
+
+
+def test_psi_names_itself_when_the_bins_differ() -> None:
+    with pytest.raises(LifecycleError, match=r"^psi: reference has 2 bins, current 3"):
+        psi_test(Histogram((1, 1)), Histogram((1, 1, 1)))
