@@ -105,3 +105,28 @@ def test_corrections_leave_nan_out_of_m_and_reject_at_alpha() -> None:
     none = correct([float("nan")], "holm")
     assert none.rejected == (False,) and math.isnan(none.adjusted[0])
     assert holm.to_dict()["test"] == "Holm (statsmodels multipletests)"
+
+
+def test_arm_sizes_at_their_limits_and_the_arm_named_in_the_error() -> None:
+    from cible.exceptions import ExperimentError
+
+    one = two_proportion_ztest(1, 1, 0, 5)  # n = 1 is a valid arm
+    assert (one.rate_control, one.rate_treatment) == (1.0, 0.0)
+    with pytest.raises(ExperimentError, match=r"^control: 0 conversions out of 0 units"):
+        two_proportion_ztest(0, 0, 1, 10)
+    with pytest.raises(ExperimentError, match=r"^treatment: 4 conversions out of 3 units"):
+        two_proportion_ztest(1, 10, 4, 3)
+    with pytest.raises(ExperimentError, match=r"^treatment: -1 conversions"):
+        two_proportion_ztest(1, 10, -1, 3)
+
+
+def test_srm_refuses_a_zero_share_and_reports_its_test_name() -> None:
+    from cible.exceptions import ExperimentError
+
+    with pytest.raises(ExperimentError, match="planned shares must be > 0"):
+        sample_ratio_check({"a": 10, "b": 10}, {"a": 1, "b": 0})
+    r = sample_ratio_check({"a": 50, "b": 50}, {"a": 1, "b": 1})
+    d = r.to_dict()
+    assert d["test"] == "sample-ratio mismatch (scipy.stats.chisquare)"
+    assert d["observed"] == {"a": 50, "b": 50} and d["expected"] == {"a": 50.0, "b": 50.0}
+    assert (d["statistic"], d["p_value"], d["mismatch"]) == (0.0, 1.0, False)
