@@ -130,3 +130,22 @@ def test_srm_refuses_a_zero_share_and_reports_its_test_name() -> None:
     assert d["test"] == "sample-ratio mismatch (scipy.stats.chisquare)"
     assert d["observed"] == {"a": 50, "b": 50} and d["expected"] == {"a": 50.0, "b": 50.0}
     assert (d["statistic"], d["p_value"], d["mismatch"]) == (0.0, 1.0, False)
+
+
+def test_corrections_use_the_alpha_they_are_given() -> None:
+    strict = correct([0.02, 0.5], "holm", alpha=0.01)
+    assert strict.alpha == 0.01 and strict.rejected == (False, False)
+    loose = correct([0.02, 0.5], "holm")
+    assert loose.alpha == 0.05 and loose.rejected == (True, False)
+    assert correct([0.04], "fdr_bh", alpha=0.04).rejected == (True,)
+    assert correct([0.0401], "fdr_bh", alpha=0.04).rejected == (False,)
+
+
+def test_every_count_of_each_arm_is_reported_as_given() -> None:
+    r = two_proportion_ztest(12, 300, 30, 400)
+    assert (r.conversions_control, r.n_control, r.conversions_treatment, r.n_treatment) == (
+        12,
+        300,
+        30,
+        400,
+    )
