@@ -131,3 +131,24 @@ def test_postgresql_gives_the_same_histograms_and_decision(
     )
     assert report.drifted_features == ["spend", "country"]
     assert report.feature("country").reference_rows == 5_000
+
+
+def test_detect_drift_applies_the_policy_it_is_given(warehouse: DuckDBWarehouse) -> None:
+    strict = DriftPolicy(min_effect=5.0, min_psi=5.0, edge_sample_rows=50)
+    report = detect_drift(
+        warehouse, "ref", "cur", numeric=["spend"], categorical=["country"], policy=strict
+    )
+    assert report.policy is strict and report.drifted_features == []
+    # the edges come from a 50-row sample: the same histograms as numeric_histograms(..., 50)
+    found = numeric_histograms(warehouse, "ref", "cur", ["spend"], strict.bins, 50)
+    assert report.feature("spend").tests["ks"].score == pytest.approx(
+        decide_ks(found["spend"][0], found["spend"][1])
+    )
+    full = detect_drift(warehouse, "ref", "cur", numeric=["spend"])
+    assert full.feature("spend").tests["ks"].score != report.feature("spend").tests["ks"].score
+
+
+def decide_ks(ref: object, cur: object) -> float:
+    from cible.lifecycle.drift import drift_tests
+
+    return drift_tests()["ks"](ref, cur).score  # type: ignore[arg-type]
