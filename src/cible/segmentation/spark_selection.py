@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from cible.config import SegmentationConfig
@@ -65,6 +66,17 @@ class SparkSelection:
             "skipped": self.skipped,
             "candidates": [c.to_dict() for c in self.scores],
         }
+
+
+@dataclass(frozen=True)
+class SparkSegmentation:
+    """What the driver holds of a segmentation done in Spark: aggregates only."""
+
+    profiles: pd.DataFrame  # segment_id, segment_name, size, share, <feature>_mean/_median/_lift
+    selection: SparkSelection
+    chosen_k: int
+    silhouette: float
+    algorithm: str
 
 
 def check_spark_preparation(config: SegmentationConfig) -> None:

@@ -41,24 +41,18 @@ from cible.segmentation.segmentation_result import (
     PROSPECT_SEGMENT_NAME,
     REFUND_ONLY_SEGMENT_NAME,
 )
-from cible.segmentation.spark_selection import MLLIB_ALGORITHMS, SparkSelection, select_in_spark
+from cible.segmentation.spark_selection import (
+    MLLIB_ALGORITHMS,
+    SparkSegmentation,
+    SparkSelection,
+    select_in_spark,
+)
 from cible.services.identity import IdentityOutcome, write_identity
 from cible.services.ingest import IngestSummary
 from cible.services.outputs import run_meta, staged, write_json
 from cible.services.progress import NullProgress, Progress
 from cible.services.spark_report import render_spark_report
 from cible.services.steps import Run, identity_step, ingest_step
-
-
-@dataclass(frozen=True)
-class SparkSegmentation:
-    """What the driver holds of a segmentation done in Spark: aggregates only."""
-
-    profiles: pd.DataFrame  # segment_id, segment_name, size, share, <feature>_mean/_median/_lift
-    selection: SparkSelection
-    chosen_k: int
-    silhouette: float
-    algorithm: str
 
 
 @dataclass(frozen=True)

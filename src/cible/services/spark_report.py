@@ -7,12 +7,9 @@ import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from cible.segmentation.spark_selection import SparkSegmentation
 from cible.services.ingest import IngestSummary
-
-if TYPE_CHECKING:
-    from cible.services.spark_pipeline import SparkSegmentation
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
@@ -42,16 +39,8 @@ def _table(header: list[str], rows: Sequence[Sequence[object]], chosen: int | No
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render_spark_report(
-    path: Path, seg: SparkSegmentation, ingest: IngestSummary, meta: dict[str, str]
-) -> Path:
-    """Write the report to ``path`` and return it."""
-    src_rows: list[list[object]] = [
-        [s.name, s.read, s.inserted, s.quarantined] for s in ingest.sources
-    ]
-    sel = seg.selection
-    names = [c.candidate.name for c in sel.scores]
-    cand_rows = [
+def _candidate_rows(seg: SparkSegmentation) -> list[list[object]]:
+    return [
         [
             c.candidate.name,
             c.n_segments,
@@ -61,15 +50,32 @@ def render_spark_report(
             c.smallest_share,
             "yes" if c.passed else "no",
         ]
-        for c in sel.scores
+        for c in seg.selection.scores
     ]
+
+
+def _profile_rows(seg: SparkSegmentation) -> tuple[list[str], list[list[object]]]:
     prof = seg.profiles
     feats = [f for f in _PROFILE_FEATURES if f"{f}_mean" in prof.columns]
-    prof_rows = [
+    rows = [
         [int(r["segment_id"]), str(r["segment_name"]), int(r["size"]), float(r["share"])]
         + [float(r[f"{f}_mean"]) for f in feats]
         for _, r in prof.iterrows()
     ]
+    return feats, rows
+
+
+def render_spark_report(
+    path: Path, seg: SparkSegmentation, ingest: IngestSummary, meta: dict[str, str]
+) -> Path:
+    """Write the report to ``path`` and return it."""
+    src_rows: list[list[object]] = [
+        [s.name, s.read, s.inserted, s.quarantined] for s in ingest.sources
+    ]
+    sel = seg.selection
+    names = [c.candidate.name for c in sel.scores]
+    cand_rows = _candidate_rows(seg)
+    feats, prof_rows = _profile_rows(seg)
     skipped = (
         f"<p>Not fitted (no MLlib algorithm): {html.escape(', '.join(sel.skipped))}.</p>"
         if sel.skipped
