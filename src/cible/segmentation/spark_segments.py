@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-SparkAlgorithm = Literal["kmeans", "gaussian_mixture", "bisecting_kmeans"]
+SparkAlgorithm = Literal["kmeans", "gaussian_mixture"]
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,7 @@ def prepared_vectors(
 
 
 def _estimator(algorithm: SparkAlgorithm, k: int, seed: int) -> Any:
-    from pyspark.ml.clustering import BisectingKMeans, GaussianMixture, KMeans
-
-    if algorithm == "bisecting_kmeans":
-        return BisectingKMeans(
-            k=k, seed=seed, maxIter=100, featuresCol="__features", predictionCol="__cluster"
-        )
+    from pyspark.ml.clustering import GaussianMixture, KMeans
 
     if algorithm == "kmeans":
         return KMeans(

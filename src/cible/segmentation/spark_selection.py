@@ -7,9 +7,9 @@ the purchasing customers stay a Spark DataFrame, and
    standardisation, then each column times ``sqrt(n_features x weight)`` (the AHP or equal
    weights of :func:`~cible.segmentation.weighting.weights_from_config`), as on the driver;
 2. **fit** every candidate of the grid that MLlib has - ``kmeans`` (``KMeans``, ``k-means||``,
-   the best of ``n_init`` seeds by cost), ``gmm`` (``GaussianMixture``) and ``bisecting_kmeans``
-   (``BisectingKMeans``, API only) - for ``k_min..k_max``, on a seeded sample of at most
-   ``selection.fit_sample`` customers (the driver path's fit sample);
+   the best of ``n_init`` seeds by cost) and ``gmm`` (``GaussianMixture``) - for
+   ``k_min..k_max``, on a seeded sample of at most ``selection.fit_sample`` customers (the
+   driver path's fit sample);
 3. **gate** on the segment shares of *every* customer (one Spark aggregation per candidate) and
    **score** on a seeded sample of at most ``silhouette_sample`` customers, the only rows
    pulled to the driver (silhouette, Davies-Bouldin, Calinski-Harabasz with scikit-learn, as
@@ -41,7 +41,6 @@ from cible.segmentation.weighting import weights_from_config
 MLLIB_ALGORITHMS: dict[str, SparkAlgorithm] = {
     "kmeans": "kmeans",
     "gmm": "gaussian_mixture",
-    "bisecting_kmeans": "bisecting_kmeans",
 }
 
 

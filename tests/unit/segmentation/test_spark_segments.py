@@ -35,7 +35,7 @@ def _planted(n: int = 600, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, truth
 
 
-@pytest.mark.parametrize("algorithm", ["kmeans", "gaussian_mixture", "bisecting_kmeans"])
+@pytest.mark.parametrize("algorithm", ["kmeans", "gaussian_mixture"])
 def test_mllib_finds_the_planted_segments(algorithm: Any) -> None:
     from cible.segmentation.spark_segments import segment_in_spark
     from cible.warehouse.sparksession import spark_session
