@@ -189,12 +189,18 @@ def run(config: ConfigOpt, out: OutOpt) -> None:
     """Run the whole pipeline on your data: ingest -> features -> segment -> report."""
     from cible.config import load_config
     from cible.services.pipeline import run_configured
+    from cible.warehouse.sparksession import stop_spark
 
     console = _console()
     with _errors(console, out):
         cfg = load_config(config)
-        with RichProgress(console) as bar:
-            result = run_configured(cfg, out, bar)
+        try:
+            with RichProgress(console) as bar:
+                result = run_configured(cfg, out, bar)
+        finally:
+            # a Spark session (local or Connect) ends with the command: MLlib models on a
+            # Connect server are released while the session is still up, not at exit
+            stop_spark()
     _print_ingest(console, result.ingest.as_dict())
     _print_result(console, result)
 
