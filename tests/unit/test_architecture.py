@@ -49,6 +49,7 @@ COMPUTE_ENGINE = {
     # MLlib on the Spark warehouse's feature DataFrame: Spark as the compute engine of the
     # segmentation at scale (docs/architecture.md, Spark)
     "cible.segmentation.spark_segments",
+    "cible.segmentation.spark_selection",
 }
 HEAVY = ("pyarrow", "duckdb", "pandas", "numpy", "scipy", "sklearn", "plotly", "sqlglot")
 

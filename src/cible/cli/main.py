@@ -188,21 +188,28 @@ def quality_cmd(config: ConfigOpt, out: OutOpt) -> None:
 def run(config: ConfigOpt, out: OutOpt) -> None:
     """Run the whole pipeline on your data: ingest -> features -> segment -> report."""
     from cible.config import load_config
-    from cible.services.pipeline import run_pipeline
+    from cible.services.pipeline import run_configured
+    from cible.warehouse.sparksession import stop_spark
 
     console = _console()
     with _errors(console, out):
         cfg = load_config(config)
-        with RichProgress(console) as bar:
-            result = run_pipeline(cfg, out, bar)
+        try:
+            with RichProgress(console) as bar:
+                result = run_configured(cfg, out, bar)
+        finally:
+            # a Spark session (local or Connect) ends with the command: MLlib models on a
+            # Connect server are released while the session is still up, not at exit
+            stop_spark()
     _print_ingest(console, result.ingest.as_dict())
     _print_result(console, result)
 
 
 def _print_result(console: Console, result: object) -> None:
     from cible.services.pipeline import PipelineResult
+    from cible.services.spark_pipeline import SparkPipelineResult
 
-    assert isinstance(result, PipelineResult)
+    assert isinstance(result, PipelineResult | SparkPipelineResult)
     seg = result.segmentation
     table = Table(
         title=f"Segments at {result.as_of.isoformat()} (k = {seg.chosen_k}, "

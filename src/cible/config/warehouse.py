@@ -96,6 +96,13 @@ class SparkWarehouseConfig(_Strict):
     conf: dict[str, str] = Field(
         default_factory=dict, description="Spark settings, e.g. spark.executor.memory: 8g"
     )
+    segment_in: Literal["spark", "driver"] = Field(
+        default="spark",
+        description="spark: features and segmentation stay in Spark (MLlib k-means / Gaussian "
+        "mixture, every customer scored there, the report from aggregates); driver: the feature "
+        "table is pulled to the driver for the full in-memory science (validation, maps, "
+        "forward check, CLV), when the customers fit it",
+    )
 
     @field_validator("master")
     @classmethod

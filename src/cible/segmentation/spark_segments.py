@@ -49,10 +49,14 @@ def _logged(value: Any) -> Any:
     )
 
 
-def _prepared(frame: Any, features: list[str], log_features: list[str]) -> Any:
-    """``frame`` with a ``__features`` vector: imputed, log1p where asked, standardised."""
+def prepared_vectors(
+    frame: Any, features: list[str], log_features: list[str], factors: list[float] | None = None
+) -> Any:
+    """``frame`` as ``customer_id`` and a ``__features`` vector: imputed by the median, log1p
+    where asked, standardised, then each column times its ``factors`` entry (the weights)."""
     from pyspark.ml import Pipeline
-    from pyspark.ml.feature import Imputer, StandardScaler, VectorAssembler
+    from pyspark.ml.feature import ElementwiseProduct, Imputer, StandardScaler, VectorAssembler
+    from pyspark.ml.linalg import Vectors
     from pyspark.sql import functions as F
 
     cast = frame.select(
@@ -65,14 +69,17 @@ def _prepared(frame: Any, features: list[str], log_features: list[str]) -> Any:
         ],
     )
     imputed = [f"__imp_{c}" for c in features]
-    pipeline = Pipeline(
-        stages=[
-            Imputer(inputCols=features, outputCols=imputed, strategy="median"),
-            VectorAssembler(inputCols=imputed, outputCol="__raw"),
-            StandardScaler(inputCol="__raw", outputCol="__features", withMean=True, withStd=True),
-        ]
-    )
-    return pipeline.fit(cast).transform(cast).select("customer_id", "__features")
+    stages: list[Any] = [
+        Imputer(inputCols=features, outputCols=imputed, strategy="median"),
+        VectorAssembler(inputCols=imputed, outputCol="__raw"),
+        StandardScaler(inputCol="__raw", outputCol="__scaled", withMean=True, withStd=True),
+        ElementwiseProduct(
+            scalingVec=Vectors.dense(factors or [1.0] * len(features)),
+            inputCol="__scaled",
+            outputCol="__features",
+        ),
+    ]
+    return Pipeline(stages=stages).fit(cast).transform(cast).select("customer_id", "__features")
 
 
 def _estimator(algorithm: SparkAlgorithm, k: int, seed: int) -> Any:
@@ -97,6 +104,36 @@ def _estimator(algorithm: SparkAlgorithm, k: int, seed: int) -> Any:
         featuresCol="__features",
         predictionCol="__cluster",
     )
+
+
+def _cost(model: Any, algorithm: SparkAlgorithm) -> float:
+    """Lower is better: the k-means cost, or minus the mixture's log-likelihood."""
+    summary = model.summary
+    return (
+        -float(summary.logLikelihood)
+        if algorithm == "gaussian_mixture"
+        else float(summary.trainingCost)
+    )
+
+
+def fit_best(
+    prepared: Any,
+    algorithm: SparkAlgorithm,
+    k: int,
+    seed: int,
+    restarts: int = 1,
+    fit_fraction: float = 1.0,
+) -> Any:
+    """The best of ``restarts`` fits (seeds ``seed``, ``seed + 1``, ...; lowest cost) of
+    ``algorithm`` on ``prepared`` or on a seeded ``fit_fraction`` sample of it."""
+    train = prepared if fit_fraction >= 1.0 else prepared.sample(fraction=fit_fraction, seed=seed)
+    best, best_cost = None, float("inf")
+    for attempt in range(max(1, restarts)):
+        model = _estimator(algorithm, k, seed + attempt).fit(train)
+        cost = _cost(model, algorithm)
+        if best is None or cost < best_cost:
+            best, best_cost = model, cost
+    return best
 
 
 def _silhouette(scored: Any, rows: int, sample: int, seed: int) -> tuple[float, int]:
@@ -140,14 +177,13 @@ def segment_in_spark(
     if k < 2:
         raise ValueError(f"k must be at least 2, got {k}")
     frame = frame.persist()  # the feature SQL runs once, not once per fit and pass
-    prepared = _prepared(frame, features, log_features or []).cache()
+    prepared = prepared_vectors(frame, features, log_features or []).cache()
     rows = prepared.count()
     if rows < k:
         prepared.unpersist()
         frame.unpersist()
         raise ValueError(f"{rows} customer(s) cannot form {k} segments")
-    train = prepared if fit_fraction >= 1.0 else prepared.sample(fraction=fit_fraction, seed=seed)
-    model = _estimator(algorithm, k, seed).fit(train)
+    model = fit_best(prepared, algorithm, k, seed, 1, fit_fraction)
     scored = model.transform(prepared).select("customer_id", "__features", "__cluster")
     silhouette, checked = _silhouette(scored, rows, silhouette_sample, seed)
     raw = frame.select("customer_id", *[F.col(c).cast("double").alias(c) for c in features])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,6 +33,9 @@ from cible.services.steps import (
 )
 from cible.warehouse.registry import open_warehouse
 
+if TYPE_CHECKING:
+    from cible.services.spark_pipeline import SparkPipelineResult
+
 
 @dataclass(frozen=True)
 class PipelineResult:
@@ -50,11 +54,31 @@ class PipelineResult:
         return sum(self.seconds.values())
 
 
+def segments_in_spark(config: CibleConfig) -> bool:
+    """Whether ``cible run`` segments in Spark (``warehouse: {engine: spark, segment_in:
+    spark}``, the default of the Spark warehouse) rather than on the driver."""
+    return getattr(config.warehouse, "segment_in", "driver") == "spark"
+
+
+def run_configured(
+    config: CibleConfig, out_dir: Path, progress: Progress | None = None
+) -> PipelineResult | SparkPipelineResult:
+    """``cible run``: :func:`run_pipeline`, or
+    :func:`~cible.services.spark_pipeline.run_pipeline_in_spark` when :func:`segments_in_spark`."""
+    if segments_in_spark(config):
+        from cible.services.spark_pipeline import run_pipeline_in_spark
+
+        with limited_threads():
+            return run_pipeline_in_spark(config, out_dir, progress)
+    return run_pipeline(config, out_dir, progress)
+
+
 def run_pipeline(
     config: CibleConfig, out_dir: Path, progress: Progress | None = None
 ) -> PipelineResult:
-    """Run every step (:mod:`cible.services.steps`); results land in ``out_dir`` (a relative
-    warehouse path is relative to it)."""
+    """Run every step (:mod:`cible.services.steps`), the segmentation on the driver; results
+    land in ``out_dir`` (a relative warehouse path is relative to it). :func:`run_configured`
+    chooses between this and the Spark segmentation."""
     run = Run(config, out_dir.resolve(), progress or NullProgress())
     with limited_threads():  # BLAS/OpenMP pools sized to share the machine (cible.cpu_threads)
         wh = open_warehouse(config.warehouse, run.out_dir)

@@ -55,6 +55,14 @@ def _import_pyspark() -> Any:
     return SparkSession
 
 
+def check_connect_client() -> None:
+    """Spark Connect's client needs ``grpcio`` (pyspark's ``connect`` extra, in ``cible[spark]``)."""
+    try:
+        import grpc  # noqa: F401
+    except ImportError as e:
+        raise OptionalDependencyError("grpcio", "spark", "Spark Connect (sc://)") from e
+
+
 def java_executable() -> Path:
     """The ``java`` that Spark will start: ``$JAVA_HOME/bin/java``, else ``java`` on ``PATH``."""
     home = os.environ.get("JAVA_HOME")
@@ -126,6 +134,7 @@ def spark_session(master: str = "local[2]", conf: Mapping[str, str] | None = Non
         return running if master.startswith("sc://") else running.newSession()
     builder = spark_cls.builder.appName("cible")
     if master.startswith("sc://"):
+        check_connect_client()
         builder = builder.remote(master)
     else:
         check_java()

@@ -147,3 +147,49 @@ def test_cible_yaml_selects_spark(write_config: WriteConfig) -> None:
     warehouse = load_config(path).warehouse
     assert isinstance(warehouse, SparkWarehouseConfig)
     assert (warehouse.master, warehouse.conf) == ("local[2]", {"spark.a": "1"})
+
+
+def test_segment_in_defaults_to_spark(write_config: WriteConfig) -> None:
+    from cible.services.pipeline import segments_in_spark
+
+    path = write_config({"sources": [orders_source()], "warehouse": {"engine": "spark"}})
+    cfg = load_config(path)
+    assert cfg.warehouse.segment_in == "spark"  # type: ignore[union-attr]
+    assert segments_in_spark(cfg)
+    driver = cfg.model_copy(
+        update={"warehouse": cfg.warehouse.model_copy(update={"segment_in": "driver"})}
+    )
+    assert not segments_in_spark(driver)
+    duck = write_config({"sources": [orders_source()]})
+    assert not segments_in_spark(load_config(duck))
+    with pytest.raises(ValueError, match="segment_in"):
+        SparkWarehouseConfig.model_validate({"engine": "spark", "segment_in": "gpu"})
+
+
+def test_missing_connect_client_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "grpc", None)
+    monkeypatch.setattr(sparksession, "_STARTED", {})
+    with pytest.raises(OptionalDependencyError) as e:
+        sparksession.spark_session("sc://localhost:15002")
+    assert str(e.value) == (
+        "Spark Connect (sc://) needs the 'grpcio' package: install it with "
+        "`pip install 'cible[spark]'`"
+    )
+
+
+def test_spark_segmentation_refuses_what_it_does_not_do() -> None:
+    from cible.config import SegmentationConfig
+    from cible.exceptions import ConfigError, SegmentationError
+    from cible.segmentation.spark_selection import check_spark_preparation, select_in_spark
+
+    winsor = SegmentationConfig.model_validate(
+        {"preprocessing": {"monetary": {"winsorize": [0.01, 0.99]}}}
+    )
+    with pytest.raises(ConfigError, match=r"preprocessing.monetary: winsorize=\(0.01, 0.99\)"):
+        check_spark_preparation(winsor)
+    check_spark_preparation(
+        SegmentationConfig.model_validate({"preprocessing": {"monetary": {"log1p": False}}})
+    )
+    density = SegmentationConfig.model_validate({"selection": {"algorithms": ["hdbscan"]}})
+    with pytest.raises(SegmentationError, match=r"\['hdbscan'\] has no algorithm MLlib fits"):
+        select_in_spark(None, density)  # refused before any Spark work
