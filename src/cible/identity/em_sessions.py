@@ -16,9 +16,8 @@ missing), since those pairs agree on them by construction. Unlike Splink, ``u`` 
 each session too and then dropped: a field correlated with the blocking key (the city within a
 postcode block) agrees in almost every pair of the session, and a ``u`` fixed from random pairs
 makes that agreement look like evidence again (on 20,000 generated records, fixed-u sessions
-still gave a largest entity of 309 and F1 0.0075; free-u sessions F1 0.962). A session whose
-classes come out swapped is swapped back (:func:`_session`). A field's ``m`` is the level-wise
-median over the sessions where it was on (:func:`combine_m`; a field compared in every rule
+still gave a largest entity of 309 and F1 0.0075; free-u sessions F1 0.962). A field's
+``m`` is the pair-weighted mean over the sessions where it was on (a field compared in every rule
 keeps the ``m`` of EM on all candidate pairs with ``u`` trained too). Scores are probabilities
 for a random pair, so the prior is the share of matches among *all* record pairs: the matches
 the most productive session finds (its lambda times its pairs) over ``n (n - 1) / 2``. The share
@@ -71,39 +70,13 @@ def _session(
     config: MatchingConfig,
     u: list[list[float]],
 ) -> tuple[list[np.ndarray], float]:
-    """m and lambda of EM on the rule's pairs, its fields off, u trained (then dropped).
-
-    When nearly every pair of the session is a match (a phone or e-mail block), the two classes
-    of the mixture can come out swapped: the "non-match" class holds the 99 % of true matches and
-    the "match" class a few odd pairs (on 100,000 generated customers the phone session found
-    lambda 0.009 where the truth is 0.999, with an ``m`` saying that matches disagree on the
-    first name). The match class is the one that agrees more often: when the session's ``u``
-    puts more weight on the exact level than its ``m`` on most fields, the classes are swapped
-    back (``m`` <- ``u``, lambda <- 1 - lambda)."""
+    """m and lambda of EM on the rule's pairs, its fields off, u trained (then dropped)."""
     sub = gamma[mask].copy()
     sub[:, off] = -1
     levels = [len(x) for x in u]
     model = FellegiSunter(n_levels=levels, max_iter=config.em.max_iter, tol=config.em.tol)
     model.fit(sub)
-    on = [f for f in range(len(levels)) if f not in off]
-    votes = sum(1 if model.m_[f][0] >= model.u_[f][0] else -1 for f in on)
-    if votes < 0:
-        return list(model.u_), 1.0 - float(model.lambda_)
     return model.m_, float(model.lambda_)
-
-
-def combine_m(sessions: list[Session], fallback: FellegiSunter, n_fields: int) -> list[np.ndarray]:
-    """A field's ``m``: the level-wise median over the sessions where it was on, renormalised
-    (one odd session cannot drag it, unlike a mean); the fallback's where no session had it."""
-    out = []
-    for f in range(n_fields):
-        on = [s for s in sessions if f not in s.off]
-        if not on:
-            out.append(np.asarray(fallback.m_[f], dtype=float))
-            continue
-        median = np.median(np.vstack([s.m[f] for s in on]), axis=0)
-        out.append(median / median.sum())
-    return out
 
 
 def refit_prior(model: FellegiSunter, gamma: np.ndarray, total: float) -> float:
@@ -147,7 +120,15 @@ def train_sessions(
             continue
         m, lam = _session(gamma, mask, off, config, u)
         sessions.append(Session(label, int(mask.sum()), tuple(off), m, lam))
-    m_final = combine_m(sessions, fallback, len(config.fields))
+    m_final = []
+    for f in range(len(config.fields)):
+        on = [s for s in sessions if f not in s.off]
+        if not on:
+            m_final.append(np.asarray(fallback.m_[f], dtype=float))
+            continue
+        weights = np.array([s.pairs for s in on], dtype=float)
+        stacked = np.vstack([s.m[f] for s in on])
+        m_final.append((stacked * weights[:, None]).sum(axis=0) / weights.sum())
     n = len(prepared)
     total = max(n * (n - 1) // 2, 1)
     found = max((s.lambda_ * s.pairs for s in sessions), default=fallback.lambda_ * len(gamma))
