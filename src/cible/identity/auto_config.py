@@ -288,4 +288,5 @@ def find_duplicates_auto(
     if model is not None and hasattr(model, "prior_"):
         result.stats["auto_config"]["em_prior"] = model.prior_
         result.stats["auto_config"]["expected_matches"] = model.expected_matches_
+        result.stats["auto_config"]["m_distance"] = getattr(model, "m_distance_", None)
     return result, auto

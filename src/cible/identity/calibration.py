@@ -29,6 +29,7 @@ import pandas as pd
 
 from cible.exceptions import ReviewFileError
 from cible.identity.closure_calibration import ClosureGrid
+from cible.identity.clustering import ClusteringRule
 
 RECALL_NOTE = (
     "recall is relative to the pairs labelled 1 in the review sample; duplicates scored outside "
@@ -99,6 +100,9 @@ class CalibrationReport:
             "suggestion_basis": self.basis,
             "grid": rows,
             "closure_grid": None if self.closure is None else _records(self.closure),
+            "clustering": None
+            if self.closure_grid is None
+            else self.closure_grid.clustering.as_dict(),
         }
 
 
@@ -219,6 +223,7 @@ def calibrate(
     current_threshold: float | None = None,
     pairs: pd.DataFrame | None = None,
     truth: pd.Series | None = None,
+    clustering: ClusteringRule | None = None,
 ) -> CalibrationReport:
     """Read a labelled review sample (the CSV of
     :func:`~cible.identity.review.export_review_sample`, or a frame with ``score`` and
@@ -226,7 +231,9 @@ def calibrate(
     counted; a label other than 0/1 or a bad score raises :class:`ReviewFileError` naming the row.
     With ``pairs`` (every scored candidate pair of the run) thresholds are also judged on
     entities after transitive closure, and with ``truth`` (record id -> true entity) on all
-    record pairs and exact clusters (see the module).
+    record pairs and exact clusters (see the module). ``clustering`` is how the run made
+    entities (``dedup.json``'s ``matcher.clustering``; connected components when not given):
+    the entities are re-made the same way at every threshold.
     """
     if not len(thresholds):
         raise ReviewFileError("thresholds is empty: give the grid of thresholds to measure")
@@ -242,7 +249,7 @@ def calibrate(
     pair_suggestion = _suggest(grid)
     closure, closure_grid, suggested, basis = None, None, pair_suggestion, "pairs"
     if pairs is not None:
-        closure_grid = _closure_grid(frame[labelled], name, labels, pairs, truth)
+        closure_grid = _closure_grid(frame[labelled], name, labels, pairs, truth, clustering)
         closure = closure_grid.grid(thresholds)
         basis = "pairwise_f1" if truth is not None else "closure_f1"
         precision = "pairwise_precision" if truth is not None else "closure_precision"
@@ -273,6 +280,7 @@ def _closure_grid(
     labels: np.ndarray,
     pairs: pd.DataFrame,
     truth: pd.Series | None,
+    clustering: ClusteringRule | None = None,
 ) -> ClosureGrid:
     missing = [c for c in ("record_id_l", "record_id_r") if c not in rows.columns]
     if missing:
@@ -290,4 +298,4 @@ def _closure_grid(
                 "a positive number"
             )
         labelled = labelled.assign(weight=weight.to_numpy())
-    return ClosureGrid(pairs, labelled, truth)
+    return ClosureGrid(pairs, labelled, truth, clustering)

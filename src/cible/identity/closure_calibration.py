@@ -3,7 +3,10 @@
 A pair scored below the threshold can still end up in one entity (``a-b`` and ``b-c`` match, so
 ``a`` and ``c`` are merged), and a pair above it drags its two whole groups together. So for
 every threshold ``t`` of the grid the candidate pairs with ``score >= t`` (and every exact-key
-pair, whatever ``t``) are clustered again by connected components, and then:
+pair, whatever ``t``) are clustered again exactly as the dedup run clusters them (connected
+components, or ``clustering: evidence`` with the run's prior: the :class:`ClusteringRule` that
+``dedup.json`` records, through the matcher's own
+:func:`~cible.identity.clustering.resolve_entities`), and then:
 
 * each labelled pair is judged by whether its two records are in the same entity (``closure_*``:
   counts, precision, recall, F1 over the labelled pairs; with the review sample's ``weight``
@@ -25,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cible.exceptions import ReviewFileError
-from cible.identity.clustering import components
+from cible.identity.clustering import ClusteringRule, resolve_entities
 from cible.identity.pair_metrics import pairwise_metrics
 
 PAIRS_COLUMNS: tuple[str, ...] = ("record_id_l", "record_id_r", "score")
@@ -68,9 +71,14 @@ class ClosureGrid:
     """Re-clusters the candidate pairs at any threshold and judges the result."""
 
     def __init__(
-        self, pairs: pd.DataFrame, labelled: pd.DataFrame, truth: pd.Series | None = None
+        self,
+        pairs: pd.DataFrame,
+        labelled: pd.DataFrame,
+        truth: pd.Series | None = None,
+        clustering: ClusteringRule | None = None,
     ) -> None:
         pairs = _check(pairs)
+        self.clustering = clustering or ClusteringRule()
         ids_l = pairs["record_id_l"].astype(str).to_numpy()
         ids_r = pairs["record_id_r"].astype(str).to_numpy()
         lab_l = labelled["record_id_l"].astype(str).to_numpy()
@@ -99,9 +107,11 @@ class ClosureGrid:
             self.truth = by_id.loc[self.ids].astype(str).to_numpy()
 
     def entities(self, threshold: float) -> np.ndarray:
-        """Entity (smallest member position) of every record at ``threshold``."""
-        match = self.exact | (self.score >= threshold)
-        return components(len(self.ids), self.left[match], self.right[match])
+        """Entity (smallest member position) of every record at ``threshold``, clustered as
+        the dedup run did (:func:`~cible.identity.clustering.resolve_entities`)."""
+        return resolve_entities(
+            len(self.ids), self.left, self.right, self.score, self.exact, threshold, self.clustering
+        )
 
     def at(self, threshold: float) -> dict[str, float | int]:
         entity = self.entities(threshold)

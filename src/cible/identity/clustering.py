@@ -4,6 +4,10 @@ edge does not chain two entities (:func:`evidence_components`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -139,3 +143,46 @@ def evidence_components(
     smallest = np.full(n, n, dtype=np.int64)
     np.minimum.at(smallest, roots, np.arange(n))
     return smallest[roots]
+
+
+@dataclass(frozen=True)
+class ClusteringRule:
+    """How matches become entities: the method of ``MatchingConfig.clustering`` and, for
+    ``evidence``, the model's prior (``lambda``) the scores were computed under.
+
+    ``cible dedup`` writes it in ``dedup.json`` (``matcher.clustering``) and ``cible calibrate``
+    reads it back, so that both cluster through :func:`resolve_entities`."""
+
+    method: str = "components"
+    prior: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "prior": self.prior}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ClusteringRule:
+        if not data:
+            return cls()
+        prior = data.get("prior")
+        return cls(str(data.get("method", "components")), None if prior is None else float(prior))
+
+
+def resolve_entities(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    score: np.ndarray,
+    forced: np.ndarray,
+    threshold: float,
+    rule: ClusteringRule,
+) -> np.ndarray:
+    """Entity (smallest member position) of every record: a pair is a match when it is
+    ``forced`` (exact key) or ``score >= threshold``; matches are joined by connected components,
+    or on the evidence of all compared pairs (:func:`evidence_components`) when the rule says
+    ``evidence`` and gives the prior. The one code path of the matcher and of calibration."""
+    is_match = forced | (score >= threshold)
+    if rule.method == "evidence" and rule.prior is not None:
+        return evidence_components(
+            n, left, right, score, is_match, prior=rule.prior, threshold=threshold, forced=forced
+        )
+    return components(n, left[is_match], right[is_match])

@@ -19,7 +19,7 @@ import pandas as pd
 from cible.config.matching import MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity.blocking import Candidates, candidate_pairs, exact_rules
-from cible.identity.clustering import cluster_frame, components, evidence_components
+from cible.identity.clustering import ClusteringRule, cluster_frame, resolve_entities
 from cible.identity.compare import compare_pairs
 from cible.identity.em_sessions import candidate_lambda, random_u, train_sessions
 from cible.identity.fellegi_sunter import FellegiSunter
@@ -152,23 +152,28 @@ def _fit_or_reuse(
     return train_model(prepared, config, gamma)
 
 
+def clustering_rule(config: MatchingConfig, model: FellegiSunter | None) -> ClusteringRule:
+    """The clustering of a run: ``evidence`` needs the model's prior, else components."""
+    if config.clustering == "evidence" and model is not None:
+        return ClusteringRule("evidence", float(model.lambda_))
+    return ClusteringRule("components")
+
+
 def _cluster(
     prepared: Prepared, config: MatchingConfig, scored: ScoredPairs, model: FellegiSunter | None
 ) -> np.ndarray:
     """Entity of every record: connected components of the matches, or groups joined on the
-    evidence of all their compared pairs (``clustering: evidence``)."""
-    if config.clustering == "evidence" and model is not None:
-        return evidence_components(
-            len(prepared),
-            scored.left,
-            scored.right,
-            scored.score,
-            scored.is_match,
-            prior=model.lambda_,
-            threshold=config.threshold,
-            forced=scored.rule != FUZZY_RULE,
-        )
-    return components(len(prepared), scored.left[scored.is_match], scored.right[scored.is_match])
+    evidence of all their compared pairs (``clustering: evidence``), through the same
+    :func:`resolve_entities` as ``cible calibrate``."""
+    return resolve_entities(
+        len(prepared),
+        scored.left,
+        scored.right,
+        scored.score,
+        scored.rule != FUZZY_RULE,
+        config.threshold,
+        clustering_rule(config, model),
+    )
 
 
 def find_duplicates(
@@ -206,6 +211,7 @@ def find_duplicates(
         "clusters": int(clusters["entity_id"].nunique()),
         "duplicate_records": int((clusters["cluster_size"] > 1).sum()),
         "seconds": {k: round(v, 3) for k, v in timer.seconds.items()},
+        "clustering": clustering_rule(config, model).as_dict(),
     }
     if model is not None:
         stats["em"] = {

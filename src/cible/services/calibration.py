@@ -2,7 +2,8 @@
 
 The review sample is judged pair by pair and, when the dedup run's folder holds its candidate
 pairs (``identity_pairs.parquet``, written by `cible dedup`), on entities after transitive
-closure at every threshold. The threshold compared against is ``--threshold`` or, when not
+closure at every threshold, clustered as the run clustered them (``matcher.clustering`` of
+``dedup.json``: connected components or evidence clustering with the run's prior). The threshold compared against is ``--threshold`` or, when not
 given, the one of the run (``dedup.json``); ``calibration.json`` says which and where from.
 An optional truth (CSV with ``record_id`` and ``entity_id``, e.g. a checked ``clusters.csv``)
 adds pairwise and exact-cluster F1 over all records.
@@ -18,21 +19,38 @@ import pandas as pd
 
 from cible.exceptions import ReviewFileError
 from cible.identity import calibrate
+from cible.identity.clustering import ClusteringRule
 from cible.services.identity_files import PAIRS_FILE
 from cible.services.outputs import staged, write_json
 
 RUN_SUMMARY = "dedup.json"
 
 
-def _run_threshold(run_dir: Path) -> float | None:
+def _run_summary(run_dir: Path) -> dict[str, Any]:
     path = run_dir / RUN_SUMMARY
     if not path.is_file():
-        return None
+        return {}
     try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("threshold")
-    except (ValueError, AttributeError) as e:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
         raise ReviewFileError(f"{path} is not the JSON summary of a dedup run: {e}") from e
+    if not isinstance(summary, dict):
+        raise ReviewFileError(f"{path} is not the JSON summary of a dedup run: not an object")
+    return summary
+
+
+def _run_threshold(summary: dict[str, Any]) -> float | None:
+    value = summary.get("threshold")
     return float(value) if isinstance(value, int | float) else None
+
+
+def _run_clustering(summary: dict[str, Any]) -> ClusteringRule:
+    """How the run made entities (``matcher.clustering`` of ``dedup.json``), components when
+    the summary does not say (a run from before it was recorded)."""
+    matcher = summary.get("matcher")
+    return ClusteringRule.from_dict(
+        matcher.get("clustering") if isinstance(matcher, dict) else None
+    )
 
 
 def read_truth(path: Path) -> pd.Series:
@@ -69,8 +87,9 @@ def calibrate_threshold(
     pairs are found), write ``calibration.json`` and return its content."""
     run_dir = (run_dir or Path(reviewed).parent).resolve()
     source = "--threshold" if current_threshold is not None else None
+    summary = _run_summary(run_dir)
     if current_threshold is None:
-        current_threshold = _run_threshold(run_dir)
+        current_threshold = _run_threshold(summary)
         source = str(run_dir / RUN_SUMMARY) if current_threshold is not None else None
     pairs_path = run_dir / PAIRS_FILE
     pairs = pd.read_parquet(pairs_path) if pairs_path.is_file() else None
@@ -84,6 +103,7 @@ def calibrate_threshold(
         current_threshold=current_threshold,
         pairs=pairs,
         truth=None if truth is None else read_truth(truth),
+        clustering=_run_clustering(summary),
     ).to_dict()
     report |= {
         "current_threshold_source": source,

@@ -154,20 +154,38 @@ def test_distinct_vectors_equal_numpy_unique_rows() -> None:
     assert np.array_equal(patterns, expected) and np.array_equal(counts, expected_counts)
 
 
+def _fitted(lam: float, m: list[float] | None = None) -> FellegiSunter:
+    model = FellegiSunter(n_levels=(2,))
+    model.lambda_ = lam
+    model.m_ = [np.asarray(m or [0.9, 0.1])]
+    return model
+
+
 def test_population_model_kept_up_to_twice_the_candidate_matches() -> None:
     """Expected matches 200 (all pairs) against 100 (candidates): the ratio 2.0 is allowed;
     a hair above it, the candidate model is kept."""
     from cible.identity.scoring import MAX_MATCH_RATIO, cross_checked
 
-    def fitted(lam: float) -> FellegiSunter:
-        model = FellegiSunter(n_levels=(2,))
-        model.lambda_ = lam
-        return model
-
-    population, candidates = fitted(200 / 1_000_000), fitted(100 / 1000)
+    population, candidates = _fitted(200 / 1_000_000), _fitted(100 / 1000)
     chosen = cross_checked(population, candidates, 1_000_000, 1000)
     assert MAX_MATCH_RATIO == 2.0
     assert chosen is population and chosen.prior_ == "all_pairs"
     assert chosen.expected_matches_ == pytest.approx({"all_pairs": 200.0, "candidates": 100.0})
-    over = cross_checked(fitted(200.001 / 1_000_000), candidates, 1_000_000, 1000)
+    assert chosen.m_distance_ == [0.0]
+    over = cross_checked(_fitted(200.001 / 1_000_000), candidates, 1_000_000, 1000)
     assert over is candidates and over.prior_ == "candidates"
+
+
+def test_population_model_refused_when_its_m_drifts_from_the_candidate_model() -> None:
+    """Same match counts; m [0.8, 0.2] against [0.9, 0.1] is a distance of exactly 0.1 (kept),
+    [0.79, 0.21] is 0.11 (the candidate model is kept: the population model's matches disagree
+    more than the candidates' own mixture says)."""
+    from cible.identity.scoring import MAX_M_DISTANCE, cross_checked
+
+    candidates = _fitted(100 / 1000, [0.9, 0.1])
+    at = cross_checked(_fitted(100 / 1_000_000, [0.8, 0.2]), candidates, 1_000_000, 1000)
+    assert MAX_M_DISTANCE == 0.1
+    assert at.prior_ == "all_pairs" and at.m_distance_ == pytest.approx([0.1])
+    drift = cross_checked(_fitted(100 / 1_000_000, [0.79, 0.21]), candidates, 1_000_000, 1000)
+    assert drift is candidates and drift.prior_ == "candidates"
+    assert drift.m_distance_ == pytest.approx([0.11])
