@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,11 @@ from cible.config import GatesConfig, SegmentationConfig
 from cible.cpu_threads import compute_threads
 from cible.exceptions import SegmentationError
 from cible.segmentation.selection_forward import ForwardPreference
+from cible.segmentation.selection_scores import (
+    scorable,
+    silhouette_from_distances,
+    silhouettes_from_distances,
+)
 
 TIE_TOLERANCE = 0.01
 #: Algorithms whose cost grows fast with n (mixtures, density, hierarchical trees) are fitted on a
@@ -232,10 +237,14 @@ def evaluate(
     score_idx: NDArray[np.intp],
     gates: GatesConfig,
     distances: NDArray[np.float64] | None = None,
+    *,
+    with_silhouette: bool = True,
 ) -> dict[str, Any]:
     """Shares over all rows, quality scores on the score sample (noise left out).
 
-    ``distances``: the pairwise distances of ``X_score``, computed once for every candidate.
+    ``distances``: the pairwise distances of ``X_score``, computed once for every candidate;
+    ``with_silhouette=False`` leaves the silhouette NaN (the selection computes the silhouettes
+    of every candidate together, :func:`silhouettes_from_distances`).
     """
     n = len(labels)
     noise = labels < 0
@@ -245,14 +254,14 @@ def evaluate(
     k = len(sizes)
     shares = sizes / n if n else sizes
     sil = db = ch = float("nan")
-    s_labels = labels[score_idx]
-    keep = s_labels >= 0
-    if len(np.unique(s_labels[keep])) >= 2 and keep.sum() > len(np.unique(s_labels[keep])):
-        xs, ls = X_score[keep], s_labels[keep]
+    scored = scorable(labels, score_idx)
+    if scored is not None:
+        keep, ls = scored
+        xs = X_score[keep]
         if distances is None:
-            sil = float(silhouette_score(xs, ls))
+            sil = float(silhouette_score(xs, ls)) if with_silhouette else sil
         else:
-            sil = silhouette_from_distances(distances, keep, ls)
+            sil = silhouette_from_distances(distances, keep, ls) if with_silhouette else sil
         db = float(davies_bouldin_score(xs, ls))
         ch = float(calinski_harabasz_score(xs, ls))
     largest = float(shares.max()) if k else 1.0
@@ -273,31 +282,6 @@ def evaluate(
             "max_largest_share": largest <= gates.max_largest_share,
         },
     }
-
-
-def silhouette_from_distances(
-    distances: NDArray[np.float64], keep: NDArray[np.bool_], labels: NDArray[np.int64]
-) -> float:
-    """Mean silhouette of the rows ``keep`` of a square distance matrix, labelled ``labels``.
-
-    The same value as ``silhouette_score(distances[keep][:, keep], labels, metric="precomputed")``
-    (scikit-learn: a member of a singleton segment scores 0), computed as one matrix product of
-    the distances with the one-hot segment matrix (noise rows all zero) instead of a copy of the
-    kept block and one ``bincount`` per row.
-    """
-    codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)[1:]
-    members = np.zeros((len(keep), len(sizes)))  # noise rows stay 0: they add to no segment sum
-    members[np.flatnonzero(keep), codes] = 1.0
-    sums = (distances @ members)[keep]
-    own = sizes[codes]
-    intra = sums[np.arange(len(labels)), codes] / np.maximum(own - 1, 1)
-    means = sums / sizes
-    means[np.arange(len(labels)), codes] = np.inf
-    nearest = means.min(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scores = (nearest - intra) / np.maximum(intra, nearest)
-    scores = np.where((own > 1) & np.isfinite(scores), scores, 0.0)
-    return float(scores.mean())
 
 
 def _rank_key(
@@ -388,8 +372,10 @@ def _run_candidate(
     distances: NDArray[np.float64],
     trees: dict[tuple[Any, ...], BaseEstimator],
     config: SegmentationConfig,
+    with_silhouette: bool = True,
 ) -> tuple[CandidateScore, BaseEstimator | None, NDArray[np.int64] | None]:
-    """Fit one candidate, label every row, score it; a candidate that cannot fit is reported."""
+    """Fit one candidate, label every row, score it (the silhouette too unless
+    ``with_silhouette`` is false); a candidate that cannot fit is reported."""
     n = X.shape[0]
     t0 = time.perf_counter()
     est: BaseEstimator | None
@@ -399,7 +385,8 @@ def _run_candidate(
         fitted_rows = len(getattr(est, "labels_", ()))
         raw = est.labels_ if fitted_rows == n == len(fit_idx) else est.predict(X)
         labels = np.asarray(raw, dtype=np.int64)
-        ev = evaluate(labels, X_score, score_idx, config.selection.gates, distances)
+        gates = config.selection.gates
+        ev = evaluate(labels, X_score, score_idx, gates, distances, with_silhouette=with_silhouette)
         err = None
     except (ValueError, MemoryError) as e:
         ev = evaluate(np.full(n, -1, dtype=np.int64), X_score, score_idx, config.selection.gates)
@@ -430,6 +417,24 @@ def _keep_diagnostics(
         )
 
 
+def _with_silhouettes(
+    scores: list[CandidateScore],
+    fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]],
+    score_idx: NDArray[np.intp],
+    distances: NDArray[np.float64],
+) -> list[CandidateScore]:
+    """The scores with the silhouette of every fitted candidate, computed together
+    (:func:`silhouettes_from_distances`, one pass over the distance matrix)."""
+    partitions = {i: scorable(labels, score_idx) for i, (_, labels) in fitted.items()}
+    todo = [(i, p) for i, p in partitions.items() if p is not None]
+    with threadpool_limits(limits=1, user_api="blas"):
+        values = silhouettes_from_distances(distances, [p for _, p in todo])
+    out = list(scores)
+    for (i, _), value in zip(todo, values, strict=True):
+        out[i] = replace(out[i], silhouette=value)
+    return out
+
+
 def select_segmentation(
     X: NDArray[np.float64],
     config: SegmentationConfig,
@@ -453,7 +458,7 @@ def select_segmentation(
     X_score = X_num[score_idx]
     distances = pairwise_distances(X_score)
     scores: list[CandidateScore] = []
-    fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}
+    fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}  # by position in scores
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
     X_fit = X[fit_idx]
     extras: dict[str, Any] = {"bic": []}
@@ -462,19 +467,20 @@ def select_segmentation(
         # BLAS on one thread, OpenMP (k-means) within the share of the machine cible takes
         with threadpool_limits(limits={"blas": 1, "openmp": compute_threads()}):
             score, est, labels = _run_candidate(
-                cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config
+                cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config, False
             )
         score = forward.gated(score) if forward is not None else score
         scores.append(score)
         if est is not None and labels is not None:
-            fitted[id(score)] = (est, labels)
+            fitted[len(scores) - 1] = (est, labels)
             _keep_diagnostics(extras, cand, est, X_fit)
             if on_labels is not None:
                 on_labels(score, labels)
         if on_candidate is not None:
             on_candidate(cand)
+    scores = _with_silhouettes(scores, fitted, score_idx, distances)
     chosen, fallback = choose(scores, forward)
-    est, labels = fitted[id(chosen)]
+    est, labels = fitted[next(i for i, c in enumerate(scores) if c is chosen)]
     return SelectionResult(
         candidates=scores,
         chosen=chosen,

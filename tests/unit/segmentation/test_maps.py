@@ -178,3 +178,26 @@ def test_bad_input_is_refused() -> None:
         pca_summary(np.zeros((3, 2)), variance=0.0)
     with pytest.raises(ValueError, match="2 feature names for 3 columns"):
         pca_summary(np.zeros((3, 3)), feature_names=["a", "b"])
+
+
+def test_tsne_phase_stops_at_a_plateau_of_the_kl_divergence() -> None:
+    from cible.segmentation.maps import _Plateau
+
+    plateau = _Plateau(0.25)
+    assert plateau(25, 2.0, None) is False  # nothing to compare with yet
+    assert plateau(50, 1.5, None) is False  # down by exactly 25%: still moving
+    assert plateau(75, 1.875, None) is False  # up by exactly 25% (exaggeration may raise it)
+    assert plateau.stopped_at is None
+    assert plateau(100, 1.75, None) is True  # 6.7% of 1.875: a plateau
+    assert plateau.stopped_at == 100
+
+
+def test_tsne_reports_its_iterations_within_opentsne_defaults() -> None:
+    X, _ = make_blobs(n_samples=300, centers=3, n_features=4, random_state=1)
+    result = tsne_map(X, sample=300, random_state=0)
+    iterations = result.params["iterations"]
+    assert set(iterations) == {"early_exaggeration", "final"}
+    assert 25 <= iterations["early_exaggeration"] <= 250
+    assert 25 <= iterations["final"] <= 500
+    assert iterations["final"] % 25 == 0 or iterations["final"] == 500
+    assert result.params["kl_divergence"] > 0

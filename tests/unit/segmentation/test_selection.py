@@ -149,3 +149,46 @@ def test_silhouette_from_distances_exact_values_at_the_boundaries() -> None:
     assert silhouette_from_distances(Dy, np.ones(3, dtype=bool), np.array([0, 0, 1])) == (
         pytest.approx(0.5 / 3, abs=1e-15)
     )
+
+
+def test_silhouettes_of_several_partitions_in_one_product_equal_scikit_learn() -> None:
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    from cible.segmentation.selection import silhouettes_from_distances
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3))
+    D = pairwise_distances(X)
+    noisy = rng.integers(-1, 3, size=200)
+    noisy[3] = 7  # a singleton segment scores 0
+    whole = rng.integers(0, 5, size=200)
+    partitions = [(noisy >= 0, noisy[noisy >= 0]), (np.ones(200, dtype=bool), whole)]
+    got = silhouettes_from_distances(D, partitions)
+    keep = noisy >= 0
+    assert got[0] == pytest.approx(
+        silhouette_score(D[np.ix_(keep, keep)], noisy[keep], metric="precomputed"), abs=1e-12
+    )
+    assert got[1] == pytest.approx(silhouette_score(X, whole), abs=1e-12)
+    assert got == [silhouette_from_distances(D, k, lab) for k, lab in partitions]
+    assert silhouettes_from_distances(D, []) == []
+
+
+def test_the_selection_scores_every_candidate_with_its_own_silhouette() -> None:
+    from sklearn.metrics import silhouette_score
+
+    from cible.segmentation.selection import select_segmentation
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.3, (60, 2)) for c in (0.0, 3.0, 6.0)])
+    config = SegmentationConfig(
+        k_min=2, k_max=4, selection=SelectionConfig(algorithms=["kmeans", "agglomerative"])
+    )
+    fitted: dict[str, np.ndarray] = {}
+    sel = select_segmentation(
+        X, config, on_labels=lambda s, lab: fitted.update({s.candidate.name: lab})
+    )
+    assert len(sel.candidates) == 6
+    for score in sel.candidates:  # 180 rows < silhouette_sample: every row is scored
+        expected = silhouette_score(X, fitted[score.candidate.name])
+        assert score.silhouette == pytest.approx(expected, abs=1e-12)
+    assert sel.chosen.n_segments == 3
