@@ -61,7 +61,7 @@ _ORDINALS = (
 def _ordinal(number: int) -> str:
     if 10 <= number % 100 <= 20:
         return f"{number}th"
-    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
 
 
 WORDS: dict[str, str] = {
