@@ -386,7 +386,7 @@ def restaurants() -> Task:
 
 def _restaurants_rl() -> dict[str, Any]:
     return {
-        "block": ["name", "addr", "phone", "city"],
+        "block": ["phone", "name", "addr"],  # a block on the city (78 records) is wider: 0.895
         "fuzzy": ["name", "addr", "city"],
         "exact": ["phone", "type"],
         "phones": ("phone",),
@@ -409,8 +409,8 @@ def _restaurants_splink() -> dict[str, Any]:
             cl.ExactMatch("type").configure(term_frequency_adjustments=True),
         ],
         "deterministic": lambda: [block_on("phone"), block_on("name", "city")],
-        "recall": 0.7,
-        "em": lambda: [block_on("city"), block_on("phone")],
+        "recall": 0.9,  # the best of the settings tried (EM on the city and the phone: 0.766)
+        "em": lambda: [block_on("name"), block_on("phone")],
         "phones": ("phone",),
     }
 

@@ -121,21 +121,22 @@ def test_name_words_rescues_a_word_more_less_or_moved() -> None:
     assert np.isnan(missing[0])
 
 
-def test_phone_levels_split_a_typo_from_another_line() -> None:
-    """phone_tail digits, Damerau-Levenshtein, levels (1.0, 0.85): the two formats of one number
-    agree exactly, a typo is level 1, a neighbouring number of the same exchange is level 2."""
+def test_phone_levels_of_the_two_formats_a_typo_and_a_neighbour() -> None:
+    """phone_tail digits, Damerau-Levenshtein, levels (1.0, 0.85, 0.7): the two formats of one
+    number agree exactly, one typo is level 1 (0.889 on 9 digits, 0.857 on 7), two edits level 2
+    (0.778: a neighbouring line of one switchboard looks the same), three edits disagree."""
     from cible.identity.field_kinds import field_comparison
     from cible.identity.prepare import standardizer
     from cible.identity.scoring import to_levels
 
     tail = standardizer("phone_tail")
-    raw_l = ["310/246-1501", "310/246-1501", "702/891-7349", "555-1234"]
-    raw_r = ["310-246-1501", "310-246-1510", "702-891-7374", "555-1243"]
+    raw_l = ["310/246-1501", "310/246-1501", "702/891-7349", "555-1234", "702/731-7547"]
+    raw_r = ["310-246-1501", "310-246-1510", "702-891-7374", "555-1243", "702-731-7110"]
     left = [tail(v) for v in raw_l]
     right = [tail(v) for v in raw_r]
     assert left[0] == right[0] == "102461501"
     phone = field_comparison("v", "phone")
     sims = similarities(left, right, **phone.model_dump(exclude={"column"}))
-    assert sims == [1.0, 0.8889, 0.7778, 0.8571]
+    assert sims == [1.0, 0.8889, 0.7778, 0.8571, 0.6667]
     levels = to_levels({phone.label: np.array(sims)}, [phone])
-    assert levels[:, 0].tolist() == [0, 1, 2, 1]
+    assert levels[:, 0].tolist() == [0, 1, 2, 1, 3]
