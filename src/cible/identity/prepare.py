@@ -29,6 +29,7 @@ import pandas as pd
 
 from cible.config.matching import BlockingKey, MatchingConfig, Standardizer
 from cible.exceptions import DedupError
+from cible.identity.address_key import address_key
 from cible.quality.standardize_contact import standardize_email, standardize_phone
 from cible.quality.standardize_core import as_text, match_key
 from cible.quality.standardize_dates import standardize_date
@@ -118,6 +119,7 @@ def standardizer(kind: Standardizer, region: str = "FR") -> Callable[[object], s
         "postal_code": _postal,
         "date": _date,
         "digits": _digits,
+        "address": lambda raw: _or_none(address_key(raw)),
     }
     return functions[kind]
 

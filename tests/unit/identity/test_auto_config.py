@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cible.config.matching import BlockingKey, BlockingRule, MatchingConfig
 from cible.exceptions import DedupError
 from cible.identity import pairwise_metrics
 from cible.identity.auto_config import (
@@ -85,6 +86,8 @@ def test_comparator_of_each_kind() -> None:
     phone = field_comparison("tel", "phone")
     assert (phone.comparator, phone.standardize) == ("damerau_levenshtein", "phone_tail")
     assert phone.cut_offs == (1.0, 0.85, 0.7)
+    address = field_comparison("addr", "address")
+    assert (address.comparator, address.standardize) == ("jaro_winkler", "address")
     email = field_comparison("mail", "email")
     assert (email.comparator, email.standardize, email.cut_offs) == (
         "jaro_winkler",
@@ -93,7 +96,7 @@ def test_comparator_of_each_kind() -> None:
     )
     name = field_comparison("surname", "name")
     assert (name.comparator, name.standardize, name.term_frequency) == (
-        "jaro_winkler",
+        "name_words",
         "name",
         True,
     )
@@ -218,3 +221,49 @@ def test_a_date_word_in_the_name_needs_dates_in_the_values() -> None:
     # exactly half of the values dates: still a date; below half: the values decide
     assert infer_kind("born", pd.Series(["1856-06-18", "x", "1630-08-01", "y"]))[0] == "date"
     assert infer_kind("born", pd.Series(["1856-06-18", "x", "y"])) == ("category", "values")
+
+
+def _phones_table(near_pairs: int) -> pd.DataFrame:
+    """40 records: phones 0102030400 + i (distinct) and a name each; ``near_pairs`` records share
+    the first 8 digits with another one two edits away."""
+    phones = [f"01{i:02d}{i:02d}{i:02d}00" for i in range(40)]
+    for i in range(near_pairs):  # record 20 + i: two edits from record i (last two digits)
+        phones[20 + i] = phones[i][:-2] + "99"
+    return pd.DataFrame(
+        {
+            "record_id": [f"r{i:02d}" for i in range(40)],
+            "name": [f"n{i}" for i in range(40)],
+            "phone": phones,
+        }
+    )
+
+
+def test_phone_near_level_dropped_where_random_pairs_are_near() -> None:
+    """The phone's near level (two edits) stays when random pairs are seldom near (no near pair:
+    levels 1, 0.85, 0.7) and is merged into disagreement when they are near at least half as
+    often as equal and at least 10 times (20 near pairs, 0 equal: levels 1, 0.85)."""
+    from cible.identity.auto_config import (
+        NEIGHBOUR_MIN_PAIRS,
+        NEIGHBOUR_SHARE,
+        choose_fields,
+        without_neighbour_levels,
+    )
+    from cible.identity.prepare import prepare
+
+    assert (NEIGHBOUR_MIN_PAIRS, NEIGHBOUR_SHARE) == (10, 0.5)
+    for near, expected in ((0, [1.0, 0.85, 0.7]), (20, [1.0, 0.85])):
+        records = _phones_table(near)
+        choices = choose_fields(records, ["name", "phone"])
+        comparisons = [field_comparison(c.column, c.kind) for c in choices]
+        probe = MatchingConfig(
+            id_column="record_id",
+            fields=comparisons,
+            blocking=[BlockingRule(keys=[BlockingKey(column="phone")])],
+            em={"random_pairs": 1000},
+        )
+        fields, picked = without_neighbour_levels(
+            prepare(records, probe), probe, comparisons, choices
+        )
+        assert fields[1].cut_offs == tuple(expected), near
+        assert list(picked[1].levels) == expected
+        assert fields[0] == comparisons[0]  # a name keeps its levels

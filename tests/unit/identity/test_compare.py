@@ -97,3 +97,46 @@ def test_postcode_levels_follow_the_nesting_of_the_code() -> None:
     levels = FieldComparison(column="v", comparator="postcode").cut_offs
     assert levels == (1.0, 0.9, 0.55, 0.4, 0.2)
     assert [sum(s < cut for cut in levels) for s in sims[:7]] == [0, 1, 2, 4, 4, 5, 1]
+
+
+def test_name_words_rescues_a_word_more_less_or_moved() -> None:
+    """A word added, dropped or moved is 0.9 (the token-set ratio is 1.0, scaled by 0.9): the
+    fuzzy level of names (0.85 to 0.92), below one typo; otherwise plain Jaro-Winkler."""
+    from cible.identity.compare import WORD_SET_SCALE
+
+    assert WORD_SET_SCALE == 0.9
+    sims = similarities(
+        ["katsu", "hotel bel air", "lulu", "martha", "martin"],
+        ["restaurant katsu", "bel air hotel", "lulu restaurant bis cafe", "marhta", "martin"],
+        comparator="name_words",
+    )
+    assert sims == [0.9, 0.9, 0.9, 0.9611, 1.0]
+    plain = similarities(
+        ["katsu", "hotel bel air"], ["restaurant katsu", "bel air hotel"], comparator="jaro_winkler"
+    )
+    assert plain == [0.6, 0.5855]
+    # two different names sharing one word stay apart: Jaro-Winkler 0.6774 beats 0.9 x 0.64
+    assert similarities(["palace court"], ["empress court"], comparator="name_words") == [0.6774]
+    missing = similarities([None], ["katsu"], comparator="name_words")
+    assert np.isnan(missing[0])
+
+
+def test_phone_levels_of_the_two_formats_a_typo_and_a_neighbour() -> None:
+    """phone_tail digits, Damerau-Levenshtein, levels (1.0, 0.85, 0.7): the two formats of one
+    number agree exactly, one typo is level 1 (0.889 on 9 digits, 0.857 on 7), two edits level 2
+    (0.778: a neighbouring line of one switchboard looks the same), three edits disagree."""
+    from cible.identity.field_kinds import field_comparison
+    from cible.identity.prepare import standardizer
+    from cible.identity.scoring import to_levels
+
+    tail = standardizer("phone_tail")
+    raw_l = ["310/246-1501", "310/246-1501", "702/891-7349", "555-1234", "702/731-7547"]
+    raw_r = ["310-246-1501", "310-246-1510", "702-891-7374", "555-1243", "702-731-7110"]
+    left = [tail(v) for v in raw_l]
+    right = [tail(v) for v in raw_r]
+    assert left[0] == right[0] == "102461501"
+    phone = field_comparison("v", "phone")
+    sims = similarities(left, right, **phone.model_dump(exclude={"column"}))
+    assert sims == [1.0, 0.8889, 0.7778, 0.8571, 0.6667]
+    levels = to_levels({phone.label: np.array(sims)}, [phone])
+    assert levels[:, 0].tolist() == [0, 1, 2, 1, 3]

@@ -177,15 +177,31 @@ def test_population_model_kept_up_to_twice_the_candidate_matches() -> None:
 
 
 def test_population_model_refused_when_its_m_drifts_from_the_candidate_model() -> None:
-    """Same match counts; m [0.8, 0.2] against [0.9, 0.1] is a distance of exactly 0.1 (kept),
-    [0.79, 0.21] is 0.11 (the candidate model is kept: the population model's matches disagree
-    more than the candidates' own mixture says)."""
+    """The population model expects 101 matches, the candidate model 100; m [0.8, 0.2] against
+    [0.9, 0.1] is a distance of exactly 0.1 (kept), [0.79, 0.21] is 0.11 (the candidate model is
+    kept: the population model's matches disagree more than the candidates' own mixture says,
+    and it expects more of them)."""
     from cible.identity.scoring import MAX_M_DISTANCE, cross_checked
 
     candidates = _fitted(100 / 1000, [0.9, 0.1])
-    at = cross_checked(_fitted(100 / 1_000_000, [0.8, 0.2]), candidates, 1_000_000, 1000)
+    at = cross_checked(_fitted(101 / 1_000_000, [0.8, 0.2]), candidates, 1_000_000, 1000)
     assert MAX_M_DISTANCE == 0.1
     assert at.prior_ == "all_pairs" and at.m_distance_ == pytest.approx([0.1])
-    drift = cross_checked(_fitted(100 / 1_000_000, [0.79, 0.21]), candidates, 1_000_000, 1000)
+    drift = cross_checked(_fitted(101 / 1_000_000, [0.79, 0.21]), candidates, 1_000_000, 1000)
     assert drift is candidates and drift.prior_ == "candidates"
     assert drift.m_distance_ == pytest.approx([0.11])
+
+
+def test_on_a_drift_the_model_expecting_fewer_matches_is_kept() -> None:
+    """m far apart (distance 0.5): the population model is kept when it expects at most as many
+    matches as the candidate model (100 against 100: a tie keeps it), refused above (100.5)."""
+    from cible.identity.scoring import cross_checked
+
+    candidates = _fitted(100 / 1000, [0.9, 0.1])
+    fewer = cross_checked(_fitted(60 / 1_000_000, [0.4, 0.6]), candidates, 1_000_000, 1000)
+    assert fewer.prior_ == "all_pairs" and fewer.m_distance_ == pytest.approx([0.5])
+    tie = cross_checked(_fitted(100 / 1_000_000, [0.4, 0.6]), candidates, 1_000_000, 1000)
+    assert tie.prior_ == "all_pairs"
+    assert tie.expected_matches_ == pytest.approx({"all_pairs": 100.0, "candidates": 100.0})
+    more = cross_checked(_fitted(100.5 / 1_000_000, [0.4, 0.6]), candidates, 1_000_000, 1000)
+    assert more is candidates and more.prior_ == "candidates"
