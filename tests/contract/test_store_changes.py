@@ -60,3 +60,29 @@ def test_a_commit_is_announced_to_a_listener_of_another_store_object(tmp_path: P
     finally:
         listener.close()
         dispose(store, schema)
+
+
+@pytest.mark.postgresql
+def test_a_store_in_another_schema_is_not_heard(tmp_path: Path) -> None:
+    """Two stores in two schemas of one database: each listener hears its own store only (the
+    channel is the schema's), so one store's writes never flush the other's caches."""
+    mine, my_schema = open_store("postgresql", tmp_path)
+    other, other_schema = open_store("postgresql", tmp_path / "other")
+    heard: queue.Queue[list[str] | str] = queue.Queue()
+    listener = mine.listen_profile_changes(heard.put, lambda: heard.put("reset"))
+    assert listener is not None
+    try:
+        assert heard.get(timeout=WAIT_S) == "reset"
+        other.publish(ThresholdModel())
+        other.apply_events([ev("o1", "x", at(1))], as_of=AS_OF)
+        mine.publish(ThresholdModel())
+        mine.apply_events([ev("m1", "y", at(1))], as_of=AS_OF)
+        # only my own publish (reset) and my own customer arrive, in commit order
+        assert heard.get(timeout=WAIT_S) == "reset"
+        assert heard.get(timeout=WAIT_S) == ["y"]
+        with pytest.raises(queue.Empty):
+            heard.get(timeout=1.0)
+    finally:
+        listener.close()
+        dispose(other, other_schema)
+        dispose(mine, my_schema)

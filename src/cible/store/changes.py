@@ -4,7 +4,13 @@ consumer) changed as soon as that commit is visible, not after a TTL.
 
 The payload is the changed customer ids, one per line, in chunks under PostgreSQL's 8,000-byte
 limit (empty: any profile may have changed, after a publish or a bulk load); a notification is delivered only if its transaction commits (and then after the commit).
-SQLite has no such channel: there the cache's TTL alone bounds staleness."""
+SQLite has no such channel: there the cache's TTL alone bounds staleness.
+
+The channel is the store's own: ``cible_profiles_`` and 16 hex digits of the md5 of the schema
+the connection works in (``current_schema()``, computed by the server in the same statement), so
+that two stores in two schemas of one database (a staging and a production store, tests running
+side by side) never hear each other's changes; the hash keeps the name under PostgreSQL's
+63-byte identifier limit whatever the schema's name."""
 
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 CHANNEL = "cible_profiles"
+# the store's channel, evaluated by the server in the connection's schema (see the docstring)
+CHANNEL_SQL = f"'{CHANNEL}_' || left(md5(current_schema()), 16)"
 PAYLOAD_MAX = 7900  # bytes; the server refuses 8,000 and more
 RETRY_S = 1.0
 LOG = logging.getLogger("cible.store")
@@ -41,18 +49,18 @@ def announce(conn: Connection, customer_ids: Sequence[str]) -> None:
     if conn.dialect.name != "postgresql" or not customer_ids:
         return
     for payload in _chunks(customer_ids):
-        conn.execute(sa.select(sa.func.pg_notify(CHANNEL, payload)))
+        conn.execute(sa.text(f"SELECT pg_notify({CHANNEL_SQL}, :p)"), {"p": payload})
 
 
 def announce_all(conn: Connection) -> None:
     """Queue the notification that any profile may have changed (a publish, a bulk load): an
     empty payload, which no customer id is."""
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(sa.func.pg_notify(CHANNEL, "")))
+        conn.execute(sa.text(f"SELECT pg_notify({CHANNEL_SQL}, '')"))
 
 
 class ChangeListener:
-    """A daemon thread LISTENing on :data:`CHANNEL` over its own connection: ``on_change(ids)``
+    """A daemon thread LISTENing on the store's channel over its own connection: ``on_change(ids)``
     for each notification; ``on_reset()`` whenever the connection is (re)opened, since changes
     made while it was down were not heard (the caller drops its whole cache)."""
 
@@ -91,7 +99,8 @@ class ChangeListener:
         try:
             driver.rollback()
             driver.autocommit = True
-            driver.execute(f"LISTEN {CHANNEL}")
+            row = driver.execute(f"SELECT {CHANNEL_SQL}").fetchone()
+            driver.execute(f'LISTEN "{row[0]}"')  # a name of hex digits: nothing to escape
             self.on_reset()
             self.listening.set()
             while not self.stop.is_set():
