@@ -1,5 +1,10 @@
 """Where the latency publish -> committed membership goes, from the consumer's batch reports.
 
+A library module of ``bench/realtime.py`` (the leading underscore: not a bench of its own, like
+``_emit.py``): it measures nothing by itself and prints nothing; its figures are machine-readable
+as the ``"latency_breakdown"`` object inside realtime.py's last line, ``{"bench": "realtime",
+..., "latency_breakdown": {"queue_p99_ms": ..., "statements_p99_ms": ..., ...}}``.
+
 Each stamped message's latency (commit of its batch - send time) is cut into parts that add up
 to it exactly::
 
