@@ -18,7 +18,10 @@ Figures: ``events`` sent; ``lost``: events sent whose id is not among the store'
 events; ``duplicated``: streamed customers whose profile differs from the batch recompute of
 the same events at the same as_of (an event applied twice, or lost, shows there);
 ``rss_growth_mb``: the largest growth of a consumer's resident memory between 20 s after its
-start and its stop; ``achieved_rate_per_s``: what the producer managed; ``drained_s`` and
+start and its stop; ``rss_late_growth_mb``: the largest growth over the second half of a
+consumer's life (a plateau shows 0 there, a leak about half its ``rss_growth_mb``);
+``rss_per_minute_mb``: every consumer's RSS at each whole minute of its life (``--rss-csv FILE``
+also writes every one-second sample); ``achieved_rate_per_s``: what the producer managed; ``drained_s`` and
 ``consumed_per_s``: from the producer's start to the last consumer's idle exit (when the
 consumers cannot keep up with ``--rate``, the queue grows and is drained at the end). Baseline in the same run:
 a bare pika consumer acknowledging the same persistent messages in batches of 500
@@ -83,6 +86,26 @@ class Run:
     def growth_mb(self) -> float | None:
         warm = [mb for t, mb in self.samples if t >= WARM_S]
         return warm[-1] - warm[0] if len(warm) >= 2 else None
+
+    def late_growth_mb(self) -> float | None:
+        """Growth over the second half of the run (after the warm-up): 0 on a plateau."""
+        if not self.samples:
+            return None
+        half = max(WARM_S, self.samples[-1][0] / 2)
+        late = [mb for t, mb in self.samples if t >= half]
+        return late[-1] - late[0] if len(late) >= 2 else None
+
+    def per_minute_mb(self) -> list[float]:
+        """RSS at 20 s, then at each whole minute of the run, and at its end (MB, 1 decimal)."""
+        marks: list[float] = []
+        next_mark = WARM_S
+        for t, mb in self.samples:
+            if t >= next_mark:
+                marks.append(round(mb, 1))
+                next_mark = 60.0 * (int(t // 60) + 1)
+        if self.samples:
+            marks.append(round(self.samples[-1][1], 1))
+        return marks
 
 
 def start_consumer(args: list[str], schema: str | None, log: Path) -> Run:
@@ -219,13 +242,21 @@ def soak(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         if schema:
             _drop_schema(schema)
     growths = [g for g in (r.growth_mb() for r in sup.runs) if g is not None]
+    late = [g for g in (r.late_growth_mb() for r in sup.runs) if g is not None]
+    if args.rss_csv:
+        with Path(args.rss_csv).open("w") as out:
+            out.write("run,seconds,rss_mb\n")
+            for i, r in enumerate(sup.runs):
+                out.writelines(f"{i},{t:.1f},{mb:.1f}\n" for t, mb in r.samples)
     return {
         "minutes": args.minutes,
         "events": len(world.messages),
         "lost": lost,
         "duplicated": differing,
         "rss_growth_mb": max(growths) if growths else None,
+        "rss_late_growth_mb": max(late) if late else None,
         "rss_max_mb": max((mb for r in sup.runs for _, mb in r.samples), default=None),
+        "rss_per_minute_mb": [r.per_minute_mb() for r in sup.runs],
         "rate_per_s": args.rate,
         "achieved_rate_per_s": len(world.messages) / seconds.value if seconds.value else None,
         "drained_s": drained_s,
@@ -245,6 +276,7 @@ def main() -> None:
     parser.add_argument("--restart-every", type=float, default=5.0, help="minutes")
     parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--restart-postgresql", action="store_true")
+    parser.add_argument("--rss-csv", help="write every RSS sample (run, seconds, MB) here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cible-soak-") as tmp:
         row = soak(args, Path(tmp))
@@ -253,8 +285,11 @@ def main() -> None:
     print(
         f"{row['events']:,} events in {row['minutes']} min ({row['achieved_rate_per_s']:,.0f}/s), "
         f"{row['consumer_restarts']} restarts: lost {row['lost']}, differing profiles "
-        f"{row['duplicated']}, RSS growth {row['rss_growth_mb']} MB"
+        f"{row['duplicated']}, RSS growth {row['rss_growth_mb']} MB "
+        f"(second halves: {row['rss_late_growth_mb']} MB)"
     )
+    for i, marks in enumerate(row["rss_per_minute_mb"]):
+        print(f"consumer {i}: RSS MB at 20 s, each minute, end: {marks}")
     emit("soak", **row, bare_rabbitmq_events_per_s=bare)
 
 
