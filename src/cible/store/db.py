@@ -1,10 +1,17 @@
 """Engines of the profile store: SQLite (WAL, busy timeout, ``BEGIN IMMEDIATE`` for writes) and
-PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic migrations."""
+PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic migrations.
+
+Round trips on PostgreSQL (each one a wait on the server, a few milliseconds on a loaded
+machine): a pooled connection is pinged on checkout only when it sat idle for ``PING_IDLE_S``
+or more (:func:`_ping_when_idle`), and :func:`pipelined` puts a transaction in psycopg's
+pipeline mode, where a statement whose rows nobody reads is sent without waiting for its
+answer (:func:`_sync_when_rows_are_read`)."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -18,6 +25,11 @@ from sqlalchemy.engine import Connection, Engine
 from cible.store.errors import StoreError
 
 SQLITE_BUSY_MS = 30_000
+# a connection used less than this ago is handed out without a ping (HikariCP's
+# aliveBypassWindowMs does the same with 500 ms); one idle longer is pinged first
+PING_IDLE_S = 1.0
+DISCARD_ROWS = "cible_discard_rows"  # execution option: nobody reads this statement's rows
+_PIPELINE = "cible_pipeline"  # connection-record info key: the open psycopg pipeline
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -80,7 +92,9 @@ def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
         raise StoreError(
             f"schema {schema!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
         )
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    engine = sa.create_engine(url, pool_size=8, max_overflow=8)
+    _ping_when_idle(engine)
+    sa.event.listen(engine, "after_cursor_execute", _sync_when_rows_are_read)
     if schema is not None:
 
         @sa.event.listens_for(engine, "connect")
@@ -91,6 +105,79 @@ def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
             dbapi.commit()
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections idle ``PING_IDLE_S`` or more only: the ping is one
+    round trip per transaction, as long as a whole live batch's statements on a busy
+    stream. A connection that fails its ping is replaced (DisconnectionError: the pool
+    retries with a fresh one); one that died within the window fails its transaction, which
+    the caller retries (the consumer's batch is redelivered: nothing is acknowledged)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _fresh(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi)
+        except Exception as e:  # the driver's own error: the connection is dead
+            raise sa.exc.DisconnectionError(f"ping failed: {type(e).__name__}") from e
+        if not alive:
+            raise sa.exc.DisconnectionError("ping failed")
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """The rest of ``conn``'s transaction in psycopg's pipeline mode (PostgreSQL; nothing on
+    SQLite, whose statements are calls within the process): a write whose result nobody reads
+    (an INSERT, UPDATE or DELETE without RETURNING, or a statement executed with the
+    ``DISCARD_ROWS`` execution option) is queued, and sent with the next statement whose rows
+    are read, or with the COMMIT, in one round trip. The BEGIN goes with the first statement.
+    An error of a queued write surfaces at that next sync (the transaction fails and rolls
+    back as before; the message names the statement that synced, the server's detail the
+    one that failed)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    with driver.pipeline() as pipeline:
+        conn.info[_PIPELINE] = pipeline
+        try:
+            yield
+        finally:
+            conn.info.pop(_PIPELINE, None)
+
+
+def _sync_when_rows_are_read(
+    conn: Connection,
+    _cursor: Any,
+    _statement: str,
+    _params: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    """In a :func:`pipelined` transaction, sync after a statement whose rows are read, so
+    that SQLAlchemy finds them when it builds the result (it reads the cursor's description
+    right after this hook)."""
+    pipeline = conn.info.get(_PIPELINE)
+    if pipeline is None:
+        return
+    if context.execution_options.get(DISCARD_ROWS, False):
+        return
+    compiled = context.compiled
+    crud = context.isinsert or context.isupdate or context.isdelete
+    if crud and not (compiled is not None and compiled.effective_returning):
+        return
+    pipeline.sync()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -210,16 +297,28 @@ def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:
 
 
 @contextmanager
-def transaction(engine: Engine, url: str, *, immediate: bool) -> Iterator[Connection]:
-    """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once); a
-    driver error becomes a StoreError naming the (masked) URL."""
+def transaction(
+    engine: Engine, url: str, *, immediate: bool, pipeline: bool = False
+) -> Iterator[Connection]:
+    """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once;
+    ``pipeline``: :func:`pipelined`, the COMMIT sent with the writes still queued); a driver
+    error becomes a StoreError naming the (masked) URL."""
     try:
         connection = engine.connect()
         if immediate:
             connection = connection.execution_options(immediate=True)
-        with connection as conn, conn.begin():
+        with connection as conn, _maybe_pipelined(conn, pipeline), conn.begin():
             yield conn
     except sa.exc.SQLAlchemyError as e:
         raise StoreError(
             f"profile store {url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}", url
         ) from e
+
+
+@contextmanager
+def _maybe_pipelined(conn: Connection, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    with pipelined(conn):
+        yield

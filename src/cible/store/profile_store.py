@@ -88,9 +88,11 @@ class ProfileStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self) -> AbstractContextManager[Connection]:
-        """A write transaction (on SQLite, BEGIN IMMEDIATE: the write lock is taken at once)."""
-        return self._transaction(immediate=True)
+    def _write(self, *, pipeline: bool = False) -> AbstractContextManager[Connection]:
+        """A write transaction (on SQLite, BEGIN IMMEDIATE: the write lock is taken at once;
+        ``pipeline``: on PostgreSQL, the writes whose results are not read are queued and sent
+        with the next read or the COMMIT, see :func:`cible.store.db.pipelined`)."""
+        return db.transaction(self.engine, self.url, immediate=True, pipeline=pipeline)
 
     def _read(self) -> AbstractContextManager[Connection]:
         return self._transaction(immediate=False)
@@ -115,7 +117,7 @@ class ProfileStore:
         if not events:
             return ApplyResult(applied=0, duplicates=0)
         start = time.perf_counter()
-        with self._write() as conn:
+        with self._write(pipeline=True) as conn:
             result = self._apply(conn, events, at, now)
             statements = time.perf_counter()
         done = time.perf_counter()
@@ -346,7 +348,7 @@ class ProfileStore:
         if not ids:
             return
         n = t.notifications.c
-        with self._write() as conn:
+        with self._write(pipeline=True) as conn:
             for part in customers.chunks(sorted(set(ids))):
                 conn.execute(
                     sa.update(t.notifications)
