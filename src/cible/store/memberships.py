@@ -56,12 +56,16 @@ def record(
     at: datetime,
     causes: Mapping[str, str] | None = None,
     outbox: bool = True,
+    before: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[MembershipChange]:
     """Write the memberships of ``segments`` under model ``version``; history rows and (with
     ``outbox``) notifications for the customers whose segment changed. ``causes``: customer
-    id -> the event id that caused the update."""
+    id -> the event id that caused the update; ``before``: the current memberships of (at
+    least) every customer of ``segments`` when the caller read them in this transaction
+    (a customer not in it has none), else they are read here."""
     ids = sorted(segments)
-    before = current(conn, ids)
+    if before is None:
+        before = current(conn, ids)
     changed = [c for c in ids if before.get(c, (None, None))[0] != segments[c]]
     moved = [c for c in ids if c not in changed and before[c][1] != version]
     causes = causes or {}

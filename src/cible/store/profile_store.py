@@ -128,8 +128,7 @@ class ProfileStore:
     def _apply(
         self, conn: Connection, events: Sequence[LiveEvent], at: datetime, now: datetime
     ) -> ApplyResult:
-        resolved = apply.resolve_aliases(conn, events)
-        claimed = apply.claim(conn, resolved, now)
+        claimed = apply.resolve_and_claim(conn, events, now)
         if not claimed:
             return ApplyResult(applied=0, duplicates=len(events))
         deltas = apply.Deltas()
@@ -167,10 +166,12 @@ class ProfileStore:
         """Recompute the features of ``touched`` (profile rows locked) at ``at``, score them
         with the current model, record the membership changes (caused by ``causes``) and their
         outbox rows, and announce the change; what apply_events and stitching share."""
-        feats = profiles.refresh(conn, touched, at, now)
+        changes_feed.announce(conn, touched)  # delivered at the commit: queued first
+        fresh = profiles.refresh(conn, touched, at, now)
+        feats = fresh.features
         changes: list[MembershipChange] = []
         notes: list[Notification] = []
-        active = self._models.get(conn, scoring=self._online is None)
+        active = self._models.get(conn, scoring=self._online is None, key=fresh.model_key)
         if active is not None:
             version, names = active.version, active.names
             scores = centroid_state.score(
@@ -184,9 +185,9 @@ class ProfileStore:
                 at=now,
                 causes=causes,
                 outbox=False,
+                before=fresh.memberships,
             )
             notes = memberships.write_outbox(conn, changes, names)
-        changes_feed.announce(conn, touched)
         return changes, notes
 
     def stitch_identities(
