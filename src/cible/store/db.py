@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -149,12 +149,17 @@ def pipelined(conn: Connection) -> Iterator[None]:
         yield
         return
     driver: Any = conn.connection.driver_connection
-    with driver.pipeline() as pipeline:
-        conn.info[_PIPELINE] = pipeline
-        try:
-            yield
-        finally:
-            conn.info.pop(_PIPELINE, None)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline() as pipeline:
+            conn.info[_PIPELINE] = pipeline
+            try:
+                yield
+            finally:
+                conn.info.pop(_PIPELINE, None)
+    except dbapi_error as e:  # entering or leaving the pipeline, outside SQLAlchemy's calls
+        conn.invalidate(e)  # the connection is unusable: never back to the pool
+        raise sa.exc.OperationalError("pipeline mode", None, e, connection_invalidated=True) from e
 
 
 def _sync_when_rows_are_read(
@@ -313,6 +318,23 @@ def transaction(
         raise StoreError(
             f"profile store {url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}", url
         ) from e
+
+
+T = TypeVar("T")
+
+
+def once_more_if_disconnected(run: Callable[[], T]) -> T:
+    """``run()`` (one transaction), run once more when it failed on a connection the server
+    or the network had closed (a connection used within ``PING_IDLE_S`` is not pinged: a
+    server restart is found by the transaction; the pool dropped that connection, the second
+    run gets a fresh one). Safe for a transaction that rolled back: it changed nothing."""
+    try:
+        return run()
+    except StoreError as e:
+        cause = e.__cause__
+        if not (isinstance(cause, sa.exc.DBAPIError) and cause.connection_invalidated):
+            raise
+    return run()
 
 
 @contextmanager

@@ -89,17 +89,12 @@ class ProfileStore:
         self.close()
 
     def _write(self, *, pipeline: bool = False) -> AbstractContextManager[Connection]:
-        """A write transaction (on SQLite, BEGIN IMMEDIATE: the write lock is taken at once;
-        ``pipeline``: on PostgreSQL, the writes whose results are not read are queued and sent
-        with the next read or the COMMIT, see :func:`cible.store.db.pipelined`)."""
+        """A write transaction (SQLite: BEGIN IMMEDIATE; ``pipeline``: :func:`db.pipelined`)."""
         return db.transaction(self.engine, self.url, immediate=True, pipeline=pipeline)
 
     def _read(self) -> AbstractContextManager[Connection]:
-        return self._transaction(immediate=False)
-
-    def _transaction(self, *, immediate: bool) -> AbstractContextManager[Connection]:
         """One transaction; a driver error becomes a StoreError naming the (masked) URL."""
-        return db.transaction(self.engine, self.url, immediate=immediate)
+        return db.transaction(self.engine, self.url, immediate=False)
 
     def health(self) -> dict[str, Any]:
         with self._read() as conn:
@@ -116,14 +111,16 @@ class ProfileStore:
         at = as_of_midnight(as_of) if as_of is not None else live_as_of(now)
         if not events:
             return ApplyResult(applied=0, duplicates=0)
-        start = time.perf_counter()
-        with self._write(pipeline=True) as conn:
-            result = self._apply(conn, events, at, now)
-            statements = time.perf_counter()
-        done = time.perf_counter()
-        return replace(
-            result, statements_ms=(statements - start) * 1e3, commit_ms=(done - statements) * 1e3
-        )
+
+        def once() -> tuple[ApplyResult, float, float]:
+            start = time.perf_counter()
+            with self._write(pipeline=True) as conn:
+                result = self._apply(conn, events, at, now)
+                statements = time.perf_counter()
+            return result, statements - start, time.perf_counter() - statements
+
+        result, statements_s, commit_s = db.once_more_if_disconnected(once)
+        return replace(result, statements_ms=statements_s * 1e3, commit_ms=commit_s * 1e3)
 
     def _apply(
         self, conn: Connection, events: Sequence[LiveEvent], at: datetime, now: datetime
