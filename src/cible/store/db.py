@@ -141,25 +141,28 @@ def pipelined(conn: Connection) -> Iterator[None]:
     SQLite, whose statements are calls within the process): a write whose result nobody reads
     (an INSERT, UPDATE or DELETE without RETURNING, or a statement executed with the
     ``DISCARD_ROWS`` execution option) is queued, and sent with the next statement whose rows
-    are read, or with the COMMIT, in one round trip. The BEGIN goes with the first statement.
-    An error of a queued write surfaces at that next sync (the transaction fails and rolls
-    back as before; the message names the statement that synced, the server's detail the
-    one that failed)."""
+    are read, or with the pipeline's last sync, in one round trip (psycopg syncs the BEGIN it
+    sends before the first statement). An error of a queued write surfaces at that next sync
+    (the transaction fails and rolls back as before; the message names the statement that
+    synced, the server's detail the one that failed)."""
     if conn.dialect.name != "postgresql":
         yield
         return
     driver: Any = conn.connection.driver_connection
     dbapi_error = conn.dialect.loaded_dbapi.Error
+    info = conn.info  # the record's: after an invalidation, conn.info would reconnect
     try:
         with driver.pipeline() as pipeline:
-            conn.info[_PIPELINE] = pipeline
+            info[_PIPELINE] = pipeline
             try:
                 yield
             finally:
-                conn.info.pop(_PIPELINE, None)
+                info.pop(_PIPELINE, None)
     except dbapi_error as e:  # entering or leaving the pipeline, outside SQLAlchemy's calls
-        conn.invalidate(e)  # the connection is unusable: never back to the pool
-        raise sa.exc.OperationalError("pipeline mode", None, e, connection_invalidated=True) from e
+        dead = bool(driver.broken or driver.closed)
+        if dead:
+            conn.invalidate(e)  # unusable: never back to the pool
+        raise sa.exc.OperationalError("pipeline sync", None, e, connection_invalidated=dead) from e
 
 
 def _sync_when_rows_are_read(
@@ -306,13 +309,15 @@ def transaction(
     engine: Engine, url: str, *, immediate: bool, pipeline: bool = False
 ) -> Iterator[Connection]:
     """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once;
-    ``pipeline``: :func:`pipelined`, the COMMIT sent with the writes still queued); a driver
-    error becomes a StoreError naming the (masked) URL."""
+    ``pipeline``: :func:`pipelined`); a driver error becomes a StoreError naming the (masked)
+    URL."""
     try:
         connection = engine.connect()
         if immediate:
             connection = connection.execution_options(immediate=True)
-        with connection as conn, _maybe_pipelined(conn, pipeline), conn.begin():
+        # the pipeline inside the transaction: ended (its last sync) before the COMMIT, and
+        # before the ROLLBACK on an error, which then runs on a connection out of pipeline mode
+        with connection as conn, conn.begin(), _maybe_pipelined(conn, pipeline):
             yield conn
     except sa.exc.SQLAlchemyError as e:
         raise StoreError(
