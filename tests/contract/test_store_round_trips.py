@@ -222,3 +222,34 @@ def test_a_pooled_connection_is_pinged_when_idle_for_the_window_or_more(
     finally:
         monkeypatch.undo()
         dispose(store, schema)
+
+
+@pytest.mark.postgresql
+def test_the_statements_of_a_live_batch_are_built_once_per_connection(tmp_path: Path) -> None:
+    store, schema = open_store("postgresql", tmp_path)
+    try:
+        store.publish(ThresholdModel())
+        store.apply_events(batch("a", 3, 2), as_of=AS_OF)
+        store.apply_events(batch("b", 3, 2), as_of=AS_OF)  # every step once at least
+        with store.engine.connect() as conn:
+            built = dict(conn.info["cible_statements"])
+        names = sorted({key if isinstance(key, str) else key[0] for key in built})
+        assert names == [
+            "add_days",
+            "add_orders",
+            "claim_resolved",
+            "current_membership",
+            "history",
+            "lateral_state",
+            "lock_profiles",
+            "outbox",
+            "refresh_profile",
+        ]
+        result = store.apply_events(batch("c", 3, 2), as_of=AS_OF)  # 180: still Big
+        assert (result.applied, result.changes) == (6, [])
+        with store.engine.connect() as conn:
+            again = conn.info["cible_statements"]
+            assert again.keys() == built.keys()
+            assert all(again[k] is built[k] for k in built)  # the same objects, reused
+    finally:
+        dispose(store, schema)

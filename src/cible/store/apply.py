@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
 from cible.store.aggregates import to_micros
-from cible.store.db import greatest, least, upsert_rows
+from cible.store.db import cached, greatest, least, upsert_rows
 from cible.store.values import LiveEvent
 
 
@@ -97,7 +97,12 @@ def resolve_and_claim(
         unique.setdefault(e.event_id, e)
     if not unique:
         return []
-    claimed: dict[str, str] = {k: c for k, c in conn.execute(_claim_resolved(unique, now))}
+    text = json.dumps(
+        [{"event_id": k, "customer_id": unique[k].customer_id} for k in sorted(unique)],
+        separators=(",", ":"),
+    )
+    stmt = cached(conn, "claim_resolved", _claim_resolved)
+    claimed: dict[str, str] = {k: c for k, c in conn.execute(stmt, {"claims": text, "now": now})}
     return [
         e if claimed[k] == e.customer_id else e.model_copy(update={"customer_id": claimed[k]})
         for k, e in unique.items()
@@ -105,17 +110,13 @@ def resolve_and_claim(
     ]
 
 
-def _claim_resolved(unique: dict[str, LiveEvent], now: datetime) -> Any:
+def _claim_resolved() -> Any:
     """``INSERT INTO processed_events SELECT event_id, coalesce(alias, customer_id), now FROM
     json rows LEFT JOIN customer_aliases ORDER BY event_id ON CONFLICT DO NOTHING RETURNING
     event_id, customer_id`` (in event id order, as :func:`claim`: two consumers never
     deadlock)."""
-    text = json.dumps(
-        [{"event_id": k, "customer_id": unique[k].customer_id} for k in sorted(unique)],
-        separators=(",", ":"),
-    )
     rows = (
-        sa.func.json_to_recordset(sa.cast(sa.bindparam("claims", text, sa.Text), pg.JSON))
+        sa.func.json_to_recordset(sa.cast(sa.bindparam("claims", type_=sa.Text), pg.JSON))
         .table_valued(sa.column("event_id", sa.Text), sa.column("customer_id", sa.Text))
         .render_derived(with_types=True)
         .alias("r")
@@ -125,7 +126,7 @@ def _claim_resolved(unique: dict[str, LiveEvent], now: datetime) -> Any:
         sa.select(
             rows.c.event_id,
             sa.func.coalesce(a.customer_id, rows.c.customer_id),
-            sa.bindparam("now", now, t.UTCDateTime()),
+            sa.bindparam("now", type_=t.UTCDateTime()),
         )
         .select_from(rows.outerjoin(t.customer_aliases, a.record_id == rows.c.customer_id))
         .order_by(rows.c.event_id)
@@ -174,6 +175,7 @@ def lock_profiles(conn: Connection, customer_ids: Sequence[str]) -> None:
         lambda ins: ins.on_conflict_do_update(
             index_elements=["customer_id"], set_={"customer_id": ins.excluded.customer_id}
         ),
+        cache="lock_profiles",
     )
 
 
@@ -206,7 +208,7 @@ def write_deltas(conn: Connection, deltas: Deltas) -> None:
         )
 
     days = [_day_params(k, v) for k, v in sorted(deltas.days.items())]
-    upsert_rows(conn, t.daily_events, days, add_days)
+    upsert_rows(conn, t.daily_events, days, add_days, cache="add_days")
     if deltas.orders:
         upsert_rows(
             conn,
@@ -222,6 +224,7 @@ def write_deltas(conn: Connection, deltas: Deltas) -> None:
                 for (cid, oid, day), row in sorted(deltas.orders.items())
             ],
             add_orders,
+            cache="add_orders",
         )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from cible.store import active_model
 from cible.store import tables as t
 from cible.store.aggregates import Aggregates, features_at
-from cible.store.db import upsert_rows
+from cible.store.db import cached, upsert_rows
 
 Features = dict[str, float | None]
 
@@ -50,7 +50,7 @@ def read_state(conn: Connection, customer_ids: Sequence[str], as_of: datetime) -
     ids = list(customer_ids)
     if conn.dialect.name == "postgresql" and len(ids) <= LATERAL_MAX:
         rows = conn.execute(
-            _lateral_query(),
+            cached(conn, "lateral_state", _lateral_query),
             {
                 "ids": ids,
                 "day": day,
@@ -258,6 +258,7 @@ def refresh(
                 for cid, agg in aggs.items()
             ],
             _replace_profile,
+            cache="refresh_profile",
         )
     return Refreshed(feats, state.memberships, state.model_key)
 

@@ -102,7 +102,9 @@ def write_outbox(
     rows = [row for ch in changes for row in _notifications(ch, names)]
     if not rows:
         return []
-    ids = sorted(upsert_rows(conn, t.notifications, rows, returning=t.notifications.c.id))
+    ids = sorted(
+        upsert_rows(conn, t.notifications, rows, returning=t.notifications.c.id, cache="outbox")
+    )
     return [
         Notification(
             id=int(i),
@@ -139,6 +141,7 @@ def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> No
             for ch in changes
         ],
         replace,
+        cache="current_membership",
     )
 
 
@@ -166,6 +169,7 @@ def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> Non
             }
             for ch in changes
         ],
+        cache="history",
     )
 
 
