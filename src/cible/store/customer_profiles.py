@@ -17,6 +17,7 @@ from cible.store import active_model
 from cible.store import tables as t
 from cible.store.aggregates import Aggregates, features_at
 from cible.store.db import cached, upsert_rows
+from cible.store.values import Profile
 
 Features = dict[str, float | None]
 
@@ -267,4 +268,78 @@ def _replace_profile(ins: Any) -> Any:
     return ins.on_conflict_do_update(
         index_elements=["customer_id"],
         set_={c: ins.excluded[c] for c in ("as_of", "features", "aggregates", "updated_at")},
+    )
+
+
+def profile_query(customer_id: str) -> Any:
+    """The id resolved through the aliases, left-joined to its profile row, current membership
+    and history (each with its segment's name), one row per history entry, oldest first."""
+    a, p, c, m, h = (
+        x.c
+        for x in (t.customer_aliases, t.profiles, t.customers, t.memberships, t.membership_history)
+    )
+    alias = sa.select(a.customer_id).where(a.record_id == customer_id).scalar_subquery()
+    key = sa.select(sa.func.coalesce(alias, customer_id).label("cid")).subquery("k")
+    known = sa.select(c.customer_id).where(c.customer_id == key.c.cid).exists()
+    now_seg, was_seg = t.segments.alias("now_seg"), t.segments.alias("was_seg")
+    return (
+        sa.select(
+            key.c.cid,
+            p.customer_id.label("pid"),
+            p.features,
+            p.aggregates,
+            p.updated_at,
+            known.label("known"),
+            m.segment_id,
+            m.model_version,
+            now_seg.c.name.label("segment_name"),
+            h.segment_id.label("h_segment"),
+            h.model_version.label("h_version"),
+            h.valid_from,
+            h.valid_to,
+            was_seg.c.name.label("h_name"),
+        )
+        .select_from(key)
+        .outerjoin(t.profiles, p.customer_id == key.c.cid)
+        .outerjoin(t.memberships, m.customer_id == key.c.cid)
+        .outerjoin(
+            now_seg,
+            sa.and_(
+                now_seg.c.model_version == m.model_version, now_seg.c.segment_id == m.segment_id
+            ),
+        )
+        .outerjoin(t.membership_history, h.customer_id == key.c.cid)
+        .outerjoin(
+            was_seg,
+            sa.and_(
+                was_seg.c.model_version == h.model_version, was_seg.c.segment_id == h.segment_id
+            ),
+        )
+        .order_by(h.valid_from, h.id)
+    )
+
+
+def profile_from_rows(rows: Sequence[Any]) -> Profile:
+    row = rows[0]
+    history = [
+        {
+            "segment_id": int(r.h_segment),
+            "segment_name": r.h_name or "",
+            "model_version": int(r.h_version),
+            "valid_from": r.valid_from,
+            "valid_to": r.valid_to,
+        }
+        for r in rows
+        if r.h_segment is not None
+    ]
+    has_segment = row.segment_id is not None
+    return Profile(
+        customer_id=row.cid,
+        features=dict(row.features) if row.features else {},
+        aggregates=dict(row.aggregates) if row.aggregates else {},
+        segment_id=int(row.segment_id) if has_segment else None,
+        segment_name=row.segment_name if has_segment else None,
+        model_version=int(row.model_version) if has_segment else None,
+        updated_at=row.updated_at,
+        history=history,
     )

@@ -9,6 +9,7 @@ answer (:func:`_sync_when_rows_are_read`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -16,7 +17,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -366,6 +367,17 @@ def transaction(
 
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reconnecting(method: F) -> F:
+    """``method`` (one transaction, idempotent) under :func:`once_more_if_disconnected`."""
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return once_more_if_disconnected(lambda: method(*args, **kwargs))
+
+    return cast(F, run)
 
 
 def once_more_if_disconnected(run: Callable[[], T]) -> T:
