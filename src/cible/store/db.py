@@ -114,7 +114,8 @@ def _ping_when_idle(engine: Engine) -> None:
     round trip per transaction, as long as a whole live batch's statements on a busy
     stream. A connection that fails its ping is replaced (DisconnectionError: the pool
     retries with a fresh one); one that died within the window fails its transaction, which
-    the caller retries (the consumer's batch is redelivered: nothing is acknowledged)."""
+    :func:`reconnecting` runs once more on a fresh connection (the pool drops every connection
+    older than a disconnect it saw); the other callers get the StoreError."""
 
     @sa.event.listens_for(engine, "connect")
     def _fresh(_dbapi: Any, record: Any) -> None:
