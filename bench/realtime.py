@@ -19,6 +19,9 @@ For each store:
   timed before and after the consumer ran). ``--linger-ms``, ``--relay-every-ms``,
   ``--no-freeze-gc`` set the consumer's policies (unset: the code's defaults, so that the same
   script also runs the base commit's code for a same-run baseline).
+* **one batch's cost**: ``batch_statements`` and (PostgreSQL) ``batch_round_trips`` of one
+  ``apply_events`` of the 500 events after the latency phase's (``bench/_round_trips.py``):
+  independent of the load, unlike the timings.
 * **GET profile p99** under 16 concurrent clients: through ``cible serve`` when
   ``bench/service_load.py`` is there (``profile_get_via: "service"``), else direct
   ``ProfileStore.get_profile`` calls from 16 threads (``profile_get_via: "store"``). Through the
@@ -72,6 +75,7 @@ import numpy as np
 
 from _emit import emit  # bench/ is the script folder on sys.path
 from _latency import breakdown, describe
+from _round_trips import batch_cost
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.integration.stream_world: the live world of the tests
@@ -198,6 +202,8 @@ def _consume(
         bus.close()
     return time.time() - t0, latencies
 
+
+PROBE = 500  # events of the batch whose statements and round trips are counted (batch_cost)
 
 # consumer settings given on the command line (none: the code's defaults, so that the bench
 # also runs on code that has no such setting, for a same-run baseline)
@@ -503,6 +509,8 @@ def run_store(
             _, latencies = _consume(store, queue, len(paced), world.as_of_datetime, reports, ready)
         producer.join()
         full_gc["full_gc_after_ms"] = _full_gc_ms()  # after the consumer ran (gc.freeze)
+        cost = batch_cost(store, world.messages[n + m : n + m + PROBE], world.as_of_datetime)
+        print(f"{kind}: one batch of {PROBE} events: {cost}")
         parts = breakdown(reports) | gc_pauses.summary() | full_gc
         print(
             f"{kind}: one full collection {full_gc['full_gc_before_ms']:.1f} ms before the "
@@ -535,6 +543,7 @@ def run_store(
         "latency_breakdown": parts,
         "tuning": dict(TUNING),
         "load_average": _load(),
+        **cost,
         **reads,
     }
 
@@ -565,7 +574,7 @@ def main() -> None:
         total = args.events + args.latency_events
         customers = max(1000, total // 40)  # about 57 events per customer
         t0 = time.perf_counter()
-        world = live_world(folder / "live", customers=customers, seed=7, limit=total)
+        world = live_world(folder / "live", customers=customers, seed=7, limit=total + PROBE)
         print(
             f"live world: {len(world.messages):,} events of {len(world.features):,} customers "
             f"({time.perf_counter() - t0:.1f} s)"

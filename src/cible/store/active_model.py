@@ -1,4 +1,5 @@
-"""The active segment model of a store, cached per process and checked in ONE query per batch.
+"""The active segment model of a store, cached per process and checked in ONE query per batch
+(in a live batch, columns of the query that reads the customers' aggregates).
 
 Every batch of the stream is scored with the latest published version; when ``cible consume
 --online-centroids`` has moved that version's centroids (``centroid_state``), with the moved ones
@@ -42,7 +43,7 @@ class Active:
     key: tuple[Any, ...]
 
 
-def _key_query() -> Any:
+def key_query() -> Any:
     sm, cs = t.segment_models.c, t.centroid_state.c
     latest = sa.select(sa.func.max(sm.version).label("version")).subquery("v")
     return sa.select(latest.c.version, cs.batches, cs.updated_at).select_from(
@@ -56,18 +57,25 @@ class ActiveModel:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entry: Active | None = None
-        self._query = _key_query()
+        self._query = key_query()
         self.loads = 0  # artifacts loaded, for tests
         self.refreshes = 0  # centroid states read, for tests
 
-    def get(self, conn: Connection, *, scoring: bool = True) -> Active | None:
+    def get(
+        self, conn: Connection, *, scoring: bool = True, key: tuple[Any, Any, Any] | None = None
+    ) -> Active | None:
         """The active version (None: nothing published); ``scoring`` False skips the moved
-        centroids (the online consumer reads and locks the state itself)."""
-        row = conn.execute(self._query).one()
-        if row.version is None:
+        centroids (the online consumer reads and locks the state itself); ``key``: the key
+        row (version, batches, updated_at) when the caller read it in the same transaction
+        (:func:`cible.store.customer_profiles.read_state`), else it is read here."""
+        if key is None:
+            row = conn.execute(self._query).one()
+            key = (row.version, row.batches, row.updated_at)
+        if key[0] is None:
             return None
-        version = int(row.version)
-        key = (version, row.batches, row.updated_at)
+        version = int(key[0])
+        key = (version, key[1], key[2])
+        batches = key[1]
         with self._lock:
             entry = self._entry
         if entry is not None and entry.key == key and (entry.scoring is not None or not scoring):
@@ -78,7 +86,7 @@ class ActiveModel:
             model, names = entry.model, entry.names
         moved: Any = None
         if scoring:
-            moved = model if row.batches is None else self._moved(conn, model, version)
+            moved = model if batches is None else self._moved(conn, model, version)
         fresh = Active(version, model, names, moved, key)
         with self._lock:
             self._entry = fresh

@@ -4,17 +4,19 @@ call and record the membership changes (current, history, outbox)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
 
 from cible.store import tables as t
 from cible.store.aggregates import to_micros
-from cible.store.db import greatest, least, upsert_rows
+from cible.store.db import cached, greatest, least, upsert_rows
 from cible.store.values import LiveEvent
 
 
@@ -81,6 +83,62 @@ def resolve_aliases(conn: Connection, events: Sequence[LiveEvent]) -> list[LiveE
     ]
 
 
+def resolve_and_claim(
+    conn: Connection, events: Sequence[LiveEvent], now: datetime
+) -> list[LiveEvent]:
+    """:func:`resolve_aliases` then :func:`claim`: the new events of the batch, their customer
+    ids resolved. On PostgreSQL ONE statement (one round trip): the rows joined to
+    ``customer_aliases`` inside the INSERT ... ON CONFLICT DO NOTHING RETURNING of the claim
+    (:func:`_claim_resolved`); SQLite runs the two (calls within the process)."""
+    if conn.dialect.name != "postgresql":
+        return claim(conn, resolve_aliases(conn, events), now)
+    unique: dict[str, LiveEvent] = {}
+    for e in events:
+        unique.setdefault(e.event_id, e)
+    if not unique:
+        return []
+    text = json.dumps(
+        [{"event_id": k, "customer_id": unique[k].customer_id} for k in sorted(unique)],
+        separators=(",", ":"),
+    )
+    stmt = cached(conn, "claim_resolved", _claim_resolved)
+    claimed: dict[str, str] = {k: c for k, c in conn.execute(stmt, {"claims": text, "now": now})}
+    return [
+        e if claimed[k] == e.customer_id else e.model_copy(update={"customer_id": claimed[k]})
+        for k, e in unique.items()
+        if k in claimed
+    ]
+
+
+def _claim_resolved() -> Any:
+    """``INSERT INTO processed_events SELECT event_id, coalesce(alias, customer_id), now FROM
+    json rows LEFT JOIN customer_aliases ORDER BY event_id ON CONFLICT DO NOTHING RETURNING
+    event_id, customer_id`` (in event id order, as :func:`claim`: two consumers never
+    deadlock)."""
+    rows = (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam("claims", type_=sa.Text), pg.JSON))
+        .table_valued(sa.column("event_id", sa.Text), sa.column("customer_id", sa.Text))
+        .render_derived(with_types=True)
+        .alias("r")
+    )
+    a, pe = t.customer_aliases.c, t.processed_events
+    source = (
+        sa.select(
+            rows.c.event_id,
+            sa.func.coalesce(a.customer_id, rows.c.customer_id),
+            sa.bindparam("now", type_=t.UTCDateTime()),
+        )
+        .select_from(rows.outerjoin(t.customer_aliases, a.record_id == rows.c.customer_id))
+        .order_by(rows.c.event_id)
+    )
+    return (
+        pg.insert(pe)
+        .from_select(["event_id", "customer_id", "processed_at"], source)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(pe.c.event_id, pe.c.customer_id)
+    )
+
+
 def claim(conn: Connection, events: Sequence[LiveEvent], now: datetime) -> list[LiveEvent]:
     """The events of the batch not processed before (first occurrence of each id), their ids
     recorded in ``processed_events``: INSERT ... ON CONFLICT DO NOTHING RETURNING, so two
@@ -117,6 +175,7 @@ def lock_profiles(conn: Connection, customer_ids: Sequence[str]) -> None:
         lambda ins: ins.on_conflict_do_update(
             index_elements=["customer_id"], set_={"customer_id": ins.excluded.customer_id}
         ),
+        cache="lock_profiles",
     )
 
 
@@ -149,7 +208,7 @@ def write_deltas(conn: Connection, deltas: Deltas) -> None:
         )
 
     days = [_day_params(k, v) for k, v in sorted(deltas.days.items())]
-    upsert_rows(conn, t.daily_events, days, add_days)
+    upsert_rows(conn, t.daily_events, days, add_days, cache="add_days")
     if deltas.orders:
         upsert_rows(
             conn,
@@ -165,6 +224,7 @@ def write_deltas(conn: Connection, deltas: Deltas) -> None:
                 for (cid, oid, day), row in sorted(deltas.orders.items())
             ],
             add_orders,
+            cache="add_orders",
         )
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from cible.store.db import DISCARD_ROWS
+
 CHANNEL = "cible_profiles"
 # the store's channel, evaluated by the server in the connection's schema (see the docstring)
 CHANNEL_SQL = f"'{CHANNEL}_' || left(md5(current_schema()), 16)"
@@ -48,8 +50,9 @@ def announce(conn: Connection, customer_ids: Sequence[str]) -> None:
     """Queue a notification of ``customer_ids`` in the current transaction (PostgreSQL)."""
     if conn.dialect.name != "postgresql" or not customer_ids:
         return
-    for payload in _chunks(customer_ids):
-        conn.execute(sa.text(f"SELECT pg_notify({CHANNEL_SQL}, :p)"), {"p": payload})
+    notify = sa.text(f"SELECT pg_notify({CHANNEL_SQL}, :p)")
+    for payload in _chunks(customer_ids):  # its row is void: queued in a pipelined transaction
+        conn.execute(notify, {"p": payload}, execution_options={DISCARD_ROWS: True})
 
 
 def announce_all(conn: Connection) -> None:

@@ -1,15 +1,23 @@
 """Engines of the profile store: SQLite (WAL, busy timeout, ``BEGIN IMMEDIATE`` for writes) and
-PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic migrations."""
+PostgreSQL through psycopg 3 (an optional schema on the search_path); Alembic migrations.
+
+Round trips on PostgreSQL (each one a wait on the server, a few milliseconds on a loaded
+machine): a pooled connection is pinged on checkout only when it sat idle for ``PING_IDLE_S``
+or more (:func:`_ping_when_idle`), and :func:`pipelined` puts a transaction in psycopg's
+pipeline mode, where a statement whose rows nobody reads is sent without waiting for its
+answer (:func:`_sync_when_rows_are_read`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +26,12 @@ from sqlalchemy.engine import Connection, Engine
 from cible.store.errors import StoreError
 
 SQLITE_BUSY_MS = 30_000
+# a connection used less than this ago is handed out without a ping (HikariCP's
+# aliveBypassWindowMs does the same with 500 ms); one idle longer is pinged first
+PING_IDLE_S = 1.0
+DISCARD_ROWS = "cible_discard_rows"  # execution option: nobody reads this statement's rows
+_PIPELINE = "cible_pipeline"  # connection-record info key: the open psycopg pipeline
+_STATEMENTS = "cible_statements"  # connection-record info key: the statements of cached()
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -80,7 +94,9 @@ def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
         raise StoreError(
             f"schema {schema!r} is not a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
         )
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    engine = sa.create_engine(url, pool_size=8, max_overflow=8)
+    _ping_when_idle(engine)
+    sa.event.listen(engine, "after_cursor_execute", _sync_when_rows_are_read)
     if schema is not None:
 
         @sa.event.listens_for(engine, "connect")
@@ -91,6 +107,88 @@ def _postgresql_engine(url: sa.URL, schema: str | None) -> Engine:
             dbapi.commit()
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections idle ``PING_IDLE_S`` or more only: the ping is one
+    round trip per transaction, as long as a whole live batch's statements on a busy
+    stream. A connection that fails its ping is replaced (DisconnectionError: the pool
+    retries with a fresh one); one that died within the window fails its transaction, which
+    :func:`reconnecting` runs once more on a fresh connection (the pool drops every connection
+    older than a disconnect it saw); the other callers get the StoreError."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _fresh(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi)
+        except Exception as e:  # the driver's own error: the connection is dead
+            raise sa.exc.DisconnectionError(f"ping failed: {type(e).__name__}") from e
+        if not alive:
+            raise sa.exc.DisconnectionError("ping failed")
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """The rest of ``conn``'s transaction in psycopg's pipeline mode (PostgreSQL; nothing on
+    SQLite, whose statements are calls within the process): a write whose result nobody reads
+    (an INSERT, UPDATE or DELETE without RETURNING, or a statement executed with the
+    ``DISCARD_ROWS`` execution option) is queued, and sent with the next statement whose rows
+    are read, or with the pipeline's last sync, in one round trip (psycopg syncs the BEGIN it
+    sends before the first statement). An error of a queued write surfaces at that next sync
+    (the transaction fails and rolls back as before; the message names the statement that
+    synced, the server's detail the one that failed)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    info = conn.info  # the record's: after an invalidation, conn.info would reconnect
+    try:
+        with driver.pipeline() as pipeline:
+            info[_PIPELINE] = pipeline
+            try:
+                yield
+            finally:
+                info.pop(_PIPELINE, None)
+    except dbapi_error as e:  # entering or leaving the pipeline, outside SQLAlchemy's calls
+        dead = bool(driver.broken or driver.closed)
+        if dead:
+            conn.invalidate(e)  # unusable: never back to the pool
+        raise sa.exc.OperationalError("pipeline sync", None, e, connection_invalidated=dead) from e
+
+
+def _sync_when_rows_are_read(
+    conn: Connection,
+    _cursor: Any,
+    _statement: str,
+    _params: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    """In a :func:`pipelined` transaction, sync after a statement whose rows are read, so
+    that SQLAlchemy finds them when it builds the result (it reads the cursor's description
+    right after this hook)."""
+    pipeline = conn.info.get(_PIPELINE)
+    if pipeline is None:
+        return
+    if context.execution_options.get(DISCARD_ROWS, False):
+        return
+    compiled = context.compiled
+    crud = context.isinsert or context.isupdate or context.isdelete
+    if crud and not (compiled is not None and compiled.effective_returning):
+        return
+    pipeline.sync()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -137,6 +235,8 @@ def upsert_rows(
     rows: Sequence[Mapping[str, Any]],
     conflict: Conflict | None = None,
     returning: sa.Column[Any] | None = None,
+    *,
+    cache: str | None = None,
 ) -> list[Any]:
     """INSERT ``rows`` into ``table``; ``conflict(insert)`` adds the ON CONFLICT clause (it may
     use ``insert.excluded``). PostgreSQL gets ONE statement with ONE parameter whatever the
@@ -146,6 +246,9 @@ def upsert_rows(
     multi-row VALUES list costs it a client-side parse of thousands of placeholders). Rows that
     JSON cannot carry exactly (NaN, infinity) go as one ``unnest(:array)`` per column instead.
     SQLite gets the driver's executemany (multi-row VALUES when something is returned).
+    ``cache``: a name for this call site, whose ``conflict`` builds the same clause on every
+    call: the PostgreSQL statement is built once per pooled connection (:func:`cached`) and
+    only the JSON text changes (building it cost more CPU than a live batch's predict).
     Returns the ``returning`` column of the inserted/updated rows (empty without it)."""
     if not rows:
         return []
@@ -157,15 +260,45 @@ def upsert_rows(
             return []
         return list(conn.execute(stmt.returning(returning), list(rows)).scalars().all())
     columns = list(rows[0])
-    source = _json_rows(table, columns, rows)
-    if source is None:
+    text = _json_text(columns, rows)
+    if text is None:
         source = sa.select(*[_unnest(table.c[c], [r[c] for r in rows]) for c in columns])
-    ins = postgresql.insert(table).from_select(columns, source)
-    stmt = conflict(ins) if conflict else ins
+        stmt, params = _upsert(table, columns, source, conflict, returning), {}
+    else:
+
+        def build() -> Any:
+            return _upsert(table, columns, _json_source(table, columns), conflict, returning)
+
+        key = (table.name, tuple(columns), returning is not None)
+        stmt = cached(conn, (cache, *key), build) if cache else build()
+        params = {"rows_json": text}
     if returning is not None:
-        return list(conn.execute(stmt.returning(returning)).scalars().all())
-    conn.execute(stmt)
+        return list(conn.execute(stmt, params).scalars().all())
+    conn.execute(stmt, params)
     return []
+
+
+def cached(conn: Connection, key: Hashable, build: Callable[[], Any]) -> Any:
+    """The statement ``build()`` gave for ``key`` on this pooled connection (kept in the
+    connection record's ``info``, so nothing module-wide; SQLAlchemy's compiled cache then
+    hits on the same object)."""
+    statements = conn.info.setdefault(_STATEMENTS, {})
+    stmt = statements.get(key)
+    if stmt is None:
+        stmt = statements[key] = build()
+    return stmt
+
+
+def _upsert(
+    table: sa.Table,
+    columns: Sequence[str],
+    source: Any,
+    conflict: Conflict | None,
+    returning: sa.Column[Any] | None,
+) -> Any:
+    ins = postgresql.insert(table).from_select(list(columns), source)
+    stmt = conflict(ins) if conflict else ins
+    return stmt.returning(returning) if returning is not None else stmt
 
 
 def _json_default(value: Any) -> str:
@@ -178,11 +311,11 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def _json_rows(table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Any:
-    """``SELECT cols FROM json_populate_recordset(NULL::table, :rows_json)``; None when a value
-    has no exact JSON form (NaN, infinity)."""
+def _json_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """The rows as one JSON array of objects; None when a value has no exact JSON form (NaN,
+    infinity)."""
     try:
-        text = json.dumps(
+        return json.dumps(
             [{c: r[c] for c in columns} for r in rows],
             default=_json_default,
             allow_nan=False,
@@ -190,7 +323,11 @@ def _json_rows(table: sa.Table, columns: Sequence[str], rows: Sequence[Mapping[s
         )
     except (ValueError, TypeError):
         return None
-    param = sa.bindparam("rows_json", value=text, type_=sa.Text)
+
+
+def _json_source(table: sa.Table, columns: Sequence[str]) -> Any:
+    """``SELECT cols FROM json_populate_recordset(NULL::table, :rows_json)``."""
+    param = sa.bindparam("rows_json", type_=sa.Text)
     record = sa.func.json_populate_recordset(
         sa.literal_column(f"NULL::{table.name}"), sa.cast(param, postgresql.JSON)
     )
@@ -210,16 +347,58 @@ def _unnest(column: sa.Column[Any], values: list[Any]) -> Any:
 
 
 @contextmanager
-def transaction(engine: Engine, url: str, *, immediate: bool) -> Iterator[Connection]:
-    """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once); a
-    driver error becomes a StoreError naming the (masked) URL."""
+def transaction(
+    engine: Engine, url: str, *, immediate: bool, pipeline: bool = False
+) -> Iterator[Connection]:
+    """One transaction (``immediate``: SQLite's BEGIN IMMEDIATE, the write lock at once;
+    ``pipeline``: :func:`pipelined`); a driver error becomes a StoreError naming the (masked)
+    URL."""
     try:
         connection = engine.connect()
         if immediate:
             connection = connection.execution_options(immediate=True)
-        with connection as conn, conn.begin():
+        # the pipeline inside the transaction: ended (its last sync) before the COMMIT, and
+        # before the ROLLBACK on an error, which then runs on a connection out of pipeline mode
+        with connection as conn, conn.begin(), _maybe_pipelined(conn, pipeline):
             yield conn
     except sa.exc.SQLAlchemyError as e:
         raise StoreError(
             f"profile store {url}: {e.__class__.__name__}: {getattr(e, 'orig', e)}", url
         ) from e
+
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reconnecting(method: F) -> F:
+    """``method`` (one transaction, idempotent) under :func:`once_more_if_disconnected`."""
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return once_more_if_disconnected(lambda: method(*args, **kwargs))
+
+    return cast(F, run)
+
+
+def once_more_if_disconnected(run: Callable[[], T]) -> T:
+    """``run()`` (one transaction), run once more when it failed on a connection the server
+    or the network had closed (a connection used within ``PING_IDLE_S`` is not pinged: a
+    server restart is found by the transaction; the pool dropped that connection, the second
+    run gets a fresh one). Safe for a transaction that rolled back: it changed nothing."""
+    try:
+        return run()
+    except StoreError as e:
+        cause = e.__cause__
+        if not (isinstance(cause, sa.exc.DBAPIError) and cause.connection_invalidated):
+            raise
+    return run()
+
+
+@contextmanager
+def _maybe_pipelined(conn: Connection, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    with pipelined(conn):
+        yield

@@ -56,12 +56,16 @@ def record(
     at: datetime,
     causes: Mapping[str, str] | None = None,
     outbox: bool = True,
+    before: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[MembershipChange]:
     """Write the memberships of ``segments`` under model ``version``; history rows and (with
     ``outbox``) notifications for the customers whose segment changed. ``causes``: customer
-    id -> the event id that caused the update."""
+    id -> the event id that caused the update; ``before``: the current memberships of (at
+    least) every customer of ``segments`` when the caller read them in this transaction
+    (a customer not in it has none), else they are read here."""
     ids = sorted(segments)
-    before = current(conn, ids)
+    if before is None:
+        before = current(conn, ids)
     changed = [c for c in ids if before.get(c, (None, None))[0] != segments[c]]
     moved = [c for c in ids if c not in changed and before[c][1] != version]
     causes = causes or {}
@@ -98,7 +102,9 @@ def write_outbox(
     rows = [row for ch in changes for row in _notifications(ch, names)]
     if not rows:
         return []
-    ids = sorted(upsert_rows(conn, t.notifications, rows, returning=t.notifications.c.id))
+    ids = sorted(
+        upsert_rows(conn, t.notifications, rows, returning=t.notifications.c.id, cache="outbox")
+    )
     return [
         Notification(
             id=int(i),
@@ -135,6 +141,7 @@ def _upsert_current(conn: Connection, changes: Sequence[MembershipChange]) -> No
             for ch in changes
         ],
         replace,
+        cache="current_membership",
     )
 
 
@@ -162,6 +169,7 @@ def _write_history(conn: Connection, changes: Sequence[MembershipChange]) -> Non
             }
             for ch in changes
         ],
+        cache="history",
     )
 
 

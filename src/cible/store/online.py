@@ -247,7 +247,7 @@ def decode(raw: dict[bytes, bytes]) -> Profile:
 def read_profiles(conn: Connection, customer_ids: Sequence[str]) -> dict[str, Profile]:
     """The SQL profiles of ``customer_ids`` (which have a profile row), ONE query: the rows
     :meth:`ProfileStore.get_profile` reads for one customer, for all of them."""
-    from cible.store.profile_store import _profile
+    from cible.store.customer_profiles import profile_from_rows
 
     p, m, h = (x.c for x in (t.profiles, t.memberships, t.membership_history))
     now_seg, was_seg = t.segments.alias("now_seg"), t.segments.alias("was_seg")
@@ -287,4 +287,4 @@ def read_profiles(conn: Connection, customer_ids: Sequence[str]) -> dict[str, Pr
     grouped: dict[str, list[Any]] = {}
     for row in conn.execute(query):
         grouped.setdefault(row.cid, []).append(row)
-    return {cid: _profile(rows) for cid, rows in grouped.items()}
+    return {cid: profile_from_rows(rows) for cid, rows in grouped.items()}

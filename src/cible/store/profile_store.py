@@ -88,16 +88,13 @@ class ProfileStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self) -> AbstractContextManager[Connection]:
-        """A write transaction (on SQLite, BEGIN IMMEDIATE: the write lock is taken at once)."""
-        return self._transaction(immediate=True)
+    def _write(self, *, pipeline: bool = False) -> AbstractContextManager[Connection]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE; ``pipeline``: :func:`db.pipelined`)."""
+        return db.transaction(self.engine, self.url, immediate=True, pipeline=pipeline)
 
     def _read(self) -> AbstractContextManager[Connection]:
-        return self._transaction(immediate=False)
-
-    def _transaction(self, *, immediate: bool) -> AbstractContextManager[Connection]:
         """One transaction; a driver error becomes a StoreError naming the (masked) URL."""
-        return db.transaction(self.engine, self.url, immediate=immediate)
+        return db.transaction(self.engine, self.url, immediate=False)
 
     def health(self) -> dict[str, Any]:
         with self._read() as conn:
@@ -114,20 +111,23 @@ class ProfileStore:
         at = as_of_midnight(as_of) if as_of is not None else live_as_of(now)
         if not events:
             return ApplyResult(applied=0, duplicates=0)
+        result, statements_s, commit_s = self._apply_once(events, at, now)
+        return replace(result, statements_ms=statements_s * 1e3, commit_ms=commit_s * 1e3)
+
+    @db.reconnecting  # a connection not pinged (db.PING_IDLE_S) may be found dead here
+    def _apply_once(
+        self, events: Sequence[LiveEvent], at: datetime, now: datetime
+    ) -> tuple[ApplyResult, float, float]:
         start = time.perf_counter()
-        with self._write() as conn:
+        with self._write(pipeline=True) as conn:
             result = self._apply(conn, events, at, now)
             statements = time.perf_counter()
-        done = time.perf_counter()
-        return replace(
-            result, statements_ms=(statements - start) * 1e3, commit_ms=(done - statements) * 1e3
-        )
+        return result, statements - start, time.perf_counter() - statements
 
     def _apply(
         self, conn: Connection, events: Sequence[LiveEvent], at: datetime, now: datetime
     ) -> ApplyResult:
-        resolved = apply.resolve_aliases(conn, events)
-        claimed = apply.claim(conn, resolved, now)
+        claimed = apply.resolve_and_claim(conn, events, now)
         if not claimed:
             return ApplyResult(applied=0, duplicates=len(events))
         deltas = apply.Deltas()
@@ -165,10 +165,12 @@ class ProfileStore:
         """Recompute the features of ``touched`` (profile rows locked) at ``at``, score them
         with the current model, record the membership changes (caused by ``causes``) and their
         outbox rows, and announce the change; what apply_events and stitching share."""
-        feats = profiles.refresh(conn, touched, at, now)
+        changes_feed.announce(conn, touched)  # delivered at the commit: queued first
+        fresh = profiles.refresh(conn, touched, at, now)
+        feats = fresh.features
         changes: list[MembershipChange] = []
         notes: list[Notification] = []
-        active = self._models.get(conn, scoring=self._online is None)
+        active = self._models.get(conn, scoring=self._online is None, key=fresh.model_key)
         if active is not None:
             version, names = active.version, active.names
             scores = centroid_state.score(
@@ -182,9 +184,9 @@ class ProfileStore:
                 at=now,
                 causes=causes,
                 outbox=False,
+                before=fresh.memberships,
             )
             notes = memberships.write_outbox(conn, changes, names)
-        changes_feed.announce(conn, touched)
         return changes, notes
 
     def stitch_identities(
@@ -220,14 +222,15 @@ class ProfileStore:
             return customers.upsert(conn, records, _now())
 
     # -- reads ----------------------------------------------------------------------------
+    @db.reconnecting
     def get_profile(self, customer_id: str) -> Profile | None:
         """The profile of ``customer_id`` (or of the golden id it was merged into): ONE query,
         one row per history entry (see :func:`_profile_query`)."""
         with self._read() as conn:
-            rows = conn.execute(_profile_query(customer_id)).all()
+            rows = conn.execute(profiles.profile_query(customer_id)).all()
         if not rows or (rows[0].pid is None and not rows[0].known):
             return None
-        return _profile(rows)
+        return profiles.profile_from_rows(rows)
 
     def listen_profile_changes(
         self, on_change: Callable[[list[str]], None], on_reset: Callable[[], None]
@@ -342,11 +345,12 @@ class ProfileStore:
             for r in rows
         ]
 
+    @db.reconnecting
     def mark_notified(self, ids: Sequence[int]) -> None:
         if not ids:
             return
         n = t.notifications.c
-        with self._write() as conn:
+        with self._write(pipeline=True) as conn:
             for part in customers.chunks(sorted(set(ids))):
                 conn.execute(
                     sa.update(t.notifications)
@@ -355,6 +359,7 @@ class ProfileStore:
                 )
 
     # -- live audiences -------------------------------------------------------------------
+    @db.reconnecting
     def update_audiences(
         self,
         customer_ids: Sequence[str],
@@ -384,6 +389,7 @@ class ProfileStore:
         with self._read() as conn:
             return live_audiences.pending(conn, limit)
 
+    @db.reconnecting
     def mark_audience_notified(self, ids: Sequence[int]) -> None:
         if ids:
             with self._write() as conn:
@@ -424,77 +430,3 @@ def _decode_cursor(cursor: str) -> str:
         return after
     except (ValueError, UnicodeError) as e:
         raise ValueError(f"cursor {cursor!r} is not one this store returned") from e
-
-
-def _profile_query(customer_id: str) -> Any:
-    """The id resolved through the aliases, left-joined to its profile row, current membership
-    and history (each with its segment's name), one row per history entry, oldest first."""
-    a, p, c, m, h = (
-        x.c
-        for x in (t.customer_aliases, t.profiles, t.customers, t.memberships, t.membership_history)
-    )
-    alias = sa.select(a.customer_id).where(a.record_id == customer_id).scalar_subquery()
-    key = sa.select(sa.func.coalesce(alias, customer_id).label("cid")).subquery("k")
-    known = sa.select(c.customer_id).where(c.customer_id == key.c.cid).exists()
-    now_seg, was_seg = t.segments.alias("now_seg"), t.segments.alias("was_seg")
-    return (
-        sa.select(
-            key.c.cid,
-            p.customer_id.label("pid"),
-            p.features,
-            p.aggregates,
-            p.updated_at,
-            known.label("known"),
-            m.segment_id,
-            m.model_version,
-            now_seg.c.name.label("segment_name"),
-            h.segment_id.label("h_segment"),
-            h.model_version.label("h_version"),
-            h.valid_from,
-            h.valid_to,
-            was_seg.c.name.label("h_name"),
-        )
-        .select_from(key)
-        .outerjoin(t.profiles, p.customer_id == key.c.cid)
-        .outerjoin(t.memberships, m.customer_id == key.c.cid)
-        .outerjoin(
-            now_seg,
-            sa.and_(
-                now_seg.c.model_version == m.model_version, now_seg.c.segment_id == m.segment_id
-            ),
-        )
-        .outerjoin(t.membership_history, h.customer_id == key.c.cid)
-        .outerjoin(
-            was_seg,
-            sa.and_(
-                was_seg.c.model_version == h.model_version, was_seg.c.segment_id == h.segment_id
-            ),
-        )
-        .order_by(h.valid_from, h.id)
-    )
-
-
-def _profile(rows: Sequence[Any]) -> Profile:
-    row = rows[0]
-    history = [
-        {
-            "segment_id": int(r.h_segment),
-            "segment_name": r.h_name or "",
-            "model_version": int(r.h_version),
-            "valid_from": r.valid_from,
-            "valid_to": r.valid_to,
-        }
-        for r in rows
-        if r.h_segment is not None
-    ]
-    has_segment = row.segment_id is not None
-    return Profile(
-        customer_id=row.cid,
-        features=dict(row.features) if row.features else {},
-        aggregates=dict(row.aggregates) if row.aggregates else {},
-        segment_id=int(row.segment_id) if has_segment else None,
-        segment_name=row.segment_name if has_segment else None,
-        model_version=int(row.model_version) if has_segment else None,
-        updated_at=row.updated_at,
-        history=history,
-    )
