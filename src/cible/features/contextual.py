@@ -65,7 +65,7 @@ def holiday_rows(countries: set[str], first: date, last: date) -> list[tuple[str
     import holidays
 
     supported = holiday_calendar_countries()
-    rows = []
+    rows: list[tuple[str, str]] = []
     for country in sorted(countries & supported):
         calendar = holidays.country_holidays(country, years=range(first.year, last.year + 1))
         rows.extend((country, d.isoformat()) for d in sorted(calendar) if first <= d <= last)

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
 
+from cible.features.behaviour import _most_frequent
 from cible.quality.regions import country_code
 from cible.warehouse.base import WarehouseReader
 
@@ -46,7 +48,9 @@ def departements() -> tuple[Departement, ...]:
     """The rows of the shipped ``departements_fr.csv``."""
     text = resources.files("cible.features").joinpath("data/departements_fr.csv").read_text("utf-8")
     return tuple(
-        Departement(r["departement_code"], r["departement_name"], r["region_code"], r["region_name"])
+        Departement(
+            r["departement_code"], r["departement_name"], r["region_code"], r["region_name"]
+        )
         for r in csv.DictReader(text.splitlines())
     )
 
@@ -90,7 +94,7 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def values_sql(name: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def values_sql(name: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     """CTE ``name`` of string ``columns`` holding ``rows`` (no row: an empty relation)."""
     cols = ", ".join(columns)
     if not rows:
@@ -123,8 +127,6 @@ def customer_country_sql(codes: list[tuple[str, str]]) -> str:
     records before as_of) and ``ev`` (events before as_of, ``location`` trimmed): the records'
     most frequent country (alpha-2 when recognised, else as given), else the most frequent event
     location that is a recognised country."""
-    from cible.features.behaviour import _most_frequent
-
     return f"""{values_sql("codes", ("raw", "iso"), codes)},
 rc_country AS (SELECT rc.customer_id, coalesce(codes.iso, trim(rc.country)) AS country
   FROM rc LEFT JOIN codes ON codes.raw = trim(rc.country)),
