@@ -239,11 +239,7 @@ def segment_step(
             "Selecting a segmentation (algorithms x parameters)",
             total=len(candidate_grid(run.config.segmentation, n_buyers)),
         )
-        categories = {
-            col: features.context[col]
-            for col in CONTEXT_CATEGORIES
-            if features.context[col].nunique(dropna=True) > 1
-        }
+        categories = segment_categories(features)
         seg = segment_customers(
             table,
             run.config.segmentation,
@@ -254,6 +250,19 @@ def segment_step(
         )
         progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     return seg
+
+
+def segment_categories(features: FeatureSet) -> dict[str, pd.Series]:
+    """The categorical columns the segments' composition is tested on (chi-square, in
+    ``validation.json``): the context's country and channel, then the categorical features of
+    the configured families (``age_band``, ``gender``, ``region``, ...; the context's
+    ``country`` is kept when the demographic family has one too); only columns with at least
+    two distinct values."""
+    columns = {col: features.context[col] for col in CONTEXT_CATEGORIES}
+    for spec in features.schema:
+        if spec.kind == "categorical" and spec.name not in columns:
+            columns[spec.name] = features.table[spec.name]
+    return {name: col for name, col in columns.items() if col.nunique(dropna=True) > 1}
 
 
 def _on_segment_step(progress: Progress, config: SegmentationConfig) -> Callable[[str], None]:

@@ -12,9 +12,16 @@ import pytest
 
 from cible.config import FEATURE_NAMES, FeaturesConfig, load_config
 from cible.exceptions import ConfigError, FeatureError
-from cible.features import build_feature_table, build_features, feature_schema
+from cible.features import FeatureSpec, build_feature_table, build_features, feature_schema
 from cible.services.progress import NullProgress
-from cible.services.steps import Run, check_segmentation_features, features_step, ingest_step
+from cible.services.steps import (
+    FeatureSet,
+    Run,
+    check_segmentation_features,
+    features_step,
+    ingest_step,
+    segment_categories,
+)
 from cible.warehouse.base import Warehouse
 from cible.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import ORDERS_CSV, WriteConfig, orders_source
@@ -134,3 +141,29 @@ def test_the_features_step_builds_the_families_and_refuses_a_categorical_criteri
     )
     with pytest.raises(FeatureError, match=r"\['age_band \(demographic\)'\] are categorical"):
         check_segmentation_features(config, features)
+
+
+def test_segments_are_tested_for_composition_on_the_categorical_features() -> None:
+    index = pd.Index(["a", "b", "c"], name="customer_id")
+    table = pd.DataFrame(
+        {
+            "frequency": [1.0, 2.0, 3.0],
+            "age_band": ["18-24", None, "65+"],
+            "gender": ["female", "female", None],  # one value: nothing to test
+            "country": ["FR", "FR", "DE"],
+        },
+        index=index,
+    )
+    context = pd.DataFrame({"country": ["France", "Spain", "France"], "channel": "web"}, index)
+    schema = (
+        FeatureSpec("frequency", "behaviour", "numeric"),
+        FeatureSpec("age_band", "demographic", "categorical"),
+        FeatureSpec("gender", "demographic", "categorical"),
+        FeatureSpec("country", "demographic", "categorical"),
+    )
+    got = segment_categories(FeatureSet(date(2025, 2, 1), table, context, schema))
+    assert list(got) == ["country", "age_band"]
+    assert got["country"].tolist() == ["France", "Spain", "France"]  # the context's
+    assert got["age_band"].equals(table["age_band"])
+    default = segment_categories(FeatureSet(date(2025, 2, 1), table, context))
+    assert list(default) == ["country"]
