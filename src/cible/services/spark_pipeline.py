@@ -247,18 +247,18 @@ def run_pipeline_in_spark(
     """``cible run`` with the features and the segmentation in Spark (see the module)."""
     from cible.warehouse.registry import open_warehouse
 
+    extra = [f for f in config.features.families if f != "behaviour"]
+    if extra:
+        raise SegmentationError(
+            f"features.families {extra}: the Spark pipeline computes the behaviour family "
+            "only; run these families on the duckdb or postgresql warehouse"
+        )
     run = Run(config, out_dir.resolve(), progress or NullProgress())
     wh = open_warehouse(config.warehouse, run.out_dir)
     try:
         summary = ingest_step(run, wh)
         identity = identity_step(run, wh)
         as_of = config.as_of or default_as_of(wh)
-        extra = [f for f in config.features.families if f != "behaviour"]
-        if extra:
-            raise SegmentationError(
-                f"features.families {extra}: the Spark pipeline computes the behaviour family "
-                "only; run these families on the duckdb or postgresql warehouse"
-            )
         missing = sorted(set(config.segmentation.features) - set(FEATURE_NAMES))
         if missing:
             raise SegmentationError(f"segmentation.features {missing} are not computed features")

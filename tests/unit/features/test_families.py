@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cible.config import FEATURE_NAMES, FeaturesConfig, load_config
-from cible.exceptions import ConfigError, FeatureError
+from cible.exceptions import ConfigError, FeatureError, SegmentationError
 from cible.features import FeatureSpec, build_feature_table, build_features, feature_schema
 from cible.services.progress import NullProgress
 from cible.services.steps import (
@@ -167,3 +167,21 @@ def test_segments_are_tested_for_composition_on_the_categorical_features() -> No
     assert got["age_band"].equals(table["age_band"])
     default = segment_categories(FeatureSet(date(2025, 2, 1), table, context))
     assert list(default) == ["country"]
+
+
+def test_the_spark_pipeline_refuses_the_other_families_before_opening_spark(
+    write_config: WriteConfig, tmp_path: Path
+) -> None:
+    from cible.services.spark_pipeline import run_pipeline_in_spark
+
+    (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+    path = write_config(
+        {
+            "sources": [orders_source()],
+            "warehouse": {"engine": "spark", "path": "w.spark"},
+            "features": {"families": ["behaviour", "contextual"]},
+        }
+    )
+    with pytest.raises(SegmentationError, match=r"features.families \['contextual'\]: the Spark"):
+        run_pipeline_in_spark(load_config(path), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
