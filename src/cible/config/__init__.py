@@ -7,7 +7,7 @@ This package is the floor of the house: it imports only :mod:`cible.schemas` and
 :mod:`cible.exceptions` (``tests/unit/test_architecture.py`` walks the imports to keep it so).
 
 Modules: ``base`` (literal types, the strict base model), ``sources`` (reading and mapping a
-file), ``warehouse`` (storage engines), ``ingest`` (chunk size, memory defaults), ``segmentation``, ``quality`` (standardisation defaults,
+file), ``warehouse`` (storage engines), ``features`` (feature families), ``ingest`` (chunk size, memory defaults), ``segmentation``, ``quality`` (standardisation defaults,
 the data-quality gate), ``identity`` (the ``dedup`` section, with ``matching`` for the matcher
 and ``survivorship`` for golden records), ``predict``, ``project`` (the whole file).
 """
@@ -23,6 +23,15 @@ from cible.config.base import (
     StandardizerName,
 )
 from cible.config.dedup import DedupInput, GuardsConfig
+from cible.config.features import (
+    CONTEXTUAL_NAMES,
+    DEMOGRAPHIC_NAMES,
+    FEATURE_FAMILIES,
+    AttributeFeature,
+    ContextualConfig,
+    DemographicConfig,
+    FeaturesConfig,
+)
 from cible.config.identity import DedupConfig
 from cible.config.ingest import IngestConfig, default_chunk_rows, default_memory_limit
 from cible.config.matching import MatchingConfig, load_matching_config, parse_matching_config
@@ -60,21 +69,28 @@ from cible.config.warehouse import (
 )
 
 __all__ = [
+    "CONTEXTUAL_NAMES",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_LOST_RATE",
     "DEFAULT_POSTGRESQL_URL",
     "DEFAULT_STANDARDIZERS",
     "DEFAULT_WARN_FAILED_RATE",
+    "DEMOGRAPHIC_NAMES",
+    "FEATURE_FAMILIES",
     "FEATURE_NAMES",
     "AHPConfig",
     "AlgorithmName",
+    "AttributeFeature",
     "CLVConfig",
     "CibleConfig",
+    "ContextualConfig",
     "DateOrder",
     "DedupConfig",
     "DedupInput",
+    "DemographicConfig",
     "DuckDBWarehouseConfig",
     "FeaturePrep",
+    "FeaturesConfig",
     "FieldMapping",
     "ForwardConfig",
     "GatesConfig",

@@ -12,6 +12,7 @@ from pydantic import (
 )
 
 from cible.config.base import _Strict
+from cible.config.features import FeaturesConfig
 from cible.config.files import read_yaml
 from cible.config.identity import DedupConfig
 from cible.config.ingest import IngestConfig, default_memory_limit
@@ -36,6 +37,10 @@ class CibleConfig(_Strict):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     sources: list[SourceConfig] = Field(
         default_factory=list, description="at least one, unless predict.table is given"
+    )
+    features: FeaturesConfig = Field(
+        default_factory=FeaturesConfig,
+        description="feature families computed at as_of (default: behaviour only)",
     )
     segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
     dedup: DedupConfig | None = Field(

@@ -58,8 +58,9 @@ def check_publishable(model: SegmentModel) -> None:
     if extra:
         raise SegmentationError(
             f"segmentation features {extra} are not behavioural features the live store "
-            f"computes ({', '.join(FEATURE_NAMES)}): a segmentation on prediction scores or "
-            "CLV cannot be published; segment on behavioural features only to publish"
+            f"computes ({', '.join(FEATURE_NAMES)}): a segmentation on prediction scores, CLV "
+            "or the demographic and contextual families cannot be published; segment on "
+            "behavioural features only to publish"
         )
 
 

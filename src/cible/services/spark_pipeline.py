@@ -247,6 +247,12 @@ def run_pipeline_in_spark(
     """``cible run`` with the features and the segmentation in Spark (see the module)."""
     from cible.warehouse.registry import open_warehouse
 
+    extra = [f for f in config.features.families if f != "behaviour"]
+    if extra:
+        raise SegmentationError(
+            f"features.families {extra}: the Spark pipeline computes the behaviour family "
+            "only; run these families on the duckdb or postgresql warehouse"
+        )
     run = Run(config, out_dir.resolve(), progress or NullProgress())
     wh = open_warehouse(config.warehouse, run.out_dir)
     try:

@@ -29,7 +29,8 @@ import pandas as pd
 from cible import __version__
 from cible.config import CibleConfig, SegmentationConfig
 from cible.exceptions import ConfigError, FeatureError
-from cible.features import build_context, build_features, default_as_of
+from cible.features import build_context, default_as_of
+from cible.features.families import FeatureSpec, build_feature_table, feature_schema
 from cible.predict.clv.clv_result import SCORE_COLUMNS as ALL_CLV_COLUMNS
 from cible.quality.report import with_imputation
 from cible.quality.results import QualityReport
@@ -85,11 +86,13 @@ class Run:
 
 @dataclass(frozen=True)
 class FeatureSet:
-    """The customer features at ``as_of`` and the context columns (country, channel) beside them."""
+    """The customer features at ``as_of``, the context columns (country, channel) beside them,
+    and the family and kind of every computed feature (``schema``)."""
 
     as_of: date
     table: pd.DataFrame
     context: pd.DataFrame
+    schema: tuple[FeatureSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,14 +129,15 @@ def identity_step(run: Run, wh: Warehouse) -> IdentityOutcome | None:
 
 
 def features_step(run: Run, wh: Warehouse) -> FeatureSet:
-    """The behaviour features of every customer at ``as_of`` (configured, else the last event)."""
+    """The features of ``features.families`` (default: behaviour) of every customer at
+    ``as_of`` (configured, else the last event)."""
     with run.timed("features"):
         as_of = run.config.as_of or default_as_of(wh)
         run.progress.start(f"Computing features at {as_of.isoformat()}")
-        table = build_features(wh, as_of)
+        table = build_feature_table(wh, as_of, run.config.features)
         run.progress.done(f"{len(table):,} customers")
         context = build_context(wh, as_of).reindex(table.index)
-    return FeatureSet(as_of, table, context)
+    return FeatureSet(as_of, table, context, feature_schema(run.config.features))
 
 
 def predict_step(
@@ -160,6 +164,17 @@ def check_segmentation_features(config: CibleConfig, features: FeatureSet) -> No
         raise FeatureError(
             f"segmentation.features {missing} are not computed features; "
             f"available: {list(features.table.columns)}"
+        )
+    categorical = [
+        f"{s.name} ({s.family})"
+        for s in features.schema
+        if s.kind == "categorical" and s.name in config.segmentation.features
+    ]
+    if categorical:
+        raise FeatureError(
+            f"segmentation.features {categorical} are categorical: the segmentation clusters "
+            "numeric features only for now (k-prototypes and Gower distances on the feature "
+            "table come with the mixed-type selection); they are in features.parquet"
         )
 
 
@@ -224,11 +239,7 @@ def segment_step(
             "Selecting a segmentation (algorithms x parameters)",
             total=len(candidate_grid(run.config.segmentation, n_buyers)),
         )
-        categories = {
-            col: features.context[col]
-            for col in CONTEXT_CATEGORIES
-            if features.context[col].nunique(dropna=True) > 1
-        }
+        categories = segment_categories(features)
         seg = segment_customers(
             table,
             run.config.segmentation,
@@ -239,6 +250,19 @@ def segment_step(
         )
         progress.done(f"{seg.algorithm}, silhouette {seg.silhouette:.3f}")
     return seg
+
+
+def segment_categories(features: FeatureSet) -> dict[str, pd.Series]:
+    """The categorical columns the segments' composition is tested on (chi-square, in
+    ``validation.json``): the context's country and channel, then the categorical features of
+    the configured families (``age_band``, ``gender``, ``region``, ...; the context's
+    ``country`` is kept when the demographic family has one too); only columns with at least
+    two distinct values."""
+    columns = {col: features.context[col] for col in CONTEXT_CATEGORIES}
+    for spec in features.schema:
+        if spec.kind == "categorical" and spec.name not in columns:
+            columns[spec.name] = features.table[spec.name]
+    return {name: col for name, col in columns.items() if col.nunique(dropna=True) > 1}
 
 
 def _on_segment_step(progress: Progress, config: SegmentationConfig) -> Callable[[str], None]:

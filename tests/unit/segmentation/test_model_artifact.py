@@ -116,4 +116,7 @@ def test_publish_refuses_non_behavioural_features() -> None:
         SegmentationError, match=r"\['churn_score', 'clv_12m'\] are not behavioural"
     ):
         check_publishable(m)
+    families = model([0], {0: "P"}, features=("monetary", "age", "winter_share"))
+    with pytest.raises(SegmentationError, match=r"\['age', 'winter_share'\] are not behavioural"):
+        check_publishable(families)
     check_publishable(model([0], {0: "P"}))
