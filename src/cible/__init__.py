@@ -1,6 +1,6 @@
 """cible: advanced audience segmentation for marketing teams.
 
-The Python API (docs/python-api.md): :func:`segment`, :func:`dedup`, :func:`predict` take a
+The Python API (docs/python-api.md): :func:`segment`, :func:`dedup`, :func:`propensity` take a
 pandas, polars or Arrow frame and return a typed result; :func:`run` runs a configuration
 (:func:`load_config`, :class:`CibleConfig`).
 """
@@ -10,11 +10,11 @@ from cible.config import CibleConfig, SegmentationConfig, load_config
 from cible.exceptions import CibleError
 from cible.facade import (
     DedupResult,
-    PredictResult,
+    PropensityResult,
     RunResult,
     SegmentResult,
     dedup,
-    predict,
+    propensity,
     run,
     segment,
 )
@@ -27,14 +27,14 @@ __all__ = [
     "CibleConfig",
     "CibleError",
     "DedupResult",
-    "PredictResult",
+    "PropensityResult",
     "RunResult",
     "SegmentResult",
     "SegmentationConfig",
     "__version__",
     "dedup",
     "load_config",
-    "predict",
+    "propensity",
     "run",
     "segment",
 ]

@@ -8,7 +8,7 @@ keyword arguments are its fields), turns the frame into the pandas frame the pip
   ``cible run``);
 * :func:`dedup` -> :func:`cible.services.table_dedup.resolve_records` (``cible dedup`` with
   ``dedup.input``);
-* :func:`predict` -> :func:`cible.services.predict.predict_from_frame` (``cible predict`` with
+* :func:`propensity` -> :func:`cible.services.predict.predict_from_frame` (``cible predict`` with
   ``predict.table``);
 * :func:`run` -> :func:`cible.services.pipeline.run_configured` (``cible run``).
 """
@@ -26,10 +26,10 @@ from cible.exceptions import ConfigError
 if TYPE_CHECKING:
     from cible.config import CibleConfig, DedupConfig, SegmentationConfig
     from cible.config.predict import PredictConfig
-    from cible.facade.results import DedupResult, PredictResult, RunResult, SegmentResult
+    from cible.facade.results import DedupResult, PropensityResult, RunResult, SegmentResult
 
 Model = TypeVar("Model", bound=BaseModel)
-SEGMENT, DEDUP, PREDICT = "cible.segment()", "cible.dedup()", "cible.predict()"
+SEGMENT, DEDUP, PREDICT = "cible.segment()", "cible.dedup()", "cible.propensity()"
 #: the column of customer ids :func:`segment` reads by default (that of features.parquet)
 CUSTOMER_ID = "customer_id"
 
@@ -168,7 +168,7 @@ def _blocking_rule(rule: str | Sequence[str] | Mapping[str, Any]) -> dict[str, A
     return {"keys": list(rule)}
 
 
-def predict(
+def propensity(
     frame: Any,
     label: str,
     *,
@@ -179,7 +179,7 @@ def predict(
     name: str = "frame",
     project: str = "cible",
     **settings: Any,
-) -> PredictResult:
+) -> PropensityResult:
     """Train, compare and choose models of ``label`` on a table, and score its rows, as
     ``cible predict`` does with ``predict.table``.
 
@@ -192,7 +192,7 @@ def predict(
     from cible.config import CibleConfig
     from cible.config.predict import PredictConfig
     from cible.facade.frames import to_pandas
-    from cible.facade.results import PredictResult
+    from cible.facade.results import PropensityResult
     from cible.services.predict import predict_from_frame
 
     data = _settings(config, settings)
@@ -201,7 +201,7 @@ def predict(
     spec = _validated(PredictConfig, data, PREDICT)
     raw = to_pandas(frame, PREDICT)
     whole = CibleConfig(project=project, predict=spec)
-    return PredictResult(predict_from_frame(whole, raw, name))
+    return PropensityResult(predict_from_frame(whole, raw, name))
 
 
 def run(config: CibleConfig | str | Path, out: str | Path | None = None) -> RunResult:

@@ -156,8 +156,8 @@ class DedupResult:
 
 
 @dataclass(frozen=True)
-class PredictResult:
-    """Models trained on a labelled table, compared, and its rows scored (:func:`cible.predict`)."""
+class PropensityResult:
+    """Models trained on a labelled table, compared, and its rows scored (:func:`cible.propensity`)."""
 
     outcome: PredictOutcome
 
