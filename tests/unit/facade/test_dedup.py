@@ -83,9 +83,17 @@ def test_save_writes_what_cible_dedup_writes_for_the_same_table(
     tmp_path: Path, write_config: WriteConfig, people: pd.DataFrame, result: cible.DedupResult
 ) -> None:
     people.to_parquet(tmp_path / "people.parquet", index=False)
-    matching = {"fields": [{"column": "name"}, {"column": "surname"}], "blocking": [{"keys": ["postcode"]}]}
+    matching = {
+        "fields": [{"column": "name"}, {"column": "surname"}],
+        "blocking": [{"keys": ["postcode"]}],
+    }
     cfg = write_config(
-        {"dedup": {"input": {"path": "people.parquet", "id_column": "rec_id"}, "matching": matching}}
+        {
+            "dedup": {
+                "input": {"path": "people.parquet", "id_column": "rec_id"},
+                "matching": matching,
+            }
+        }
     )
     cli_out, api_out = tmp_path / "cli", tmp_path / "api"
     done = CliRunner().invoke(app, ["dedup", "--config", str(cfg), "--out", str(cli_out)])
@@ -109,7 +117,8 @@ def test_save_writes_what_cible_dedup_writes_for_the_same_table(
 
 def test_a_missing_column_is_named_with_the_setting(people: pd.DataFrame) -> None:
     with pytest.raises(
-        MissingColumnError, match=r"frame: column 'email' named in dedup.matching.fields\[2\].column"
+        MissingColumnError,
+        match=r"frame: column 'email' named in dedup.matching.fields\[2\].column",
     ):
         cible.dedup(people, fields=["name", "surname", "email"], id="rec_id", blocking=["postcode"])
     with pytest.raises(MissingColumnError, match=r"id column 'id' .* columns: \['rec_id'"):

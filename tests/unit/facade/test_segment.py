@@ -61,7 +61,7 @@ def test_the_notebook_view_shows_the_segment_names_without_plotly(
     html = result._repr_html_()
     assert result.names == ["Champions", "Low spend, recent orders", "At risk - lapsed"]
     for name in result.names:
-        assert f"<td class=\"text\">{name}</td>" in html
+        assert f'<td class="text">{name}</td>' in html
     assert '<section id="profiles">' in html and "Segment profiles" in html
     assert "plotly" not in html.lower()
     assert html.startswith('<div class="cible-nb">')
@@ -148,12 +148,17 @@ def test_an_empty_frame_and_a_non_frame_are_refused(customers: pd.DataFrame) -> 
         cible.segment(customers.iloc[:0], features=FEATURES)
     with pytest.raises(EmptySourceError, match="no row"):
         cible.segment(pl.from_pandas(customers).clear(), features=FEATURES)
-    with pytest.raises(SourceFormatError, match="pandas, polars or Arrow data frame.*builtins.dict"):
+    with pytest.raises(
+        SourceFormatError, match="pandas, polars or Arrow data frame.*builtins.dict"
+    ):
         cible.segment({"customer_id": ["a"]}, features=FEATURES)
 
 
 def test_an_invalid_setting_is_a_config_error(customers: pd.DataFrame) -> None:
-    with pytest.raises(ConfigError, match=r"(?s)cible.segment\(\): invalid configuration.*k_max \(4\) must be >= k_min \(5\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"(?s)cible.segment\(\): invalid configuration.*k_max \(4\) must be >= k_min \(5\)",
+    ):
         cible.segment(customers, features=FEATURES, k_min=5, k_max=4)
     with pytest.raises(ConfigError, match="colour: unknown key"):
         cible.segment(customers, features=FEATURES, colour="red")
