@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from cible.config import CibleConfig, DedupConfig, SegmentationConfig
+    from cible.segmentation.segmentation_result import SegmentationResult
+    from cible.segmentation.spark_selection import SparkSegmentation
     from cible.services.pipeline import PipelineResult
     from cible.services.predict import PredictOutcome
     from cible.services.spark_pipeline import SparkPipelineResult
     from cible.services.table_dedup import TableOutcome
-    from cible.segmentation.segmentation_result import SegmentationResult
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
@@ -223,7 +224,10 @@ class PropensityResult:
 @dataclass(frozen=True)
 class RunResult:
     """A whole ``cible run`` (:func:`cible.run`): its files are in ``out_dir`` as the CLI wrote
-    them; ``save`` copies them, ``report`` copies report.html."""
+    them; ``save`` copies them, ``report`` copies report.html. With ``warehouse.segment_in:
+    spark`` the segmentation is the driver's aggregates
+    (:class:`~cible.segmentation.spark_selection.SparkSegmentation`) and the assignments are
+    read from the run's ``segments.parquet``."""
 
     pipeline: PipelineResult | SparkPipelineResult
     config: CibleConfig
@@ -233,7 +237,7 @@ class RunResult:
         return self.pipeline.out_dir
 
     @property
-    def segmentation(self) -> SegmentationResult:
+    def segmentation(self) -> SegmentationResult | SparkSegmentation:
         return self.pipeline.segmentation
 
     @property
@@ -242,18 +246,29 @@ class RunResult:
 
     def to_pandas(self) -> pd.DataFrame:
         """customer_id, segment_id, segment_name (``segments.parquet``)."""
-        return self.pipeline.segmentation.assignments.copy()
+        import pandas as pd
+
+        from cible.segmentation.segmentation_result import SegmentationResult
+
+        seg = self.pipeline.segmentation
+        if isinstance(seg, SegmentationResult):
+            return seg.assignments.copy()
+        return pd.read_parquet(self.out_dir / "segments.parquet")
 
     def to_arrow(self) -> pa.Table:
-        return _arrow(self.pipeline.segmentation.assignments)
+        return _arrow(self.to_pandas())
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Copy every result file of the run (not the warehouse, nor hidden files) to ``folder``."""
+        """Copy every result of the run (not the warehouse, nor hidden files) to ``folder``."""
         out = Path(folder).resolve()
         out.mkdir(parents=True, exist_ok=True)
         copied = []
         for p in sorted(self.out_dir.iterdir()):
-            if p.is_file() and not p.name.startswith(".") and p.name not in _warehouse(self):
+            if p.name.startswith(".") or p.name in _warehouse(self):
+                continue
+            if p.is_dir():  # a Parquet directory written by Spark
+                copied.append(Path(shutil.copytree(p, out / p.name, dirs_exist_ok=True)))
+            else:
                 copied.append(Path(shutil.copy2(p, out / p.name)))
         return copied
 
@@ -264,11 +279,15 @@ class RunResult:
         return Path(shutil.copy2(self.pipeline.report, target))
 
     def _repr_html_(self) -> str:
-        from cible.reporting.notebook import segment_view
+        from cible.reporting.notebook import profiles_view, segment_view
+        from cible.segmentation.segmentation_result import SegmentationResult
         from cible.services.outputs import run_meta
 
+        seg = self.pipeline.segmentation
         meta = run_meta(self.config.project, as_of=self.pipeline.as_of.isoformat())
-        return segment_view(self.pipeline.segmentation, meta)
+        if isinstance(seg, SegmentationResult):
+            return segment_view(seg, meta)
+        return profiles_view(seg.profiles, meta)
 
 
 def _warehouse(result: RunResult) -> set[str]:

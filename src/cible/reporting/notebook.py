@@ -90,7 +90,9 @@ def predict_view(
 
 def dedup_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The counts of ``dedup.json`` as label/value rows (the labels of ``cible dedup``)."""
-    rows = [(label, f"{summary[key]:,}") for label, key in _DEDUP_ROWS if summary.get(key) is not None]
+    rows = [
+        (label, f"{summary[key]:,}") for label, key in _DEDUP_ROWS if summary.get(key) is not None
+    ]
     if "threshold" in summary:
         rows.append(("Match threshold", fmt_number(float(summary["threshold"]), 2)))
     return rows
@@ -120,4 +122,19 @@ def dedup_view(summary: Mapping[str, Any], clusters: pd.DataFrame, title: str = 
             findings=[f["message"] for f in summary.get("guard_findings", [])],
             entities=largest_entities(clusters),
         )
+    )
+
+
+def profiles_view(profiles: pd.DataFrame, meta: Mapping[str, str]) -> str:
+    """The segments of a run segmented in Spark (only their profiles reach the driver): id, name,
+    size and share of each."""
+    columns = (profiles[c].tolist() for c in ("segment_id", "segment_name", "size", "share"))
+    rows = [
+        [str(int(i)), str(name), f"{int(size):,}", f"{float(share):.1%}"]
+        for i, name, size, share in zip(*columns, strict=True)
+    ]
+    return (
+        template_environment()
+        .get_template("notebook_profiles.html.j2")
+        .render(title=str(meta.get("project", "cible")), meta=list(meta.items()), rows=rows)
     )

@@ -30,7 +30,7 @@ def planted_customers(per_group: int = 40, seed: int = 0) -> pd.DataFrame:
                     "customer_id": f"{group}-{i:03d}",
                     "group": group,
                     "recency_days": recency * rng.uniform(0.9, 1.1),
-                    "frequency": int(round(frequency * rng.uniform(0.9, 1.1))),
+                    "frequency": round(frequency * rng.uniform(0.9, 1.1)),
                     "monetary": monetary * rng.uniform(0.9, 1.1),
                 }
             )

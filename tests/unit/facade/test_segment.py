@@ -149,7 +149,7 @@ def test_an_empty_frame_and_a_non_frame_are_refused(customers: pd.DataFrame) -> 
     with pytest.raises(EmptySourceError, match="no row"):
         cible.segment(pl.from_pandas(customers).clear(), features=FEATURES)
     with pytest.raises(
-        SourceFormatError, match="pandas, polars or Arrow data frame.*builtins.dict"
+        SourceFormatError, match=r"pandas, polars or Arrow data frame is needed, got builtins\.dict"
     ):
         cible.segment({"customer_id": ["a"]}, features=FEATURES)
 
