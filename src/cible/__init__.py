@@ -6,6 +6,7 @@ pandas, polars or Arrow frame and return a typed result; :func:`run` runs a conf
 """
 
 from cible import _moved
+from cible._version import __version__
 from cible.config import CibleConfig, SegmentationConfig, load_config
 from cible.exceptions import CibleError
 from cible.facade import (
@@ -20,8 +21,6 @@ from cible.facade import (
 )
 
 _moved.install()
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CibleConfig",

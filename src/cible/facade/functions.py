@@ -26,7 +26,7 @@ from cible.exceptions import ConfigError
 if TYPE_CHECKING:
     from cible.config import CibleConfig, DedupConfig, SegmentationConfig
     from cible.config.predict import PredictConfig
-    from cible.facade.results import DedupResult, PropensityResult, RunResult, SegmentResult
+    from cible.facade.step_results import DedupResult, PropensityResult, RunResult, SegmentResult
 
 Model = TypeVar("Model", bound=BaseModel)
 SEGMENT, DEDUP, PREDICT = "cible.segment()", "cible.dedup()", "cible.propensity()"
@@ -72,7 +72,7 @@ def segment(
     """
     from cible.config import SegmentationConfig
     from cible.facade.frames import check_columns, to_pandas
-    from cible.facade.results import SegmentResult
+    from cible.facade.step_results import SegmentResult
     from cible.segmentation.customer_segments import segment_customers
     from cible.services.outputs import run_meta
 
@@ -138,7 +138,7 @@ def dedup(
     """
     from cible.config import DedupConfig
     from cible.facade.frames import to_pandas
-    from cible.facade.results import DedupResult
+    from cible.facade.step_results import DedupResult
     from cible.identity.table_input import check_records, records_as_text
     from cible.services.table_dedup import resolve_records
 
@@ -192,7 +192,7 @@ def propensity(
     from cible.config import CibleConfig
     from cible.config.predict import PredictConfig
     from cible.facade.frames import to_pandas
-    from cible.facade.results import PropensityResult
+    from cible.facade.step_results import PropensityResult
     from cible.services.predict import predict_from_frame
 
     data = _settings(config, settings)
@@ -211,7 +211,7 @@ def run(config: CibleConfig | str | Path, out: str | Path | None = None) -> RunR
     import tempfile
 
     from cible.config import CibleConfig, load_config
-    from cible.facade.results import RunResult
+    from cible.facade.step_results import RunResult
     from cible.services.pipeline import run_configured
 
     cfg = config if isinstance(config, CibleConfig) else load_config(Path(config))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cible import __version__
+from cible._version import __version__
 from cible.config import CibleConfig, SegmentationConfig
 from cible.exceptions import ConfigError, FeatureError
 from cible.features import build_context, build_features, default_as_of
