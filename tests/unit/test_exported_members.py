@@ -148,7 +148,7 @@ def test_import_cible_needs_only_core_dependencies() -> None:
 
     code = (
         "import sys, cible; "
-        "bad = sorted({'typer', 'rich', 'plotly', 'fastapi', 'pyspark', 'narwhals', 'sklearn'} "
+        "bad = sorted({'typer', 'rich', 'plotly', 'fastapi', 'pyspark', 'narwhals', 'sklearn', 'pandas', 'pyarrow'} "
         "& set(sys.modules)); "
         "print(','.join(bad))"
     )
