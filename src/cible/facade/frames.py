@@ -36,13 +36,14 @@ def to_pandas(frame: Any, what: str) -> pd.DataFrame:
     return out
 
 
-def check_columns(frame: pd.DataFrame, named: dict[str, Iterable[str]], what: str) -> None:
-    """Every column of ``named`` (argument -> the columns it names) is in ``frame``; the error
-    names the first column missing, the argument that named it and the frame's columns."""
-    for argument, columns in named.items():
+def check_columns(frame: pd.DataFrame, needed: dict[str, Iterable[str]], what: str) -> None:
+    """Every column of ``needed`` (why -> the columns, e.g. ``"named in features"``) is in
+    ``frame``; the error names the first column missing, why it is needed and the frame's
+    columns."""
+    for why, columns in needed.items():
         for column in columns:
             if column not in frame.columns:
                 raise MissingColumnError(
-                    f"{what}: column {column!r} (named in {argument}) is not in the frame; "
+                    f"{what}: column {column!r} ({why}) is not in the frame; "
                     f"columns: {[str(c) for c in frame.columns]}"
                 )

@@ -84,10 +84,10 @@ def segment(
     check_columns(
         table,
         {
-            "id": [id] if id is not None else [],
-            "features": cfg.features,
-            "the segmentation (it needs them)": ["frequency", "monetary"],
-            "categories": categories,
+            "named in id": [id] if id is not None else [],
+            "named in features": cfg.features,
+            "needed by every segmentation: prospects have frequency 0": ["frequency", "monetary"],
+            "named in categories": categories,
         },
         SEGMENT,
     )
@@ -110,12 +110,22 @@ def _indexed(table: Any, id: str | None) -> Any:
     if values.isna().any():
         row = int(values.isna().to_numpy().nonzero()[0][0]) + 1
         raise SegmentationError(f"{SEGMENT}: id column {id!r} is empty on row {row}")
-    return table.set_axis(pd.Index(values.astype(str).to_numpy(dtype=object), name=CUSTOMER_ID))
+    ids = values.astype(str)
+    repeated = ids[ids.duplicated(keep=False)]
+    if len(repeated):
+        value = repeated.iloc[0]
+        rows = [int(i) + 1 for i in (ids == value).to_numpy().nonzero()[0][:5]]
+        raise SegmentationError(
+            f"{SEGMENT}: id column {id!r} value {value!r} appears on rows "
+            f"{', '.join(map(str, rows))}; customer ids must be unique "
+            f"({repeated.nunique()} id(s) repeat)"
+        )
+    return table.set_axis(pd.Index(ids.to_numpy(dtype=object), name=CUSTOMER_ID))
 
 
 def dedup(
     frame: Any,
-    fields: Sequence[str | Mapping[str, Any]],
+    fields: Sequence[str | Mapping[str, Any]] = (),
     id: str = "record_id",
     *,
     blocking: Sequence[str | Sequence[str] | Mapping[str, Any]] = (),
@@ -128,7 +138,7 @@ def dedup(
     ``dedup.input``.
 
     ``id`` is the column identifying a record (filled, unique); ``fields`` the columns compared
-    (a name, or a ``dedup.matching.fields`` mapping such as ``{"column": "email", "comparator":
+    (needed unless ``config`` has them: a name, or a ``dedup.matching.fields`` mapping such as ``{"column": "email", "comparator":
     "exact"}``); ``blocking`` the candidate-pair rules (a column, a list of columns, or a
     ``dedup.matching.blocking`` mapping); ``exact_keys`` columns equal on duplicates. Further
     ``matching`` fields (``threshold=0.9``, ``method="fellegi_sunter"``) go to
@@ -207,13 +217,17 @@ def propensity(
 def run(config: CibleConfig | str | Path, out: str | Path | None = None) -> RunResult:
     """Run the whole pipeline of a configuration (a :class:`~cible.config.CibleConfig` or the
     path of a ``cible.yaml``), as ``cible run --out out`` does: the files land in ``out`` (default:
-    a new temporary folder), the result holds the segmentation and the report's path."""
+    a new temporary folder), the result holds the segmentation and the report's path. A failed
+    run removes what it wrote in ``out``. A Spark session stays open for the next call (the CLI
+    stops it at exit; :func:`cible.warehouse.sparksession.stop_spark` ends it)."""
     import tempfile
 
     from cible.config import CibleConfig, load_config
     from cible.facade.step_results import RunResult
+    from cible.services.outputs import nothing_left_on_failure
     from cible.services.pipeline import run_configured
 
     cfg = config if isinstance(config, CibleConfig) else load_config(Path(config))
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="cible-run-"))
-    return RunResult(run_configured(cfg, folder), cfg)
+    with nothing_left_on_failure(folder):  # as the CLI: a failed run leaves the folder as it was
+        return RunResult(run_configured(cfg, folder), cfg)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cible
-from cible.exceptions import ConfigError
+from cible.exceptions import ConfigError, SourceNotFoundError
 from tests.conftest import WriteConfig
 from tests.unit.facade.data import FAST_SEGMENTATION, FEATURES
 from tests.unit.services.test_predict_service import _events_source
@@ -51,3 +51,10 @@ def test_a_bad_config_path_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "cible.yaml").write_text("sources: []\n")
     with pytest.raises(ConfigError, match="sources: at least one source is needed"):
         cible.run(tmp_path / "cible.yaml", tmp_path / "out")
+
+
+def test_a_failed_run_leaves_nothing_behind(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "events.csv").unlink()
+    with pytest.raises(SourceNotFoundError, match=r"events\.csv"):
+        cible.run(config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 import cible
 from cible.cli.main import app
 from cible.config import load_config
-from cible.exceptions import ConfigError, EmptySourceError, MissingColumnError, SourceFormatError
+from cible.exceptions import (
+    ConfigError,
+    EmptySourceError,
+    MissingColumnError,
+    SegmentationError,
+    SourceFormatError,
+)
 from tests.conftest import WriteConfig
 from tests.unit.facade.data import FAST_SEGMENTATION, FEATURES, planted_customers
 from tests.unit.services.test_predict_service import _events_source
@@ -139,8 +145,23 @@ def test_a_missing_feature_is_named(customers: pd.DataFrame) -> None:
         cible.segment(customers, features=["recency_days", "tenure_days"])
     with pytest.raises(MissingColumnError, match=r"column 'cid' \(named in id\) .*'customer_id'"):
         cible.segment(customers, features=FEATURES, id="cid")
-    with pytest.raises(MissingColumnError, match=r"column 'frequency' \(named in the segm"):
+    with pytest.raises(
+        MissingColumnError,
+        match=r"column 'frequency' \(needed by every segmentation: prospects have frequency 0\)",
+    ):
         cible.segment(customers.drop(columns="frequency"), features=["recency_days"])
+
+
+def test_ids_must_be_filled_and_unique(customers: pd.DataFrame) -> None:
+    frame = customers.drop(columns="group")
+    twice = frame.assign(customer_id=frame["customer_id"].where(frame.index != 5, "loyal-000"))
+    with pytest.raises(
+        SegmentationError, match=r"value 'loyal-000' appears on rows 1, 6; .*\(1 id"
+    ):
+        cible.segment(twice, features=FEATURES, **FAST_SEGMENTATION)
+    gap = frame.assign(customer_id=frame["customer_id"].where(frame.index != 2, None))
+    with pytest.raises(SegmentationError, match=r"id column 'customer_id' is empty on row 3"):
+        cible.segment(gap, features=FEATURES, **FAST_SEGMENTATION)
 
 
 def test_an_empty_frame_and_a_non_frame_are_refused(customers: pd.DataFrame) -> None:
