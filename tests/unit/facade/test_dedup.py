@@ -73,7 +73,9 @@ def test_pandas_polars_and_arrow_give_the_same_entities(
 
 def test_numbers_are_read_as_text_like_a_file(people: pd.DataFrame) -> None:
     numeric = people.assign(postcode=people["postcode"].astype(int))
+    before = numeric.copy()
     got = cible.dedup(numeric, **ARGS)
+    pd.testing.assert_frame_equal(numeric, before)  # the caller's frame is not modified
     assert got.matched_pairs() == planted_people()[1]
     kind = got.to_arrow().schema.field("record_id").type
     assert pa.types.is_string(kind) or pa.types.is_large_string(kind)

@@ -78,10 +78,12 @@ def test_the_notebook_view_shows_the_comparison_and_the_top_scores(
 def test_pandas_polars_and_arrow_give_the_same_scores(
     table: pd.DataFrame, result: cible.PropensityResult
 ) -> None:
+    before = table.copy()
     for other in (pl.from_pandas(table), pa.Table.from_pandas(table, preserve_index=False)):
         got = cible.propensity(other, label="bought", id="customer_id", **FAST)
         pd.testing.assert_frame_equal(got.to_pandas(), result.to_pandas())
         assert _timeless(got.metrics()) == _timeless(result.metrics())
+    pd.testing.assert_frame_equal(table, before)  # the fixture's frame, used by the first call
 
 
 def _timeless(value: Any) -> Any:
