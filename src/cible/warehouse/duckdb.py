@@ -35,8 +35,8 @@ def disable_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("SET enable_progress_bar = false")
     except duckdb.InvalidInputException:
-        row = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
-        if row is None or row[0] is not False:
+        # fetchall: a partly fetched result would hold the connection (DuckDB 2)
+        if con.execute("SELECT current_setting('enable_progress_bar')").fetchall() != [(False,)]:
             raise
 
 
