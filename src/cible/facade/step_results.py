@@ -62,6 +62,7 @@ class SegmentResult:
 
     @property
     def profiles(self) -> pd.DataFrame:
+        """The segment profiles (profiles.csv): id, name, size, share, feature means, medians."""
         return self.segmentation.profiles.copy()
 
     def to_pandas(self) -> pd.DataFrame:
@@ -69,6 +70,7 @@ class SegmentResult:
         return self.segmentation.assignments.copy()
 
     def to_arrow(self) -> pa.Table:
+        """The table of :meth:`to_pandas` as a pyarrow Table."""
         return _arrow(self.segmentation.assignments)
 
     def save(self, folder: str | Path) -> list[Path]:
@@ -137,9 +139,11 @@ class DedupResult:
         return self.outcome.summary()
 
     def to_pandas(self) -> pd.DataFrame:
+        """The table of ``clusters.csv``: record_id, entity_id (as :attr:`clusters`)."""
         return self.clusters
 
     def to_arrow(self) -> pa.Table:
+        """The table of :meth:`to_pandas` as a pyarrow Table."""
         return _arrow(self.clusters)
 
     def save(self, folder: str | Path) -> list[Path]:
@@ -164,6 +168,7 @@ class PropensityResult:
 
     @property
     def score_name(self) -> str:
+        """The name of the score column (``<label>_propensity`` unless ``score_name`` was given)."""
         return self.outcome.score_name
 
     @property
@@ -185,6 +190,7 @@ class PropensityResult:
         return self.outcome.scores.reset_index()
 
     def to_arrow(self) -> pa.Table:
+        """The table of :meth:`to_pandas` as a pyarrow Table."""
         return _arrow(self.to_pandas())
 
     def save(self, folder: str | Path) -> list[Path]:
@@ -234,14 +240,17 @@ class RunResult:
 
     @property
     def out_dir(self) -> Path:
+        """The folder the run wrote its files in (``out`` of :func:`cible.run`)."""
         return self.pipeline.out_dir
 
     @property
     def segmentation(self) -> SegmentationResult | SparkSegmentation:
+        """The run's segmentation: a SegmentationResult, or the driver's aggregates of a Spark run."""
         return self.pipeline.segmentation
 
     @property
     def names(self) -> list[str]:
+        """The segment names, in the order of the profiles (``segment_id``)."""
         return [str(n) for n in self.pipeline.segmentation.profiles["segment_name"]]
 
     def to_pandas(self) -> pd.DataFrame:
@@ -256,6 +265,7 @@ class RunResult:
         return pd.read_parquet(self.out_dir / "segments.parquet")
 
     def to_arrow(self) -> pa.Table:
+        """The table of :meth:`to_pandas` as a pyarrow Table."""
         return _arrow(self.to_pandas())
 
     def save(self, folder: str | Path) -> list[Path]:
