@@ -32,12 +32,15 @@ ROOT = Path(__file__).resolve().parents[2]
 TUTORIALS = ROOT / "docs" / "tutorials"
 
 
-def execute(name: str, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
-    """The notebook ``name`` executed top to bottom; a failing cell fails the test."""
+def execute(name: str, monkeypatch: pytest.MonkeyPatch, tmp: Path) -> nbformat.NotebookNode:
+    """The notebook ``name`` executed top to bottom; a failing cell fails the test. The kernel
+    inherits the environment: its temporary folders (the runs' outputs) are made under ``tmp``."""
     path = TUTORIALS / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
     pythonpath = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(pythonpath))  # the kernel inherits it
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(pythonpath))
+    (tmp / "kernel").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp / "kernel"))
     client = NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(TUTORIALS)}}
     )
@@ -55,7 +58,7 @@ def figures(nb: nbformat.NotebookNode) -> Any:
 def test_quick_start_sizes_are_those_of_cible_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    sizes = figures(execute("01-quick-start", monkeypatch))
+    sizes = figures(execute("01-quick-start", monkeypatch, tmp_path))
     # the same world through the CLI: `cible run --config cible.yaml --out out`
     generate_world(2_000, 42, tmp_path / "data")
     config = write_demo_config(tmp_path)
@@ -68,10 +71,10 @@ def test_quick_start_sizes_are_those_of_cible_run(
 
 
 def test_online_retail_figures_are_those_of_the_pipeline_test(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     shared_dataset("online_retail", "online_retail.parquet")
-    sizes = figures(execute("02-online-retail", monkeypatch))
+    sizes = figures(execute("02-online-retail", monkeypatch, tmp_path))
     # tests/integration/test_online_retail.py pins the same run of examples/online_retail.yaml:
     # 4,372 customers, 33 with refunds only, 1 prospect (free items only); 4,338 buyers clustered
     assert sizes == {
@@ -88,7 +91,7 @@ def test_duplicate_customers_metrics_are_those_of_cible_dedup(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     people = pd.read_csv(shared_dataset("splink", "fake_1000.csv"), dtype=str)
-    metrics = figures(execute("03-duplicate-customers", monkeypatch))
+    metrics = figures(execute("03-duplicate-customers", monkeypatch, tmp_path))
     config = ROOT / "examples" / "fake_1000_dedup.yaml"
     got = CliRunner().invoke(app, ["dedup", "--config", str(config), "--out", str(tmp_path)])
     assert got.exit_code == 0, got.output
@@ -106,7 +109,7 @@ def test_churn_propensity_figures_are_those_of_cible_predict(
 ) -> None:
     shared_dataset("online_retail", "online_retail.parquet")
     table = shared_dataset("telco_churn", "Telco-Customer-Churn.csv")
-    got_nb = figures(execute("04-propensity-and-lifetime-value", monkeypatch))
+    got_nb = figures(execute("04-propensity-and-lifetime-value", monkeypatch, tmp_path))
     # examples/telco_churn.yaml with the notebook's two models, through `cible predict`
     config = yaml.safe_load((ROOT / "examples" / "telco_churn.yaml").read_text())
     config["predict"]["models"] = ["logistic", "decision_tree"]
