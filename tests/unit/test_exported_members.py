@@ -16,12 +16,66 @@ def test_top_level() -> None:
     assert sorted(cible.__all__) == [
         "CibleConfig",
         "CibleError",
+        "DedupResult",
+        "PropensityResult",
+        "RunResult",
+        "SegmentResult",
         "SegmentationConfig",
         "__version__",
+        "dedup",
         "load_config",
+        "propensity",
+        "run",
+        "segment",
     ]
     for name in cible.__all__:
         assert hasattr(cible, name), name
+
+
+def test_the_python_api_is_the_facade() -> None:
+    """``cible.segment`` and the others are the facade's functions, their signatures pinned; the
+    names do not clash with subpackages (``cible.predict`` is a package, hence ``propensity``)."""
+    import inspect
+
+    import cible.facade
+
+    assert cible.facade.__all__ == [
+        "DedupResult",
+        "PropensityResult",
+        "RunResult",
+        "SegmentResult",
+        "dedup",
+        "propensity",
+        "run",
+        "segment",
+    ]
+    for name in cible.facade.__all__:
+        assert getattr(cible, name) is getattr(cible.facade, name), name
+    params = {
+        name: list(inspect.signature(getattr(cible, name)).parameters)
+        for name in ("segment", "dedup", "propensity", "run")
+    }
+    assert params == {
+        "segment": ["frame", "features", "id", "categories", "config", "project", "settings"],
+        "dedup": ["frame", "fields", "id", "blocking", "exact_keys", "config", "name", "matching"],
+        "propensity": [
+            "frame",
+            "label",
+            "positive",
+            "id",
+            "drop",
+            "config",
+            "name",
+            "project",
+            "settings",
+        ],
+        "run": ["config", "out"],
+    }
+    for result in ("SegmentResult", "DedupResult", "PropensityResult", "RunResult"):
+        kind = getattr(cible, result)
+        for method in ("_repr_html_", "to_pandas", "to_arrow", "save"):
+            assert callable(getattr(kind, method)), f"{result}.{method}"
+    assert not hasattr(cible.DedupResult, "report")  # `cible dedup` writes no HTML report
 
 
 def test_subpackages() -> None:
@@ -94,7 +148,8 @@ def test_import_cible_needs_only_core_dependencies() -> None:
 
     code = (
         "import sys, cible; "
-        "bad = sorted({'typer', 'rich', 'plotly', 'fastapi', 'pyspark'} & set(sys.modules)); "
+        "bad = sorted({'typer', 'rich', 'plotly', 'fastapi', 'pyspark', 'narwhals', 'sklearn', 'pandas', 'pyarrow'} "
+        "& set(sys.modules)); "
         "print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

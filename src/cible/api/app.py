@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from cible import __version__
+from cible._version import __version__
 from cible.api.errors import install_error_handlers
 from cible.api.fastpath import CachedProfileMiddleware
 from cible.api.guard import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBuckets

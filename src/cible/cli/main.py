@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cible import __version__
+from cible._version import __version__
 from cible.cli.lifecycle_commands import lifecycle_app
 from cible.cli.progress import RichProgress
 from cible.cli.serve_commands import serve_app

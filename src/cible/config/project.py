@@ -111,7 +111,7 @@ class CibleConfig(_Strict):
         return p if p.is_absolute() else (self.base_dir / p)
 
 
-def _format_validation_error(path: Path, err: ValidationError) -> str:
+def format_validation_error(path: Path, err: ValidationError) -> str:
     lines = [f"{path}: invalid configuration ({err.error_count()} problem(s))"]
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
@@ -131,7 +131,7 @@ def parse_config(data: object, *, path: Path, base_dir: Path | None = None) -> C
     try:
         cfg = CibleConfig.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(path, e)) from e
+        raise ConfigError(format_validation_error(path, e)) from e
     return cfg.model_copy(update={"base_dir": base_dir or path.parent})
 
 

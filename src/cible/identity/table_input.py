@@ -106,6 +106,13 @@ def read_table(path: Path, spec: DedupInput) -> pd.DataFrame:
         raise SourceFormatError(f"{path}: cannot read it as {kind}: {e}") from e
     except Exception as e:  # openpyxl and pyarrow raise many unrelated types for a corrupt file
         raise SourceFormatError(f"{path}: cannot read it as {kind}: {e}") from e
+    return records_as_text(frame, spec, path)
+
+
+def records_as_text(frame: pd.DataFrame, spec: DedupInput, path: Path) -> pd.DataFrame:
+    """A table already read, as :func:`read_table` returns it (every cell text or ``None``, see
+    the module); ``path`` names it in errors. Shared by :func:`read_table` and
+    :func:`cible.dedup`; ``frame`` is not modified."""
     if frame.empty:
         raise SourceFormatError(f"{path}: the table has no data row")
     try:

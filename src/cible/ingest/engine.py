@@ -29,6 +29,7 @@ from cible.quality.report_measures import ProfileOptions, profile_table
 from cible.quality.results import SourceQuality
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA
+from cible.warehouse.duckdb import disable_progress_bar
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -235,7 +236,7 @@ def _checked_rows(
 
     A query DuckDB refuses is explained by the first typed column it cannot read."""
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    disable_progress_bar(con)
     t0 = time.perf_counter()
     try:
         std_seconds = _run_plan(con, plan)

@@ -129,9 +129,9 @@ def render_report_html(
     return env.get_template(TEMPLATE_NAME).render(
         title=str(meta.get("project", "cible")),
         plotly_js=Markup(get_plotlyjs()),
-        summary=_summary(r, meta),
+        summary=summary_items(r, meta),
         ingest_rows=[_ingest_row(i, item) for i, item in enumerate(ingest)],
-        profile_table=_profile_table(r, palette),
+        profile_table=profile_table(r, palette),
         charts={key: chart_div(key, fig) for key, fig in figures.items()},
         chosen_k=r.chosen_k,
         silhouette=_fmt_float(r.silhouette, 3),
@@ -172,7 +172,8 @@ def _identity_rows(identity: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return out
 
 
-def _summary(r: SegmentationResult, meta: Mapping[str, str]) -> list[tuple[str, str]]:
+def summary_items(r: SegmentationResult, meta: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The header of the report (and of the notebook view): ``meta``, then the headline figures."""
     items = [
         ("Project", str(meta.get("project", "cible"))),
         ("Data as of", str(meta.get("as_of", "–"))),
@@ -225,7 +226,8 @@ def _ingest_row(position: int, item: Mapping[str, object]) -> IngestRow:
     )
 
 
-def _profile_table(r: SegmentationResult, palette: charts.SegmentPalette) -> Table:
+def profile_table(r: SegmentationResult, palette: charts.SegmentPalette) -> Table:
+    """The segment profiles section: one row per segment, its colour, name, size and means."""
     features = charts.profile_features(r)
     headers = ["Segment", "Name", "Customers", "Share"]
     headers += [charts.feature_label(f) for f in features]

@@ -123,7 +123,7 @@ def render_predict_report(
             warnings=list(warnings),
             title=str(meta.get("project", "cible")),
             plotly_js=Markup(get_plotlyjs()),
-            summary=_summary(result, meta, scores),
+            summary=summary_items(result, meta, scores),
             charts={
                 k: chart_div(f"predict-{k}", fig)
                 for k, fig in _figures(result, scores, score_name).items()
@@ -132,7 +132,7 @@ def render_predict_report(
             comparison_rows=comparison_rows(result),
             chosen_row=[r.name for r in result.reports].index(result.best),
             scoring=result.scoring,
-            class_weight=_weighting(result),
+            class_weight=class_weighting(result),
             best_label=best.label,
             decile_headers=DECILE_HEADERS,
             decile_rows=decile_rows(result),
@@ -150,7 +150,7 @@ def render_predict_report(
     return path
 
 
-def _weighting(result: TrainingResult) -> str:
+def class_weighting(result: TrainingResult) -> str:
     """The class weighting of each model, as chosen by its search (or as configured)."""
     chosen = {r.class_weight for r in result.reports}
     if len(chosen) == 1:
@@ -177,7 +177,7 @@ def _figures(result: TrainingResult, scores: pd.DataFrame, score_name: str) -> d
     return figures
 
 
-def _summary(
+def summary_items(
     result: TrainingResult, meta: dict[str, str], scores: pd.DataFrame
 ) -> list[tuple[str, str]]:
     """The header lines: the run metadata (but the project, the title), then the headline figures."""

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cible import __version__
+from cible._version import __version__
 from cible.exceptions import CibleError
 
 

@@ -166,6 +166,24 @@ def predict_from_table(config: CibleConfig, progress: Progress | None = None) ->
     t0 = time.perf_counter()
     progress.start(f"Reading {path.name}")
     raw = read_table(path, spec.table)
+    return predict_from_frame(config, raw, path.name, progress, t0)
+
+
+def predict_from_frame(
+    config: CibleConfig,
+    raw: pd.DataFrame,
+    name: str,
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> PredictOutcome:
+    """Table mode on a table already read (``raw``, not modified; ``name`` is the table's name
+    in the metadata): learn from it and score its rows. Shared by :func:`predict_from_table`
+    and :func:`cible.predict`; ``started`` is when the reading began (its seconds)."""
+    progress = progress or NullProgress()
+    spec = _spec(config)
+    if spec.table is None or spec.label_column is None:
+        raise ConfigError("predict.table and predict.label_column are needed in table mode")
+    t0 = time.perf_counter() if started is None else started
     labelled = table_labelled_set(
         raw, spec.table, spec.label_column, spec.positive, spec.split.column
     )
@@ -177,7 +195,7 @@ def predict_from_table(config: CibleConfig, progress: Progress | None = None) ->
     meta = run_meta(
         config.project,
         mode="table",
-        table=path.name,
+        table=name,
         target=labelled.description,
         split=_split_text(spec),
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cible import __version__
+from cible._version import __version__
 from cible.config import CibleConfig, SegmentationConfig
 from cible.exceptions import ConfigError, FeatureError
 from cible.features import build_context, default_as_of
@@ -337,18 +337,27 @@ def _forward_section(outcome: ForwardOutcome | None) -> ForwardSection | None:
     return forward_section(outcome.result, outcome.skipped)
 
 
-def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) -> None:
-    seg = outputs.segmentation
-    outputs.features.table.reset_index().to_parquet(path("features.parquet"), index=False)
+def write_segment_tables(
+    path: Callable[[str], Path], features: pd.DataFrame, seg: SegmentationResult
+) -> None:
+    """The files of the segmentation through ``path`` (a staging callback): the feature table
+    (``features.parquet``), the assignments (``segments.parquet``), ``profiles.csv`` and, with
+    the science, ``selection.json``, ``validation.json`` and the scoring model (+ its digest).
+    Shared by ``cible run`` and :meth:`cible.SegmentResult.save`."""
+    features.reset_index().to_parquet(path("features.parquet"), index=False)
     seg.assignments.to_parquet(path("segments.parquet"), index=False)
     seg.profiles.to_csv(path("profiles.csv"), index=False)
-    if outputs.prediction is not None:
-        write_predict_outputs(path, outputs.prediction)
     if seg.science is not None:
         write_json(path("selection.json"), seg.science.selection.to_dict())
         write_json(path("validation.json"), seg.science.validation_dict())
         model, digest = path("segment_model.joblib"), path("segment_model.joblib.sha256")
         write_segment_model(seg, model, digest, __version__)
+
+
+def _write_tables(run: Run, outputs: RunOutputs, path: Callable[[str], Path]) -> None:
+    write_segment_tables(path, outputs.features.table, outputs.segmentation)
+    if outputs.prediction is not None:
+        write_predict_outputs(path, outputs.prediction)
     if outputs.forward is not None:
         write_json(path("forward.json"), outputs.forward.to_dict())
     if outputs.identity is not None and run.config.dedup is not None:

@@ -76,6 +76,21 @@ def resolve_table(
     records = read_records(path, dedup.input, dedup.matching)
     seconds = {"read": time.perf_counter() - t0}
     progress.done(f"{len(records):,} records")
+    return resolve_records(records, path, dedup, progress, seconds)
+
+
+def resolve_records(
+    records: pd.DataFrame,
+    path: Path,
+    dedup: DedupConfig,
+    progress: Progress | None = None,
+    seconds: dict[str, float] | None = None,
+) -> TableOutcome:
+    """Match and guard ``records`` (read and checked, :func:`~cible.identity.table_input.
+    read_records`); ``path`` names where they came from (the summary's ``input``, the review
+    sample's ``source``). Shared by :func:`resolve_table` and :func:`cible.dedup`."""
+    progress = progress or NullProgress()
+    seconds = dict(seconds or {})
     t0 = time.perf_counter()
     progress.start("Finding duplicate records")
     match = find_duplicates(records, dedup.matching)
@@ -97,9 +112,15 @@ def review_records(outcome: TableOutcome, id_column: str) -> pd.DataFrame:
     return frame.assign(source=outcome.path.name)
 
 
-def write_table_outcome(outcome: TableOutcome, dedup: DedupConfig, out_dir: Path) -> None:
-    """Every file of the plain-table route, staged (all or nothing)."""
-    with staged(out_dir) as path:
+def write_table_outcome(outcome: TableOutcome, dedup: DedupConfig, out_dir: Path) -> list[Path]:
+    """Every file of the plain-table route, staged (all or nothing); returns the files written."""
+    names: list[str] = []
+    with staged(out_dir) as staging:
+
+        def path(name: str) -> Path:
+            names.append(name)
+            return staging(name)
+
         outcome.match.clusters[["record_id", "entity_id"]].to_csv(path("clusters.csv"), index=False)
         write_json(path("dedup.json"), outcome.summary())
         write_pairs(outcome.match, path(PAIRS_FILE))
@@ -107,6 +128,7 @@ def write_table_outcome(outcome: TableOutcome, dedup: DedupConfig, out_dir: Path
             write_json(path(MODEL_FILE), model_to_dict(outcome.match.model))
         assert dedup.matching.id_column is not None
         write_review(dedup, outcome.match, review_records(outcome, dedup.matching.id_column), path)
+    return [out_dir / n for n in names if (out_dir / n).is_file()]
 
 
 def run_table_dedup(

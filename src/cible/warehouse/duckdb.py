@@ -27,6 +27,19 @@ class DuckDBDialect(Dialect):
         return sql
 
 
+def disable_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn DuckDB's progress bar off on ``con`` (it would print into logs and notebooks).
+
+    In Jupyter without ipywidgets DuckDB starts with the bar off and refuses any change of the
+    setting, even to false: that refusal is ignored when the bar is off already."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        # fetchall: a partly fetched result would hold the connection (DuckDB 2)
+        if con.execute("SELECT current_setting('enable_progress_bar')").fetchall() != [(False,)]:
+            raise
+
+
 class DuckDBWarehouse(Warehouse):
     """Warehouse in a DuckDB file (``:memory:`` for a throw-away one)."""
 
@@ -41,7 +54,7 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as e:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {e}") from e
         self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute("SET enable_progress_bar = false")
+        disable_progress_bar(self._con)
         self._con.execute(f"SET threads = {usable_cpus()}")  # DuckDB counts the host's cores
         self.memory_limit = memory_limit
         if memory_limit:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from cible.exceptions import WarehouseError
+from cible.warehouse.duckdb import disable_progress_bar
 
 _SOURCE = "__sealed_load"
 
@@ -30,7 +31,7 @@ class SealedDuckDB:
     def __init__(self, *, memory_limit: str | None = None) -> None:
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET TimeZone = 'UTC'")  # as the DuckDB warehouse: same month buckets
-        self._con.execute("SET enable_progress_bar = false")
+        disable_progress_bar(self._con)
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self.sealed = False

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -11,7 +12,7 @@ from cible.exceptions import WarehouseError
 from cible.schemas.customers import CUSTOMERS_SCHEMA
 from cible.schemas.events import EVENTS_SCHEMA
 from cible.warehouse import LoadCounts, open_warehouse
-from cible.warehouse.duckdb import DuckDBWarehouse
+from cible.warehouse.duckdb import DuckDBWarehouse, disable_progress_bar
 
 
 def _events(ids: list[str]) -> pa.Table:
@@ -84,3 +85,31 @@ def test_open_warehouse_resolves_relative_to_out_dir(tmp_path: Path) -> None:
     finally:
         wh.close()
     assert (tmp_path / "sub" / "w.duckdb").is_file()
+
+
+class _JupyterLikeConnection:
+    """A DuckDB connection as in Jupyter without ipywidgets: any SET of the progress bar is
+    refused, and the bar is ``bar_on`` (off there)."""
+
+    def __init__(self, bar_on: bool) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.bar_on = bar_on
+
+    def execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        if sql.startswith("SET enable_progress_bar"):
+            raise duckdb.InvalidInputException("required package 'ipywidgets' is missing")
+        return self.con.execute(f"SELECT {self.bar_on}")
+
+
+def test_the_progress_bar_is_switched_off() -> None:
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = true")
+    disable_progress_bar(con)
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
+    assert con.execute("SELECT 1").fetchall() == [(1,)]  # the check left no pending result
+
+
+def test_a_refused_switch_is_ignored_only_when_the_bar_is_already_off() -> None:
+    disable_progress_bar(_JupyterLikeConnection(bar_on=False))  # type: ignore[arg-type]
+    with pytest.raises(duckdb.InvalidInputException, match="ipywidgets"):
+        disable_progress_bar(_JupyterLikeConnection(bar_on=True))  # type: ignore[arg-type]
