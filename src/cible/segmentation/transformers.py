@@ -42,6 +42,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cible.config import FeaturePrep, SegmentationConfig
+from cible.config.segmentation import DEFAULT_ALGORITHMS, MIXED_ALGORITHMS
 from cible.exceptions import ConfigError
 from cible.segmentation.imputation import MULTIVARIATE_KINDS, MultivariateImputer, make_imputer
 
@@ -270,3 +271,35 @@ def imputation_methods(preprocessor: Pipeline) -> dict[str, str]:
             imputer = branch.named_steps["impute"]
             methods.setdefault(str(feature), str(getattr(imputer, "strategy", "imputed")))
     return methods
+
+
+def mixed_type_config(config: SegmentationConfig, frame: pd.DataFrame) -> SegmentationConfig:
+    """The configuration that clusters the categorical features of ``config`` as categories.
+
+    Unchanged when every feature is numeric. Otherwise: when ``selection.algorithms`` is not set,
+    the grid is the default one plus k-prototypes and Gower k-medoids
+    (:data:`~cible.config.segmentation.MIXED_ALGORITHMS`); and when the grid holds one of those,
+    every categorical feature whose ``encode`` is not set is ordinal-encoded (one column of
+    category codes, which those algorithms compare for equality; the numeric algorithms of the
+    grid then cluster the numeric features only, :mod:`cible.segmentation.selection_mixed`).
+    An explicit ``encode: onehot`` keeps the one-hot columns (and no mixed candidate).
+    """
+    preps = resolve_preps(config, frame)
+    categorical = [f for f, p in preps.items() if p.kind == "categorical"]
+    if not categorical:
+        return config
+    selection = config.selection
+    if "algorithms" not in selection.model_fields_set:
+        algorithms = [*DEFAULT_ALGORITHMS, *MIXED_ALGORITHMS]
+        selection = selection.model_copy(update={"algorithms": algorithms})
+    if not set(selection.algorithms) & set(MIXED_ALGORITHMS):
+        return config.model_copy(update={"selection": selection})
+    preprocessing = dict(config.preprocessing)
+    for feature in categorical:
+        given = preprocessing.get(feature, FeaturePrep())
+        if "encode" not in given.model_fields_set:
+            preprocessing[feature] = FeaturePrep(
+                **given.model_dump(exclude_unset=True) | {"kind": "categorical"},
+                encode="ordinal",
+            )
+    return config.model_copy(update={"selection": selection, "preprocessing": preprocessing})

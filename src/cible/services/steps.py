@@ -158,23 +158,14 @@ def predict_step(
 
 
 def check_segmentation_features(config: CibleConfig, features: FeatureSet) -> None:
-    """Raise :class:`FeatureError` when ``segmentation.features`` names a column not computed."""
+    """Raise :class:`FeatureError` when ``segmentation.features`` names a column not computed.
+    Categorical features (``age_band``, ``region``, ...) are clustered as categories
+    (k-prototypes and Gower k-medoids join the grid: :mod:`cible.segmentation.selection_mixed`)."""
     missing = sorted(set(config.segmentation.features) - set(features.table.columns))
     if missing:
         raise FeatureError(
             f"segmentation.features {missing} are not computed features; "
             f"available: {list(features.table.columns)}"
-        )
-    categorical = [
-        f"{s.name} ({s.family})"
-        for s in features.schema
-        if s.kind == "categorical" and s.name in config.segmentation.features
-    ]
-    if categorical:
-        raise FeatureError(
-            f"segmentation.features {categorical} are categorical: the segmentation clusters "
-            "numeric features only for now (k-prototypes and Gower distances on the feature "
-            "table come with the mixed-type selection); they are in features.parquet"
         )
 
 
