@@ -32,6 +32,7 @@ def test_registry_maps_config_names_to_estimators() -> None:
         "dbscan": algorithms.AutoDBSCAN,
         "hdbscan": algorithms.HDBSCANSegmenter,
         "kprototypes": algorithms.KPrototypes,
+        "gower": algorithms.GowerKMedoids,
     }
     for cls in registry.values():
         assert issubclass(cls, ClusterMixin) and issubclass(cls, BaseEstimator)
