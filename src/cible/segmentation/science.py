@@ -162,7 +162,8 @@ def explained_frame(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The features in original units for the validation tests (the numeric ones) and for the
     rules and importances: the numeric ones, then for each categorical feature 0/1 indicators
-    ``"<feature> = <value>"`` of its :data:`RULE_CATEGORIES` most frequent values (a rule reads
+    ``"<feature> = <value>"`` of its :data:`RULE_CATEGORIES` most frequent values (ties by
+    value; a rule reads
     ``region = Bretagne`` or ``region != Bretagne``). Without categorical features both are the
     numeric columns of ``config.features``."""
     data = frame.loc[:, list(config.features)]
@@ -175,7 +176,9 @@ def explained_frame(
     parts = [numeric]
     for feature in categorical:
         values = data[feature].astype("object")
-        for value in values.value_counts().index[:RULE_CATEGORIES]:
+        counts = values.value_counts()
+        top = sorted(counts.index, key=lambda v: (-counts[v], str(v)))[:RULE_CATEGORIES]
+        for value in top:
             parts.append((values == value).astype(np.float64).rename(f"{feature} = {value}"))
     return numeric, pd.concat(parts, axis=1)
 

@@ -49,7 +49,9 @@ def test_a_pair_sharing_no_observed_column_is_at_distance_one() -> None:
 
 def test_new_rows_are_measured_on_the_training_ranges_and_clipped_at_one() -> None:
     ranges = gower_ranges(X, [1])
-    D = gower_distances(np.array([[2.5, 0.0, 5.0], [9.0, 0.0, 7.0]]), X, categorical=[1], ranges=ranges)
+    D = gower_distances(
+        np.array([[2.5, 0.0, 5.0], [9.0, 0.0, 7.0]]), X, categorical=[1], ranges=ranges
+    )
     # |2.5 - 1| / 2 = 0.75 -> 0.75 / 3; the constant column (range 0) never differs, even at 7
     assert D[0, 0] == pytest.approx(0.25)
     assert D[1, 0] == pytest.approx(1 / 3)  # |9 - 1| / 2 = 4 clipped at 1

@@ -13,6 +13,7 @@ def test_exported_members() -> None:
         "AgglomerativeSegmenter",
         "AutoDBSCAN",
         "GMMSegmenter",
+        "GowerKMedoids",
         "HDBSCANSegmenter",
         "KMeansSegmenter",
         "KPrototypes",
