@@ -60,6 +60,7 @@ from cible.segmentation.selection_scores import (
     keep_diagnostics,
     scorable,
     silhouette_from_distances,
+    silhouettes_from_distances,  # noqa: F401 (imported from here by callers and tests)
     with_silhouettes,
 )
 

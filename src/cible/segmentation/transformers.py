@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
+    FunctionTransformer,
     MinMaxScaler,
     OneHotEncoder,
     OrdinalEncoder,
@@ -240,8 +241,18 @@ def _numeric_branch(prep: FeaturePrep) -> Pipeline | str:
     return Pipeline(steps) if steps else "passthrough"
 
 
+def missing_as_nan(X: Any) -> pd.DataFrame:
+    """Categorical values as objects with every missing marker (``None``, ``pd.NA``, NaN) as NaN,
+    the one the imputer and the encoders recognise (an object column mixing ``None`` and NaN
+    would otherwise keep ``None`` as a category and pass NaN to the clustering)."""
+    frame = pd.DataFrame(X).astype(object)
+    return frame.where(frame.notna(), np.nan)
+
+
 def _categorical_branch(prep: FeaturePrep) -> Pipeline:
-    steps: list[tuple[str, Any]] = []
+    steps: list[tuple[str, Any]] = [
+        ("missing", FunctionTransformer(missing_as_nan, feature_names_out="one-to-one"))
+    ]
     if prep.impute == "most_frequent":
         steps.append(("impute", make_imputer("most_frequent")))
     if prep.encode == "onehot":
