@@ -29,9 +29,9 @@ from cible.segmentation.segmentation_result import (
     REFUND_ONLY_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.selection import SelectionResult
+from cible.segmentation.selection import SelectionResult, candidate_grid
 from cible.segmentation.selection_forward import ForwardPreference
-from cible.segmentation.transformers import resolve_preps
+from cible.segmentation.transformers import mixed_type_config, resolve_preps
 
 MAP_SAMPLE_SIZE = 5000
 
@@ -273,3 +273,14 @@ def _pca_map(
         }
     )
     return frame, (ratios[0], ratios[1])
+
+
+def grid_size(features: pd.DataFrame, config: SegmentationConfig, n_buyers: int) -> int:
+    """The number of candidates the selection of :func:`segment_customers` tries on
+    ``features`` (the mixed grid when categorical features are coded as categories)."""
+    effective = mixed_type_config(config, features.loc[:, list(config.features)])
+    preps = resolve_preps(effective, features.loc[:, list(config.features)])
+    coded = tuple(
+        i for i, p in enumerate(preps.values()) if p.kind == "categorical" and p.encode == "ordinal"
+    )
+    return len(candidate_grid(effective, n_buyers, coded))

@@ -38,7 +38,7 @@ from cible.reporting.forward import ForwardSection, forward_section
 from cible.reporting.html import render_report
 from cible.reporting.narrative import report_warnings
 from cible.reporting.quality import render_quality_page, write_quality_json
-from cible.segmentation.customer_segments import segment_customers
+from cible.segmentation.customer_segments import grid_size, segment_customers
 from cible.segmentation.forward import Backtest
 from cible.segmentation.model_artifact import write_segment_model
 from cible.segmentation.science import finishing_steps
@@ -228,7 +228,7 @@ def segment_step(
         n_buyers = int((table["frequency"] > 0).sum())
         progress.start(
             "Selecting a segmentation (algorithms x parameters)",
-            total=len(candidate_grid(run.config.segmentation, n_buyers)),
+            total=grid_size(table, run.config.segmentation, n_buyers),
         )
         categories = segment_categories(features)
         seg = segment_customers(

@@ -152,3 +152,15 @@ def test_profiles_show_category_shares_and_names_the_dominant_region() -> None:
     assert len(set(names)) == 3
     assignments = result.assignments.set_index("customer_id")["segment_id"]
     assert adjusted_rand_score(truth, assignments.loc[frame.index].to_numpy()) == 1.0
+
+
+def test_the_grid_size_counts_the_mixed_candidates() -> None:
+    from cible.segmentation.customer_segments import grid_size
+
+    frame, _ = _customers()
+    kp = SelectionConfig(algorithms=["kmeans", "kprototypes", "gower"])
+    assert grid_size(frame, _config(selection=kp), 900) == 9  # 3 algorithms x k = 2..4
+    numeric = SegmentationConfig(
+        features=["recency_days", "monetary"], k_min=2, k_max=4, selection=kp
+    )
+    assert grid_size(frame, numeric, 900) == 3  # no categorical feature: k-means only
