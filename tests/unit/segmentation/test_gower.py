@@ -77,3 +77,40 @@ def test_the_silhouette_on_the_gower_matrix_is_sklearns_precomputed_one() -> Non
     # without categorical columns the selection keeps the Euclidean distances
     euclid = score_distances(data, np.arange(60), [])
     assert euclid[0, 1] == pytest.approx(float(np.linalg.norm(data[0] - data[1])))
+
+
+def _naive(A: np.ndarray, B: np.ndarray, cat: set[int], R: np.ndarray) -> np.ndarray:
+    """The definition, pair by pair."""
+    out = np.empty((len(A), len(B)))
+    for i, a in enumerate(A):
+        for k, b in enumerate(B):
+            terms = []
+            for j, (x, y) in enumerate(zip(a, b, strict=True)):
+                if np.isnan(x) or np.isnan(y):
+                    continue
+                if j in cat:
+                    terms.append(float(x != y))
+                else:
+                    terms.append(min(abs(x - y) / R[j], 1.0) if R[j] > 0 else 0.0)
+            out[i, k] = sum(terms) / len(terms) if terms else 1.0
+    return out
+
+
+def test_the_fast_and_the_general_paths_follow_the_definition() -> None:
+    rng = np.random.default_rng(5)
+    data = np.column_stack(
+        [rng.normal(size=25), rng.integers(0, 4, 25), np.full(25, 2.0), rng.uniform(size=25)]
+    )
+    R = gower_ranges(data, [1])
+    # no missing value, every pair within range: the scipy path
+    assert_allclose(gower_distances(data, categorical=[1]), _naive(data, data, {1}, R))
+    # a missing value: the column-by-column path
+    holes = data.copy()
+    holes[3, 0] = holes[7, 1] = NAN
+    R_holes = gower_ranges(holes, [1])
+    assert_allclose(gower_distances(holes, categorical=[1]), _naive(holes, holes, {1}, R_holes))
+    # new rows beyond the training range: clipped at 1
+    far = data[:5] * 10.0
+    assert_allclose(
+        gower_distances(far, data, categorical=[1], ranges=R), _naive(far, data, {1}, R)
+    )
