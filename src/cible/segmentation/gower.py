@@ -11,8 +11,9 @@ is missing (NaN), 1 otherwise: a missing value leaves its column out of that pai
 with no column observed on both sides gets 1 (nothing in common is known). Distances are in
 [0, 1], symmetric, 0 on the diagonal for fully observed rows.
 
-Implemented with numpy, column by column (no dependency: the ``gower`` package on PyPI is a single
-unmaintained module). Numeric values more than ``R_j`` apart (rows outside the reference range)
+Implemented with numpy and scipy (``cdist`` city-block and Hamming when no value is missing and
+no pair is more than a range apart; column by column otherwise). The ``gower`` package on PyPI
+(a single unmaintained module) is not a dependency. Numeric values more than ``R_j`` apart (rows outside the reference range)
 are clipped at ``d_j = 1``.
 """
 
