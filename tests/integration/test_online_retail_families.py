@@ -101,3 +101,35 @@ def test_the_time_of_day_shares_add_up_for_every_buyer(table: pd.DataFrame) -> N
     assert (buyers[parts].sum(axis=1) - 1).abs().max() < 1e-12
     assert len(buyers) == 4_338
     assert table.loc[table["frequency"] == 0, "winter_share"].isna().all()
+
+
+def test_segmentation_with_the_country_as_a_categorical_criterion(table: pd.DataFrame) -> None:
+    """The mixed grid on the real buyers: k-means on the numeric features, k-prototypes and
+    Gower k-medoids with the country; silhouettes on Gower's distance; country shares in the
+    profiles add up to the buyers' shares counted by hand."""
+    from cible.config import SegmentationConfig, SelectionConfig
+    from cible.segmentation.customer_segments import segment_customers
+
+    config = SegmentationConfig(
+        features=["recency_days", "frequency", "monetary", "country"],
+        k_min=2,
+        k_max=5,
+        selection=SelectionConfig(algorithms=["kmeans", "kprototypes", "gower"]),
+    )
+    frame = table.loc[:, ["recency_days", "frequency", "monetary", "country"]]
+    result = segment_customers(frame, config)
+    sel = result.science.selection
+    scored = {c.candidate.name: c for c in sel.candidates}
+    assert len(scored) == 12 and all(c.error is None for c in scored.values())
+    assert all(-1.0 <= c.silhouette <= 1.0 for c in scored.values())
+    assert sel.chosen.passed
+    buyers = frame[frame["frequency"] > 0]
+    by_hand = buyers["country"].value_counts() / len(buyers)  # a missing country: in no column
+    assert by_hand.index[0] == "GB"
+    clustered = set(result.label_map.values())
+    profiles = result.profiles[result.profiles["segment_id"].isin(clustered)]
+    assert int(profiles["size"].sum()) == len(buyers)
+    for country in by_hand.index[:5]:
+        column = profiles[f"country={country}_share"]
+        weighted = float((column * profiles["size"]).sum() / profiles["size"].sum())
+        assert weighted == pytest.approx(float(by_hand[country]))

@@ -25,6 +25,7 @@ CHECKED_IN = {
     "BalancedClassifier": "predict/test_balance.py",
     "FellegiSunter": "identity/test_fellegi_sunter.py",
     "GMMSegmenter": "segmentation/algorithms/test_algo_mixture.py",
+    "GowerKMedoids": "segmentation/algorithms/test_algo_medoids.py",
     "HDBSCANSegmenter": "segmentation/algorithms/test_algo_density.py",
     "KMeansSegmenter": "segmentation/algorithms/test_algo_partition.py",
     "KPrototypes": "segmentation/algorithms/test_algo_kprototypes.py",

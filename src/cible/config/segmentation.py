@@ -25,7 +25,11 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-AlgorithmName = Literal["kmeans", "gmm", "agglomerative", "dbscan", "hdbscan", "kprototypes"]
+AlgorithmName = Literal[
+    "kmeans", "gmm", "agglomerative", "dbscan", "hdbscan", "kprototypes", "gower"
+]
+#: the algorithms made for mixed numeric / categorical rows (they need categorical features)
+MIXED_ALGORITHMS: tuple[AlgorithmName, ...] = ("kprototypes", "gower")
 
 
 DEFAULT_ALGORITHMS: tuple[AlgorithmName, ...] = (

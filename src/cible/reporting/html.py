@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
@@ -231,6 +232,8 @@ def profile_table(r: SegmentationResult, palette: charts.SegmentPalette) -> Tabl
     features = charts.profile_features(r)
     headers = ["Segment", "Name", "Customers", "Share"]
     headers += [charts.feature_label(f) for f in features]
+    categories = _category_share_columns(r.profiles)
+    headers += [f"{feature} (main)" for feature in categories]
     rows: list[list[str]] = []
     colors: list[str] = []
     for _, p in r.profiles.iterrows():
@@ -238,9 +241,29 @@ def profile_table(r: SegmentationResult, palette: charts.SegmentPalette) -> Tabl
         cells = [str(seg_id), str(p["segment_name"]), _fmt_int(int(p["size"]))]
         cells.append(_fmt_pct(p["share"]))
         cells += [_fmt_feature(f, p[f"{f}_mean"]) for f in features]
+        cells += [_main_category(p, columns) for columns in categories.values()]
         rows.append(cells)
         colors.append(palette.color(seg_id))
     return Table(headers=headers, rows=rows, colors=colors)
+
+
+def _category_share_columns(profiles: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Categorical feature -> {value: its ``<feature>=<value>_share`` profile column}."""
+    out: dict[str, dict[str, str]] = {}
+    for column in map(str, profiles.columns):
+        feature, is_share, value = column.removesuffix("_share").partition("=")
+        if is_share and column.endswith("_share"):
+            out.setdefault(feature, {})[value] = column
+    return out
+
+
+def _main_category(row: pd.Series, columns: dict[str, str]) -> str:
+    """The value most held in the segment, with its share ("GB 89.2%"); "" when none is."""
+    shares = {v: float(row[c]) for v, c in columns.items() if pd.notna(row[c])}
+    if not shares or max(shares.values()) <= 0:
+        return ""
+    value = max(shares, key=lambda v: (shares[v], v))
+    return f"{value} {_fmt_pct(shares[value])}"
 
 
 def _as_int(value: object, key: str, position: int) -> int:

@@ -18,6 +18,7 @@ from sklearn.decomposition import PCA
 
 from cible.config import FEATURE_NAMES, SegmentationConfig
 from cible.exceptions import SegmentationError
+from cible.segmentation.category_profiles import category_shares, qualified_names
 from cible.segmentation.naming import name_segments, purchase_cycle_days
 from cible.segmentation.profiles import profile_segments
 from cible.segmentation.science import ScienceResult, run_science
@@ -28,8 +29,9 @@ from cible.segmentation.segmentation_result import (
     REFUND_ONLY_SEGMENT_NAME,
     SegmentationResult,
 )
-from cible.segmentation.selection import SelectionResult
+from cible.segmentation.selection import SelectionResult, candidate_grid
 from cible.segmentation.selection_forward import ForwardPreference
+from cible.segmentation.transformers import mixed_type_config, resolve_preps
 
 MAP_SAMPLE_SIZE = 5000
 
@@ -68,7 +70,10 @@ def segment_customers(
     if refund_id is not None:
         all_ids[refund_only] = refund_id
     segment_ids = pd.Series(all_ids, index=features.index)
-    profiles, names = _named_profiles(features, buyers, segment_ids, (noise_id, refund_id))
+    categorical = categorical_features(features, config)
+    profiles, names = _named_profiles(
+        features, buyers, segment_ids, (noise_id, refund_id), categorical
+    )
     customer_ids = features.index.astype(str).to_numpy()
     assignments = pd.DataFrame({"customer_id": customer_ids, "segment_id": all_ids})
     assignments["segment_name"] = segment_ids.map(names).astype(str).to_numpy()
@@ -102,8 +107,16 @@ def _buyers(features: pd.DataFrame, config: SegmentationConfig) -> NDArray[np.bo
             f"segmentation needs at least k_min + 1 = {config.k_min + 1} customers with a purchase "
             f"(frequency > 0); got {n_buyers:,} out of {len(features):,} customers"
         )
-    _check_complete(features.loc[buyers, list(config.features)])
+    categorical = set(categorical_features(features, config))
+    _check_complete(features.loc[buyers, [f for f in config.features if f not in categorical]])
     return buyers
+
+
+def categorical_features(features: pd.DataFrame, config: SegmentationConfig) -> list[str]:
+    """The segmentation features prepared as categories (by dtype or declared ``kind``); a
+    missing one is imputed by the preparation (most frequent value) rather than refused."""
+    preps = resolve_preps(config, features.loc[:, list(config.features)])
+    return [f for f, p in preps.items() if p.kind == "categorical"]
 
 
 def _fit_buyers(
@@ -138,9 +151,12 @@ def _named_profiles(
     buyers: NDArray[np.bool_],
     segment_ids: pd.Series,
     special: tuple[int | None, int | None],
+    categorical: list[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[int, str]]:
     """Segment profiles (lift against the buyers) and the name of every segment; ``special``:
-    the ids of the noise and refund-only segments (``None`` when absent)."""
+    the ids of the noise and refund-only segments (``None`` when absent); ``categorical``: the
+    categorical segmentation features, whose shares per segment join the profiles and whose
+    dominant value joins the name (:mod:`cible.segmentation.category_profiles`)."""
     noise_id, refund_id = special
     profile_columns = [f for f in FEATURE_NAMES if f in features.columns]
     profiles = profile_segments(
@@ -148,8 +164,15 @@ def _named_profiles(
         segment_ids,
         reference=features.loc[buyers, profile_columns],
     )
+    if categorical:
+        reference = features.loc[buyers, categorical]
+        profiles = category_shares(
+            profiles, features, segment_ids, categorical, reference=reference
+        )
     clustered = profiles[~profiles["segment_id"].isin([PROSPECT_SEGMENT_ID, noise_id, refund_id])]
     names = name_segments(clustered, cycle_days=purchase_cycle_days(features.loc[buyers]))
+    if categorical:
+        names = qualified_names(names, clustered, features.loc[buyers, categorical], categorical)
     names[PROSPECT_SEGMENT_ID] = PROSPECT_SEGMENT_NAME
     if noise_id is not None:
         names[noise_id] = NOISE_SEGMENT_NAME
@@ -250,3 +273,14 @@ def _pca_map(
         }
     )
     return frame, (ratios[0], ratios[1])
+
+
+def grid_size(features: pd.DataFrame, config: SegmentationConfig, n_buyers: int) -> int:
+    """The number of candidates the selection of :func:`segment_customers` tries on
+    ``features`` (the mixed grid when categorical features are coded as categories)."""
+    effective = mixed_type_config(config, features.loc[:, list(config.features)])
+    preps = resolve_preps(effective, features.loc[:, list(config.features)])
+    coded = tuple(
+        i for i, p in enumerate(preps.values()) if p.kind == "categorical" and p.encode == "ordinal"
+    )
+    return len(candidate_grid(effective, n_buyers, coded))

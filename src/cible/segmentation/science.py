@@ -45,6 +45,7 @@ from cible.segmentation.selection_forward import ForwardPreference
 from cible.segmentation.transformers import (
     build_preprocessor,
     imputation_methods,
+    mixed_type_config,
     resolve_preps,
 )
 from cible.segmentation.validation import ValidationResult, validate
@@ -62,6 +63,8 @@ IMPORTANCE_SAMPLE = 5_000
 #: fits of ``min(n, 3,000)`` rows instead of ``2 x criteria`` of all ``n`` rows; an ARI from
 #: 3,000 rows is within about 0.02 of the full one
 SENSITIVITY_SAMPLE = 3_000
+#: the rules and importances read a categorical feature as indicators of its most frequent values
+RULE_CATEGORIES = 8
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,9 @@ class ScienceResult:
 
 
 def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
-    """Prepare and weight ``config.features`` of ``frame`` (not modified)."""
+    """Prepare and weight ``config.features`` of ``frame`` (not modified); categorical features
+    follow :func:`~cible.segmentation.transformers.mixed_type_config`."""
+    config = mixed_type_config(config, frame)
     data = frame.loc[:, list(config.features)]
     preps = resolve_preps(config, data)
     pipe = build_preprocessor(config, data).set_output(transform="pandas")
@@ -150,6 +155,32 @@ def prepare(frame: pd.DataFrame, config: SegmentationConfig) -> Prepared:
         categorical=categorical,
         preparation=Pipeline([("prepare", pipe), ("weight", weighter)]),
     )
+
+
+def explained_frame(
+    frame: pd.DataFrame, config: SegmentationConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The features in original units for the validation tests (the numeric ones) and for the
+    rules and importances: the numeric ones, then for each categorical feature 0/1 indicators
+    ``"<feature> = <value>"`` of its :data:`RULE_CATEGORIES` most frequent values (ties by
+    value; a rule reads
+    ``region = Bretagne`` or ``region != Bretagne``). Without categorical features both are the
+    numeric columns of ``config.features``."""
+    data = frame.loc[:, list(config.features)]
+    numeric = data.select_dtypes(include="number")
+    preps = resolve_preps(config, data)
+    categorical = [f for f, p in preps.items() if p.kind == "categorical"]
+    if not categorical:
+        return numeric, numeric
+    numeric = numeric.drop(columns=[f for f in categorical if f in numeric.columns])
+    parts = [numeric]
+    for feature in categorical:
+        values = data[feature].astype("object")
+        counts = values.value_counts()
+        top = sorted(counts.index, key=lambda v: (-counts[v], str(v)))[:RULE_CATEGORIES]
+        for value in top:
+            parts.append((values == value).astype(np.float64).rename(f"{feature} = {value}"))
+    return numeric, pd.concat(parts, axis=1)
 
 
 def _refit(
@@ -186,6 +217,7 @@ def run_science(
     of :func:`finishing_steps` in order; ``on_candidate`` after each candidate of the grid.
     """
     step = on_step or (lambda _name: None)
+    config = mixed_type_config(config, frame)
     prep = prepare(frame, config)
     step("prepared")
     sel = select_segmentation(
@@ -196,13 +228,11 @@ def run_science(
         forward=forward,
     )
     step("selected")
-    numeric_originals = frame.loc[:, list(config.features)].select_dtypes(include="number")
+    numeric_originals, explained = explained_frame(frame, config)
     fit_labels = _refit(sel.estimator, config.selection.fit_sample, config.random_state)
     validation = _validate(prep, sel.labels, numeric_originals, fit_labels, config, categories)
     step("validation")
-    rules, importance, sens = _explain(
-        prep, sel.labels, numeric_originals, fit_labels, config, step
-    )
+    rules, importance, sens = _explain(prep, sel.labels, explained, fit_labels, config, step)
     cols = [str(c) for c in prep.unweighted.columns]
     pca, tsne, umap, auto, notes = _maps(prep, cols, config, step)
     return ScienceResult(
@@ -243,6 +273,7 @@ def _validate(
         silhouette_sample=config.silhouette_sample,
         stability_sample=STABILITY_SAMPLE,
         min_share=config.selection.gates.min_segment_share,
+        categorical=prep.categorical,
     )
 
 

@@ -282,7 +282,10 @@ def _render(conditions: list[_Condition], data: NDArray[np.float64], names: list
         hi = _fmt(_nice_threshold(min(uppers), column)) if uppers else None
         lo = _fmt(_nice_threshold(max(lowers), column)) if lowers else None
         name = names[f]
-        if lo is not None and hi is not None:
+        feature, is_indicator, value = name.partition(" = ")  # a category indicator (0 / 1)
+        if is_indicator:
+            clause = f"{feature} = {value}" if lo is not None else f"{feature} != {value}"
+        elif lo is not None and hi is not None:
             clause = f"{lo} < {name} <= {hi}"
         elif hi is not None:
             clause = f"{name} <= {hi}"

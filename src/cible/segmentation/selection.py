@@ -36,34 +36,40 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.metrics import (
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    pairwise_distances,
-    silhouette_score,
-)
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from cible.config import GatesConfig, SegmentationConfig
 from cible.cpu_threads import compute_threads
 from cible.exceptions import SegmentationError
 from cible.segmentation.selection_forward import ForwardPreference
+from cible.segmentation.selection_mixed import (
+    NumericColumns,
+    inner,
+    is_mixed,
+    numeric_part,
+    score_distances,
+)
 from cible.segmentation.selection_scores import (
+    keep_diagnostics,
     scorable,
     silhouette_from_distances,
-    silhouettes_from_distances,
+    silhouettes_from_distances,  # noqa: F401 (imported from here by callers and tests)
+    with_silhouettes,
 )
 
 TIE_TOLERANCE = 0.01
 #: Algorithms whose cost grows fast with n (mixtures, density, hierarchical trees) are fitted on a
 #: seeded subsample of at most this many rows of the fit sample; every row is still assigned.
 HEAVY_FIT_SAMPLE = 6_000
+#: Gower k-medoids searches its medoids on at most this many rows (a 72 MB distance matrix)
+GOWER_FIT_SAMPLE = 3_000
 _HEAVY = frozenset({"gmm", "hdbscan", "dbscan"})
 SELECTION_RULE = (
     "Among candidates passing every gate, the highest noise-adjusted silhouette wins (sampled "
@@ -224,9 +230,10 @@ def candidate_grid(
             ]
         elif algo == "dbscan":
             grid += [Candidate("dbscan", {"min_samples": m}) for m in (10, 25)]
-        elif algo == "kprototypes" and categorical:
+        elif is_mixed(algo) and categorical:
+            extra = {"max_fit_samples": min(fit_n, GOWER_FIT_SAMPLE)} if algo == "gower" else {}
             grid += [
-                Candidate("kprototypes", {"n_clusters": k, "categorical": categorical}) for k in ks
+                Candidate(algo, {"n_clusters": k, "categorical": categorical, **extra}) for k in ks
             ]
     return grid
 
@@ -262,8 +269,9 @@ def evaluate(
             sil = float(silhouette_score(xs, ls)) if with_silhouette else sil
         else:
             sil = silhouette_from_distances(distances, keep, ls) if with_silhouette else sil
-        db = float(davies_bouldin_score(xs, ls))
-        ch = float(calinski_harabasz_score(xs, ls))
+        if xs.shape[1]:  # no numeric column (every feature categorical): no centroid scores
+            db = float(davies_bouldin_score(xs, ls))
+            ch = float(calinski_harabasz_score(xs, ls))
     largest = float(shares.max()) if k else 1.0
     smallest = float(shares.min()) if k else 0.0
     return {
@@ -333,7 +341,11 @@ def _fit_candidate(
     X_fit: NDArray[np.float64],
     trees: dict[tuple[Any, ...], BaseEstimator],
     random_state: int,
+    categorical: tuple[int, ...] = (),
 ) -> BaseEstimator:
+    if categorical and not is_mixed(cand.algorithm):  # numeric algorithms: numeric columns
+        fitted = _fit_candidate(cand, numeric_part(X_fit, categorical), trees, random_state)
+        return NumericColumns.wrap(fitted, categorical)
     if cand.algorithm in _HEAVY and X_fit.shape[0] > HEAVY_FIT_SAMPLE:
         rng = np.random.default_rng(random_state)
         X_fit = X_fit[np.sort(rng.choice(X_fit.shape[0], size=HEAVY_FIT_SAMPLE, replace=False))]
@@ -348,7 +360,10 @@ def _fit_candidate(
 
 
 def fit_labels(
-    cand: Candidate, X: NDArray[np.float64], config: SegmentationConfig
+    cand: Candidate,
+    X: NDArray[np.float64],
+    config: SegmentationConfig,
+    categorical: tuple[int, ...] = (),
 ) -> NDArray[np.int64]:
     """Fit ``cand`` on ``X`` as the selection does (same seeded fit sample) and label every row,
     without scoring it."""
@@ -356,7 +371,7 @@ def fit_labels(
         X.shape[0], config.selection.fit_sample, np.random.default_rng(config.random_state)
     )
     with threadpool_limits(limits=1, user_api="blas"):
-        est = _fit_candidate(cand, X[fit_idx], {}, config.random_state)
+        est = _fit_candidate(cand, X[fit_idx], {}, config.random_state, categorical)
         fitted_rows = len(getattr(est, "labels_", ()))
         raw = est.labels_ if fitted_rows == X.shape[0] == len(fit_idx) else est.predict(X)
     return np.asarray(raw, dtype=np.int64)
@@ -373,6 +388,7 @@ def _run_candidate(
     trees: dict[tuple[Any, ...], BaseEstimator],
     config: SegmentationConfig,
     with_silhouette: bool = True,
+    categorical: tuple[int, ...] = (),
 ) -> tuple[CandidateScore, BaseEstimator | None, NDArray[np.int64] | None]:
     """Fit one candidate, label every row, score it (the silhouette too unless
     ``with_silhouette`` is false); a candidate that cannot fit is reported."""
@@ -381,7 +397,7 @@ def _run_candidate(
     est: BaseEstimator | None
     labels: NDArray[np.int64] | None
     try:
-        est = _fit_candidate(cand, X_fit, trees, config.random_state)
+        est = _fit_candidate(cand, X_fit, trees, config.random_state, categorical)
         fitted_rows = len(getattr(est, "labels_", ()))
         raw = est.labels_ if fitted_rows == n == len(fit_idx) else est.predict(X)
         labels = np.asarray(raw, dtype=np.int64)
@@ -395,44 +411,10 @@ def _run_candidate(
         cand,
         seconds=time.perf_counter() - t0,
         error=err,
-        inertia=float(getattr(est, "inertia_", float("nan"))),
+        inertia=float(getattr(inner(est), "inertia_", float("nan"))),
         **ev,
     )
     return score, est, labels
-
-
-def _keep_diagnostics(
-    extras: dict[str, Any], cand: Candidate, est: BaseEstimator, X_fit: NDArray[np.float64]
-) -> None:
-    """What the report draws: BIC by k (mixtures), the k-distance curve (DBSCAN), the merge tree
-    (agglomerative)."""
-    if cand.algorithm == "gmm":
-        extras["bic"].append((int(cand.params["n_components"]), float(est.model_.bic(X_fit))))
-    elif cand.algorithm == "dbscan" and "k_distances" not in extras:
-        extras["k_distances"] = (est.k_distances_, float(est.eps_), int(cand.params["min_samples"]))
-    elif cand.algorithm == "agglomerative":
-        extras.setdefault("linkage_matrix", est.linkage_matrix_)
-        extras.setdefault("cut_heights", {})[int(cand.params["n_clusters"])] = float(
-            est.cut_height_
-        )
-
-
-def _with_silhouettes(
-    scores: list[CandidateScore],
-    fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]],
-    score_idx: NDArray[np.intp],
-    distances: NDArray[np.float64],
-) -> list[CandidateScore]:
-    """The scores with the silhouette of every fitted candidate, computed together
-    (:func:`silhouettes_from_distances`, one pass over the distance matrix)."""
-    partitions = {i: scorable(labels, score_idx) for i, (_, labels) in fitted.items()}
-    todo = [(i, p) for i, p in partitions.items() if p is not None]
-    with threadpool_limits(limits=1, user_api="blas"):
-        values = silhouettes_from_distances(distances, [p for _, p in todo])
-    out = list(scores)
-    for (i, _), value in zip(todo, values, strict=True):
-        out[i] = replace(out[i], silhouette=value)
-    return out
 
 
 def select_segmentation(
@@ -454,9 +436,8 @@ def select_segmentation(
     rng = np.random.default_rng(config.random_state)
     fit_idx = _sample(n, config.selection.fit_sample, rng)
     score_idx = _sample(n, config.silhouette_sample, rng)
-    X_num = X if not categorical else np.delete(X, list(categorical), axis=1).astype(np.float64)
-    X_score = X_num[score_idx]
-    distances = pairwise_distances(X_score)
+    X_score = numeric_part(X, categorical)[score_idx]
+    distances = score_distances(X, score_idx, categorical)  # Gower when some are categorical
     scores: list[CandidateScore] = []
     fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}  # by position in scores
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
@@ -467,18 +448,28 @@ def select_segmentation(
         # BLAS on one thread, OpenMP (k-means) within the share of the machine cible takes
         with threadpool_limits(limits={"blas": 1, "openmp": compute_threads()}):
             score, est, labels = _run_candidate(
-                cand, X, X_fit, fit_idx, X_score, score_idx, distances, trees, config, False
+                cand,
+                X,
+                X_fit,
+                fit_idx,
+                X_score,
+                score_idx,
+                distances,
+                trees,
+                config,
+                False,
+                categorical,
             )
         score = forward.gated(score) if forward is not None else score
         scores.append(score)
         if est is not None and labels is not None:
             fitted[len(scores) - 1] = (est, labels)
-            _keep_diagnostics(extras, cand, est, X_fit)
+            keep_diagnostics(extras, cand, est, numeric_part(X_fit, categorical))
             if on_labels is not None:
                 on_labels(score, labels)
         if on_candidate is not None:
             on_candidate(cand)
-    scores = _with_silhouettes(scores, fitted, score_idx, distances)
+    scores = with_silhouettes(scores, fitted, score_idx, distances)
     chosen, fallback = choose(scores, forward)
     est, labels = fitted[next(i for i, c in enumerate(scores) if c is chosen)]
     return SelectionResult(

@@ -10,9 +10,14 @@ candidate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
+
+from cible.segmentation.selection_mixed import inner
 
 
 def scorable(
@@ -70,4 +75,39 @@ def silhouettes_from_distances(
         with np.errstate(invalid="ignore", divide="ignore"):
             scores = (nearest - intra) / np.maximum(intra, nearest)
         out.append(float(np.where((own > 1) & np.isfinite(scores), scores, 0.0).mean()))
+    return out
+
+
+def keep_diagnostics(
+    extras: dict[str, Any], cand: Any, est: Any, X_fit: NDArray[np.float64]
+) -> None:
+    """What the report draws: BIC by k (mixtures), the k-distance curve (DBSCAN), the merge tree
+    (agglomerative)."""
+    est = inner(est)
+    if cand.algorithm == "gmm":
+        extras["bic"].append((int(cand.params["n_components"]), float(est.model_.bic(X_fit))))
+    elif cand.algorithm == "dbscan" and "k_distances" not in extras:
+        extras["k_distances"] = (est.k_distances_, float(est.eps_), int(cand.params["min_samples"]))
+    elif cand.algorithm == "agglomerative":
+        extras.setdefault("linkage_matrix", est.linkage_matrix_)
+        extras.setdefault("cut_heights", {})[int(cand.params["n_clusters"])] = float(
+            est.cut_height_
+        )
+
+
+def with_silhouettes(
+    scores: list[Any],
+    fitted: dict[int, tuple[Any, NDArray[np.int64]]],
+    score_idx: NDArray[np.intp],
+    distances: NDArray[np.float64],
+) -> list[Any]:
+    """The scores with the silhouette of every fitted candidate, computed together
+    (:func:`silhouettes_from_distances`, one pass over the distance matrix)."""
+    partitions = {i: scorable(labels, score_idx) for i, (_, labels) in fitted.items()}
+    todo = [(i, p) for i, p in partitions.items() if p is not None]
+    with threadpool_limits(limits=1, user_api="blas"):
+        values = silhouettes_from_distances(distances, [p for _, p in todo])
+    out = list(scores)
+    for (i, _), value in zip(todo, values, strict=True):
+        out[i] = replace(out[i], silhouette=value)
     return out

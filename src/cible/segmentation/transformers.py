@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
+    FunctionTransformer,
     MinMaxScaler,
     OneHotEncoder,
     OrdinalEncoder,
@@ -42,6 +43,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cible.config import FeaturePrep, SegmentationConfig
+from cible.config.segmentation import DEFAULT_ALGORITHMS, MIXED_ALGORITHMS
 from cible.exceptions import ConfigError
 from cible.segmentation.imputation import MULTIVARIATE_KINDS, MultivariateImputer, make_imputer
 
@@ -239,8 +241,18 @@ def _numeric_branch(prep: FeaturePrep) -> Pipeline | str:
     return Pipeline(steps) if steps else "passthrough"
 
 
+def missing_as_nan(X: Any) -> pd.DataFrame:
+    """Categorical values as objects with every missing marker (``None``, ``pd.NA``, NaN) as NaN,
+    the one the imputer and the encoders recognise (an object column mixing ``None`` and NaN
+    would otherwise keep ``None`` as a category and pass NaN to the clustering)."""
+    frame = pd.DataFrame(X).astype(object)
+    return frame.where(frame.notna(), np.nan)
+
+
 def _categorical_branch(prep: FeaturePrep) -> Pipeline:
-    steps: list[tuple[str, Any]] = []
+    steps: list[tuple[str, Any]] = [
+        ("missing", FunctionTransformer(missing_as_nan, feature_names_out="one-to-one"))
+    ]
     if prep.impute == "most_frequent":
         steps.append(("impute", make_imputer("most_frequent")))
     if prep.encode == "onehot":
@@ -270,3 +282,35 @@ def imputation_methods(preprocessor: Pipeline) -> dict[str, str]:
             imputer = branch.named_steps["impute"]
             methods.setdefault(str(feature), str(getattr(imputer, "strategy", "imputed")))
     return methods
+
+
+def mixed_type_config(config: SegmentationConfig, frame: pd.DataFrame) -> SegmentationConfig:
+    """The configuration that clusters the categorical features of ``config`` as categories.
+
+    Unchanged when every feature is numeric. Otherwise: when ``selection.algorithms`` is not set,
+    the grid is the default one plus k-prototypes and Gower k-medoids
+    (:data:`~cible.config.segmentation.MIXED_ALGORITHMS`); and when the grid holds one of those,
+    every categorical feature whose ``encode`` is not set is ordinal-encoded (one column of
+    category codes, which those algorithms compare for equality; the numeric algorithms of the
+    grid then cluster the numeric features only, :mod:`cible.segmentation.selection_mixed`).
+    An explicit ``encode: onehot`` keeps the one-hot columns (and no mixed candidate).
+    """
+    preps = resolve_preps(config, frame)
+    categorical = [f for f, p in preps.items() if p.kind == "categorical"]
+    if not categorical:
+        return config
+    selection = config.selection
+    if "algorithms" not in selection.model_fields_set:
+        algorithms = [*DEFAULT_ALGORITHMS, *MIXED_ALGORITHMS]
+        selection = selection.model_copy(update={"algorithms": algorithms})
+    if not set(selection.algorithms) & set(MIXED_ALGORITHMS):
+        return config.model_copy(update={"selection": selection})
+    preprocessing = dict(config.preprocessing)
+    for feature in categorical:
+        given = preprocessing.get(feature, FeaturePrep())
+        if "encode" not in given.model_fields_set:
+            preprocessing[feature] = FeaturePrep(
+                **given.model_dump(exclude_unset=True) | {"kind": "categorical"},
+                encode="ordinal",
+            )
+    return config.model_copy(update={"selection": selection, "preprocessing": preprocessing})

@@ -38,7 +38,7 @@ from cible.reporting.forward import ForwardSection, forward_section
 from cible.reporting.html import render_report
 from cible.reporting.narrative import report_warnings
 from cible.reporting.quality import render_quality_page, write_quality_json
-from cible.segmentation.customer_segments import segment_customers
+from cible.segmentation.customer_segments import grid_size, segment_customers
 from cible.segmentation.forward import Backtest
 from cible.segmentation.model_artifact import write_segment_model
 from cible.segmentation.science import finishing_steps
@@ -158,23 +158,14 @@ def predict_step(
 
 
 def check_segmentation_features(config: CibleConfig, features: FeatureSet) -> None:
-    """Raise :class:`FeatureError` when ``segmentation.features`` names a column not computed."""
+    """Raise :class:`FeatureError` when ``segmentation.features`` names a column not computed.
+    Categorical features (``age_band``, ``region``, ...) are clustered as categories
+    (k-prototypes and Gower k-medoids join the grid: :mod:`cible.segmentation.selection_mixed`)."""
     missing = sorted(set(config.segmentation.features) - set(features.table.columns))
     if missing:
         raise FeatureError(
             f"segmentation.features {missing} are not computed features; "
             f"available: {list(features.table.columns)}"
-        )
-    categorical = [
-        f"{s.name} ({s.family})"
-        for s in features.schema
-        if s.kind == "categorical" and s.name in config.segmentation.features
-    ]
-    if categorical:
-        raise FeatureError(
-            f"segmentation.features {categorical} are categorical: the segmentation clusters "
-            "numeric features only for now (k-prototypes and Gower distances on the feature "
-            "table come with the mixed-type selection); they are in features.parquet"
         )
 
 
@@ -237,7 +228,7 @@ def segment_step(
         n_buyers = int((table["frequency"] > 0).sum())
         progress.start(
             "Selecting a segmentation (algorithms x parameters)",
-            total=len(candidate_grid(run.config.segmentation, n_buyers)),
+            total=grid_size(table, run.config.segmentation, n_buyers),
         )
         categories = segment_categories(features)
         seg = segment_customers(

@@ -124,7 +124,7 @@ def test_the_table_joins_the_families_on_the_behaviour_population(engine: Wareho
     assert table["age_band"].dtype == object and table["age"].dtype == "float64"
 
 
-def test_the_features_step_builds_the_families_and_refuses_a_categorical_criterion(
+def test_the_features_step_builds_the_families_and_accepts_a_categorical_criterion(
     write_config: WriteConfig, tmp_path: Path
 ) -> None:
     path = _config(write_config, tmp_path, {"families": ALL})
@@ -139,8 +139,18 @@ def test_the_features_step_builds_the_families_and_refuses_a_categorical_criteri
     config = run.config.model_copy(
         update={"segmentation": run.config.segmentation.model_copy(update={"features": wanted})}
     )
-    with pytest.raises(FeatureError, match=r"\['age_band \(demographic\)'\] are categorical"):
-        check_segmentation_features(config, features)
+    check_segmentation_features(config, features)  # clustered as a category (mixed grid)
+    with pytest.raises(FeatureError, match=r"\['no_such'\] are not computed features"):
+        check_segmentation_features(
+            config.model_copy(
+                update={
+                    "segmentation": config.segmentation.model_copy(
+                        update={"features": [*wanted, "no_such"]}
+                    )
+                }
+            ),
+            features,
+        )
 
 
 def test_segments_are_tested_for_composition_on_the_categorical_features() -> None:

@@ -14,6 +14,7 @@ though small segments are over-represented in the sample.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import silhouette_samples
 
+from cible.segmentation.gower import gower_distances, gower_ranges
 from cible.segmentation.validation._json import json_float
 
 NOISE = -1
@@ -76,13 +78,19 @@ class SilhouetteResult:
 
 
 def segment_silhouettes(
-    X: ArrayLike, labels: ArrayLike, sample: int = 5000, random_state: int = 0
+    X: ArrayLike,
+    labels: ArrayLike,
+    sample: int = 5000,
+    random_state: int = 0,
+    categorical: Sequence[int] = (),
 ) -> SilhouetteResult:
     """Mean silhouette of each segment of ``labels`` on ``X``, from a seeded stratified sample.
 
     ``sample`` bounds the rows used (each segment keeps at least ``min(size, 10)`` rows, so the
     sample may exceed it slightly when there are many small segments). Rows labelled -1 (noise)
-    are left out. Neither input is modified.
+    are left out. With ``categorical`` column positions (category codes), the silhouette is
+    computed on Gower's distance (:mod:`cible.segmentation.gower`, ranges of all of ``X``)
+    instead of the Euclidean one. Neither input is modified.
     """
     data = np.asarray(X, dtype=np.float64)
     lab = np.asarray(labels).astype(np.int64, copy=False)
@@ -99,7 +107,12 @@ def segment_silhouettes(
     sampled = {int(s): int(np.sum(lab[rows] == s)) for s in segments}
     per_segment = {int(s): float("nan") for s in segments}
     if len(segments) >= 2 and len(rows) > len(segments):
-        values = silhouette_samples(data[rows], lab[rows])
+        if categorical:
+            cat = list(categorical)
+            D = gower_distances(data[rows], categorical=cat, ranges=gower_ranges(data, cat))
+            values = silhouette_samples(D, lab[rows], metric="precomputed")
+        else:
+            values = silhouette_samples(data[rows], lab[rows])
         for s in segments:
             per_segment[int(s)] = float(values[lab[rows] == s].mean())
     overall = (

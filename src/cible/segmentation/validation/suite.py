@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,7 @@ def validate(
     stability_sample: int | None = None,
     min_share: float = 0.02,
     names: Mapping[int, str] | None = None,
+    categorical: Sequence[int] = (),
 ) -> ValidationResult:
     """Validate the segmentation ``labels`` of the prepared matrix ``X``.
 
@@ -102,7 +103,9 @@ def validate(
     position (composition tests); a column listed in ``config.representativeness`` but absent from
     ``categories`` is taken from ``features``, and raises :class:`SegmentationError` when absent
     there too. Stability runs ``config.bootstrap`` resamples of at most ``stability_sample`` rows
-    with ``fit_predict`` (skipped when either is 0/None). No input is modified.
+    with ``fit_predict`` (skipped when either is 0/None). ``categorical``: positions of the
+    category-code columns of ``X`` (the silhouette is then on Gower's distance). No input is
+    modified.
     """
     lab = np.asarray(labels).astype(np.int64, copy=False)
     if len(features) != len(lab):
@@ -112,7 +115,9 @@ def validate(
     segments, counts = np.unique(lab[lab != NOISE], return_counts=True)
     sizes = {int(s): int(c) for s, c in zip(segments, counts, strict=True)}
     n_noise = int(np.sum(lab == NOISE))
-    silhouette = segment_silhouettes(X, lab, sample=silhouette_sample, random_state=random_state)
+    silhouette = segment_silhouettes(
+        X, lab, sample=silhouette_sample, random_state=random_state, categorical=categorical
+    )
     stability = _stability(X, lab, fit_predict, config, stability_sample, random_state)
     columns = _composition_columns(features, config, categories)
     composition = {name: composition_test(lab, series) for name, series in columns.items()}

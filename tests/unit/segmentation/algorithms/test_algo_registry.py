@@ -13,6 +13,7 @@ def test_exported_members() -> None:
         "AgglomerativeSegmenter",
         "AutoDBSCAN",
         "GMMSegmenter",
+        "GowerKMedoids",
         "HDBSCANSegmenter",
         "KMeansSegmenter",
         "KPrototypes",
@@ -32,6 +33,7 @@ def test_registry_maps_config_names_to_estimators() -> None:
         "dbscan": algorithms.AutoDBSCAN,
         "hdbscan": algorithms.HDBSCANSegmenter,
         "kprototypes": algorithms.KPrototypes,
+        "gower": algorithms.GowerKMedoids,
     }
     for cls in registry.values():
         assert issubclass(cls, ClusterMixin) and issubclass(cls, BaseEstimator)
