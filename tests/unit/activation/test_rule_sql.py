@@ -258,3 +258,23 @@ def test_the_dialects() -> None:
 )
 def test_sql_timestamp_text(value: datetime, text: str) -> None:
     assert sql_timestamp(value) == text
+
+
+def test_timestamps_are_utc_whatever_the_machine_zone(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a machine zone other than UTC, a naive timestamp is still read as UTC and an aware
+    one is still written in UTC (never in the machine's zone)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        assert sql_timestamp(datetime(2026, 7, 1, 1, 30)) == "2026-07-01 01:30:00.000000"
+        assert sql_timestamp(NOW) == "2026-07-01 12:30:15.250000"
+        assert sql_timestamp(NOW.astimezone(PLUS2)) == "2026-07-01 12:30:15.250000"
+        rule = _rule({"field": "last_order", "within_days": 7})
+        assert engines.members(rule) == _both(["C0", "C3", "C4"])
+    finally:
+        monkeypatch.undo()
+        time.tzset()
