@@ -38,7 +38,7 @@ def test_welch_to_dict() -> None:
         "alpha": 0.05,
         "significant": True,
     }
-    assert list(result.to_dict())[0] == "test"
+    assert next(iter(result.to_dict())) == "test"
 
 
 def test_sequential_to_dict() -> None:
