@@ -417,6 +417,21 @@ def _run_candidate(
     return score, est, labels
 
 
+def _selection_samples(
+    X: NDArray[np.float64], config: SegmentationConfig, categorical: tuple[int, ...]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """The seeded fit and score samples of the selection, the numeric part of the score rows and
+    their distance matrix (Gower when some features are categorical)."""
+    if X.shape[0] < config.k_min + 1:
+        n, need = X.shape[0], config.k_min + 1
+        raise SegmentationError(f"selection needs at least {need} rows, got {n:,}")
+    rng = np.random.default_rng(config.random_state)
+    fit_idx = _sample(X.shape[0], config.selection.fit_sample, rng)
+    score_idx = _sample(X.shape[0], config.silhouette_sample, rng)
+    X_score = numeric_part(X, categorical)[score_idx]
+    return fit_idx, score_idx, X_score, score_distances(X, score_idx, categorical)
+
+
 def select_segmentation(
     X: NDArray[np.float64],
     config: SegmentationConfig,
@@ -430,20 +445,13 @@ def select_segmentation(
     """Fit and score every candidate of the grid (or of ``candidates``) on ``X`` (rows =
     customers, prepared features); ``on_labels`` receives each fitted candidate's labels;
     ``forward`` is used as a tie-break or gate (module docstring)."""
-    n = X.shape[0]
-    if n < config.k_min + 1:
-        raise SegmentationError(f"selection needs at least {config.k_min + 1} rows, got {n:,}")
-    rng = np.random.default_rng(config.random_state)
-    fit_idx = _sample(n, config.selection.fit_sample, rng)
-    score_idx = _sample(n, config.silhouette_sample, rng)
-    X_score = numeric_part(X, categorical)[score_idx]
-    distances = score_distances(X, score_idx, categorical)  # Gower when some are categorical
+    fit_idx, score_idx, X_score, distances = _selection_samples(X, config, categorical)
     scores: list[CandidateScore] = []
     fitted: dict[int, tuple[BaseEstimator, NDArray[np.int64]]] = {}  # by position in scores
     trees: dict[tuple[Any, ...], BaseEstimator] = {}  # one agglomerative tree serves every k
     X_fit = X[fit_idx]
     extras: dict[str, Any] = {"bic": []}
-    grid = candidate_grid(config, n, categorical) if candidates is None else list(candidates)
+    grid = candidate_grid(config, len(X), categorical) if candidates is None else list(candidates)
     for cand in grid:
         # BLAS on one thread, OpenMP (k-means) within the share of the machine cible takes
         with threadpool_limits(limits={"blas": 1, "openmp": compute_threads()}):
@@ -477,7 +485,7 @@ def select_segmentation(
         chosen=chosen,
         labels=labels,
         estimator=est,
-        n_rows=n,
+        n_rows=len(X),
         fit_sample=len(fit_idx),
         score_sample=len(score_idx),
         fallback=fallback,

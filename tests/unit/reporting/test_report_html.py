@@ -185,15 +185,15 @@ def test_profile_table_shows_the_main_category_of_each_segment(result: Segmentat
     from dataclasses import replace
 
     from cible.reporting import charts
-    from cible.reporting.html import _profile_table
+    from cible.reporting.html import profile_table
 
     n = len(result.profiles)
     gb = np.linspace(1.0, 0.0, n)  # the first segment all GB, the last none
     profiles = result.profiles.assign(**{"country=GB_share": gb, "country=FR_share": 1.0 - gb})
     palette = charts.SegmentPalette.of(result)
-    table = _profile_table(replace(result, profiles=profiles), palette)
+    table = profile_table(replace(result, profiles=profiles), palette)
     assert table.headers[-1] == "country (main)"
     assert table.rows[0][-1] == "GB 100.0%"
     assert table.rows[-1][-1] == "FR 100.0%"
-    plain = _profile_table(result, palette)
+    plain = profile_table(result, palette)
     assert "country (main)" not in plain.headers
