@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from cible.exceptions import LeakageError, WarehouseError
 from cible.predict import PointInTimeView, point_in_time_features
+from cible.predict.pointintime import midnight_utc, point_in_time_sql
 from cible.predict.predict_features import PREDICT_FEATURE_NAMES
 from cible.warehouse.base import WarehouseReader
-from cible.warehouse.duckdb import DuckDBWarehouse
+from cible.warehouse.duckdb import DuckDBDialect, DuckDBWarehouse
 from tests.unit.predict.data import events_table, planted_events, purchase
 
 CUTOFF = date(2025, 1, 1)
@@ -132,3 +133,21 @@ def test_customers_created_after_the_cutoff_are_not_in_the_population() -> None:
     wh.upsert_customers(pa.table(rows, schema=CUSTOMERS_SCHEMA))
     features = point_in_time_features(wh, CUTOFF)
     assert list(features.index) == ["A", "OLD"]
+
+
+def test_midnight_utc_is_an_aware_instant() -> None:
+    got = midnight_utc(date(2025, 1, 2))
+    assert got == datetime(2025, 1, 2, tzinfo=UTC)
+    assert got.tzinfo is UTC  # a naive datetime is not equal to the aware one either
+
+
+def test_a_view_of_some_event_columns_copies_only_those() -> None:
+    sql = point_in_time_sql(DuckDBDialect(), CUTOFF, ["customer_id", "timestamp"])
+    assert sql["events"].startswith('SELECT "customer_id", "timestamp" FROM events WHERE ')
+    assert point_in_time_sql(DuckDBDialect(), CUTOFF)["events"].startswith("SELECT * FROM")
+    wh = DuckDBWarehouse(":memory:")
+    wh.append_events(events_table([purchase("A", datetime(2024, 12, 31, 23, 59, tzinfo=UTC))]))
+    with PointInTimeView(wh, CUTOFF, event_columns=["customer_id", "timestamp"]) as view:
+        assert view.fetch_arrow("SELECT * FROM events").column_names == ["customer_id", "timestamp"]
+    with PointInTimeView(wh, CUTOFF) as whole:
+        assert len(whole.fetch_arrow("SELECT * FROM events").column_names) > 2
