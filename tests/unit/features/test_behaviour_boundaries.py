@@ -12,21 +12,15 @@ import pytest
 from cible.features import build_features
 from cible.features.behaviour import build_context
 from cible.schemas.customers import CUSTOMERS_SCHEMA
-from cible.schemas.events import EVENTS_SCHEMA
 from cible.warehouse.duckdb import DuckDBWarehouse
+from tests.unit.features.world import events_table
 
 AS_OF = date(2025, 2, 1)
 MIDNIGHT = datetime(2025, 2, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
 
 
-def _events(rows: list[dict[str, object]]) -> pa.Table:
-    cols: dict[str, list[object]] = {f.name: [] for f in EVENTS_SCHEMA}
-    for i, row in enumerate(rows):
-        values = {"event_id": f"e{i}", "source": "t", **row}
-        for name in cols:
-            cols[name].append(values.get(name))
-    return pa.table(cols, schema=EVENTS_SCHEMA)
+_events = events_table  # the shared helper of the feature tests
 
 
 def _warehouse(events: list[dict[str, object]]) -> DuckDBWarehouse:
