@@ -206,19 +206,7 @@ class PropensityResult:
 
     def report(self, path: str | Path) -> Path:
         """The self-contained HTML report of ``cible predict`` (predict_report.html)."""
-        from cible.reporting.predict import render_predict_report
-
-        o = self.outcome
-        return render_predict_report(
-            Path(path),
-            result=o.training,
-            meta=o.meta,
-            scores=o.scores,
-            score_name=o.score_name,
-            clv=o.clv,
-            clv_skipped=o.clv_skipped,
-            warnings=o.warnings,
-        )
+        return self.outcome.render_report(Path(path))
 
     def _repr_html_(self) -> str:
         from cible.reporting.notebook import predict_view

@@ -64,6 +64,19 @@ class PredictOutcome:
     clv_skipped: str | None = None
     warnings: tuple[str, ...] = ()
 
+    def render_report(self, path: Path) -> Path:
+        """The self-contained HTML report of this outcome (``predict_report.html``)."""
+        return render_predict_report(
+            path,
+            result=self.training,
+            meta=self.meta,
+            scores=self.scores,
+            score_name=self.score_name,
+            clv=self.clv,
+            clv_skipped=self.clv_skipped,
+            warnings=self.warnings,
+        )
+
 
 @dataclass(frozen=True)
 class PredictRun:
@@ -236,16 +249,7 @@ def write_predict_outputs(path: Callable[[str], Path], outcome: PredictOutcome) 
             "clv": clv,
         },
     )
-    render_predict_report(
-        written[3],
-        result=outcome.training,
-        meta=outcome.meta,
-        scores=outcome.scores,
-        score_name=outcome.score_name,
-        clv=outcome.clv,
-        clv_skipped=outcome.clv_skipped,
-        warnings=outcome.warnings,
-    )
+    outcome.render_report(written[3])
     tree = next((r for r in outcome.training.reports if r.rules), None)
     if tree is not None and tree.rules:
         rules = path("tree_rules.txt")
